@@ -1,0 +1,110 @@
+/**
+ * The kernel contract: one name per kernel, its inputs and its attributes.
+ *
+ * Every backend (cpu, webgl, webgpu, tensorflow) registers kernels under these
+ * names and implements exactly the formulas in `kernels/FORMULAS.md`. Kernels
+ * only ever see 2-D `[rows, C]` views: the ops move the class axis last and
+ * flatten before calling them.
+ *
+ * Optional per-class vectors (classWeights, posWeight) travel as attributes,
+ * not tensors: they are hyperparameters, they need no gradient, and tfjs cannot
+ * save an absent input for the backward pass. GPU backends upload them per call
+ * (C floats, negligible next to the [rows, C] logits).
+ */
+import type {NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
+
+/** Softmax cross-entropy with dense (probability-row) labels. */
+export const SoftmaxCrossEntropy = 'FusedSoftmaxCrossEntropy';
+/** Its backward: d/dlogits (or d/dlabels, see `SoftmaxCrossEntropyGradAttrs.wrt`). */
+export const SoftmaxCrossEntropyGrad = 'FusedSoftmaxCrossEntropyGrad';
+/** Softmax cross-entropy with sparse (int32 class id) labels. */
+export const SparseSoftmaxCrossEntropy = 'FusedSparseSoftmaxCrossEntropy';
+/** Its backward: d/dlogits. */
+export const SparseSoftmaxCrossEntropyGrad = 'FusedSparseSoftmaxCrossEntropyGrad';
+/** Elementwise sigmoid cross-entropy with logits. */
+export const SigmoidCrossEntropy = 'FusedSigmoidCrossEntropy';
+/** Its backward: d/dlogits (or d/dlabels). */
+export const SigmoidCrossEntropyGrad = 'FusedSigmoidCrossEntropyGrad';
+
+/** Every kernel name of the contract, for registration checks. */
+export const ALL_KERNEL_NAMES = [
+  SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropy,
+  SparseSoftmaxCrossEntropyGrad, SigmoidCrossEntropy, SigmoidCrossEntropyGrad,
+] as const;
+
+/**
+ * Attributes of every softmax cross-entropy kernel, forward and backward.
+ * All of them are applied inside the kernels.
+ */
+export interface SoftmaxCrossEntropyAttrs {
+  /** T > 0: the kernels use z = logits / T. 1 = off. */
+  temperature: number;
+  /** ε in [0, 1): targets become (1 − ε)·y + ε/C. 0 = off. */
+  labelSmoothing: number;
+  /** λ ≥ 0: adds λ·lse² per row. 0 = off. */
+  zLoss: number;
+  /** Per-class weights w[c], length C; null = all ones. */
+  classWeights: number[] | null;
+  /** Sparse only: rows whose label equals it give loss 0 and gradient 0. null = none. */
+  ignoreIndex: number | null;
+}
+
+/** Backward attributes: the forward ones plus which input to differentiate. */
+export interface SoftmaxCrossEntropyGradAttrs extends SoftmaxCrossEntropyAttrs {
+  /**
+   * 'logits' (always available) or 'labels' (dense kernels only; computed only
+   * when the labels are on the differentiation path).
+   */
+  wrt: 'logits' | 'labels';
+}
+
+/** Dense forward inputs. logits, labels: float32 [rows, C]. */
+export interface SoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
+  logits: TensorInfo;
+  labels: TensorInfo;
+}
+/** Sparse forward inputs. logits: float32 [rows, C]; labels: int32 [rows]. */
+export interface SparseSoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
+  logits: TensorInfo;
+  labels: TensorInfo;
+}
+/**
+ * Outputs of both softmax forward kernels: [loss [rows], lse [rows]], where
+ * lse is the log-sum-exp of logits / T per row, kept for the backward (small on
+ * purpose: tfjs feeds a zeros dy of its full shape to unused outputs).
+ */
+export type SoftmaxCrossEntropyOutputs = [TensorInfo, TensorInfo];
+
+/**
+ * Backward inputs (dense and sparse): logits [rows, C], labels ([rows, C]
+ * float32 or [rows] int32), lse [rows] from the forward, dy [rows].
+ * Output: one float32 [rows, C] tensor.
+ */
+export interface SoftmaxCrossEntropyGradInputs extends NamedTensorInfoMap {
+  logits: TensorInfo;
+  labels: TensorInfo;
+  lse: TensorInfo;
+  dy: TensorInfo;
+}
+
+/** Attributes of the sigmoid cross-entropy kernels. */
+export interface SigmoidCrossEntropyAttrs {
+  /** ε in [0, 1): targets become z·(1 − ε) + ε/2. */
+  labelSmoothing: number;
+  /** Positive-class weight q: null (= 1), length 1 (scalar) or length C (per class). */
+  posWeight: number[] | null;
+}
+export interface SigmoidCrossEntropyGradAttrs extends SigmoidCrossEntropyAttrs {
+  wrt: 'logits' | 'labels';
+}
+/** Sigmoid forward inputs: logits, labels float32 [rows, C]. Output: loss [rows, C]. */
+export interface SigmoidCrossEntropyInputs extends NamedTensorInfoMap {
+  logits: TensorInfo;
+  labels: TensorInfo;
+}
+/** Sigmoid backward inputs: logits, labels, dy, all [rows, C]. Output: [rows, C]. */
+export interface SigmoidCrossEntropyGradInputs extends NamedTensorInfoMap {
+  logits: TensorInfo;
+  labels: TensorInfo;
+  dy: TensorInfo;
+}
