@@ -108,3 +108,73 @@ export interface SigmoidCrossEntropyGradInputs extends NamedTensorInfoMap {
   labels: TensorInfo;
   dy: TensorInfo;
 }
+
+// ---------------------------------------------------------------------------
+// Focal cross-entropy (Lin et al. 2017, Keras 3 definitions). Fused on cpu;
+// other backends use the composite path in src/ops/focal_cross_entropy.ts.
+// Not part of ALL_KERNEL_NAMES: GPU backends do not register these (yet).
+// ---------------------------------------------------------------------------
+
+/** Softmax focal cross-entropy with dense (probability-row) labels. */
+export const FocalCrossEntropy = 'FusedFocalCrossEntropy';
+/** Its backward: d/dlogits (or d/dlabels). */
+export const FocalCrossEntropyGrad = 'FusedFocalCrossEntropyGrad';
+/** Softmax focal cross-entropy with sparse (int32 class id) labels. */
+export const SparseFocalCrossEntropy = 'FusedSparseFocalCrossEntropy';
+/** Its backward: d/dlogits. */
+export const SparseFocalCrossEntropyGrad = 'FusedSparseFocalCrossEntropyGrad';
+/** Elementwise binary (sigmoid) focal cross-entropy with logits. */
+export const BinaryFocalCrossEntropy = 'FusedBinaryFocalCrossEntropy';
+/** Its backward: d/dlogits (or d/dlabels). */
+export const BinaryFocalCrossEntropyGrad = 'FusedBinaryFocalCrossEntropyGrad';
+
+/** Every focal kernel name (registered on cpu only). */
+export const FOCAL_KERNEL_NAMES = [
+  FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy,
+  SparseFocalCrossEntropyGrad, BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad,
+] as const;
+
+/**
+ * Attributes of the softmax focal kernels (dense and sparse), forward and
+ * backward. Inputs and outputs are those of the softmax cross-entropy kernels:
+ * forward `{logits, labels}` → `[loss [rows], lse [rows]]`; backward
+ * `{logits, labels, lse, dy}` → one float32 `[rows, C]`.
+ */
+export interface FocalCrossEntropyAttrs {
+  /** T > 0: the kernels use z = logits / T. 1 = off. */
+  temperature: number;
+  /** ε in [0, 1): targets become (1 − ε)·y + ε/C. 0 = off. */
+  labelSmoothing: number;
+  /** γ ≥ 0: the focusing exponent on (1 − p). 0 = weighted cross-entropy. */
+  gamma: number;
+  /** α: length 1 (scalar, Keras default 0.25) or length C (per class). */
+  alpha: number[];
+  /** Per-class weights w[c], length C, multiplied into α; null = all ones. */
+  classWeights: number[] | null;
+  /** Sparse only: rows whose label equals it give loss 0 and gradient 0. null = none. */
+  ignoreIndex: number | null;
+}
+export interface FocalCrossEntropyGradAttrs extends FocalCrossEntropyAttrs {
+  /** 'logits', or 'labels' (dense only). */
+  wrt: 'logits' | 'labels';
+}
+
+/**
+ * Attributes of the binary focal kernels. Inputs/outputs as the sigmoid
+ * kernels: forward `{logits, labels}` [rows, C] → loss [rows, C] (elementwise;
+ * the Keras mean over the last axis is the loss class's job); backward
+ * `{logits, labels, dy}` → [rows, C].
+ */
+export interface BinaryFocalCrossEntropyAttrs {
+  /** ε in [0, 1): targets become z·(1 − ε) + ε/2. */
+  labelSmoothing: number;
+  /** γ ≥ 0. */
+  gamma: number;
+  /** α in [0, 1], used only when applyClassBalancing. */
+  alpha: number;
+  /** Multiply by α·ẑ + (1 − α)·(1 − ẑ). */
+  applyClassBalancing: boolean;
+}
+export interface BinaryFocalCrossEntropyGradAttrs extends BinaryFocalCrossEntropyAttrs {
+  wrt: 'logits' | 'labels';
+}
