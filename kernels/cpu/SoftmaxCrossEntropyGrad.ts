@@ -1,0 +1,94 @@
+/**
+ * cpu backward kernels of softmax cross-entropy (kernels/FORMULAS.md):
+ *   d/dlogits  dx[i,c] = dy[i]/T · ((W[i] + 2λ·lse[i])·p[i,c] − w[c]·ŷ[i,c])
+ *   d/dlabels  dy[i]·(1 − ε)·w[c]·(lse[i] − z[i,c])          (dense only)
+ * with p = exp(z − lse) from the saved per-row lse: one elementwise pass that
+ * writes only the gradient (dense d/dlogits first sums W[i] over the labels row).
+ */
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
+import {checkSparseLabel, classWeight, isIgnored, sumClassWeights} from './row_math';
+
+interface GradArgs {
+  inputs: SoftmaxCrossEntropyGradInputs;
+  backend: MathBackendCPU;
+  attrs: SoftmaxCrossEntropyGradAttrs;
+}
+
+function read(args: GradArgs) {
+  const {inputs, backend} = args;
+  const get = (t: TensorInfo) => backend.data.get(t.dataId).values as ArrayLike<number>;
+  const [rows, C] = inputs.logits.shape;
+  return {rows, C, x: get(inputs.logits), y: get(inputs.labels), lse: get(inputs.lse), dy: get(inputs.dy)};
+}
+
+function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
+  const {backend, attrs} = args;
+  const {rows, C, x, y, lse, dy} = read(args);
+  const invT = 1 / attrs.temperature;
+  const eps = attrs.labelSmoothing;
+  const out = new Float32Array(rows * C);
+  for (let i = 0, off = 0; i < rows; i++, off += C) {
+    const l = lse[i];
+    if (attrs.wrt === 'labels') {
+      const scale = dy[i] * (1 - eps);
+      for (let c = 0; c < C; c++) {
+        out[off + c] = scale * classWeight(attrs, c) * (l - x[off + c] * invT);
+      }
+      continue;
+    }
+    let W = 0;
+    for (let c = 0; c < C; c++) {
+      W += classWeight(attrs, c) * ((1 - eps) * y[off + c] + eps / C);
+    }
+    const g = dy[i] * invT;
+    const pScale = W + 2 * attrs.zLoss * l;
+    for (let c = 0; c < C; c++) {
+      const yh = (1 - eps) * y[off + c] + eps / C;
+      const p = Math.exp(x[off + c] * invT - l);
+      out[off + c] = g * (pScale * p - classWeight(attrs, c) * yh);
+    }
+  }
+  return backend.makeTensorInfo([rows, C], 'float32', out);
+}
+
+function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
+  const {backend, attrs} = args;
+  if (attrs.wrt !== 'logits') {
+    throw new Error('sparseSoftmaxCrossEntropyWithLogits: sparse labels are not differentiable');
+  }
+  const {rows, C, x, y: t, lse, dy} = read(args);
+  const invT = 1 / attrs.temperature;
+  const eps = attrs.labelSmoothing;
+  const smoothMass = (eps / C) * sumClassWeights(attrs, C);
+  const out = new Float32Array(rows * C);  // ignored rows stay 0
+  for (let i = 0, off = 0; i < rows; i++, off += C) {
+    const target = t[i];
+    if (isIgnored(attrs, target)) {
+      continue;
+    }
+    checkSparseLabel(target, i, C);
+    const l = lse[i];
+    const g = dy[i] * invT;
+    const pScale = (1 - eps) * classWeight(attrs, target) + smoothMass + 2 * attrs.zLoss * l;
+    for (let c = 0; c < C; c++) {
+      const p = Math.exp(x[off + c] * invT - l);
+      out[off + c] = g * (pScale * p - classWeight(attrs, c) * (eps / C));
+    }
+    out[off + target] -= g * classWeight(attrs, target) * (1 - eps);
+  }
+  return backend.makeTensorInfo([rows, C], 'float32', out);
+}
+
+export const softmaxCrossEntropyGradConfig: KernelConfig = {
+  kernelName: SoftmaxCrossEntropyGrad,
+  backendName: 'cpu',
+  kernelFunc: softmaxCrossEntropyGrad as unknown as KernelFunc,
+};
+
+export const sparseSoftmaxCrossEntropyGradConfig: KernelConfig = {
+  kernelName: SparseSoftmaxCrossEntropyGrad,
+  backendName: 'cpu',
+  kernelFunc: sparseSoftmaxCrossEntropyGrad as unknown as KernelFunc,
+};
