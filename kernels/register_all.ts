@@ -1,0 +1,9 @@
+/**
+ * Registers every kernel of the contract for every backend this package has
+ * kernels for. Idempotent: each register function skips kernels already there.
+ */
+import {registerCpuKernels} from './cpu/register_cpu';
+
+export function registerAllKernels(): void {
+  registerCpuKernels();
+}

@@ -1,0 +1,18 @@
+/**
+ * tfjs-fused-cross-entropy: fused softmax / sigmoid cross-entropy for
+ * TensorFlow.js. Importing this module registers every kernel (cpu, webgl,
+ * webgpu) and gradient it has; a second import is a no-op.
+ */
+import {registerAllKernels} from '../kernels/register_all';
+import {registerGradients} from './gradients/register_gradients';
+
+registerAllKernels();
+registerGradients();
+
+export {FORCE_COMPOSITE_FLAG, isCompositeForced, setForceComposite} from './flags';
+export {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from './ops/softmax_cross_entropy';
+export type {SoftmaxCrossEntropyOptions, SparseSoftmaxCrossEntropyOptions} from './ops/softmax_cross_entropy';
+export {sigmoidCrossEntropyWithLogits} from './ops/sigmoid_cross_entropy';
+export type {SigmoidCrossEntropyOptions} from './ops/sigmoid_cross_entropy';
+export {useFusedKernel} from './ops/fused';
+export * as kernelNames from '../kernels/kernel_names';

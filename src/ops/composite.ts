@@ -1,0 +1,168 @@
+/**
+ * The composite path: the kernel contract (kernels/FORMULAS.md) computed from
+ * stable tfjs ops, for backends without fused kernels (wasm, tfjs-node's
+ * unsupported options) and for comparison when FUSED_CE_FORCE_COMPOSITE is set.
+ * Same results and options as the kernels; the gradients are the contract's
+ * closed forms (tf.customGrad), not autodiff through the chain, so masks and
+ * ignored rows behave exactly as in the kernels.
+ */
+import {add, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, notEqual, oneHot, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
+
+/** tf.customGrad for a function of two tensors (typed). */
+function customGrad2<T extends Tensor>(
+    f: (a: Tensor, b: Tensor, save: GradSaveFunc) => {value: T, gradFunc: (dy: T, saved: Tensor[]) => Tensor[]}): (a: Tensor, b: Tensor) => T {
+  const g = customGrad((...args: Array<Tensor | GradSaveFunc>) =>
+      f(args[0] as Tensor, args[1] as Tensor, args[2] as GradSaveFunc));
+  return (a, b) => g(a, b) as T;
+}
+
+/** Row-wise log-sum-exp of z [rows, C] → [rows, 1], stable (max-shifted). */
+function logSumExpRows(z: Tensor2D): Tensor {
+  const m = max(z, -1, true);
+  // A row of −∞ has m = −∞; shift by 0 there so exp gives 0 and lse = −∞.
+  const shift = where(equal(m, scalar(-Infinity)), zerosLike(m), m);
+  return add(log(sum(exp(sub(z, shift)), -1, true)), shift);
+}
+
+function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {
+  return attrs.classWeights == null ? null : expandDims(tensor1d(attrs.classWeights, 'float32'), 0);
+}
+
+/** ŷ = (1 − ε)·y + ε/C. */
+function smoothTargets(y: Tensor2D, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
+  const C = y.shape[1];
+  const eps = attrs.labelSmoothing;
+  return eps === 0 ? y : add(mul(y, 1 - eps), eps / C) as Tensor2D;
+}
+
+/**
+ * Row states: `valid` rows compute normally; `ignored` rows give 0; any other
+ * row (sparse label out of range) gives NaN, as the GPU kernels do.
+ */
+interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
+
+function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
+  let out = v;
+  if (masks.invalid != null) {
+    out = where(masks.invalid, fill(out.shape, NaN), out);
+  }
+  if (masks.ignored != null) {
+    out = where(masks.ignored, zerosLike(out), out);
+  }
+  return out;
+}
+
+function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): {loss: Tensor1D, lse: Tensor} {
+  const z = div(x, attrs.temperature) as Tensor2D;
+  const lse = logSumExpRows(z);
+  const w = weightsRow(attrs);
+  const wy = w == null ? yh : mul(w, yh);
+  // Terms with ŷ = 0 are skipped, not multiplied (0·∞ would be NaN).
+  const terms = where(equal(yh, 0), zerosLike(yh), mul(wy, sub(lse, z)));
+  let loss = sum(terms, -1);
+  if (attrs.zLoss !== 0) {
+    loss = add(loss, mul(attrs.zLoss, reshape(mul(lse, lse), [-1])));
+  }
+  return {loss: applyRowMasks(loss, masks) as Tensor1D, lse};
+}
+
+function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): Tensor {
+  const z = div(x, attrs.temperature);
+  const p = exp(sub(z, lse));
+  const w = weightsRow(attrs);
+  const wy = w == null ? yh : mul(w, yh);
+  const W = sum(wy, -1, true);
+  const pScale = attrs.zLoss === 0 ? W : add(W, mul(2 * attrs.zLoss, lse));
+  const g = div(expandDims(dy, 1), attrs.temperature);
+  const dx = mul(g, sub(mul(pScale, p), wy));
+  return applyRowMasks(dx, {ignored: masks.ignored && expandDims(masks.ignored, 1), invalid: masks.invalid && expandDims(masks.invalid, 1)});
+}
+
+function labelsGrad(x: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor {
+  const z = div(x, attrs.temperature);
+  const w = weightsRow(attrs);
+  const scale = mul(expandDims(dy, 1), 1 - attrs.labelSmoothing);
+  const d = mul(scale, sub(lse, z));
+  return w == null ? d : mul(w, d);
+}
+
+const NO_MASKS: RowMasks = {ignored: null, invalid: null};
+
+/** Dense softmax cross-entropy [rows, C] → loss [rows], composite path. */
+export function compositeSoftmaxCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
+  const f = customGrad2((logits: Tensor, labels: Tensor, save: GradSaveFunc) => {
+    const yh = smoothTargets(labels as Tensor2D, attrs);
+    const {loss, lse} = forward(logits as Tensor2D, yh, attrs, NO_MASKS);
+    save([logits, labels, lse]);
+    return {
+      value: loss,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sy, slse] = saved;
+        const yh2 = smoothTargets(sy as Tensor2D, attrs);
+        return [logitsGrad(sx as Tensor2D, yh2, slse, dy, attrs, NO_MASKS), labelsGrad(sx as Tensor2D, slse, dy, attrs)];
+      },
+    };
+  });
+  return f(x, y) as Tensor1D;
+}
+
+function sparseTargets(labels: Tensor, C: number, attrs: SoftmaxCrossEntropyAttrs): {yh: Tensor2D, masks: RowMasks} {
+  const inRange = logicalAnd(greaterEqual(labels, 0), less(labels, C));
+  const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
+  const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
+  const safe = where(inRange, labels, zerosLike(labels));
+  const yh = smoothTargets(oneHot(cast(safe, 'int32'), C, 1, 0, 'float32') as Tensor2D, attrs);
+  return {yh, masks: {ignored, invalid}};
+}
+
+/** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
+export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
+  const C = x.shape[1];
+  const f = customGrad2((logits: Tensor, t: Tensor, save: GradSaveFunc) => {
+    const {yh, masks} = sparseTargets(t, C, attrs);
+    const {loss, lse} = forward(logits as Tensor2D, yh, attrs, masks);
+    save([logits, t, lse]);
+    return {
+      value: loss,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, st, slse] = saved;
+        const s = sparseTargets(st, C, attrs);
+        return [logitsGrad(sx as Tensor2D, s.yh, slse, dy, attrs, s.masks), zerosLike(st)];
+      },
+    };
+  });
+  return f(x, labels) as Tensor1D;
+}
+
+function softplus(v: Tensor): Tensor {
+  return add(relu(v), log1p(exp(neg(abs(v)))));
+}
+
+function posWeightRow(attrs: SigmoidCrossEntropyAttrs): Tensor | number {
+  const q = attrs.posWeight;
+  return q == null ? 1 : q.length === 1 ? q[0] : expandDims(tensor1d(q, 'float32'), 0);
+}
+
+/** Sigmoid cross-entropy, elementwise over [rows, C], composite path. */
+export function compositeSigmoidCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: SigmoidCrossEntropyAttrs): Tensor2D {
+  const eps = attrs.labelSmoothing;
+  const f = customGrad2((logits: Tensor, labels: Tensor, save: GradSaveFunc) => {
+    const q = posWeightRow(attrs);
+    const zh = add(mul(labels, 1 - eps), eps / 2);
+    const loss = add(mul(mul(q, zh), softplus(neg(logits))), mul(sub(1, zh), softplus(logits)));
+    save([logits, labels]);
+    return {
+      value: loss,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sz] = saved;
+        const zh2 = add(mul(sz, 1 - eps), eps / 2);
+        const qz = mul(q, zh2);
+        const dx = mul(dy, sub(mul(sigmoid(sx), add(qz, sub(1, zh2))), qz));
+        const dz = mul(mul(dy, 1 - eps), sub(mul(q, softplus(neg(sx))), softplus(sx)));
+        return [dx, dz];
+      },
+    };
+  });
+  return f(x, z) as Tensor2D;
+}

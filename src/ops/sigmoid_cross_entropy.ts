@@ -1,0 +1,57 @@
+/**
+ * Sigmoid cross-entropy with logits, elementwise (kernels/FORMULAS.md):
+ * L = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x), ẑ = z·(1 − ε) + ε/2.
+ */
+import {cast, engine, op, reshape, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs} from '../../kernels/kernel_names';
+import {compositeSigmoidCrossEntropy} from './composite';
+import {useFusedKernel} from './fused';
+import {assertArg, checkLabelSmoothing, ClassVector, readClassVector, toTensor} from './validate';
+
+/** Options of `sigmoidCrossEntropyWithLogits`. */
+export interface SigmoidCrossEntropyOptions {
+  /** ε in [0, 1): targets become z·(1 − ε) + ε/2 (default 0). */
+  labelSmoothing?: number;
+  /**
+   * Weight q of the positive term (PyTorch's pos_weight): a number, or one per
+   * class of the last axis (default 1).
+   */
+  posWeight?: ClassVector;
+}
+
+/**
+ * Sigmoid cross-entropy between `logits` and `labels` in [0, 1], elementwise
+ * (same shape as `logits`), computed stably as
+ * `max(x, 0) − x·z + log1p(exp(−|x|))`, with an optional positive weight.
+ * Differentiable with respect to `logits` and `labels`.
+ *
+ * ```js
+ * const labels = tf.tensor2d([[1, 0], [0, 1]]);
+ * const logits = tf.tensor2d([[2, -1], [0.5, 3]]);
+ * sigmoidCrossEntropyWithLogits(labels, logits).print();
+ * sigmoidCrossEntropyWithLogits(labels, logits, {posWeight: [3, 1]}).print();
+ * ```
+ */
+function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
+    labels: Tensor | TensorLike, logits: T | TensorLike, options: SigmoidCrossEntropyOptions = {}): Tensor {
+  const opName = 'sigmoidCrossEntropyWithLogits';
+  const $logits = toTensor(logits, 'logits', opName, 'float32');
+  const $labels = toTensor(labels, 'labels', opName, 'float32');
+  assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
+  assertArg($labels.dtype !== 'string' && $labels.dtype !== 'complex64', opName, () => `labels must be numeric, got ${$labels.dtype}`);
+  assertArg($labels.rank === $logits.rank && $labels.shape.every((d: number, i: number) => d === $logits.shape[i]), opName,
+      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
+  const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
+  const attrs: SigmoidCrossEntropyAttrs = {
+    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
+    posWeight: options.posWeight == null ? null : readClassVector(options.posWeight, 'posWeight', opName, C === 1 ? [1] : [1, C]),
+  };
+  const x = reshape($logits, [-1, C]) as Tensor2D;
+  const z = reshape($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), [-1, C]) as Tensor2D;
+  const loss = useFusedKernel(SigmoidCrossEntropy) ?
+      engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
+      compositeSigmoidCrossEntropy(x, z, attrs);
+  return reshape(loss, $logits.shape);
+}
+
+export const sigmoidCrossEntropyWithLogits = /* @__PURE__ */ op({sigmoidCrossEntropyWithLogits_});

@@ -1,0 +1,158 @@
+/**
+ * Softmax cross-entropy ops (dense and sparse labels), per-example results.
+ * Thin, validated wrappers: move the class axis last, flatten to [rows, C], run
+ * the fused kernel when the active backend has one (else the composite path),
+ * and reshape back. Formulas: kernels/FORMULAS.md.
+ */
+import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike, transpose} from '@tensorflow/tfjs-core';
+import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
+import {compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
+import {useFusedKernel} from './fused';
+import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, normalizeAxis, readClassVector, toTensor} from './validate';
+
+/** Options of the softmax cross-entropy ops. */
+export interface SoftmaxCrossEntropyOptions {
+  /** The class axis of `logits` (default −1, the last). */
+  axis?: number;
+  /** T > 0: the loss is computed on logits / T (default 1). */
+  temperature?: number;
+  /** ε in [0, 1): targets become (1 − ε)·y + ε/C, C the size of the class axis (default 0). */
+  labelSmoothing?: number;
+  /** Per-class weights, length C (numbers, typed array or a 1-D tensor, read once). */
+  classWeights?: ClassVector;
+  /** λ ≥ 0: adds λ·logsumexp² per example, as in PaLM / Liger-Kernel (default 0). */
+  zLoss?: number;
+}
+
+/** Options of the sparse op. */
+export interface SparseSoftmaxCrossEntropyOptions extends SoftmaxCrossEntropyOptions {
+  /** Examples with this label give loss 0 and gradient 0 (e.g. −100 for padding). */
+  ignoreIndex?: number;
+  /**
+   * Check on any backend (reading the labels back) that every label is an
+   * integer in [0, C) or the ignore index. Without it the cpu kernel throws for
+   * an out-of-range label and GPU kernels give NaN for that example.
+   */
+  validateLabels?: boolean;
+}
+
+function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, C: number, opName: string): SoftmaxCrossEntropyAttrs {
+  const ignoreIndex = options.ignoreIndex ?? null;
+  assertArg(ignoreIndex == null || Number.isInteger(ignoreIndex), opName,
+      () => `ignoreIndex must be an integer, got ${ignoreIndex}`);
+  return {
+    temperature: checkTemperature(options.temperature ?? 1, opName),
+    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
+    zLoss: checkZLoss(options.zLoss ?? 0, opName),
+    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', opName, [C]),
+    ignoreIndex,
+  };
+}
+
+/** Moves `axis` of `x` last (a transpose only when it is not last already). */
+function moveAxisLast(x: Tensor, axis: number): Tensor {
+  if (axis === x.rank - 1) {
+    return x;
+  }
+  const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
+  return transpose(x, perm);
+}
+
+/** Shape of `shape` without `axis`. */
+function withoutAxis(shape: number[], axis: number): number[] {
+  return shape.filter((_, d) => d !== axis);
+}
+
+function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
+  if (useFusedKernel(kernelName)) {
+    const [loss] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
+    return loss as Tensor1D;
+  }
+  return kernelName === SoftmaxCrossEntropy ? compositeSoftmaxCrossEntropy(x, y as Tensor2D, attrs) :
+                                              compositeSparseSoftmaxCrossEntropy(x, y as Tensor1D, attrs);
+}
+
+/**
+ * Softmax cross-entropy between `logits` and dense `labels` (one-hot or any
+ * probability rows), per example: the result has `logits`' shape without the
+ * class axis. One fused pass for the loss (and the per-row log-sum-exp kept
+ * for the backward), one for the gradient. Differentiable with respect to
+ * `logits` and `labels` (−dy·log softmax, which tfjs gets wrong).
+ *
+ * ```js
+ * const labels = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
+ * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
+ * softmaxCrossEntropyWithLogits(labels, logits).print();  // [0.4640, 0.0659]
+ * softmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing: 0.1, temperature: 2}).print();
+ * ```
+ */
+function softmaxCrossEntropyWithLogits_<T extends Tensor>(
+    labels: Tensor | TensorLike, logits: T | TensorLike, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  const opName = 'softmaxCrossEntropyWithLogits';
+  const $logits = toTensor(logits, 'logits', opName, 'float32');
+  const $labels = toTensor(labels, 'labels', opName, 'float32');
+  assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
+  assertArg($labels.dtype !== 'string' && $labels.dtype !== 'complex64', opName, () => `labels must be numeric, got ${$labels.dtype}`);
+  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
+  assertArg($labels.rank === $logits.rank && $labels.shape.every((d: number, i: number) => d === $logits.shape[i]), opName,
+      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
+  const C = $logits.shape[axis];
+  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const attrs = kernelAttrs(options, C, opName);
+  const x = reshape(moveAxisLast($logits, axis), [-1, C]) as Tensor2D;
+  const y = reshape(moveAxisLast($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), axis), [-1, C]);
+  const loss = runSoftmax(SoftmaxCrossEntropy, x, y, attrs);
+  return reshape(loss, withoutAxis($logits.shape, axis));
+}
+
+/**
+ * Checks sparse labels on the host (validateLabels): integers in [0, C) or the
+ * ignore index. Names the first bad example.
+ */
+function validateSparseLabels(labels: Tensor, C: number, ignoreIndex: number | null, opName: string): void {
+  const v = labels.dataSync();
+  for (let i = 0; i < v.length; i++) {
+    const t = v[i];
+    if (!(t === ignoreIndex || (Number.isInteger(t) && t >= 0 && t < C))) {
+      throw new Error(`${opName}: labels[${i}] = ${t} is out of range [0, ${C})`);
+    }
+  }
+}
+
+/**
+ * Softmax cross-entropy with sparse integer labels (class ids), per example:
+ * `labels` has `logits`' shape without the class axis. The op tfjs lacks.
+ * Supports `ignoreIndex` (loss 0, gradient 0, e.g. for padding tokens).
+ *
+ * ```js
+ * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
+ * sparseSoftmaxCrossEntropyWithLogits([1, 0], logits).print();  // [0.4640, 0.0659]
+ * sparseSoftmaxCrossEntropyWithLogits([1, -100], logits, {ignoreIndex: -100}).print();  // [0.4640, 0]
+ * ```
+ */
+function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
+    labels: Tensor | TensorLike, logits: T | TensorLike, options: SparseSoftmaxCrossEntropyOptions = {}): Tensor {
+  const opName = 'sparseSoftmaxCrossEntropyWithLogits';
+  const $logits = toTensor(logits, 'logits', opName, 'float32');
+  const $labels = toTensor(labels, 'labels', opName, 'int32');
+  assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
+  assertArg($labels.dtype === 'int32' || $labels.dtype === 'float32', opName,
+      () => `labels must be int32 class ids, got ${$labels.dtype}`);
+  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
+  const outShape = withoutAxis($logits.shape, axis);
+  assertArg($labels.rank === outShape.length && $labels.shape.every((d: number, i: number) => d === outShape[i]), opName,
+      () => `labels shape [${$labels.shape}] must equal logits shape without the class axis [${outShape}]`);
+  const C = $logits.shape[axis];
+  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const attrs = kernelAttrs(options, C, opName);
+  if (options.validateLabels) {
+    validateSparseLabels($labels, C, attrs.ignoreIndex, opName);
+  }
+  const x = reshape(moveAxisLast($logits, axis), [-1, C]) as Tensor2D;
+  const t = reshape($labels.dtype === 'int32' ? $labels : cast($labels, 'int32'), [-1]);
+  const loss = runSoftmax(SparseSoftmaxCrossEntropy, x, t, attrs);
+  return reshape(loss, outShape);
+}
+
+export const softmaxCrossEntropyWithLogits = /* @__PURE__ */ op({softmaxCrossEntropyWithLogits_});
+export const sparseSoftmaxCrossEntropyWithLogits = /* @__PURE__ */ op({sparseSoftmaxCrossEntropyWithLogits_});
