@@ -15,7 +15,7 @@ import {env} from '@tensorflow/tfjs-core';
 export const FORCE_COMPOSITE_FLAG = 'FUSED_CE_FORCE_COMPOSITE';
 
 const ENV = env();
-if (!(ENV as unknown as {registeredFlags: Record<string, unknown>}).registeredFlags[FORCE_COMPOSITE_FLAG]) {
+if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[FORCE_COMPOSITE_FLAG]) {
   ENV.registerFlag(FORCE_COMPOSITE_FLAG, () => false);
 }
 

@@ -156,6 +156,7 @@ export function compositeSigmoidCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: Si
       value: loss,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sz] = saved;
+        const q = posWeightRow(attrs);  // the forward's q was disposed with its scope
         const zh2 = add(mul(sz, 1 - eps), eps / 2);
         const qz = mul(q, zh2);
         const dx = mul(dy, sub(mul(sigmoid(sx), add(qz, sub(1, zh2))), qz));
