@@ -1,0 +1,78 @@
+/**
+ * cpu kernels of binary (sigmoid) focal cross-entropy with logits, elementwise
+ * over [rows, C] (kernels/FORMULAS.md, "Binary focal cross-entropy"):
+ *   ẑ = z·(1 − ε) + ε/2,  p = σ(x),  bce = ẑ·softplus(−x) + (1 − ẑ)·softplus(x),
+ *   u = 1 − p_t = ẑ·σ(−x) + (1 − ẑ)·σ(x),  b = α·ẑ + (1 − α)·(1 − ẑ) (balancing) or 1
+ *   L  = b·u^γ·bce
+ *   dx = dy·b·(γ·u^(γ−1)·(1 − 2ẑ)·p·(1 − p)·bce + u^γ·(p − ẑ))
+ *   dz = dy·(1 − ε)·(b'·u^γ·bce + b·γ·u^(γ−1)·(1 − 2p)·bce − b·u^γ·x),  b' = 2α − 1 or 0
+ * The γ terms are 0 when γ = 0 or u = 0 (their limit; the plain product is 0·∞ for γ < 1).
+ */
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
+import {sigmoid, softplus} from './focal_math';
+
+/** The per-element quantities every formula above needs. */
+interface Element {
+  zh: number; p: number; bce: number; u: number; uG: number; uG1: number; b: number;
+}
+
+function element(x: number, z: number, attrs: BinaryFocalCrossEntropyAttrs, e: Element): void {
+  const zh = z * (1 - attrs.labelSmoothing) + attrs.labelSmoothing / 2;
+  const p = sigmoid(x);
+  const u = zh * sigmoid(-x) + (1 - zh) * p;
+  const g = attrs.gamma;
+  e.zh = zh;
+  e.p = p;
+  e.bce = zh * softplus(-x) + (1 - zh) * softplus(x);
+  e.u = u;
+  e.uG = Math.pow(u, g);
+  // γ·u^(γ−1): the limit 0 at γ = 0 or u = 0 (the product with bce ~ u vanishes).
+  e.uG1 = g === 0 || u === 0 ? 0 : g * Math.pow(u, g - 1);
+  e.b = attrs.applyClassBalancing ? attrs.alpha * zh + (1 - attrs.alpha) * (1 - zh) : 1;
+}
+
+type Elementwise = (x: number, e: Element, i: number) => number;
+
+function mapElements(backend: MathBackendCPU, logits: TensorInfo, labels: TensorInfo, attrs: BinaryFocalCrossEntropyAttrs, f: Elementwise): TensorInfo {
+  const [rows, C] = logits.shape;
+  const x = backend.data.get(logits.dataId).values as ArrayLike<number>;
+  const z = backend.data.get(labels.dataId).values as ArrayLike<number>;
+  const out = new Float32Array(rows * C);
+  const e: Element = {zh: 0, p: 0, bce: 0, u: 0, uG: 0, uG1: 0, b: 0};
+  for (let i = 0; i < rows * C; i++) {
+    element(x[i], z[i], attrs, e);
+    out[i] = f(x[i], e, i);
+  }
+  return backend.makeTensorInfo([rows, C], 'float32', out);
+}
+
+function binaryFocalCrossEntropy(args: {inputs: SigmoidCrossEntropyInputs, backend: MathBackendCPU, attrs: BinaryFocalCrossEntropyAttrs}): TensorInfo {
+  const {inputs, backend, attrs} = args;
+  return mapElements(backend, inputs.logits, inputs.labels, attrs, (_x, e) => e.b * e.uG * e.bce);
+}
+
+function binaryFocalCrossEntropyGrad(args: {inputs: SigmoidCrossEntropyGradInputs, backend: MathBackendCPU, attrs: BinaryFocalCrossEntropyGradAttrs}): TensorInfo {
+  const {inputs, backend, attrs} = args;
+  const dy = backend.data.get(inputs.dy.dataId).values as ArrayLike<number>;
+  const db = attrs.applyClassBalancing ? 2 * attrs.alpha - 1 : 0;
+  const f: Elementwise = attrs.wrt === 'labels' ?
+      (x, e, i) => dy[i] * (1 - attrs.labelSmoothing) *
+          (db * e.uG * e.bce + e.b * e.uG1 * (1 - 2 * e.p) * e.bce - e.b * e.uG * x) :
+      (_x, e, i) => dy[i] * e.b *
+          (e.uG1 * (1 - 2 * e.zh) * e.p * (1 - e.p) * e.bce + e.uG * (e.p - e.zh));
+  return mapElements(backend, inputs.logits, inputs.labels, attrs, f);
+}
+
+export const binaryFocalCrossEntropyConfig: KernelConfig = {
+  kernelName: BinaryFocalCrossEntropy,
+  backendName: 'cpu',
+  kernelFunc: binaryFocalCrossEntropy as unknown as KernelFunc,
+};
+
+export const binaryFocalCrossEntropyGradConfig: KernelConfig = {
+  kernelName: BinaryFocalCrossEntropyGrad,
+  backendName: 'cpu',
+  kernelFunc: binaryFocalCrossEntropyGrad as unknown as KernelFunc,
+};

@@ -1,0 +1,100 @@
+/**
+ * cpu forward kernels of softmax focal cross-entropy, dense and sparse labels
+ * (kernels/FORMULAS.md, "Focal cross-entropy"):
+ *   L[i] = Σ_{c: ŷ≠0} a[c]·ŷ[c]·(1 − p[c])^γ·(lse − z[c])
+ * Two passes per row: the online log-sum-exp (row_math.rowLogSumExp), then the
+ * focal terms of the classes with ŷ ≠ 0 (sparse without smoothing: only the
+ * target class, O(1) after the lse pass). Outputs [loss [rows], lse [rows]],
+ * the lse saved for the backward kernel.
+ */
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {FocalCrossEntropy, FocalCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy} from '../kernel_names';
+import {focalClassWeights, focalTerms} from './focal_math';
+import {checkSparseLabel, rowLogSumExp} from './row_math';
+
+interface FocalArgs {
+  inputs: SoftmaxCrossEntropyInputs;
+  backend: MathBackendCPU;
+  attrs: FocalCrossEntropyAttrs;
+}
+
+/** Smoothed target ŷ of class c of row i; NaN marks an out-of-range sparse label. */
+export type TargetFn = (i: number, off: number, c: number) => number;
+
+/**
+ * Shared by dense and sparse: `target` gives ŷ, `ignored(i)` skips a row
+ * (loss 0, lse still written).
+ */
+function focalForward(args: FocalArgs, target: TargetFn, ignored: (i: number) => boolean): TensorInfo[] {
+  const {inputs, backend, attrs} = args;
+  const [rows, C] = inputs.logits.shape;
+  const x = backend.data.get(inputs.logits.dataId).values as ArrayLike<number>;
+  const invT = 1 / attrs.temperature;
+  const a = focalClassWeights(attrs, C);
+  const terms = new Float64Array(2);
+  const loss = new Float32Array(rows);
+  const lseOut = new Float32Array(rows);
+  for (let i = 0, off = 0; i < rows; i++, off += C) {
+    const lse = rowLogSumExp(x, off, C, invT);
+    lseOut[i] = lse;
+    if (ignored(i)) {
+      continue;
+    }
+    let l = 0;
+    for (let c = 0; c < C; c++) {
+      const yh = target(i, off, c);
+      if (yh !== 0) {  // skipped, not multiplied: 0·∞ would be NaN
+        focalTerms(x[off + c] * invT, lse, yh, a[c], attrs.gamma, terms);
+        l += terms[0] * (lse - x[off + c] * invT);
+      }
+    }
+    loss[i] = l;
+  }
+  return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows], 'float32', lseOut)];
+}
+
+/** ŷ for dense labels: (1 − ε)·y + ε/C. */
+export function denseTarget(y: ArrayLike<number>, eps: number, C: number): TargetFn {
+  return (_i, off, c) => (1 - eps) * y[off + c] + eps / C;
+}
+
+/** ŷ for sparse labels: (1 − ε)·[c = t] + ε/C. */
+export function sparseTarget(t: ArrayLike<number>, eps: number, C: number): TargetFn {
+  return (i, _off, c) => (c === t[i] ? 1 - eps : 0) + eps / C;
+}
+
+/** Whether sparse row i is ignored; throws for an out-of-range label that is not. */
+export function sparseIgnored(t: ArrayLike<number>, ignoreIndex: number | null, C: number): (i: number) => boolean {
+  return i => {
+    if (ignoreIndex != null && t[i] === ignoreIndex) {
+      return true;
+    }
+    checkSparseLabel(t[i], i, C);
+    return false;
+  };
+}
+
+function focalCrossEntropy(args: FocalArgs): TensorInfo[] {
+  const C = args.inputs.logits.shape[1];
+  const y = args.backend.data.get(args.inputs.labels.dataId).values as ArrayLike<number>;
+  return focalForward(args, denseTarget(y, args.attrs.labelSmoothing, C), () => false);
+}
+
+function sparseFocalCrossEntropy(args: FocalArgs): TensorInfo[] {
+  const C = args.inputs.logits.shape[1];
+  const t = args.backend.data.get(args.inputs.labels.dataId).values as ArrayLike<number>;
+  return focalForward(args, sparseTarget(t, args.attrs.labelSmoothing, C), sparseIgnored(t, args.attrs.ignoreIndex, C));
+}
+
+export const focalCrossEntropyConfig: KernelConfig = {
+  kernelName: FocalCrossEntropy,
+  backendName: 'cpu',
+  kernelFunc: focalCrossEntropy as unknown as KernelFunc,
+};
+
+export const sparseFocalCrossEntropyConfig: KernelConfig = {
+  kernelName: SparseFocalCrossEntropy,
+  backendName: 'cpu',
+  kernelFunc: sparseFocalCrossEntropy as unknown as KernelFunc,
+};

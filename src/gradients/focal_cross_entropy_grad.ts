@@ -1,0 +1,59 @@
+/**
+ * Gradients of the fused focal kernels: each runs the backward kernel of the
+ * same backend. Thunks are lazy: d/dlabels is computed only when the labels
+ * are on the differentiation path. Registered idempotently by
+ * `registerFocalGradients` (imported by src/ops/focal_cross_entropy.ts).
+ */
+import {engine, getGradient, GradConfig, NamedAttrMap, registerGradient, Tensor, zerosLike} from '@tensorflow/tfjs-core';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../../kernels/kernel_names';
+
+function softmaxBackward(kernelName: string, saved: Tensor[], dy: Tensor | Tensor[], attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {
+  const [logits, labels, lse] = saved;
+  // Two outputs (loss, lse): dy is an array; lse is internal, its dy unused.
+  const dLoss = Array.isArray(dy) ? dy[0] : dy;
+  return engine().runKernel(kernelName, {logits, labels, lse, dy: dLoss}, {...attrs, wrt}) as Tensor;
+}
+
+export const focalCrossEntropyGradConfig: GradConfig = {
+  kernelName: FocalCrossEntropy,
+  inputsToSave: ['logits', 'labels'],
+  outputsToSave: [false, true],
+  gradFunc: (dy, saved, attrs) => ({
+    logits: () => softmaxBackward(FocalCrossEntropyGrad, saved, dy, attrs, 'logits'),
+    labels: () => softmaxBackward(FocalCrossEntropyGrad, saved, dy, attrs, 'labels'),
+  }),
+};
+
+export const sparseFocalCrossEntropyGradConfig: GradConfig = {
+  kernelName: SparseFocalCrossEntropy,
+  inputsToSave: ['logits', 'labels'],
+  outputsToSave: [false, true],
+  gradFunc: (dy, saved, attrs) => ({
+    logits: () => softmaxBackward(SparseFocalCrossEntropyGrad, saved, dy, attrs, 'logits'),
+    labels: () => zerosLike(saved[1]),  // class ids are not differentiable
+  }),
+};
+
+function binaryBackward(saved: Tensor[], dy: Tensor, attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {
+  const [logits, labels] = saved;
+  return engine().runKernel(BinaryFocalCrossEntropyGrad, {logits, labels, dy}, {...attrs, wrt}) as Tensor;
+}
+
+export const binaryFocalCrossEntropyGradConfig: GradConfig = {
+  kernelName: BinaryFocalCrossEntropy,
+  inputsToSave: ['logits', 'labels'],
+  gradFunc: (dy, saved, attrs) => ({
+    logits: () => binaryBackward(saved, dy as Tensor, attrs, 'logits'),
+    labels: () => binaryBackward(saved, dy as Tensor, attrs, 'labels'),
+  }),
+};
+
+const focalGradConfigs = [focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig, binaryFocalCrossEntropyGradConfig];
+
+export function registerFocalGradients(): void {
+  for (const config of focalGradConfigs) {
+    if (getGradient(config.kernelName) == null) {
+      registerGradient(config);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The composite path of the focal ops: kernels/FORMULAS.md ("Focal
+ * cross-entropy") from stable tfjs ops, for backends without fused focal
+ * kernels (every backend but cpu) and under FUSED_CE_FORCE_COMPOSITE. The
+ * gradients are the contract's closed forms (tf.customGrad), not autodiff
+ * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
+ */
+import {abs, add, cast, customGrad, div, equal, exp, expandDims, expm1, fill, GradSaveFunc, greaterEqual, less, log, log1p, logicalAnd, logicalNot, logicalOr, max, mul, neg, oneHot, onesLike, pow, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
+import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
+
+/** Row-wise log-sum-exp of z [rows, C] → [rows, 1], max-shifted (an all −∞ row gives −∞). */
+function logSumExpRows(z: Tensor): Tensor {
+  const m = max(z, -1, true);
+  const shift = where(equal(m, scalar(-Infinity)), zerosLike(m), m);
+  return add(log(sum(exp(sub(z, shift)), -1, true)), shift);
+}
+
+/** a = α·w as a [1, C] row (or a scalar when both are scalar / absent). */
+function classFactor(attrs: FocalCrossEntropyAttrs, C: number): Tensor | number {
+  if (attrs.alpha.length === 1 && attrs.classWeights == null) {
+    return attrs.alpha[0];
+  }
+  const a = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    a[c] = (attrs.alpha.length === 1 ? attrs.alpha[0] : attrs.alpha[c]) * (attrs.classWeights?.[c] ?? 1);
+  }
+  return expandDims(tensor1d(a, 'float32'), 0);
+}
+
+/** (base)^γ with the convention x^0 = 1 (also at x = 0). */
+function powGamma(base: Tensor, gamma: number): Tensor {
+  return gamma === 0 ? onesLike(base) : pow(base, gamma);
+}
+
+interface SoftmaxParts {z: Tensor; lse: Tensor; logp: Tensor; p: Tensor; q: Tensor; g: Tensor;}
+
+function softmaxParts(x: Tensor, attrs: FocalCrossEntropyAttrs, lse?: Tensor): SoftmaxParts {
+  const z = div(x, attrs.temperature);
+  const l = lse ?? logSumExpRows(z);
+  const logp = sub(z, l);
+  return {z, lse: l, logp, p: exp(logp), q: neg(expm1(logp)), g: neg(logp)};
+}
+
+/**
+ * Row masks: ignored rows give 0, rows with an out-of-range sparse label NaN
+ * (as the GPU kernels of the plain op do; the cpu kernel throws).
+ */
+interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
+
+function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
+  const lift = (m: Tensor) => (v.rank === 2 ? expandDims(m, 1) : m);
+  let out = v;
+  if (masks.invalid != null) {
+    out = where(lift(masks.invalid), fill(out.shape, NaN), out);
+  }
+  if (masks.ignored != null) {
+    out = where(lift(masks.ignored), zerosLike(out), out);
+  }
+  return out;
+}
+
+function smooth(y: Tensor, eps: number, C: number): Tensor {
+  return eps === 0 ? y : add(mul(y, 1 - eps), eps / C);
+}
+
+function focalForward(x: Tensor, yh: Tensor, attrs: FocalCrossEntropyAttrs, masks: RowMasks): {loss: Tensor, lse: Tensor} {
+  const s = softmaxParts(x, attrs);
+  const f = mul(mul(classFactor(attrs, x.shape[1]!), yh), powGamma(s.q, attrs.gamma));
+  // Terms with ŷ = 0 are skipped, not multiplied (0·∞ would be NaN).
+  const terms = where(equal(yh, 0), zerosLike(yh), mul(f, s.g));
+  return {loss: applyRowMasks(sum(terms, -1), masks), lse: s.lse};
+}
+
+/** dx = dy/T · (p·(A + Bs) − f − B), B = a·ŷ·γ·q^(γ−1)·p·g (0 where γ = 0, q = 0 or p = 0). */
+function focalLogitsGrad(x: Tensor, yh: Tensor, lse: Tensor, dy: Tensor, attrs: FocalCrossEntropyAttrs, masks: RowMasks): Tensor {
+  const s = softmaxParts(x, attrs, lse);
+  const ay = mul(classFactor(attrs, x.shape[1]!), yh);
+  const f = mul(ay, powGamma(s.q, attrs.gamma));
+  let B: Tensor = zerosLike(x);
+  if (attrs.gamma !== 0) {
+    const raw = mul(mul(mul(ay, attrs.gamma), pow(s.q, attrs.gamma - 1)), mul(s.p, s.g));
+    B = where(logicalOr(logicalOr(equal(s.q, 0), equal(s.p, 0)), equal(yh, 0)), zerosLike(x), raw);
+  }
+  const fB = add(f, B);
+  const total = sum(fB, -1, true);
+  const dx = mul(div(expandDims(dy, 1), attrs.temperature), sub(mul(s.p, total), fB));
+  return applyRowMasks(dx, masks);
+}
+
+/** dlabels = dy·(1 − ε)·a·q^γ·g. */
+function focalLabelsGrad(x: Tensor, lse: Tensor, dy: Tensor, attrs: FocalCrossEntropyAttrs): Tensor {
+  const s = softmaxParts(x, attrs, lse);
+  const aq = mul(classFactor(attrs, x.shape[1]!), powGamma(s.q, attrs.gamma));
+  return mul(mul(expandDims(dy, 1), 1 - attrs.labelSmoothing), mul(aq, s.g));
+}
+
+const NO_MASKS: RowMasks = {ignored: null, invalid: null};
+
+/** Dense softmax focal cross-entropy [rows, C] → loss [rows]. */
+export function compositeFocalCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: FocalCrossEntropyAttrs): Tensor1D {
+  const C = x.shape[1];
+  const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
+    const [logits, labels, save] = args as [Tensor, Tensor, GradSaveFunc];
+    const {loss, lse} = focalForward(logits, smooth(labels, attrs.labelSmoothing, C), attrs, NO_MASKS);
+    save([logits, labels, lse]);
+    return {
+      value: loss,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sy, slse] = saved;
+        return [focalLogitsGrad(sx, smooth(sy, attrs.labelSmoothing, C), slse, dy, attrs, NO_MASKS),
+                focalLabelsGrad(sx, slse, dy, attrs)];
+      },
+    };
+  });
+  return f(x, y) as Tensor1D;
+}
+
+function sparseTargets(labels: Tensor, C: number, attrs: FocalCrossEntropyAttrs): {yh: Tensor, masks: RowMasks} {
+  const inRange = logicalAnd(greaterEqual(labels, 0), less(labels, C));
+  const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
+  const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
+  const safe = where(inRange, labels, zerosLike(labels));
+  const yh = smooth(oneHot(cast(safe, 'int32'), C, 1, 0, 'float32'), attrs.labelSmoothing, C);
+  return {yh, masks: {ignored, invalid}};
+}
+
+/** Sparse softmax focal cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
+export function compositeSparseFocalCrossEntropy(x: Tensor2D, labels: Tensor1D, attrs: FocalCrossEntropyAttrs): Tensor1D {
+  const C = x.shape[1];
+  const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
+    const [logits, t, save] = args as [Tensor, Tensor, GradSaveFunc];
+    const {yh, masks} = sparseTargets(t, C, attrs);
+    const {loss, lse} = focalForward(logits, yh, attrs, masks);
+    save([logits, t, lse]);
+    return {
+      value: loss,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, st, slse] = saved;
+        const s = sparseTargets(st, C, attrs);
+        return [focalLogitsGrad(sx, s.yh, slse, dy, attrs, s.masks), zerosLike(st)];
+      },
+    };
+  });
+  return f(x, labels) as Tensor1D;
+}
+
+function softplus(v: Tensor): Tensor {
+  return add(relu(v), log1p(exp(neg(abs(v)))));
+}
+
+/** The binary focal quantities (kernels/FORMULAS.md) of logits x and labels z. */
+function binaryParts(x: Tensor, z: Tensor, attrs: BinaryFocalCrossEntropyAttrs) {
+  const eps = attrs.labelSmoothing;
+  const zh = add(mul(z, 1 - eps), eps / 2);
+  const p = sigmoid(x);
+  const u = add(mul(zh, sigmoid(neg(x))), mul(sub(1, zh), p));
+  const bce = add(mul(zh, softplus(neg(x))), mul(sub(1, zh), softplus(x)));
+  const uG = powGamma(u, attrs.gamma);
+  const uG1 = attrs.gamma === 0 ? zerosLike(u) :
+      where(equal(u, 0), zerosLike(u), mul(attrs.gamma, pow(u, attrs.gamma - 1)));
+  const b: Tensor | number = attrs.applyClassBalancing ?
+      add(mul(zh, attrs.alpha), mul(sub(1, zh), 1 - attrs.alpha)) : 1;
+  return {zh, p, u, bce, uG, uG1, b};
+}
+
+/** Binary focal cross-entropy with logits, elementwise over [rows, C]. */
+export function compositeBinaryFocalCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: BinaryFocalCrossEntropyAttrs): Tensor2D {
+  const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
+    const [logits, labels, save] = args as [Tensor, Tensor, GradSaveFunc];
+    const e = binaryParts(logits, labels, attrs);
+    save([logits, labels]);
+    return {
+      value: mul(mul(e.b, e.uG), e.bce),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sz] = saved;
+        const k = binaryParts(sx, sz, attrs);
+        const dx = mul(mul(dy, k.b), add(
+            mul(mul(mul(k.uG1, sub(1, mul(2, k.zh))), mul(k.p, sub(1, k.p))), k.bce),
+            mul(k.uG, sub(k.p, k.zh))));
+        const db = attrs.applyClassBalancing ? 2 * attrs.alpha - 1 : 0;
+        const dz = mul(mul(dy, 1 - attrs.labelSmoothing), add(
+            add(mul(db, mul(k.uG, k.bce)), mul(mul(k.b, k.uG1), mul(sub(1, mul(2, k.p)), k.bce))),
+            neg(mul(mul(k.b, k.uG), sx))));
+        return [dx, dz];
+      },
+    };
+  });
+  return f(x, z) as Tensor2D;
+}

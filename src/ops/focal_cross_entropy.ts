@@ -1,0 +1,181 @@
+/**
+ * Focal cross-entropy ops (Lin et al. 2017, "Focal Loss for Dense Object
+ * Detection"; Keras 3 definitions), per-example / elementwise results:
+ *  - softmaxFocalCrossEntropyWithLogits: dense labels, loss per example
+ *  - sparseSoftmaxFocalCrossEntropyWithLogits: int32 class ids, loss per example
+ *  - sigmoidFocalCrossEntropyWithLogits: elementwise, logits' shape
+ * Like the cross-entropy ops: move the class axis last, flatten to [rows, C],
+ * run the fused kernel when the active backend has one (cpu) and the
+ * composite path is not forced, else the same formulas from tfjs ops
+ * (focal_composite.ts). Formulas: kernels/FORMULAS.md. Importing this module
+ * registers the cpu focal kernels and their gradients (idempotent).
+ */
+import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, tensor, TensorLike, transpose} from '@tensorflow/tfjs-core';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
+import {registerFocalCpuKernels} from '../../kernels/cpu/register_focal_cpu';
+import {registerFocalGradients} from '../gradients/focal_cross_entropy_grad';
+import {compositeBinaryFocalCrossEntropy, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
+import {useFusedKernel} from './fused';
+import {assertArg, checkLabelSmoothing, checkTemperature, ClassVector, normalizeAxis, readClassVector} from './validate';
+
+registerFocalCpuKernels();
+registerFocalGradients();
+
+/** Options of the softmax focal ops. */
+export interface FocalCrossEntropyOptions {
+  /** The class axis of `logits` (default −1). */
+  axis?: number;
+  /** T > 0: the loss is computed on logits / T (default 1). */
+  temperature?: number;
+  /** ε in [0, 1): targets (1 − ε)·y + ε/C (default 0). */
+  labelSmoothing?: number;
+  /** γ ≥ 0, the focusing parameter (default 2, as Keras). γ = 0 is weighted cross-entropy. */
+  gamma?: number;
+  /** α: a scalar (default 0.25, as Keras) or one weight per class. */
+  alpha?: ClassVector;
+  /** Per-class weights, length C, multiplied into α. */
+  classWeights?: ClassVector;
+}
+
+/** Options of the sparse softmax focal op. */
+export interface SparseFocalCrossEntropyOptions extends FocalCrossEntropyOptions {
+  /** Examples with this label give loss 0 and gradient 0. */
+  ignoreIndex?: number;
+  /** Check on the host that every label is in [0, C) or the ignore index. */
+  validateLabels?: boolean;
+}
+
+/** Options of the binary focal op. */
+export interface BinaryFocalCrossEntropyOptions {
+  /** ε in [0, 1): targets z·(1 − ε) + ε/2 (default 0). */
+  labelSmoothing?: number;
+  /** γ ≥ 0 (default 2). */
+  gamma?: number;
+  /** α in [0, 1], used with applyClassBalancing (default 0.25). */
+  alpha?: number;
+  /** Weight positives by α and negatives by 1 − α (default false, as Keras). */
+  applyClassBalancing?: boolean;
+}
+
+function toTensor(x: Tensor | TensorLike, dtype: 'float32' | 'int32'): Tensor {
+  const t = x instanceof Tensor ? x : tensor(x as TensorLike, undefined, dtype);
+  return t.dtype === dtype ? t : cast(t, dtype);
+}
+
+function checkGamma(g: number, opName: string): number {
+  assertArg(typeof g === 'number' && Number.isFinite(g) && g >= 0, opName, () => `gamma must be a finite number ≥ 0, got ${g}`);
+  return g;
+}
+
+function focalAttrs(options: SparseFocalCrossEntropyOptions, C: number, opName: string): FocalCrossEntropyAttrs {
+  const ignoreIndex = options.ignoreIndex ?? null;
+  assertArg(ignoreIndex == null || Number.isInteger(ignoreIndex), opName, () => `ignoreIndex must be an integer, got ${ignoreIndex}`);
+  return {
+    temperature: checkTemperature(options.temperature ?? 1, opName),
+    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
+    gamma: checkGamma(options.gamma ?? 2, opName),
+    alpha: readClassVector(options.alpha ?? 0.25, 'alpha', opName, C === 1 ? [1] : [1, C]),
+    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', opName, [C]),
+    ignoreIndex,
+  };
+}
+
+/** Moves `axis` last and flattens to [rows, C]. */
+function rowsView(x: Tensor, axis: number): Tensor2D {
+  const last = axis === x.rank - 1 ? x : transpose(x, [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis));
+  return reshape(last, [-1, x.shape[axis]]);
+}
+
+function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: FocalCrossEntropyAttrs): Tensor1D {
+  if (useFusedKernel(kernelName)) {
+    const [loss, lse] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
+    lse.dispose();  // the tape keeps its own reference for the backward
+    return loss as Tensor1D;
+  }
+  return kernelName === FocalCrossEntropy ? compositeFocalCrossEntropy(x, y as Tensor2D, attrs) :
+                                            compositeSparseFocalCrossEntropy(x, y as Tensor1D, attrs);
+}
+
+/**
+ * Softmax focal cross-entropy between dense `labels` and `logits`, per
+ * example: `Σ_c α[c]·w[c]·ŷ[c]·(1 − p[c])^γ·(−log p[c])`, p = softmax(logits / T).
+ * Differentiable w.r.t. logits and labels.
+ *
+ * ```js
+ * softmaxFocalCrossEntropyWithLogits([[0, 1, 0]], [[1, 2, 0.5]], {gamma: 2, alpha: 0.25}).print();
+ * ```
+ */
+function softmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,
+    options: FocalCrossEntropyOptions = {}): Tensor {
+  const opName = 'softmaxFocalCrossEntropyWithLogits';
+  const $logits = toTensor(logits, 'float32');
+  const $labels = toTensor(labels, 'float32');
+  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
+  assertArg($labels.rank === $logits.rank && $labels.shape.every((d, i) => d === $logits.shape[i]), opName,
+      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
+  const C = $logits.shape[axis];
+  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const attrs = focalAttrs({...options, ignoreIndex: undefined}, C, opName);
+  const loss = runSoftmaxFocal(FocalCrossEntropy, rowsView($logits, axis), rowsView($labels, axis), attrs);
+  return reshape(loss, $logits.shape.filter((_, d) => d !== axis));
+}
+
+/**
+ * Softmax focal cross-entropy with sparse int32 class ids (`labels` has
+ * logits' shape without the class axis), per example. Supports ignoreIndex.
+ */
+function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,
+    options: SparseFocalCrossEntropyOptions = {}): Tensor {
+  const opName = 'sparseSoftmaxFocalCrossEntropyWithLogits';
+  const $logits = toTensor(logits, 'float32');
+  const $labels = toTensor(labels, 'int32');
+  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
+  const outShape = $logits.shape.filter((_, d) => d !== axis);
+  assertArg($labels.rank === outShape.length && $labels.shape.every((d, i) => d === outShape[i]), opName,
+      () => `labels shape [${$labels.shape}] must equal logits shape without the class axis [${outShape}]`);
+  const C = $logits.shape[axis];
+  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const attrs = focalAttrs(options, C, opName);
+  if (options.validateLabels) {
+    const v = $labels.dataSync();
+    for (let i = 0; i < v.length; i++) {
+      assertArg(v[i] === attrs.ignoreIndex || (v[i] >= 0 && v[i] < C), opName,
+          () => `labels[${i}] = ${v[i]} is out of range [0, ${C})`);
+    }
+  }
+  const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshape($labels, [-1]), attrs);
+  return reshape(loss, outShape);
+}
+
+/**
+ * Binary (sigmoid) focal cross-entropy with logits, elementwise (logits'
+ * shape): `b·(1 − p_t)^γ·bce(ẑ, x)`. Keras's BinaryFocalCrossentropy is its
+ * mean over the last axis.
+ */
+function sigmoidFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,
+    options: BinaryFocalCrossEntropyOptions = {}): Tensor {
+  const opName = 'sigmoidFocalCrossEntropyWithLogits';
+  const $logits = toTensor(logits, 'float32');
+  const $labels = toTensor(labels, 'float32');
+  assertArg($labels.rank === $logits.rank && $labels.shape.every((d, i) => d === $logits.shape[i]), opName,
+      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
+  const alpha = options.alpha ?? 0.25;
+  assertArg(alpha >= 0 && alpha <= 1, opName, () => `alpha must be in [0, 1], got ${alpha}`);
+  const attrs: BinaryFocalCrossEntropyAttrs = {
+    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
+    gamma: checkGamma(options.gamma ?? 2, opName),
+    alpha,
+    applyClassBalancing: options.applyClassBalancing ?? false,
+  };
+  const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
+  const x = reshape($logits, [-1, C]) as Tensor2D;
+  const z = reshape($labels, [-1, C]) as Tensor2D;
+  const loss = useFusedKernel(BinaryFocalCrossEntropy) ?
+      engine().runKernel(BinaryFocalCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
+      compositeBinaryFocalCrossEntropy(x, z, attrs);
+  return reshape(loss, $logits.shape);
+}
+
+export const softmaxFocalCrossEntropyWithLogits = /* @__PURE__ */ op({softmaxFocalCrossEntropyWithLogits_});
+export const sparseSoftmaxFocalCrossEntropyWithLogits = /* @__PURE__ */ op({sparseSoftmaxFocalCrossEntropyWithLogits_});
+export const sigmoidFocalCrossEntropyWithLogits = /* @__PURE__ */ op({sigmoidFocalCrossEntropyWithLogits_});
