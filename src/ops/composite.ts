@@ -135,6 +135,25 @@ export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D
   return f(x, labels) as Tensor1D;
 }
 
+/**
+ * The two halves of the sparse contract without the customGrad wrapper, for
+ * callers that run with the tape off and handle the gradient themselves
+ * (linear_cross_entropy_chunks.ts, the composite twin of calling the
+ * SparseSoftmaxCrossEntropy / ...Grad kernels directly). lse is `[rows]`.
+ */
+export function compositeSparseLossAndLse(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor1D} {
+  const {yh, masks} = sparseTargets(labels, x.shape[1], attrs);
+  const {loss, lse} = forward(x, yh, attrs, masks);
+  return {loss, lse: reshape(lse, [-1]) as Tensor1D};
+}
+
+/** dL/dlogits of the sparse contract for upstream `dy` [rows] and the forward's `lse` [rows]. */
+export function compositeSparseLogitsGrad(x: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor1D,
+                                          attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
+  const s = sparseTargets(labels, x.shape[1], attrs);
+  return logitsGrad(x, s.yh, reshape(lse, [-1, 1]), dy, attrs, s.masks) as Tensor2D;
+}
+
 function softplus(v: Tensor): Tensor {
   return add(relu(v), log1p(exp(neg(abs(v)))));
 }
