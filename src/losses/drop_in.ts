@@ -1,0 +1,81 @@
+/**
+ * Drop-in twins of `tf.losses.softmaxCrossEntropy` and
+ * `tf.losses.sigmoidCrossEntropy`, plus the sparse variant tfjs lacks.
+ *
+ * Same signatures, defaults and results as tfjs 4.22
+ * (tfjs-core/src/ops/losses/*.ts): per-example losses from the fused ops, then
+ * tfjs's own `computeWeightedLoss` for `weights` and `reduction`. Deliberate
+ * differences, each a tfjs bug:
+ *  - label smoothing spreads ε over the size of the class (last) axis; tfjs
+ *    uses `shape[1]`, which differs for rank > 2;
+ *  - the gradient with respect to `onehotLabels` is `−dy·(1 − ε)·log softmax`
+ *    (tfjs returns `dy·(labels − softmax)`);
+ *  - `labelSmoothing` must lie in [0, 1) (tfjs ignores a negative one and
+ *    accepts ≥ 1 silently).
+ */
+import {Reduction, Tensor, TensorLike} from '@tensorflow/tfjs-core';
+import {sigmoidCrossEntropyWithLogits} from '../ops/sigmoid_cross_entropy';
+import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
+import {tfjsWeightedLoss} from './reduction';
+
+/**
+ * Softmax cross-entropy between one-hot (or probability) labels and logits over
+ * the last axis, weighted and reduced exactly like `tf.losses.softmaxCrossEntropy`.
+ *
+ * @param onehotLabels Labels, same shape as `logits`.
+ * @param logits Unscaled log-probabilities `[batch, ..., classes]`.
+ * @param weights Broadcastable to the per-example loss (`logits` without the last axis).
+ * @param labelSmoothing ε in [0, 1): labels become `(1 − ε)·y + ε / classes`.
+ * @param reduction A `tf.Reduction` (default SUM_BY_NONZERO_WEIGHTS).
+ *
+ * ```js
+ * const labels = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
+ * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
+ * losses.softmaxCrossEntropy(labels, logits).print();  // mean of [0.4640, 0.0659]
+ * ```
+ */
+export function softmaxCrossEntropy<O extends Tensor = Tensor>(
+    onehotLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
+    labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  const perExample = softmaxCrossEntropyWithLogits(onehotLabels, logits, {labelSmoothing});
+  return tfjsWeightedLoss(perExample, weights, reduction) as O;
+}
+
+/**
+ * Softmax cross-entropy with integer class ids (`labels` has `logits`' shape
+ * without the last axis), weighted and reduced like
+ * `tf.losses.softmaxCrossEntropy` on the one-hot labels: the same numbers
+ * without building the one-hot tensor.
+ *
+ * ```js
+ * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
+ * losses.sparseSoftmaxCrossEntropy(tf.tensor1d([1, 0], 'int32'), logits).print();
+ * ```
+ */
+export function sparseSoftmaxCrossEntropy<O extends Tensor = Tensor>(
+    labels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
+    labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  const perExample = sparseSoftmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing});
+  return tfjsWeightedLoss(perExample, weights, reduction) as O;
+}
+
+/**
+ * Elementwise sigmoid cross-entropy between multi-label targets in [0, 1] and
+ * logits, weighted and reduced exactly like `tf.losses.sigmoidCrossEntropy`.
+ *
+ * @param multiClassLabels Targets, same shape as `logits`.
+ * @param weights Broadcastable to `logits`.
+ * @param labelSmoothing ε in [0, 1): targets become `(1 − ε)·z + ε/2`.
+ *
+ * ```js
+ * const labels = tf.tensor2d([[1, 0], [0, 1]]);
+ * const logits = tf.tensor2d([[2, -1], [0.5, 3]]);
+ * losses.sigmoidCrossEntropy(labels, logits).print();
+ * ```
+ */
+export function sigmoidCrossEntropy<O extends Tensor = Tensor>(
+    multiClassLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
+    labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  const perElement = sigmoidCrossEntropyWithLogits(multiClassLabels, logits, {labelSmoothing});
+  return tfjsWeightedLoss(perElement, weights, reduction) as O;
+}

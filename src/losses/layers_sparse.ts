@@ -1,0 +1,105 @@
+/**
+ * Sparse integer labels end to end in tfjs-layers with our
+ * `SparseCategoricalCrossentropy`.
+ *
+ * Why a helper: tfjs-layers 4.22 (engine/training.ts) decides two things by
+ * comparing the compiled loss function, by identity, with its own
+ * `losses.sparseCategoricalCrossentropy`:
+ *  1. `standardizeUserDataXY` (fit, evaluate, trainOnBatch) expects targets of
+ *     the output's shape, `[N, C]`, unless the loss is that function, in which
+ *     case it expects `[N, 1]` (and `[N]`, which it expands to `[N, 1]`);
+ *  2. `compile` resolves `metrics: ['accuracy']` to `sparseCategoricalAccuracy`
+ *     only for that function, else to `categoricalAccuracy`, which is wrong for
+ *     class ids.
+ * No other loss function can pass those checks. `fitDataset` skips check 1
+ * but not 2.
+ *
+ * What the helper does: it compiles the model with tfjs's sparse loss *name*
+ * in the place of each of our sparse losses, so that tfjs-layers records its
+ * own function where it checks identity (the target-shape check and the
+ * metric resolution), then puts our loss in `model.lossFunctions` (public in
+ * tfjs-layers' typings), which is what the train and test functions call, and
+ * restores `model.loss` to what was passed. tfjs's sparse loss is never
+ * computed. Dense losses and other outputs are compiled unchanged.
+ */
+import type {LayersModel, ModelCompileArgs} from '@tensorflow/tfjs-layers';
+import {SparseCategoricalCrossentropy} from './categorical';
+
+/** tfjs-layers' registered name of its own sparse loss. */
+const TFJS_SPARSE_LOSS = 'sparseCategoricalCrossentropy';
+
+type LossArg = ModelCompileArgs['loss'];
+
+function metricNames(metrics: ModelCompileArgs['metrics']): string[] {
+  if (metrics == null) {
+    return [];
+  }
+  const list = Array.isArray(metrics) ? metrics : typeof metrics === 'object' ? Object.values(metrics).flat() : [metrics];
+  return list.filter((m): m is string => typeof m === 'string');
+}
+
+/**
+ * `model.compile(args)` for models trained with our
+ * `SparseCategoricalCrossentropy` on integer labels: afterwards `fit`,
+ * `evaluate`, `trainOnBatch` and `fitDataset` take labels shaped `[N]` or
+ * `[N, 1]` (int32 or float32 class ids) and `metrics: ['accuracy']` reports
+ * sparse categorical accuracy, exactly as with tfjs's
+ * `loss: 'sparseCategoricalCrossentropy'`, while the loss computed is ours
+ * (fused kernel, `fromLogits`, `ignoreClass`, class weights, ...).
+ *
+ * `args.loss` may be one instance, an array (one per output) or a map by
+ * output name; entries that are not our sparse loss are passed through.
+ *
+ * ```js
+ * const loss = new SparseCategoricalCrossentropy({fromLogits: true});
+ * compileWithSparseLabels(model, {optimizer: tf.train.adam(0.01), loss, metrics: ['accuracy']});
+ * await model.fit(features, tf.tensor1d(classIds, 'int32'), {epochs: 20});
+ * ```
+ *
+ * With `fromLogits: true`, the metric names 'crossentropy' / 'ce' are refused:
+ * tfjs would compute its probability cross-entropy on logits. Pass the loss
+ * instance itself as a metric instead.
+ */
+export function compileWithSparseLabels(model: LayersModel, args: ModelCompileArgs): void {
+  const swaps: Array<[number, SparseCategoricalCrossentropy]> = [];
+  const replace = (loss: unknown, outputIndex: number): unknown => {
+    if (loss instanceof SparseCategoricalCrossentropy) {
+      swaps.push([outputIndex, loss]);
+      return TFJS_SPARSE_LOSS;
+    }
+    return loss;
+  };
+  let compiledLoss: unknown;
+  const loss = args.loss as unknown;
+  if (Array.isArray(loss)) {
+    compiledLoss = loss.map((l, i) => replace(l, i));
+  } else if (typeof loss === 'function' || typeof loss === 'string') {
+    compiledLoss = loss;
+    if (loss instanceof SparseCategoricalCrossentropy) {
+      compiledLoss = TFJS_SPARSE_LOSS;
+      model.outputNames.forEach((_, i) => swaps.push([i, loss]));
+    }
+  } else if (loss != null && typeof loss === 'object') {
+    compiledLoss = Object.fromEntries(Object.entries(loss).map(
+        ([name, l]) => [name, replace(l, model.outputNames.indexOf(name))]));
+  } else {
+    compiledLoss = loss;
+  }
+  if (swaps.length === 0) {
+    throw new Error('compileWithSparseLabels: args.loss contains no SparseCategoricalCrossentropy instance; ' +
+        'use model.compile for other losses');
+  }
+  if (swaps.some(([, l]) => l.fromLogits) &&
+      metricNames(args.metrics).some(m => m === 'crossentropy' || m === 'ce')) {
+    throw new Error(`compileWithSparseLabels: metric 'crossentropy' would be computed by tfjs on logits ` +
+        `(fromLogits: true); pass the loss instance itself in metrics instead`);
+  }
+  model.compile({...args, loss: compiledLoss as LossArg});
+  for (const [i, ours] of swaps) {
+    if (i < 0 || i >= model.lossFunctions.length || typeof model.lossFunctions[i] !== 'function') {
+      throw new Error(`compileWithSparseLabels: no loss function for output ${model.outputNames[i] ?? i} after compile`);
+    }
+    model.lossFunctions[i] = ours;
+  }
+  model.loss = args.loss;
+}
