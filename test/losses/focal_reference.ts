@@ -1,0 +1,126 @@
+/**
+ * Float64 reference of the focal losses (loss-formulas.md, "Focal loss"),
+ * written from the definitions, independently of kernels/ and src/: plain JS
+ * numbers, explicit smoothed target rows, 1 − p as the sum of the other
+ * classes' probabilities (not expm1, as the kernels do), and finite
+ * differences of these float64 losses to check the closed-form gradients.
+ */
+
+export interface RefFocalOptions {
+  temperature?: number;
+  labelSmoothing?: number;
+  gamma?: number;
+  /** Scalar or per class. */
+  alpha?: number | number[];
+  classWeights?: number[] | null;
+  ignoreIndex?: number | null;
+}
+
+const defaultGamma = 2, defaultAlpha = 0.25;
+
+/** Softmax focal loss per row, with `targets` the unsmoothed dense rows and `ignored` rows giving 0. */
+export function refFocalLoss(x: ArrayLike<number>, targets: ArrayLike<number>, rows: number, C: number,
+                             o: RefFocalOptions = {}, ignored: boolean[] = []): number[] {
+  const T = o.temperature ?? 1, eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma;
+  const alpha = o.alpha ?? defaultAlpha;
+  const a = (c: number) => (typeof alpha === 'number' ? alpha : alpha[c]) * (o.classWeights ? o.classWeights[c] : 1);
+  const loss: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (ignored[i]) { loss.push(0); continue; }
+    const z = Array.from({length: C}, (_, c) => x[i * C + c] / T);
+    const m = Math.max(...z);
+    const e = z.map(v => Math.exp(v - m));
+    const s = e.reduce((u, v) => u + v, 0);
+    let L = 0;
+    for (let c = 0; c < C; c++) {
+      const yh = (1 - eps) * targets[i * C + c] + eps / C;
+      if (yh === 0) continue;
+      const logp = z[c] - m - Math.log(s);
+      const oneMinusP = (s - e[c]) / s;
+      L += a(c) * yh * Math.pow(oneMinusP, gamma) * -logp;
+    }
+    loss.push(L);
+  }
+  return loss;
+}
+
+/** Closed-form d(Σ_i dy[i]·L[i])/dlogits of the softmax focal loss (loss-formulas.md). */
+export function refFocalGrad(x: ArrayLike<number>, targets: ArrayLike<number>, rows: number, C: number, dy: ArrayLike<number>,
+                             o: RefFocalOptions = {}, ignored: boolean[] = []): number[] {
+  const T = o.temperature ?? 1, eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma;
+  const alpha = o.alpha ?? defaultAlpha;
+  const a = (c: number) => (typeof alpha === 'number' ? alpha : alpha[c]) * (o.classWeights ? o.classWeights[c] : 1);
+  const out: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (ignored[i]) { for (let c = 0; c < C; c++) out.push(0); continue; }
+    const z = Array.from({length: C}, (_, c) => x[i * C + c] / T);
+    const m = Math.max(...z);
+    const e = z.map(v => Math.exp(v - m));
+    const s = e.reduce((u, v) => u + v, 0);
+    const f: number[] = [], B: number[] = [], p: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const yh = (1 - eps) * targets[i * C + c] + eps / C;
+      p.push(e[c] / s);
+      const q = (s - e[c]) / s;
+      const g = -(z[c] - m - Math.log(s));
+      f.push(a(c) * yh * Math.pow(q, gamma));
+      B.push(yh === 0 || gamma === 0 || q === 0 ? 0 : a(c) * yh * gamma * Math.pow(q, gamma - 1) * p[c] * g);
+    }
+    const A = f.reduce((u, v) => u + v, 0), Bs = B.reduce((u, v) => u + v, 0);
+    for (let c = 0; c < C; c++) out.push(dy[i] / T * (p[c] * (A + Bs) - f[c] - B[c]));
+  }
+  return out;
+}
+
+/** Dense targets of sparse class ids (and the ignored mask). */
+export function sparseToDense(t: ArrayLike<number>, C: number, ignoreIndex: number | null = null): {targets: number[], ignored: boolean[]} {
+  const targets = new Array<number>(t.length * C).fill(0);
+  const ignored: boolean[] = [];
+  for (let i = 0; i < t.length; i++) {
+    ignored.push(ignoreIndex != null && t[i] === ignoreIndex);
+    if (!ignored[i]) targets[i * C + t[i]] = 1;
+  }
+  return {targets, ignored};
+}
+
+export interface RefBinaryFocalOptions {
+  labelSmoothing?: number;
+  gamma?: number;
+  alpha?: number;
+  applyClassBalancing?: boolean;
+}
+
+/** Binary focal loss, elementwise (Keras 3 with logits, before its mean over the last axis). */
+export function refBinaryFocalLoss(x: ArrayLike<number>, z: ArrayLike<number>, o: RefBinaryFocalOptions = {}): number[] {
+  const eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma, alpha = o.alpha ?? defaultAlpha;
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const zh = z[i] * (1 - eps) + eps / 2;
+    // log σ(x) and log(1 − σ(x)) without overflow.
+    const logP = x[i] >= 0 ? -Math.log1p(Math.exp(-x[i])) : x[i] - Math.log1p(Math.exp(x[i]));
+    const log1mP = logP - x[i];
+    const p = Math.exp(logP), oneMinusP = Math.exp(log1mP);
+    const bce = -(zh * logP + (1 - zh) * log1mP);
+    const oneMinusPt = zh * oneMinusP + (1 - zh) * p;  // = 1 − p_t, exact form
+    let L = Math.pow(oneMinusPt, gamma) * bce;
+    if (o.applyClassBalancing) L *= alpha * zh + (1 - alpha) * (1 - zh);
+    out.push(L);
+  }
+  return out;
+}
+
+/**
+ * Central finite differences (float64) of Σ_i dy[i]·f(v)[i] with respect to
+ * every entry of v: h scaled to each entry, error O(h²).
+ */
+export function numericGrad(f: (v: number[]) => number[], v: ArrayLike<number>, dy: ArrayLike<number>, h = 1e-5): number[] {
+  const base = Array.from(v);
+  const total = (w: number[]) => f(w).reduce((s, l, i) => s + dy[i] * l, 0);
+  return base.map((vi, k) => {
+    const step = h * Math.max(1, Math.abs(vi));
+    const up = base.slice(), dn = base.slice();
+    up[k] = vi + step;
+    dn[k] = vi - step;
+    return (total(up) - total(dn)) / (2 * step);
+  });
+}
