@@ -3,7 +3,9 @@
  * kernels for. Idempotent: each register function skips kernels already there.
  */
 import {registerCpuKernels} from './cpu/register_cpu';
+import {registerWebGLKernels} from './webgl/register_webgl';
 
 export function registerAllKernels(): void {
   registerCpuKernels();
+  registerWebGLKernels();
 }

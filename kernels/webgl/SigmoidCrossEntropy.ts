@@ -1,0 +1,51 @@
+/**
+ * WebGL kernels FusedSigmoidCrossEntropy and FusedSigmoidCrossEntropyGrad:
+ * host side only, one elementwise launch each. Program and formulas in
+ * sigmoid_cross_entropy_gpu.ts.
+ */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {SigmoidCrossEntropy, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs} from '../kernel_names';
+
+import {asWebGL, isPackedOnGpu, uploadVector} from './kernel_util';
+import {SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
+
+type Args = Parameters<KernelFunc>[0];
+
+function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorInfo {
+  const backend = asWebGL(args.backend);
+  const {logits, labels, dy} = args.inputs as {logits: TensorInfo, labels: TensorInfo, dy?: TensorInfo};
+  const attrs = args.attrs as unknown as SigmoidCrossEntropyGradAttrs;
+  const [rows, numClasses] = logits.shape;
+  const q = attrs.posWeight;
+  // A length-1 posWeight is a scalar uniform; a length-C one an input.
+  const posWeight = q != null && q.length > 1 ? uploadVector(backend, q) : null;
+  const program = new SigmoidCEProgram({
+    rows,
+    numClasses,
+    mode,
+    perClassPosWeight: posWeight != null,
+    packed: isPackedOnGpu(backend, logits),
+  });
+  const inputs = [logits, labels];
+  if (mode !== 'forward') inputs.push(dy as TensorInfo);
+  if (posWeight != null) inputs.push(posWeight);
+  const result = backend.runWebGLProgram(program, inputs, 'float32', [
+    [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [q != null && q.length === 1 ? q[0] : 1],
+  ]);
+  if (posWeight != null) backend.disposeIntermediateTensorInfo(posWeight);
+  return result;
+}
+
+export const sigmoidCrossEntropyConfig: KernelConfig = {
+  kernelName: SigmoidCrossEntropy,
+  backendName: 'webgl',
+  kernelFunc: (args) => sigmoidCrossEntropy(args, 'forward'),
+};
+
+export const sigmoidCrossEntropyGradConfig: KernelConfig = {
+  kernelName: SigmoidCrossEntropyGrad,
+  backendName: 'webgl',
+  kernelFunc: (args) =>
+      sigmoidCrossEntropy(args, (args.attrs as unknown as SigmoidCrossEntropyGradAttrs).wrt),
+};

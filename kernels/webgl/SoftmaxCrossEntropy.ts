@@ -1,0 +1,74 @@
+/**
+ * WebGL kernels FusedSoftmaxCrossEntropy (dense labels) and
+ * FusedSparseSoftmaxCrossEntropy (int32 labels): host side only (shapes,
+ * uniforms, launches). The programs and the algorithm are in
+ * softmax_cross_entropy_gpu.ts.
+ *
+ * Launches per call: 1 stats pass over the logits (+ 1 merge pass when
+ * C > SINGLE_PASS_MAX), then 2 finalize passes over `rows` texels (loss, lse).
+ */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy} from '../kernel_names';
+
+import {asWebGL, isPackedOnGpu, planReduction, uploadVector} from './kernel_util';
+import {SoftmaxCEFinalizeProgram, SoftmaxCEMergeProgram, SoftmaxCEStatsProgram} from './softmax_cross_entropy_gpu';
+
+type Args = Parameters<KernelFunc>[0];
+
+function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
+  const backend = asWebGL(args.backend);
+  const {logits, labels} = args.inputs as {logits: TensorInfo, labels: TensorInfo};
+  const attrs = args.attrs as unknown as SoftmaxCrossEntropyAttrs;
+  const [rows, numClasses] = logits.shape;
+  const packed = isPackedOnGpu(backend, logits);
+  const weights = attrs.classWeights == null ? null : uploadVector(backend, attrs.classWeights);
+  const negInf = [-Infinity];
+
+  const [first, ...merges] = planReduction(numClasses);
+  let stats = backend.runWebGLProgram(
+      new SoftmaxCEStatsProgram({
+        rows,
+        numWindows: first.outSize,
+        loopBound: first.loopBound,
+        sparse,
+        weighted: weights != null,
+        packed,
+      }),
+      weights == null ? [logits, labels] : [logits, labels, weights], 'float32', [
+        [numClasses], [first.windowSize], [1 / attrs.temperature], [1 - attrs.labelSmoothing],
+        [numClasses > 0 ? attrs.labelSmoothing / numClasses : 0], negInf,
+      ]);
+  for (const stage of merges) {
+    const merged = backend.runWebGLProgram(
+        new SoftmaxCEMergeProgram({rows, numWindows: stage.outSize, loopBound: stage.loopBound}),
+        [stats], 'float32', [[stage.inSize], [stage.windowSize], negInf]);
+    backend.disposeIntermediateTensorInfo(stats);
+    stats = merged;
+  }
+
+  const hasIgnoreIndex = sparse && attrs.ignoreIndex != null;
+  const finalUniforms = [[numClasses], [attrs.zLoss], [attrs.ignoreIndex ?? 0]];
+  const loss = backend.runWebGLProgram(
+      new SoftmaxCEFinalizeProgram({rows, output: 'loss', sparse, hasIgnoreIndex}),
+      sparse ? [stats, labels] : [stats], 'float32', finalUniforms);
+  const lse = backend.runWebGLProgram(
+      new SoftmaxCEFinalizeProgram({rows, output: 'lse', sparse, hasIgnoreIndex}), [stats],
+      'float32', finalUniforms);
+
+  backend.disposeIntermediateTensorInfo(stats);
+  if (weights != null) backend.disposeIntermediateTensorInfo(weights);
+  return [loss, lse];
+}
+
+export const softmaxCrossEntropyConfig: KernelConfig = {
+  kernelName: SoftmaxCrossEntropy,
+  backendName: 'webgl',
+  kernelFunc: (args) => softmaxCrossEntropyForward(args, false),
+};
+
+export const sparseSoftmaxCrossEntropyConfig: KernelConfig = {
+  kernelName: SparseSoftmaxCrossEntropy,
+  backendName: 'webgl',
+  kernelFunc: (args) => softmaxCrossEntropyForward(args, true),
+};

@@ -1,0 +1,75 @@
+/**
+ * Host-side helpers of the WebGL kernels: layout choice, per-call uploads of
+ * attribute vectors, and the plan of a staged row reduction.
+ *
+ * Type-only imports from tfjs-backend-webgl: importing its index at runtime
+ * would register the webgl backend as a side effect; the kernels receive the
+ * live backend instance from the engine instead.
+ */
+import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+
+import {loopBound} from './cross_entropy_glsl';
+
+export function asWebGL(backend: unknown): MathBackendWebGL {
+  return backend as unknown as MathBackendWebGL;
+}
+
+/**
+ * Whether `t` already lives on the GPU as a packed texture. The programs then
+ * run their packed variant, so the backend does not unpack `t` first (tensors
+ * still on the CPU upload in whichever layout the program asks for, free).
+ */
+export function isPackedOnGpu(backend: MathBackendWebGL, t: TensorInfo): boolean {
+  const data = backend.texData.get(t.dataId);
+  return data != null && data.texture != null && data.isPacked === true;
+}
+
+/** Uploads a per-class attribute vector as a [n] float32 tensor (caller disposes). */
+export function uploadVector(backend: MathBackendWebGL, values: ArrayLike<number>): TensorInfo {
+  return backend.makeTensorInfo([values.length], 'float32', Float32Array.from(values));
+}
+
+/**
+ * Largest row a single fragment reduces alone. Beyond it a row is split into
+ * windows of ⌈√size⌉ elements reduced by parallel fragments, then merged (the
+ * same square-root split as tfjs's computeOptimalWindowSize, whose own
+ * threshold of 30 is tuned for its 4-wide sum/max programs). 1024 keeps
+ * single-pass rows for the common class counts (10..1000), where a staged
+ * reduction would add a program launch and a texture round trip per call;
+ * measured in Chromium/SwiftShader (scripts/browser-bench-webgl.ts, 64 rows):
+ * see kernels/webgl/README.md for the numbers.
+ */
+export const SINGLE_PASS_MAX = 1024;
+
+export interface ReductionStage {
+  /** Elements per row entering the stage. */
+  inSize: number;
+  /** Elements each fragment reduces. */
+  windowSize: number;
+  /** Partials per row leaving the stage. */
+  outSize: number;
+  /** Baked loop bound: power of two ≥ windowSize (part of the shader key). */
+  loopBound: number;
+}
+
+/** Stages of a row reduction of `size` elements down to one per row. */
+export function planReduction(size: number): ReductionStage[] {
+  const stages: ReductionStage[] = [];
+  let inSize = Math.max(size, 1);
+  do {
+    const windowSize = inSize <= SINGLE_PASS_MAX ? inSize : Math.ceil(Math.sqrt(inSize));
+    const outSize = Math.ceil(inSize / windowSize);
+    stages.push({inSize, windowSize, outSize, loopBound: loopBound(windowSize)});
+    inSize = outSize;
+  } while (inSize > 1);
+  return stages;
+}
+
+/** Σ of a per-class weight vector (C ones when absent). */
+export function sumOf(values: ArrayLike<number> | null, c: number): number {
+  if (values == null) return c;
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s;
+}

@@ -1,0 +1,29 @@
+/**
+ * Registers the fused cross-entropy kernels for the `webgl` backend.
+ * Idempotent: a kernel already registered (by an earlier call) is skipped, so
+ * tfjs never warns "already registered". Safe to call where the webgl backend
+ * itself is absent (Node): kernels are registered by name and only ever run
+ * when a webgl backend exists (a browser or worker).
+ */
+import {getKernel, KernelConfig, registerKernel} from '@tensorflow/tfjs-core';
+
+import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
+import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
+import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
+
+export const webglKernelConfigs: readonly KernelConfig[] = [
+  softmaxCrossEntropyConfig,
+  sparseSoftmaxCrossEntropyConfig,
+  softmaxCrossEntropyGradConfig,
+  sparseSoftmaxCrossEntropyGradConfig,
+  sigmoidCrossEntropyConfig,
+  sigmoidCrossEntropyGradConfig,
+];
+
+export function registerWebGLKernels(): void {
+  for (const config of webglKernelConfigs) {
+    if (getKernel(config.kernelName, config.backendName) == null) {
+      registerKernel(config);
+    }
+  }
+}
