@@ -13,7 +13,7 @@
  *  - `labelSmoothing` must lie in [0, 1) (tfjs ignores a negative one and
  *    accepts ≥ 1 silently).
  */
-import {Reduction, Tensor, TensorLike} from '@tensorflow/tfjs-core';
+import {op, Reduction, Tensor, TensorLike} from '@tensorflow/tfjs-core';
 import {sigmoidCrossEntropyWithLogits} from '../ops/sigmoid_cross_entropy';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {tfjsWeightedLoss} from './reduction';
@@ -34,7 +34,7 @@ import {tfjsWeightedLoss} from './reduction';
  * losses.softmaxCrossEntropy(labels, logits).print();  // mean of [0.4640, 0.0659]
  * ```
  */
-export function softmaxCrossEntropy<O extends Tensor = Tensor>(
+function softmaxCrossEntropy_<O extends Tensor = Tensor>(
     onehotLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
   const perExample = softmaxCrossEntropyWithLogits(onehotLabels, logits, {labelSmoothing});
@@ -52,7 +52,7 @@ export function softmaxCrossEntropy<O extends Tensor = Tensor>(
  * losses.sparseSoftmaxCrossEntropy(tf.tensor1d([1, 0], 'int32'), logits).print();
  * ```
  */
-export function sparseSoftmaxCrossEntropy<O extends Tensor = Tensor>(
+function sparseSoftmaxCrossEntropy_<O extends Tensor = Tensor>(
     labels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
   const perExample = sparseSoftmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing});
@@ -73,9 +73,15 @@ export function sparseSoftmaxCrossEntropy<O extends Tensor = Tensor>(
  * losses.sigmoidCrossEntropy(labels, logits).print();
  * ```
  */
-export function sigmoidCrossEntropy<O extends Tensor = Tensor>(
+function sigmoidCrossEntropy_<O extends Tensor = Tensor>(
     multiClassLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
   const perElement = sigmoidCrossEntropyWithLogits(multiClassLabels, logits, {labelSmoothing});
   return tfjsWeightedLoss(perElement, weights, reduction) as O;
 }
+
+// `op` names the scope and tidies the intermediates (the per-example losses),
+// as tfjs does for its own losses.
+export const softmaxCrossEntropy = /* @__PURE__ */ op({softmaxCrossEntropy_});
+export const sparseSoftmaxCrossEntropy = /* @__PURE__ */ op({sparseSoftmaxCrossEntropy_});
+export const sigmoidCrossEntropy = /* @__PURE__ */ op({sigmoidCrossEntropy_});
