@@ -73,10 +73,11 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
     const g = dy[i] * invT;
     const pScale = (1 - eps) * classWeight(attrs, target) + smoothMass + 2 * attrs.zLoss * l;
     for (let c = 0; c < C; c++) {
+      // The target entry in one float64 expression: p − 1 must not cancel in float32.
+      const yh = (c === target ? 1 - eps : 0) + eps / C;
       const p = Math.exp(x[off + c] * invT - l);
-      out[off + c] = g * (pScale * p - classWeight(attrs, c) * (eps / C));
+      out[off + c] = g * (pScale * p - classWeight(attrs, c) * yh);
     }
-    out[off + target] -= g * classWeight(attrs, target) * (1 - eps);
   }
   return backend.makeTensorInfo([rows, C], 'float32', out);
 }

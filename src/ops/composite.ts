@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, notEqual, oneHot, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, notEqual, range, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 
 /** tf.customGrad for a function of two tensors (typed). */
@@ -73,9 +73,14 @@ function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: S
   const w = weightsRow(attrs);
   const wy = w == null ? yh : mul(w, yh);
   const W = sum(wy, -1, true);
-  const pScale = attrs.zLoss === 0 ? W : add(W, mul(2 * attrs.zLoss, lse));
+  // W·p − w·ŷ first, then the z-loss term 2λ·lse·p: adding 2λ·lse to W before
+  // the subtraction would cancel in float32 (C = 1: W·p − w·ŷ is exactly 0).
+  let inner = sub(mul(W, p), wy);
+  if (attrs.zLoss !== 0) {
+    inner = add(inner, mul(mul(2 * attrs.zLoss, lse), p));
+  }
   const g = div(expandDims(dy, 1), attrs.temperature);
-  const dx = mul(g, sub(mul(pScale, p), wy));
+  const dx = mul(g, inner);
   return applyRowMasks(dx, {ignored: masks.ignored && expandDims(masks.ignored, 1), invalid: masks.invalid && expandDims(masks.invalid, 1)});
 }
 
@@ -112,7 +117,9 @@ function sparseTargets(labels: Tensor, C: number, attrs: SoftmaxCrossEntropyAttr
   const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
   const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
   const safe = where(inRange, labels, zerosLike(labels));
-  const yh = smoothTargets(oneHot(cast(safe, 'int32'), C, 1, 0, 'float32') as Tensor2D, attrs);
+  // One-hot by comparison with 0..C−1 (tf.oneHot refuses C = 1).
+  const oneHotRows = cast(equal(expandDims(safe, 1), expandDims(range(0, C, 1, 'int32'), 0)), 'float32') as Tensor2D;
+  const yh = smoothTargets(oneHotRows, attrs);
   return {yh, masks: {ignored, invalid}};
 }
 

@@ -1,0 +1,221 @@
+/**
+ * linearSoftmaxCrossEntropy: the last linear layer of a language model and its
+ * sparse softmax cross-entropy in one op that never materialises the `[N, V]`
+ * logits (issue 7). Rows are processed in chunks; the chunk math and its
+ * memory bound are documented in linear_cross_entropy_chunks.ts.
+ *
+ * Why tf.customGrad and not a registered kernel + gradient: the op is a loop
+ * over existing kernels (matMul and the fused cross-entropy kernels), not a new
+ * device program, so one TypeScript implementation serves every backend; and
+ * its by-products (dh, dW, db) are computed during the forward pass, which a
+ * registered kernel could only hand to its gradient as extra outputs — and tfjs
+ * feeds a zeros `dy` of full shape (`[V, H]`!) to every unused output. Inside
+ * customGrad's forward function the tape is off (the engine's kernel depth is
+ * above zero), so the chunk tensors are never saved for backprop; only the
+ * final dh, dW, db (or, for reduction 'none', the inputs and the per-row
+ * log-sum-exp) are.
+ *
+ * Reductions:
+ *  - 'mean' (default) and 'sum': the factor (1/N_valid or 1) is folded into G,
+ *    dh/dW/db are complete after the forward pass, the backward multiplies them
+ *    by the scalar upstream gradient. Three matMuls of N·V·H each, as the
+ *    unfused path.
+ *  - 'none': the upstream gradient differs per row and dW = Σ_i dy[i]·G_iᵀ·h_i
+ *    cannot be rebuilt from a stored product, so the backward recomputes the
+ *    logits chunk by chunk (saving only the inputs and lse [N]). Same peak
+ *    memory, one extra matMul (4 instead of 3: about 4/3 of the time).
+ *
+ * With the tape off (inference, evaluation) only the loss is computed: one
+ * matMul and one loss kernel per chunk.
+ */
+import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
+import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
+import {autoChunkSize, ChunkPlan, chunkLossAndLse, COMPOSITE_BUFFERS_PER_ROW, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, FUSED_BUFFERS_PER_ROW, LinearCrossEntropyReduction, meanScale, runChunks, WeightLayout} from './linear_cross_entropy_chunks';
+import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, readClassVector, toTensor} from './validate';
+
+export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
+export type {LinearCrossEntropyReduction, WeightLayout} from './linear_cross_entropy_chunks';
+
+/** Options of `linearSoftmaxCrossEntropy`. */
+export interface LinearSoftmaxCrossEntropyOptions {
+  /** Bias `[V]` added to the logits (differentiable). Default none. */
+  bias?: Tensor | TensorLike;
+  /** 'VH' (default): weight is `[V, H]` (nn.Linear, tied embeddings); 'HV': `[H, V]` (a dense layer's kernel). */
+  weightLayout?: WeightLayout;
+  /** 'mean' (default) over non-ignored rows, 'sum', or 'none' (per-row losses, `labels`' shape). */
+  reduction?: LinearCrossEntropyReduction;
+  /** Rows with this label give loss 0, gradient 0, and do not count in the mean (e.g. −100 for padding). */
+  ignoreIndex?: number;
+  /** ε in [0, 1): targets become (1 − ε)·onehot + ε/V. */
+  labelSmoothing?: number;
+  /** λ ≥ 0: adds λ·logsumexp² per row (PaLM's z-loss). */
+  zLoss?: number;
+  /** T > 0: the loss of softmax(logits / T). Default 1. */
+  temperature?: number;
+  /** Per-class weights, length V (read once). */
+  classWeights?: ClassVector;
+  /**
+   * Rows per chunk. Default: as many as fit `memoryBudgetBytes` for the
+   * chunk's `[n, V]` working set (see `autoChunkSize`), balanced over the chunks.
+   */
+  chunkSize?: number;
+  /** Budget for one chunk's `[n, V]` buffers when `chunkSize` is not given (default 64 MiB). */
+  memoryBudgetBytes?: number;
+  /** Check (reading the labels back) that every label is in [0, V) or the ignore index. */
+  validateLabels?: boolean;
+}
+
+const OP = 'linearSoftmaxCrossEntropy';
+
+function checkedAttrs(options: LinearSoftmaxCrossEntropyOptions, V: number): SoftmaxCrossEntropyAttrs {
+  const ignoreIndex = options.ignoreIndex ?? null;
+  assertArg(ignoreIndex == null || Number.isInteger(ignoreIndex), OP, () => `ignoreIndex must be an integer, got ${ignoreIndex}`);
+  return {
+    temperature: checkTemperature(options.temperature ?? 1, OP),
+    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, OP),
+    zLoss: checkZLoss(options.zLoss ?? 0, OP),
+    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', OP, [V]),
+    ignoreIndex,
+  };
+}
+
+function checkLabels(labels: Tensor, V: number, ignoreIndex: number | null): void {
+  const v = labels.dataSync();
+  for (let i = 0; i < v.length; i++) {
+    if (!(v[i] === ignoreIndex || (v[i] >= 0 && v[i] < V))) {
+      throw new Error(`${OP}: labels[${i}] = ${v[i]} is out of range [0, ${V})`);
+    }
+  }
+}
+
+/** Σ of kept per-chunk tensors (disposed here); 0 for no chunks. */
+function sumParts(parts: Tensor[]): Tensor {
+  const total = parts.length === 0 ? scalar(0) : sum(parts.length === 1 ? parts[0] : concat(parts.map(p => reshape(p, [-1]))));
+  dispose(parts);
+  return total;
+}
+
+/** Concatenation of kept per-chunk `[n]` tensors (disposed here). */
+function concatParts(parts: Tensor[], N: number): Tensor1D {
+  const out = (parts.length === 0 ? zeros([N]) : parts.length === 1 ? parts[0].clone() : concat(parts)) as Tensor1D;
+  dispose(parts);
+  return out;
+}
+
+/**
+ * Linear layer + sparse softmax cross-entropy over a large vocabulary, in
+ * chunks of rows: `loss(hidden·Wᵀ + b, labels)` without ever holding the
+ * `[N, V]` logits. Differentiable with respect to `hidden`, `weight` and
+ * `bias`. Peak extra memory: about 2·chunk·V + 2·V·H floats instead of
+ * several N·V (see linear_cross_entropy_chunks.ts).
+ *
+ * ```js
+ * // hidden [batch, seq, H], lmHead [V, H], next-token ids [batch, seq]
+ * const loss = linearSoftmaxCrossEntropy(hidden, lmHead, nextIds, {ignoreIndex: -100, zLoss: 1e-4});
+ * const grads = tf.variableGrads(() => linearSoftmaxCrossEntropy(model(x), lmHead, y));
+ * ```
+ *
+ * @param hidden float32 `[..., H]`.
+ * @param weight float32 `[V, H]` (or `[H, V]` with `weightLayout: 'HV'`).
+ * @param labels int32 class ids, `hidden`'s shape without its last axis.
+ * @returns the mean (default) or sum as a scalar, or per-row losses of `labels`' shape.
+ */
+function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor | TensorLike, labels: Tensor | TensorLike,
+                                    options: LinearSoftmaxCrossEntropyOptions = {}): Tensor {
+  const $hidden = toTensor(hidden, 'hidden', OP, 'float32');
+  const $weight = toTensor(weight, 'weight', OP, 'float32') as Tensor2D;
+  const $labels = toTensor(labels, 'labels', OP, 'int32');
+  assertArg($hidden.dtype === 'float32' && $weight.dtype === 'float32', OP,
+      () => `hidden and weight must be float32, got ${$hidden.dtype} and ${$weight.dtype}`);
+  assertArg($labels.dtype === 'int32', OP, () => `labels must be int32 class ids, got ${$labels.dtype}`);
+  assertArg($hidden.rank >= 2, OP, () => `hidden must have rank ≥ 2 ([..., H]), got shape [${$hidden.shape}]`);
+  assertArg($weight.rank === 2, OP, () => `weight must be 2-D, got shape [${$weight.shape}]`);
+  const layout = options.weightLayout ?? 'VH';
+  assertArg(layout === 'VH' || layout === 'HV', OP, () => `weightLayout must be 'VH' or 'HV', got ${layout}`);
+  const H = $hidden.shape[$hidden.rank - 1];
+  const [V, HW] = layout === 'VH' ? $weight.shape : [$weight.shape[1], $weight.shape[0]];
+  assertArg(HW === H, OP, () => `weight shape [${$weight.shape}] (${layout}) does not match hidden size ${H}`);
+  assertArg(V > 0, OP, () => `the vocabulary (weight's ${layout === 'VH' ? 'first' : 'second'} axis) must not be empty`);
+  const rowShape = $hidden.shape.slice(0, -1);
+  assertArg($labels.rank === rowShape.length && $labels.shape.every((d: number, i: number) => d === rowShape[i]), OP,
+      () => `labels shape [${$labels.shape}] must equal hidden's shape without its last axis [${rowShape}]`);
+  const $bias = options.bias == null ? null : toTensor(options.bias, 'bias', OP, 'float32') as Tensor1D;
+  assertArg($bias == null || ($bias.rank === 1 && $bias.shape[0] === V), OP,
+      () => `bias must have shape [${V}], got [${$bias?.shape}]`);
+  const reduction = options.reduction ?? 'mean';
+  assertArg(reduction === 'mean' || reduction === 'sum' || reduction === 'none', OP,
+      () => `reduction must be 'mean', 'sum' or 'none', got ${reduction}`);
+  const attrs = checkedAttrs(options, V);
+  const N = rowShape.reduce((a: number, b: number) => a * b, 1);
+  const budget = options.memoryBudgetBytes ?? DEFAULT_CHUNK_BUDGET_BYTES;
+  assertArg(budget > 0, OP, () => `memoryBudgetBytes must be > 0, got ${budget}`);
+  const chunkSize = options.chunkSize ??
+      autoChunkSize(N, V, budget, fusedChunksAvailable() ? FUSED_BUFFERS_PER_ROW : COMPOSITE_BUFFERS_PER_ROW);
+  assertArg(Number.isInteger(chunkSize) && chunkSize > 0, OP, () => `chunkSize must be a positive integer, got ${chunkSize}`);
+  if (options.validateLabels) {
+    checkLabels($labels, V, attrs.ignoreIndex);
+  }
+  const plan: ChunkPlan = {chunkSize, layout, attrs};
+  const h2 = reshape($hidden, [N, H]) as Tensor2D;
+  const t = reshape($labels, [N]) as Tensor1D;
+  const scale = reduction === 'mean' ? meanScale(t, attrs.ignoreIndex) : scalar(1);
+
+  // The chunk's per-row losses (kept past the chunk's scope) and its lse.
+  const forwardChunk = (losses: Tensor[], lses: Tensor[] | null) =>
+      (_r0: number, _n: number, logits: Tensor2D, tc: Tensor1D): Tensor1D => {
+        const {loss, lse} = chunkLossAndLse(logits, tc, attrs);
+        losses.push(keep(reduction === 'none' ? loss : sum(loss)));
+        if (lses != null) {
+          lses.push(keep(lse));
+        }
+        return lse;
+      };
+  const reduce = (losses: Tensor[]): Tensor =>
+      reduction === 'none' ? concatParts(losses, N) : mul(sumParts(losses), scale);
+
+  let out: Tensor;
+  if (!engine().isTapeOn()) {
+    // Inference: loss only.
+    const losses: Tensor[] = [];
+    runChunks(h2, $weight as Tensor2D, $bias, t, plan, null, forwardChunk(losses, null));
+    out = reduce(losses);
+  } else if (reduction !== 'none') {
+    const rows = (_r0: number, n: number) => broadcastTo(reshape(scale, [1]), [n]) as Tensor1D;
+    const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
+      const save = args[args.length - 1] as GradSaveFunc;
+      const [h, w, b] = args.slice(0, -1) as Tensor[];
+      const losses: Tensor[] = [];
+      const grads = runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, rows, forwardChunk(losses, null))!;
+      save([grads.dHidden, grads.dWeight, ...(grads.dBias == null ? [] : [grads.dBias])]);
+      return {value: reduce(losses), gradFunc: (dy: Tensor, saved: Tensor[]) => saved.map(g => mul(g, dy))};
+    });
+    out = $bias == null ? f(h2, $weight) : f(h2, $weight, $bias);
+  } else {
+    const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
+      const save = args[args.length - 1] as GradSaveFunc;
+      const inputs = args.slice(0, -1) as Tensor[];
+      const [h, w, b] = inputs;
+      const losses: Tensor[] = [];
+      const lses: Tensor[] = [];
+      runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, null, forwardChunk(losses, lses));
+      const lse = concatParts(lses, N);
+      save([...inputs, t, lse]);
+      return {
+        value: reduce(losses),
+        gradFunc: (dy: Tensor, saved: Tensor[]) => {
+          const [sh, sw] = saved;
+          const sb = (saved.length === 5 ? saved[2] : null) as Tensor1D | null;
+          const [st, slse] = saved.slice(-2) as Tensor1D[];
+          // Recompute each chunk's logits; lse comes from the forward pass, dy per row.
+          const grads = runChunks(sh as Tensor2D, sw as Tensor2D, sb, st, plan,
+              (r0, n) => slice(dy as Tensor1D, [r0], [n]), (r0, n) => slice(slse, [r0], [n]))!;
+          return [grads.dHidden, grads.dWeight, ...(grads.dBias == null ? [] : [grads.dBias])];
+        },
+      };
+    });
+    out = $bias == null ? f(h2, $weight) : f(h2, $weight, $bias);
+  }
+  return reduction === 'none' ? reshape(out, rowShape) : out;
+}
+
+export const linearSoftmaxCrossEntropy = /* @__PURE__ */ op({linearSoftmaxCrossEntropy_});

@@ -1,0 +1,206 @@
+/**
+ * The chunk loop behind `linearSoftmaxCrossEntropy` (linear_cross_entropy.ts):
+ * a linear layer followed by sparse softmax cross-entropy over a large
+ * vocabulary, computed a few rows at a time so that the `[N, V]` logits are
+ * never materialised (the "chunked / fused linear cross-entropy" of
+ * Liger-Kernel and Cut-Cross-Entropy, without the custom matmul).
+ *
+ * For rows r0..r1 (a chunk of n rows of `hidden`, `h` is `[n, H]`):
+ *
+ *     logits = h·Wᵀ + b                                 [n, V]   (tfjs matMul, bias fused)
+ *     loss, lse = SparseSoftmaxCrossEntropy(logits, t)  [n], [n] (online log-sum-exp kernel)
+ *     G = SparseSoftmaxCrossEntropyGrad(logits, t, lse, dy = scale)   [n, V]
+ *     dh[r0:r1] = G·W                                    [n, H]
+ *     dW += Gᵀ·h                                         [V, H]   (the old dW is the fused bias)
+ *     db += Σ_rows G                                     [V]
+ *
+ * `scale` is the reduction's factor (1 for 'sum', 1/N_valid for 'mean'), so G
+ * is already dL/dlogits for the reduced loss; the backward pass only multiplies
+ * dh, dW, db by the scalar upstream gradient. The chunk's logits and G are
+ * disposed before the next chunk: peak extra memory is 2·n·V floats (logits and
+ * G side by side in the gradient kernel) plus two V·H accumulators (tfjs has no
+ * in-place add: old and new dW coexist inside the fused matMul), not N·V.
+ *
+ * Every kernel here is a registered tfjs kernel (matMul, slice, sum, ...) or a
+ * kernel of our contract (kernels/kernel_names.ts), so the loop runs unchanged
+ * on cpu, webgl and webgpu. Where the active backend lacks the fused kernels (or
+ * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
+ * composite path (composite.ts), which computes the same contract from tfjs ops.
+ */
+import {add, cast, concat, dispose, div, engine, fused, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
+import {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
+import {compositeSparseLogitsGrad, compositeSparseLossAndLse} from './composite';
+import {useFusedKernel} from './fused';
+
+/** How the weight is stored: `[V, H]` (PyTorch `nn.Linear`, tied embeddings) or `[H, V]` (a tf.layers.dense kernel). */
+export type WeightLayout = 'VH' | 'HV';
+
+/** 'mean' over non-ignored rows, 'sum', or per-row losses. */
+export type LinearCrossEntropyReduction = 'mean' | 'sum' | 'none';
+
+/** Everything the chunk loop needs besides the tensors. */
+export interface ChunkPlan {
+  /** Rows per chunk (the last chunk may be shorter). */
+  chunkSize: number;
+  layout: WeightLayout;
+  attrs: SoftmaxCrossEntropyAttrs;
+}
+
+/**
+ * Default budget for one chunk's `[n, V]` working set: 64 MiB. At V = 32000
+ * that is 262 rows per chunk (fused kernels), which on the cpu backend ran
+ * within 2 % of the unchunked matMul time (benchmarks/linear_cross_entropy.ts):
+ * a matMul of 256 × 512 × 32000 is already large enough to amortise launches.
+ */
+export const DEFAULT_CHUNK_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `[n, V]` float32 buffers alive at once per chunk, by path. Fused: the logits
+ * and G inside the gradient kernel (its outputs are the only allocations).
+ * Composite: tfjs ops keep every intermediate until the op's scope ends; its
+ * forward holds about ten `[n, V]` tensors at its peak (oneHot targets, z,
+ * z − m, exp, the masked terms, ...), measured with tf.profile at n = 64,
+ * V = 1000 (peakBytes / (n·V·4) = 10.6 for the loss, 9.0 for the gradient).
+ */
+export const FUSED_BUFFERS_PER_ROW = 2;
+export const COMPOSITE_BUFFERS_PER_ROW = 11;
+
+/**
+ * Rows per chunk such that the chunk's `[n, V]` working set fits in
+ * `budgetBytes`, balanced so the chunks have nearly equal sizes
+ * (ceil(N / ceil(N / nMax)) ≤ nMax). At least one row.
+ */
+export function autoChunkSize(rows: number, vocab: number, budgetBytes = DEFAULT_CHUNK_BUDGET_BYTES,
+                              buffersPerRow = FUSED_BUFFERS_PER_ROW): number {
+  const maxRows = Math.max(1, Math.floor(budgetBytes / (buffersPerRow * 4 * Math.max(vocab, 1))));
+  if (rows <= maxRows) {
+    return Math.max(rows, 1);
+  }
+  const chunks = Math.ceil(rows / maxRows);
+  return Math.ceil(rows / chunks);
+}
+
+/** True when both sparse kernels of the contract run on the active backend. */
+export function fusedChunksAvailable(): boolean {
+  return useFusedKernel(SparseSoftmaxCrossEntropy) && useFusedKernel(SparseSoftmaxCrossEntropyGrad);
+}
+
+/** Per-row loss and log-sum-exp of one chunk: the fused kernel or its composite twin. */
+function chunkLoss(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs, fusedPath: boolean): {loss: Tensor1D, lse: Tensor1D} {
+  if (fusedPath) {
+    const [loss, lse] = engine().runKernel(SparseSoftmaxCrossEntropy, {logits, labels}, attrs as unknown as {}) as Tensor[];
+    return {loss: loss as Tensor1D, lse: lse as Tensor1D};
+  }
+  return compositeSparseLossAndLse(logits, labels, attrs);
+}
+
+/** dL/dlogits of one chunk, with the per-row upstream factor `dy` [n] folded in. */
+function chunkGrad(logits: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor1D, attrs: SoftmaxCrossEntropyAttrs,
+                   fusedPath: boolean): Tensor2D {
+  if (fusedPath) {
+    const gradAttrs: SoftmaxCrossEntropyGradAttrs = {...attrs, wrt: 'logits'};
+    return engine().runKernel(SparseSoftmaxCrossEntropyGrad, {logits, labels, lse, dy}, gradAttrs as unknown as {}) as Tensor2D;
+  }
+  return compositeSparseLogitsGrad(logits, labels, lse, dy, attrs);
+}
+
+/** logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]); the bias add is fused into the matMul. */
+function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout): Tensor2D {
+  return fused.matMul({a: h, b: weight, transposeB: layout === 'VH', bias: bias ?? undefined}) as Tensor2D;
+}
+
+/** dh = G·W ([V, H]) or G·Wᵀ ([H, V]). */
+function chunkHiddenGrad(g: Tensor2D, weight: Tensor2D, layout: WeightLayout): Tensor2D {
+  return matMul(g, weight, false, layout === 'HV');
+}
+
+/**
+ * acc + Gᵀ·h ([V, H]) or acc + hᵀ·G ([H, V]); the accumulator enters as the
+ * fused matMul's bias, so no separate [V, H] partial product is allocated.
+ */
+function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, layout: WeightLayout): Tensor2D {
+  const [a, b] = layout === 'VH' ? [g, h] : [h, g];
+  return fused.matMul({a, b, transposeA: true, bias: acc ?? undefined}) as Tensor2D;
+}
+
+/** Gradients of the reduced loss, accumulated over the chunks. */
+export interface ChunkGrads {
+  dHidden: Tensor2D;
+  dWeight: Tensor2D;
+  dBias: Tensor1D | null;
+}
+
+/**
+ * The chunk loop shared by the forward pass ('mean', 'sum') and the backward
+ * pass of 'none'. `rowScale(r0, n)` gives the chunk's per-row upstream factor
+ * `[n]`; `lseOf(r0, n, logits, labels)` gives its log-sum-exp (recomputed by
+ * the forward kernel, or sliced from the forward pass's saved values) and may
+ * report the chunk's per-row loss. `withGrads = false` skips G, dh, dW, db
+ * (inference: the tape is off).
+ */
+export function runChunks(
+    hidden: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, labels: Tensor1D, plan: ChunkPlan,
+    rowScale: ((r0: number, n: number) => Tensor1D) | null,
+    lseOf: (r0: number, n: number, logits: Tensor2D, labels: Tensor1D) => Tensor1D): ChunkGrads | null {
+  const [N, H] = hidden.shape;
+  const V = plan.layout === 'VH' ? weight.shape[0] : weight.shape[1];
+  const fusedPath = fusedChunksAvailable();
+  const dhParts: Tensor2D[] = [];
+  let dW: Tensor2D | null = null;
+  let db: Tensor1D | null = null;
+  for (let r0 = 0; r0 < N; r0 += plan.chunkSize) {
+    const n = Math.min(plan.chunkSize, N - r0);
+    // [dh, dW, db?] of the chunk, out of its scope; nothing without gradients.
+    const step = tidy((): Tensor[] | void => {
+      const h = slice(hidden, [r0, 0], [n, H]);
+      const t = slice(labels, [r0], [n]);
+      const logits = chunkLogits(h, weight, bias, plan.layout);
+      const lse = lseOf(r0, n, logits, t);
+      if (rowScale == null) {
+        return;
+      }
+      const g = chunkGrad(logits, t, lse, rowScale(r0, n), plan.attrs, fusedPath);
+      logits.dispose();  // before the two matMuls: at most two [n, V] buffers at once
+      const dWNext = accumulateWeightGrad(g, h, dW, plan.layout);
+      const dh = chunkHiddenGrad(g, weight, plan.layout);
+      return bias == null ? [dh, dWNext] : [dh, dWNext, db == null ? sum(g, 0) : add(db, sum(g, 0))];
+    });
+    if (step == null) {
+      continue;
+    }
+    dispose([dW, db].filter(x => x != null) as Tensor[]);
+    dhParts.push(step[0] as Tensor2D);
+    dW = step[1] as Tensor2D;
+    db = (step[2] ?? null) as Tensor1D | null;
+  }
+  if (rowScale == null) {
+    return null;
+  }
+  const dHidden = dhParts.length === 1 ? dhParts[0] : (N === 0 ? zeros([0, H]) : concat(dhParts, 0)) as Tensor2D;
+  if (dhParts.length > 1) {
+    dispose(dhParts);
+  }
+  return {
+    dHidden,
+    dWeight: dW ?? zeros(weight.shape) as Tensor2D,
+    dBias: bias == null ? null : (db ?? zeros([V]) as Tensor1D),
+  };
+}
+
+/** The chunk forward: per-row loss and lse of every chunk, via the loss kernel. */
+export function chunkLossAndLse(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor1D} {
+  return chunkLoss(logits, labels, attrs, fusedChunksAvailable());
+}
+
+/**
+ * The mean's factor 1 / N_valid as a scalar tensor, computed on the device (no
+ * read-back): N_valid counts the rows whose label is not `ignoreIndex`. Zero
+ * valid rows give 1/0 = ∞ and hence a NaN mean, as tfjs's mean of nothing.
+ */
+export function meanScale(labels: Tensor1D, ignoreIndex: number | null): Tensor {
+  const N = labels.shape[0];
+  if (ignoreIndex == null) {
+    return scalar(1 / N);
+  }
+  return tidy(() => div(1, sum(cast(notEqual(labels, ignoreIndex), 'float32'))));
+}

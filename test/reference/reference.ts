@@ -1,0 +1,143 @@
+/**
+ * Float64 reference of every loss and gradient, written from
+ * /work/shared/notes/loss-formulas.md independently of kernels/: plain JS
+ * numbers, two passes per row (max, then sum), explicit target rows.
+ * Data is row-major [rows, C] in plain arrays.
+ */
+
+export interface RefSoftmaxOptions {
+  temperature?: number;
+  labelSmoothing?: number;
+  classWeights?: number[] | null;
+  zLoss?: number;
+  ignoreIndex?: number | null;
+}
+
+export interface RefSoftmaxResult {
+  loss: number[];
+  lse: number[];
+  /** d(Σ dy·L)/dlogits. */
+  dlogits: (dy: ArrayLike<number>) => number[];
+  /** d(Σ dy·L)/dlabels (dense only). */
+  dlabels: (dy: ArrayLike<number>) => number[];
+}
+
+function logSumExp(z: number[]): number {
+  let m = -Infinity;
+  for (const v of z) {
+    if (Number.isNaN(v)) return NaN;
+    if (v > m) m = v;
+  }
+  if (m === -Infinity) return -Infinity;
+  let s = 0;
+  for (const v of z) s += Math.exp(v - m);
+  return m + Math.log(s);
+}
+
+/**
+ * Softmax cross-entropy with target rows `targets` ([rows, C], before
+ * smoothing); `ignored[i]` marks rows that give 0; `invalid[i]` rows give NaN.
+ */
+function softmaxCE(x: ArrayLike<number>, targets: number[], rows: number, C: number, o: RefSoftmaxOptions,
+                   ignored: boolean[], invalid: boolean[]): RefSoftmaxResult {
+  const T = o.temperature ?? 1, eps = o.labelSmoothing ?? 0, lam = o.zLoss ?? 0;
+  const w = (c: number) => (o.classWeights ? o.classWeights[c] : 1);
+  const loss: number[] = [], lse: number[] = [];
+  const z: number[][] = [], yh: number[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const zi: number[] = [], yi: number[] = [];
+    for (let c = 0; c < C; c++) {
+      zi.push(x[i * C + c] / T);
+      yi.push((1 - eps) * targets[i * C + c] + eps / C);
+    }
+    z.push(zi); yh.push(yi);
+    const l = logSumExp(zi);
+    lse.push(l);
+    if (ignored[i]) { loss.push(0); continue; }
+    if (invalid[i]) { loss.push(NaN); continue; }
+    let L = 0;
+    for (let c = 0; c < C; c++) {
+      if (yi[c] !== 0) L += w(c) * yi[c] * (l - zi[c]);
+    }
+    loss.push(L + lam * l * l);
+  }
+  const dlogits = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      if (ignored[i]) { for (let c = 0; c < C; c++) out.push(0); continue; }
+      let W = 0;
+      for (let c = 0; c < C; c++) W += w(c) * yh[i][c];
+      for (let c = 0; c < C; c++) {
+        const p = Math.exp(z[i][c] - lse[i]);
+        const g = (dy[i] / T) * ((W + 2 * lam * lse[i]) * p - w(c) * yh[i][c]);
+        out.push(invalid[i] ? NaN : g);
+      }
+    }
+    return out;
+  };
+  const dlabels = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      for (let c = 0; c < C; c++) out.push(dy[i] * (1 - eps) * w(c) * (lse[i] - z[i][c]));
+    }
+    return out;
+  };
+  return {loss, lse, dlogits, dlabels};
+}
+
+/** Dense labels ([rows, C] probability rows). */
+export function refSoftmaxCrossEntropy(x: ArrayLike<number>, y: ArrayLike<number>, rows: number, C: number,
+                                       o: RefSoftmaxOptions = {}): RefSoftmaxResult {
+  const none = new Array<boolean>(rows).fill(false);
+  return softmaxCE(x, Array.from(y), rows, C, o, none, none);
+}
+
+/** Sparse labels (class ids; out-of-range rows give NaN, ignoreIndex rows 0). */
+export function refSparseSoftmaxCrossEntropy(x: ArrayLike<number>, t: ArrayLike<number>, rows: number, C: number,
+                                             o: RefSoftmaxOptions = {}): RefSoftmaxResult {
+  const targets = new Array<number>(rows * C).fill(0);
+  const ignored: boolean[] = [], invalid: boolean[] = [];
+  for (let i = 0; i < rows; i++) {
+    const ig = o.ignoreIndex != null && t[i] === o.ignoreIndex;
+    const ok = Number.isInteger(t[i]) && t[i] >= 0 && t[i] < C;
+    ignored.push(ig);
+    invalid.push(!ig && !ok);
+    if (ok) targets[i * C + t[i]] = 1;
+  }
+  return softmaxCE(x, targets, rows, C, o, ignored, invalid);
+}
+
+export interface RefSigmoidOptions {
+  labelSmoothing?: number;
+  /** null, a scalar as [q], or one per class. */
+  posWeight?: number[] | null;
+}
+
+function softplus(v: number): number {
+  // log(1 + e^v) evaluated without overflow.
+  return v > 0 ? v + Math.log(1 + Math.exp(-v)) : Math.log(1 + Math.exp(v));
+}
+
+/** Sigmoid cross-entropy, elementwise over [rows, C]. */
+export function refSigmoidCrossEntropy(x: ArrayLike<number>, z: ArrayLike<number>, C: number, o: RefSigmoidOptions = {}) {
+  const eps = o.labelSmoothing ?? 0;
+  const q = (i: number) => (o.posWeight == null ? 1 : o.posWeight.length === 1 ? o.posWeight[0] : o.posWeight[i % C]);
+  const n = x.length;
+  const zh = (i: number) => z[i] * (1 - eps) + eps / 2;
+  const loss: number[] = [];
+  for (let i = 0; i < n; i++) loss.push(q(i) * zh(i) * softplus(-x[i]) + (1 - zh(i)) * softplus(x[i]));
+  const dlogits = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = 1 / (1 + Math.exp(-x[i]));
+      out.push(dy[i] * (s * (q(i) * zh(i) + 1 - zh(i)) - q(i) * zh(i)));
+    }
+    return out;
+  };
+  const dlabels = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(dy[i] * (1 - eps) * (q(i) * softplus(-x[i]) - softplus(x[i])));
+    return out;
+  };
+  return {loss, dlogits, dlabels};
+}

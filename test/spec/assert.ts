@@ -1,0 +1,137 @@
+/**
+ * Assertions and data for the runner-independent spec (no jest globals: the
+ * same code runs in jest and in Chromium). Failures throw an Error whose
+ * message says what and where.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Normwise relative closeness: max_i |a_i − e_i| ≤ rtol · max_i |e_i| over the
+ * finite expected entries (as numpy's allclose with atol = rtol·‖e‖∞). NaN and
+ * ±Infinity expected entries must be matched exactly.
+ */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
+  }
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  const tol = rtol * Math.max(scale, Number.MIN_VALUE);
+  let worst = -1, worstErr = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i], e = expected[i];
+    if (Number.isNaN(e) || !Number.isFinite(e)) {
+      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) {
+        throw new Error(`${what}[${i}] = ${a}, expected ${e}`);
+      }
+      continue;
+    }
+    const err = Math.abs(a - e);
+    if (!(err <= tol) && (worst < 0 || !(err <= worstErr))) {
+      worst = i;
+      worstErr = err;
+    }
+  }
+  if (worst >= 0) {
+    throw new Error(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} ` +
+                    `(error ${worstErr.toExponential(2)} > ${rtol}·‖expected‖∞ = ${tol.toExponential(2)})`);
+  }
+}
+
+export function expect(cond: boolean, message: () => string): void {
+  if (!cond) throw new Error(message());
+}
+
+/** Every entry finite. */
+export function expectFinite(v: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) throw new Error(`${what}[${i}] = ${v[i]} is not finite`);
+  }
+}
+
+/** Runs `f`, which must throw an error whose message contains every fragment. */
+export async function expectThrows(f: () => unknown, fragments: string[], what: string): Promise<void> {
+  let message: string | null = null;
+  try {
+    const r = f();
+    if (r instanceof tf.Tensor) await r.data();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  if (message == null) throw new Error(`${what}: expected an error, none was thrown`);
+  for (const frag of fragments) {
+    if (!message.includes(frag)) throw new Error(`${what}: error "${message}" does not mention "${frag}"`);
+  }
+}
+
+/** Seeded PRNG (mulberry32) so every backend sees the same data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n float32-representable normal values with standard deviation `std`. */
+export function randn(n: number, seed: number, std = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(r(), 1e-12), v = r();
+    out[i] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return out;
+}
+
+/** Class ids in [0, C). */
+export function randLabels(rows: number, C: number, seed: number): Int32Array {
+  const r = rng(seed);
+  return Int32Array.from({length: rows}, () => Math.floor(r() * C));
+}
+
+/** Probability rows (soft labels) [rows, C], each row summing to 1. */
+export function randProbs(rows: number, C: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(rows * C);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s += (out[i * C + c] = r() + 1e-3);
+    for (let c = 0; c < C; c++) out[i * C + c] /= s;
+  }
+  return out;
+}
+
+/** One-hot rows of class ids. */
+export function oneHotRows(t: ArrayLike<number>, C: number): Float32Array {
+  const out = new Float32Array(t.length * C);
+  for (let i = 0; i < t.length; i++) out[i * C + t[i]] = 1;
+  return out;
+}
+
+/** Values of a tensor (always async: dataSync does not work on webgpu in Node). */
+export async function values(t: tf.Tensor): Promise<Float32Array> {
+  return Float32Array.from(await t.data());
+}
+
+/**
+ * Runs `f` repeatedly and checks that no tensor is left behind (tf.memory()
+ * before and after), forward and backward.
+ */
+export async function expectNoLeak(f: () => tf.Tensor, what: string, repeats = 5): Promise<void> {
+  // Warm-up once: backends may cache constants on first use.
+  tf.dispose(f());
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < repeats; i++) {
+    const out = f();
+    await out.data();
+    out.dispose();
+  }
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`${what}: ${after - before} tensors leaked over ${repeats} calls`);
+}

@@ -1,0 +1,7 @@
+/** Imports every op spec (each registers its cases in registry.ts). */
+import './softmax_cross_entropy.spec';
+import './sparse_softmax_cross_entropy.spec';
+import './sigmoid_cross_entropy.spec';
+
+export {allCases, caseName} from './registry';
+export type {SpecCase, SpecEnv} from './registry';
