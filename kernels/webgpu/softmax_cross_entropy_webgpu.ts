@@ -1,0 +1,229 @@
+/**
+ * WGSL programs of the softmax cross-entropy kernels (dense and sparse
+ * labels): the forward, and the dense backward w.r.t. logits, which needs a
+ * row sum too. Formulas: kernels/FORMULAS.md. Host code: SoftmaxCrossEntropy.ts
+ * and SoftmaxCrossEntropyGrad.ts.
+ *
+ * Layout: a team of `team` threads owns one row (team = workgroup: one row
+ * per workgroup; team = 1: one row per thread, for small C); rows are
+ * `group * (wg / team) + localIndex / team` over a 2-D grid. Sizes (rows, C)
+ * and every numeric attribute are uniforms; only the variant flags below are
+ * baked into the WGSL and the key.
+ */
+import {FusedProgram, StorageType} from './launch';
+import {entrySnippet, lseSnippet, reductionSnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
+
+/** What is baked into a row program (everything else is a uniform). */
+export interface RowVariant {
+  /** Threads per workgroup. */
+  wg: number;
+  /** Threads per row: 1 or wg. */
+  team: number;
+  /** Vector width of loads/stores: 4 where C % 4 == 0. */
+  vec: 1 | 4;
+  /** Reductions through subgroup operations (team = wg only). */
+  subgroups: boolean;
+  /** A classWeights buffer is bound. */
+  weights: boolean;
+}
+
+function variantKey(v: RowVariant): string {
+  return `wg${v.wg}_team${v.team}_vec${v.vec}${v.subgroups ? '_sg' : ''}${v.weights ? '_w' : ''}`;
+}
+
+/** Uniforms of the softmax programs, in this order. */
+export const SOFTMAX_UNIFORMS = `
+struct Uniforms {
+  rows : u32,
+  cols : u32,
+  temperature : f32,
+  smoothing : f32,
+  zLoss : f32,
+  ignoreIndex : i32,
+  hasIgnore : u32,
+  sumWeights : f32,
+  negInf : f32,
+  nan : f32,
+};`;
+
+/** Shared prologue: row index, bounds, the lane's online log-sum-exp pass. */
+function rowPrologue(v: RowVariant): string {
+  const e = entrySnippet(v.wg, v.subgroups);
+  return `${e.header} {${e.init}
+  let row = group * ROWS_PER_WG + localIndex / TEAM;
+  let valid = row < u.rows;
+  let C = u.cols;
+  let C4 = C / VEC;
+  let base4 = row * C4;
+  let T = u.temperature;
+  let eps = u.smoothing;
+  let spread = eps / f32(C);`;
+}
+
+function header(v: RowVariant, bindings: string, weightBinding: number | null): string {
+  const e = entrySnippet(v.wg, v.subgroups);
+  return `${e.enable}
+${SOFTMAX_UNIFORMS}
+const WG = ${v.wg}u;
+const TEAM = ${v.team}u;
+const ROWS_PER_WG = WG / TEAM;
+${vecSnippet(v.vec)}
+${bindings}
+${weightSnippet(weightBinding)}
+${e.privates}
+${lseSnippet}
+${reductionSnippet(v.wg, v.team, v.subgroups)}
+fn logitAt(row : u32, c : u32) -> f32 {
+  return comp(V(logits[row * (u.cols / VEC) + c / VEC]), c % VEC);
+}`;
+}
+
+/**
+ * Forward: writes loss [rows] (binding 0) and lse [rows] (binding 1).
+ * Pass 1 is the online log-sum-exp (one read of the row, running max with
+ * rescaled sum). Pass 2 sums the target terms w·ŷ·(lse − z) one by one, so each
+ * term is as accurate as its own subtraction; the one-pass alternative
+ * W·lse − Σ w·ŷ·z cancels catastrophically when |lse| ≫ loss (logits offset by
+ * 1e3 lose about 1e-4 of a unit of loss in float32). Pass 2 re-reads a row that
+ * pass 1 just brought into cache, and runs for sparse labels only with label
+ * smoothing (otherwise the loss needs the single logit z[t]).
+ */
+export class SoftmaxCrossEntropyProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize: number;
+
+  /** `types`: WGSL scalar type of each input buffer (logits, labels). */
+  constructor(readonly variant: RowVariant, readonly sparse: boolean, readonly types: readonly StorageType[]) {
+    this.key = `softmaxCE_${sparse ? 'sparse' : 'dense'}_${variantKey(variant)}_${types.join('')}`;
+    this.workgroupSize = variant.wg;
+  }
+
+  getCode(): string {
+    const v = this.variant;
+    const bindings = `
+@group(0) @binding(0) var<storage, read_write> lossOut : array<f32>;
+@group(0) @binding(1) var<storage, read_write> lseOut : array<f32>;
+@group(0) @binding(2) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
+@group(0) @binding(3) var<storage, read> labels : array<${this.sparse ? 'i32' : storage(v.vec, this.types[1])}>;
+@group(0) @binding(${v.weights ? 5 : 4}) var<uniform> u : Uniforms;`;
+    const targetPass = this.sparse ? `
+  // Sparse: ŷ = (1 − ε)·[c = t] + ε/C, so the loss is
+  // (1 − ε)·w[t]·(lse − z[t]) + ε/C·Σ_c w[c]·(lse − z[c]).
+  var spreadSum = 0.0;
+  if (eps != 0.0) {
+    var acc = 0.0;
+    if (valid) {
+      for (var c4 = lane; c4 < C4; c4 += TEAM) {
+        acc += hsum(weightV(c4) * (V(lse) - V(logits[base4 + c4]) / V(T)));
+      }
+    }
+    spreadSum = teamSum(acc);
+  }
+  if (valid && lane == 0u) {
+    let t = labels[row];
+    var loss = 0.0;
+    if (u.hasIgnore != 0u && t == u.ignoreIndex) {
+      loss = 0.0;
+    } else if (t < 0 || t >= i32(C)) {
+      loss = u.nan;
+    } else {
+      let tu = u32(t);
+      loss = (1.0 - eps) * weight(tu) * (lse - logitAt(row, tu) / T);
+      if (eps != 0.0) {
+        loss += spread * spreadSum;
+      }
+      if (u.zLoss != 0.0) {
+        loss += u.zLoss * lse * lse;
+      }
+    }
+    lossOut[row] = loss;
+    lseOut[row] = lse;
+  }` : `
+  // Dense: Σ over ŷ ≠ 0 of w·ŷ·(lse − z) (ŷ = 0 terms are skipped: 0·∞ is NaN).
+  var acc = 0.0;
+  if (valid) {
+    for (var c4 = lane; c4 < C4; c4 += TEAM) {
+      let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
+      let term = weightV(c4) * yh * (V(lse) - V(logits[base4 + c4]) / V(T));
+      acc += hsum(select(term, V(0.0), yh == V(0.0)));
+    }
+  }
+  let total = teamSum(acc);
+  if (valid && lane == 0u) {
+    var loss = total;
+    if (u.zLoss != 0.0) {
+      loss += u.zLoss * lse * lse;
+    }
+    lossOut[row] = loss;
+    lseOut[row] = lse;
+  }`;
+    return `${header(v, bindings, v.weights ? 4 : null)}
+${rowPrologue(v)}
+  // Pass 1: online log-sum-exp of z = x / T over this lane's columns.
+  var st = vec2<f32>(u.negInf, 0.0);
+  if (valid) {
+    for (var c4 = lane; c4 < C4; c4 += TEAM) {
+      let z = V(logits[base4 + c4]) / V(T);
+      for (var k = 0u; k < VEC; k++) {
+        st = lsePush(st, comp(z, k));
+      }
+    }
+  }
+  st = teamLse(st);
+  let lse = st.x + log(st.y);
+  // Pass 2: the target terms.${targetPass}
+}
+`;
+  }
+}
+
+/**
+ * Dense backward w.r.t. logits: W = Σ_c w[c]·ŷ[c] is a row sum over the
+ * labels (rows need not sum to 1), then one elementwise sweep writes
+ * dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = exp(z − lse). Output binding 0 [rows, C].
+ */
+export class SoftmaxCrossEntropyGradProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize: number;
+
+  /** `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy). */
+  constructor(readonly variant: RowVariant, readonly types: readonly StorageType[]) {
+    this.key = `softmaxCEGrad_dense_${variantKey(variant)}_${types.join('')}`;
+    this.workgroupSize = variant.wg;
+  }
+
+  getCode(): string {
+    const v = this.variant;
+    const bindings = `
+@group(0) @binding(0) var<storage, read_write> dx : array<V>;
+@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
+@group(0) @binding(2) var<storage, read> labels : array<${storage(v.vec, this.types[1])}>;
+@group(0) @binding(3) var<storage, read> lseIn : array<${this.types[2]}>;
+@group(0) @binding(4) var<storage, read> dy : array<${this.types[3]}>;
+@group(0) @binding(${v.weights ? 6 : 5}) var<uniform> u : Uniforms;`;
+    return `${header(v, bindings, v.weights ? 5 : null)}
+${rowPrologue(v)}
+  var acc = 0.0;
+  if (valid) {
+    for (var c4 = lane; c4 < C4; c4 += TEAM) {
+      acc += hsum(weightV(c4) * ((1.0 - eps) * V(labels[base4 + c4]) + V(spread)));
+    }
+  }
+  let W = teamSum(acc);
+  if (valid) {
+    let lse = f32(lseIn[row]);
+    var scale = W;
+    if (u.zLoss != 0.0) {
+      scale += 2.0 * u.zLoss * lse;
+    }
+    let g = f32(dy[row]) / T;
+    for (var c4 = lane; c4 < C4; c4 += TEAM) {
+      let p = exp(V(logits[base4 + c4]) / V(T) - V(lse));
+      let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
+      dx[base4 + c4] = g * (scale * p - weightV(c4) * yh);
+    }
+  }
+}
+`;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * WGSL building blocks shared by the fused programs: vector-width helpers,
+ * stable math (log1p, softplus, sigmoid), the online log-sum-exp combine and
+ * the team reductions (workgroup-memory tree or subgroup operations).
+ *
+ * Conventions of every module built from these pieces:
+ *  - `V` is the element type (`f32`, or `vec4<f32>` where C % 4 == 0);
+ *  - the uniform struct has `negInf` and `nan` fields (WGSL constant
+ *    expressions cannot produce non-finite values);
+ *  - private `lid` (local index) and `lane` (index inside the row's team) are
+ *    set first thing in `main`.
+ */
+
+/** Storage element type of a buffer of scalar type `type` read `vec` at a time. */
+export function storage(vec: 1 | 4, type: string): string {
+  return vec === 4 ? `vec4<${type}>` : type;
+}
+
+/** Element type and width helpers for a vector width of 1 or 4. */
+export function vecSnippet(vec: 1 | 4): string {
+  if (vec === 4) {
+    return `
+alias V = vec4<f32>;
+const VEC = 4u;
+fn comp(v : V, k : u32) -> f32 { return v[k]; }
+fn hsum(v : V) -> f32 { return (v.x + v.y) + (v.z + v.w); }
+fn colsOf(c : u32) -> vec4<u32> { return vec4<u32>(c) + vec4<u32>(0u, 1u, 2u, 3u); }
+fn indicator(c : u32, t : u32) -> V { return select(V(0.0), V(1.0), colsOf(c) == vec4<u32>(t)); }`;
+  }
+  return `
+alias V = f32;
+const VEC = 1u;
+fn comp(v : V, k : u32) -> f32 { return v; }
+fn hsum(v : V) -> f32 { return v; }
+fn indicator(c : u32, t : u32) -> V { return select(0.0, 1.0, c == t); }`;
+}
+
+/**
+ * Stable elementwise math on V. `log1pV` uses Goldberg's trick
+ * (log(w)·u/(w − 1) with w = 1 + u, exact where w rounds to 1) since WGSL has
+ * no log1p; `sigmoidV` never overflows; NaN in gives NaN out everywhere.
+ */
+export const mathSnippet = `
+fn log1pV(x : V) -> V {
+  let w = V(1.0) + x;
+  return select(log(w) * (x / (w - V(1.0))), x, w == V(1.0));
+}
+fn softplusV(v : V) -> V {
+  return max(v, V(0.0)) + log1pV(exp(-abs(v)));
+}
+fn sigmoidV(x : V) -> V {
+  let e = exp(-abs(x));
+  return select(e / (V(1.0) + e), V(1.0) / (V(1.0) + e), x >= V(0.0));
+}`;
+
+/**
+ * Online log-sum-exp state (m, s): m the running max, s = Σ exp(z − m).
+ * `scaleTo` rescales s from max `mFrom` to max `mTo`; equal maxima (both −∞ for
+ * a row of −∞, or both +∞) are left unscaled instead of giving exp(NaN).
+ * m is never NaN (it only moves on `z > m`); a NaN logit poisons s instead,
+ * so no max() ever has to see a NaN.
+ */
+export const lseSnippet = `
+fn scaleTo(s : f32, mFrom : f32, mTo : f32) -> f32 {
+  return select(s * exp(mFrom - mTo), s, mFrom == mTo);
+}
+fn lseCombine(a : vec2<f32>, b : vec2<f32>) -> vec2<f32> {
+  let m = max(a.x, b.x);
+  return vec2<f32>(m, scaleTo(a.y, a.x, m) + scaleTo(b.y, b.x, m));
+}
+fn lsePush(st : vec2<f32>, z : f32) -> vec2<f32> {
+  if (z > st.x) {
+    return vec2<f32>(z, st.y * exp(st.x - z) + 1.0);
+  }
+  if (z != u.negInf) {
+    return vec2<f32>(st.x, st.y + exp(z - st.x));  // NaN z lands here and poisons s.
+  }
+  return st;
+}`;
+
+/**
+ * Team reductions `teamLse(vec2(m, s)) -> vec2(m, s)` and `teamSum(f32) -> f32`:
+ * every lane of a team gets the team's result.
+ *  - team 1: identity (one thread per row);
+ *  - subgroups (team = workgroup): subgroupMax/subgroupAdd inside each
+ *    subgroup, partials through workgroup memory, then every subgroup reduces
+ *    the partials itself (no broadcast round). Assumes subgroups are
+ *    consecutive ranges of local_invocation_index, as on every implementation
+ *    we know of (workgroup sizes here are multiples of any subgroup size);
+ *  - otherwise a workgroup-memory tree over the team's slice.
+ */
+export function reductionSnippet(wg: number, team: number, subgroups: boolean): string {
+  if (team === 1) {
+    return `
+fn teamLse(v : vec2<f32>) -> vec2<f32> { return v; }
+fn teamSum(v : f32) -> f32 { return v; }`;
+  }
+  const shared = `
+var<workgroup> redA : array<f32, ${wg}>;
+var<workgroup> redB : array<f32, ${wg}>;`;
+  if (subgroups) {
+    if (team !== wg) {
+      throw new Error('subgroup reductions need one row per workgroup');
+    }
+    return `${shared}
+fn teamLse(v : vec2<f32>) -> vec2<f32> {
+  let m = subgroupMax(v.x);
+  let s = subgroupAdd(scaleTo(v.y, v.x, m));
+  if (sgLane == 0u) {
+    redA[lid / sgSize] = m;
+    redB[lid / sgSize] = s;
+  }
+  workgroupBarrier();
+  var acc = vec2<f32>(u.negInf, 0.0);
+  for (var i = sgLane; i < WG / sgSize; i += sgSize) {
+    acc = lseCombine(acc, vec2<f32>(redA[i], redB[i]));
+  }
+  let mAll = subgroupMax(acc.x);
+  let sAll = subgroupAdd(scaleTo(acc.y, acc.x, mAll));
+  workgroupBarrier();
+  return vec2<f32>(mAll, sAll);
+}
+fn teamSum(v : f32) -> f32 {
+  let s = subgroupAdd(v);
+  if (sgLane == 0u) {
+    redA[lid / sgSize] = s;
+  }
+  workgroupBarrier();
+  var acc = 0.0;
+  for (var i = sgLane; i < WG / sgSize; i += sgSize) {
+    acc += redA[i];
+  }
+  let sAll = subgroupAdd(acc);
+  workgroupBarrier();
+  return sAll;
+}`;
+  }
+  return `${shared}
+fn teamLse(v : vec2<f32>) -> vec2<f32> {
+  redA[lid] = v.x;
+  redB[lid] = v.y;
+  workgroupBarrier();
+  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      let r = lseCombine(vec2<f32>(redA[lid], redB[lid]), vec2<f32>(redA[lid + stride], redB[lid + stride]));
+      redA[lid] = r.x;
+      redB[lid] = r.y;
+    }
+    workgroupBarrier();
+  }
+  let r = vec2<f32>(redA[lid - lane], redB[lid - lane]);
+  workgroupBarrier();
+  return r;
+}
+fn teamSum(v : f32) -> f32 {
+  redA[lid] = v;
+  workgroupBarrier();
+  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      redA[lid] += redA[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let r = redA[lid - lane];
+  workgroupBarrier();
+  return r;
+}`;
+}
+
+/** `enable` line, private per-invocation state and the entry-point header. */
+export function entrySnippet(wg: number, subgroups: boolean): {enable: string, privates: string, header: string, init: string} {
+  return {
+    enable: subgroups ? 'enable subgroups;' : '',
+    privates: `
+var<private> lid : u32;
+var<private> lane : u32;${subgroups ? `
+var<private> sgSize : u32;
+var<private> sgLane : u32;` : ''}`,
+    header: `
+@compute @workgroup_size(${wg})
+fn main(@builtin(local_invocation_index) localIndex : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>${subgroups ? `,
+        @builtin(subgroup_size) subgroupSize : u32,
+        @builtin(subgroup_invocation_id) subgroupLane : u32` : ''})`,
+    init: `
+  lid = localIndex;
+  lane = localIndex % TEAM;${subgroups ? `
+  sgSize = subgroupSize;
+  sgLane = subgroupLane;` : ''}
+  let group = wid.y * nwg.x + wid.x;`,
+  };
+}
+
+/** `weightV(c4)` / `weight(c)`: per-class weights from a buffer, or 1. */
+export function weightSnippet(binding: number | null, name = 'classWeights'): string {
+  if (binding == null) {
+    return `
+fn weightV(c4 : u32) -> V { return V(1.0); }
+fn weight(c : u32) -> f32 { return 1.0; }`;
+  }
+  return `
+@group(0) @binding(${binding}) var<storage, read> ${name} : array<V>;
+fn weightV(c4 : u32) -> V { return ${name}[c4]; }
+fn weight(c : u32) -> f32 { return comp(${name}[c / VEC], c % VEC); }`;
+}
