@@ -3,9 +3,11 @@
  * kernels for. Idempotent: each register function skips kernels already there.
  */
 import {registerCpuKernels} from './cpu/register_cpu';
+import {registerTensorflowKernels} from './tensorflow/register_tensorflow';
 import {registerWebGLKernels} from './webgl/register_webgl';
 
 export function registerAllKernels(): void {
   registerCpuKernels();
+  registerTensorflowKernels();
   registerWebGLKernels();
 }

@@ -48,7 +48,7 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
   };
   const x = reshape($logits, [-1, C]) as Tensor2D;
   const z = reshape($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), [-1, C]) as Tensor2D;
-  const loss = useFusedKernel(SigmoidCrossEntropy) ?
+  const loss = useFusedKernel(SigmoidCrossEntropy, attrs) ?
       engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
       compositeSigmoidCrossEntropy(x, z, attrs);
   return reshape(loss, $logits.shape);

@@ -64,7 +64,7 @@ function withoutAxis(shape: number[], axis: number): number[] {
 }
 
 function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
-  if (useFusedKernel(kernelName)) {
+  if (useFusedKernel(kernelName, attrs)) {
     const [loss] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
     return loss as Tensor1D;
   }

@@ -1,0 +1,30 @@
+/**
+ * Registers the `tensorflow` (tfjs-node) kernels and declares which options
+ * TensorFlow's fused ops support; the ops use the composite path otherwise.
+ * Registering needs no tfjs-node: the kernels are looked up only when the
+ * `tensorflow` backend is active. Sigmoid cross-entropy has no fused
+ * TensorFlow op: it always takes the composite path there.
+ */
+import {getKernel, registerKernel} from '@tensorflow/tfjs-core';
+import {registerAttrSupport} from '../capabilities';
+import {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
+import {tensorflowKernelConfigs} from './SoftmaxCrossEntropy';
+
+const dense = (a: object) => {
+  const attrs = a as SoftmaxCrossEntropyAttrs;
+  return attrs.classWeights == null && attrs.zLoss === 0;
+};
+const sparse = (a: object) => dense(a) && (a as SoftmaxCrossEntropyAttrs).labelSmoothing === 0 &&
+    (a as SoftmaxCrossEntropyAttrs).ignoreIndex == null;
+
+export function registerTensorflowKernels(): void {
+  for (const config of tensorflowKernelConfigs) {
+    if (getKernel(config.kernelName, config.backendName) == null) {
+      registerKernel(config);
+    }
+  }
+  registerAttrSupport('tensorflow', SoftmaxCrossEntropy, dense);
+  registerAttrSupport('tensorflow', SoftmaxCrossEntropyGrad, dense);
+  registerAttrSupport('tensorflow', SparseSoftmaxCrossEntropy, sparse);
+  registerAttrSupport('tensorflow', SparseSoftmaxCrossEntropyGrad, sparse);
+}
