@@ -1,3 +1,12 @@
+// WebGPU in Node (test/webgpu_node.test.ts): Dawn's Vulkan loader reads these
+// from the real environment, which a test's sandboxed process.env cannot
+// change, so they are set here, before any test process starts. SwiftShader
+// comes with Debian's chromium (same defaults as .ci/run).
+if (!process.env.VK_ICD_FILENAMES && require('fs').existsSync('/usr/lib/chromium/vk_swiftshader_icd.json')) {
+  process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
+}
+process.env.XDG_RUNTIME_DIR = process.env.XDG_RUNTIME_DIR || '/tmp';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
