@@ -17,10 +17,13 @@
  * What the helper does: it compiles the model with tfjs's sparse loss *name*
  * in the place of each of our sparse losses, so that tfjs-layers records its
  * own function where it checks identity (the target-shape check and the
- * metric resolution), then puts our loss in `model.lossFunctions` (public in
+ * metric resolution), then puts our loss in `lossFunctions` (public in
  * tfjs-layers' typings), which is what the train and test functions call, and
- * restores `model.loss` to what was passed. tfjs's sparse loss is never
- * computed. Dense losses and other outputs are compiled unchanged.
+ * restores `loss` to what was passed. tfjs's sparse loss is never computed.
+ * Dense losses and other outputs are compiled unchanged. A `Sequential`
+ * model delegates all of this to an internal functional model (the private
+ * field `model` of tfjs-layers' Sequential); the swap happens there, and the
+ * helper throws if it finds no compiled loss function to replace.
  */
 import type {LayersModel, ModelCompileArgs} from '@tensorflow/tfjs-layers';
 import {SparseCategoricalCrossentropy} from './categorical';
@@ -61,10 +64,12 @@ function metricNames(metrics: ModelCompileArgs['metrics']): string[] {
  * instance itself as a metric instead.
  */
 export function compileWithSparseLabels(model: LayersModel, args: ModelCompileArgs): void {
-  const swaps: Array<[number, SparseCategoricalCrossentropy]> = [];
-  const replace = (loss: unknown, outputIndex: number): unknown => {
+  // Which outputs get our loss: an index, or an output name (resolved after
+  // compile: a Sequential model only knows its outputs once built).
+  const swaps: Array<[number | string | 'all', SparseCategoricalCrossentropy]> = [];
+  const replace = (loss: unknown, output: number | string): unknown => {
     if (loss instanceof SparseCategoricalCrossentropy) {
-      swaps.push([outputIndex, loss]);
+      swaps.push([output, loss]);
       return TFJS_SPARSE_LOSS;
     }
     return loss;
@@ -73,15 +78,11 @@ export function compileWithSparseLabels(model: LayersModel, args: ModelCompileAr
   const loss = args.loss as unknown;
   if (Array.isArray(loss)) {
     compiledLoss = loss.map((l, i) => replace(l, i));
-  } else if (typeof loss === 'function' || typeof loss === 'string') {
-    compiledLoss = loss;
-    if (loss instanceof SparseCategoricalCrossentropy) {
-      compiledLoss = TFJS_SPARSE_LOSS;
-      model.outputNames.forEach((_, i) => swaps.push([i, loss]));
-    }
+  } else if (loss instanceof SparseCategoricalCrossentropy) {
+    compiledLoss = TFJS_SPARSE_LOSS;
+    swaps.push(['all', loss]);
   } else if (loss != null && typeof loss === 'object') {
-    compiledLoss = Object.fromEntries(Object.entries(loss).map(
-        ([name, l]) => [name, replace(l, model.outputNames.indexOf(name))]));
+    compiledLoss = Object.fromEntries(Object.entries(loss).map(([name, l]) => [name, replace(l, name)]));
   } else {
     compiledLoss = loss;
   }
@@ -95,11 +96,21 @@ export function compileWithSparseLabels(model: LayersModel, args: ModelCompileAr
         `(fromLogits: true); pass the loss instance itself in metrics instead`);
   }
   model.compile({...args, loss: compiledLoss as LossArg});
-  for (const [i, ours] of swaps) {
-    if (i < 0 || i >= model.lossFunctions.length || typeof model.lossFunctions[i] !== 'function') {
-      throw new Error(`compileWithSparseLabels: no loss function for output ${model.outputNames[i] ?? i} after compile`);
+  // A Sequential model delegates compile, fit, evaluate, trainOnBatch and
+  // fitDataset to an internal functional model (its private field `model`):
+  // the compiled loss functions live there.
+  const inner = (model as unknown as {model?: unknown}).model;
+  const target = inner != null && Array.isArray((inner as LayersModel).lossFunctions) ? inner as LayersModel : model;
+  for (const [output, ours] of swaps) {
+    const indices = output === 'all' ? target.lossFunctions.map((_, i) => i) :
+        [typeof output === 'number' ? output : target.outputNames.indexOf(output)];
+    for (const i of indices) {
+      if (!(i >= 0 && i < target.lossFunctions.length && typeof target.lossFunctions[i] === 'function')) {
+        throw new Error(`compileWithSparseLabels: no compiled loss function for output ${String(output)}`);
+      }
+      target.lossFunctions[i] = ours;
     }
-    model.lossFunctions[i] = ours;
   }
+  target.loss = args.loss;
   model.loss = args.loss;
 }
