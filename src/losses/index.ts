@@ -14,3 +14,4 @@ export type {CategoricalCrossentropyArgs, SparseCategoricalCrossentropyArgs} fro
 export {BinaryCrossentropy} from './binary';
 export type {BinaryCrossentropyArgs} from './binary';
 export {compileWithSparseLabels} from './layers_sparse';
+export type {SparseCompileArgs} from './layers_sparse';

@@ -25,6 +25,7 @@
  * field `model` of tfjs-layers' Sequential); the swap happens there, and the
  * helper throws if it finds no compiled loss function to replace.
  */
+import type {Tensor} from '@tensorflow/tfjs-core';
 import type {LayersModel, ModelCompileArgs} from '@tensorflow/tfjs-layers';
 import {SparseCategoricalCrossentropy} from './categorical';
 
@@ -32,6 +33,16 @@ import {SparseCategoricalCrossentropy} from './categorical';
 const TFJS_SPARSE_LOSS = 'sparseCategoricalCrossentropy';
 
 type LossArg = ModelCompileArgs['loss'];
+type LossOrName = string | ((yTrue: Tensor, yPred: Tensor) => Tensor);
+
+/**
+ * `ModelCompileArgs` whose `loss` may also mix names and functions in an array
+ * or per-output map (tfjs-layers resolves each entry on its own, its typings
+ * just do not say so).
+ */
+export interface SparseCompileArgs extends Omit<ModelCompileArgs, 'loss'> {
+  loss: LossArg | LossOrName[] | {[outputName: string]: LossOrName};
+}
 
 function metricNames(metrics: ModelCompileArgs['metrics']): string[] {
   if (metrics == null) {
@@ -63,7 +74,7 @@ function metricNames(metrics: ModelCompileArgs['metrics']): string[] {
  * tfjs would compute its probability cross-entropy on logits. Pass the loss
  * instance itself as a metric instead.
  */
-export function compileWithSparseLabels(model: LayersModel, args: ModelCompileArgs): void {
+export function compileWithSparseLabels(model: LayersModel, args: SparseCompileArgs): void {
   // Which outputs get our loss: an index, or an output name (resolved after
   // compile: a Sequential model only knows its outputs once built).
   const swaps: Array<[number | string | 'all', SparseCategoricalCrossentropy]> = [];
@@ -111,6 +122,6 @@ export function compileWithSparseLabels(model: LayersModel, args: ModelCompileAr
       target.lossFunctions[i] = ours;
     }
   }
-  target.loss = args.loss;
-  model.loss = args.loss;
+  target.loss = args.loss as LossArg;
+  model.loss = args.loss as LossArg;
 }
