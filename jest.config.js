@@ -12,8 +12,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: {'^.+\\.(t|j)sx?$': ['@swc/jest', {jsc: {target: 'es2020', parser: {syntax: 'typescript'}}}]},
+  transform: {'^.+\\.(t|j)sx?$|^.+\\.mjs$': ['@swc/jest', {jsc: {target: 'es2020', parser: {syntax: 'typescript'}}}]},
   transformIgnorePatterns: ['/node_modules/(?!(vega|vega-.*|d3-.*|delaunator|robust-predicates|internmap)/)'],
+  // vega-canvas's node build probes for node-canvas with a top-level await,
+  // which CommonJS (jest) cannot load; its browser build returns null canvases
+  // in Node, which is what vega's headless SVG rendering uses anyway.
+  moduleNameMapper: {'^vega-canvas$': '<rootDir>/node_modules/vega-canvas/build/vega-canvas.browser.js'},
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 120000,
   // The browser and webgpu suites own a browser / a GPU device: no parallel
