@@ -1,0 +1,317 @@
+/**
+ * Spec of linearSoftmaxCrossEntropy (chunked linear + sparse softmax
+ * cross-entropy), runner-independent (defineSpec): loss and gradients w.r.t.
+ * hidden, weight and bias against
+ *  - a float64 reference written here (float64 matMuls around the float64
+ *    sparse cross-entropy of test/reference/reference.ts), and
+ *  - the unfused path on the same backend (matMul + bias + our
+ *    sparseSoftmaxCrossEntropyWithLogits, reduced with tfjs ops),
+ * for every reduction, both weight layouts, ignoreIndex / smoothing / z-loss /
+ * temperature / class weights, and chunk sizes that do not divide N.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {linearSoftmaxCrossEntropy, LinearSoftmaxCrossEntropyOptions} from '../../src/ops/linear_cross_entropy';
+import {sparseSoftmaxCrossEntropyWithLogits} from '../../src/ops/softmax_cross_entropy';
+import {refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
+import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, values} from '../spec/assert';
+import {defineSpec, SpecEnv} from '../spec/registry';
+import {extraPeakBytes} from '../../benchmarks/linear_cross_entropy.memory';
+import {COMPOSITE_BUFFERS_PER_ROW, FUSED_BUFFERS_PER_ROW} from '../../src/ops/linear_cross_entropy_chunks';
+
+/** One problem: flat float32 data as the op sees it. */
+interface Problem {
+  N: number; H: number; V: number;
+  h: Float32Array;
+  /** Row-major in its layout: [V, H] ('VH') or [H, V] ('HV'). */
+  w: Float32Array;
+  b: Float32Array | null;
+  t: Int32Array;
+  layout: 'VH' | 'HV';
+}
+
+type Reduction = 'mean' | 'sum' | 'none';
+
+function problem(N: number, H: number, V: number, seed: number, o: {bias?: boolean, layout?: 'VH' | 'HV', ignore?: number} = {}): Problem {
+  const t = randLabels(N, V, seed + 3);
+  if (o.ignore != null) {
+    for (let i = 1; i < N; i += 3) t[i] = o.ignore;  // every third row ignored
+  }
+  return {
+    N, H, V, layout: o.layout ?? 'VH', t,
+    h: randn(N * H, seed, 1),
+    w: randn(V * H, seed + 1, 1 / Math.sqrt(H)),
+    b: o.bias === false ? null : randn(V, seed + 2, 0.5),
+  };
+}
+
+/** W(v, k) in either layout. */
+function wAt(p: Problem, v: number, k: number): number {
+  return p.layout === 'VH' ? p.w[v * p.H + k] : p.w[k * p.V + v];
+}
+
+/**
+ * The float64 reference: logits = h·Wᵀ + b in float64, the reference sparse
+ * cross-entropy (loss, dL/dlogits), then dh = G·W, dW = Gᵀ·h, db = Σ G.
+ */
+function reference(p: Problem, opts: RefSoftmaxOptions, reduction: Reduction) {
+  const {N, H, V} = p;
+  const logits = new Float64Array(N * V);
+  for (let i = 0; i < N; i++) {
+    for (let v = 0; v < V; v++) {
+      let s = p.b == null ? 0 : p.b[v];
+      for (let k = 0; k < H; k++) s += p.h[i * H + k] * wAt(p, v, k);
+      logits[i * V + v] = s;
+    }
+  }
+  const ce = refSparseSoftmaxCrossEntropy(logits, p.t, N, V, opts);
+  let valid = 0;
+  for (let i = 0; i < N; i++) valid += p.t[i] === opts.ignoreIndex ? 0 : 1;
+  const total = ce.loss.reduce((a, b) => a + b, 0);
+  const value = reduction === 'none' ? ce.loss : [reduction === 'sum' ? total : total / valid];
+  const grads = (dy: ArrayLike<number>): number[][] => {
+    const rowDy = Array.from({length: N}, (_, i) => reduction === 'none' ? dy[i] : reduction === 'sum' ? dy[0] : dy[0] / valid);
+    const G = ce.dlogits(rowDy);
+    const dh = new Array(N * H).fill(0), dW = new Array(V * H).fill(0), db = new Array(V).fill(0);
+    for (let i = 0; i < N; i++) {
+      for (let v = 0; v < V; v++) {
+        const g = G[i * V + v];
+        db[v] += g;
+        for (let k = 0; k < H; k++) {
+          dh[i * H + k] += g * wAt(p, v, k);
+          dW[p.layout === 'VH' ? v * H + k : k * V + v] += g * p.h[i * H + k];
+        }
+      }
+    }
+    return p.b == null ? [dh, dW] : [dh, dW, db];
+  };
+  return {value, grads};
+}
+
+/** The unfused path on the active backend: materialised logits and our sparse op. */
+function unfused(p: Problem, opts: LinearSoftmaxCrossEntropyOptions, reduction: Reduction, labels: tf.Tensor) {
+  return (h: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor => {
+    let logits = tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D, false, p.layout === 'VH');
+    if (b != null) logits = tf.add(logits, b);
+    const {bias: _b, chunkSize: _c, weightLayout: _l, reduction: _r, ...ceOpts} = opts;
+    const loss = sparseSoftmaxCrossEntropyWithLogits(labels, logits, ceOpts);
+    if (reduction === 'none') return loss;
+    const total = tf.sum(loss);
+    if (reduction === 'sum') return total;
+    const valid = opts.ignoreIndex == null ? tf.scalar(p.N) : tf.sum(tf.cast(tf.notEqual(labels, opts.ignoreIndex), 'float32'));
+    return tf.div(total, valid);
+  };
+}
+
+/**
+ * Value and gradients (random upstream dy) of the chunked op vs the float64
+ * reference and vs the unfused path, at relative tolerance rtol.
+ */
+async function check(p: Problem, opts: LinearSoftmaxCrossEntropyOptions, reduction: Reduction, rtol: number, what: string): Promise<void> {
+  const refOpts: RefSoftmaxOptions = {
+    temperature: opts.temperature, labelSmoothing: opts.labelSmoothing, zLoss: opts.zLoss,
+    ignoreIndex: opts.ignoreIndex ?? null, classWeights: (opts.classWeights as number[] | undefined) ?? null,
+  };
+  const ref = reference(p, refOpts, reduction);
+  const h = tf.tensor2d(p.h, [p.N, p.H]);
+  const w = tf.tensor2d(p.w, p.layout === 'VH' ? [p.V, p.H] : [p.H, p.V]);
+  const b = p.b == null ? null : tf.tensor1d(p.b);
+  const labels = tf.tensor1d(p.t, 'int32');
+  const xs = b == null ? [h, w] : [h, w, b];
+  const names = ['hidden', 'weight', 'bias'];
+  const chunked = (hh: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+      linearSoftmaxCrossEntropy(hh, ww, labels, {...opts, reduction, weightLayout: p.layout, bias: bb});
+  const plain = unfused(p, opts, reduction, labels);
+
+  const out = chunked(h, w, b ?? undefined);
+  const base = plain(h, w, b ?? undefined);
+  expect(out.shape.join() === base.shape.join(), () => `${what}: shape [${out.shape}], unfused [${base.shape}]`);
+  const outV = await values(out);
+  expectClose(outV, ref.value, rtol, `${what}: loss vs float64`);
+  expectClose(outV, await values(base), rtol, `${what}: loss vs unfused`);
+
+  const dy = randn(out.size, 77);
+  const dyT = tf.tensor(dy, out.shape);
+  const grads = tf.grads(chunked)(xs, dyT);
+  const baseGrads = tf.grads(plain)(xs, dyT);
+  const expected = ref.grads(dy);
+  for (let k = 0; k < grads.length; k++) {
+    const g = await values(grads[k]);
+    expect(grads[k].shape.join() === xs[k].shape.join(), () => `${what}: d/d${names[k]} shape [${grads[k].shape}]`);
+    expectClose(g, expected[k], rtol, `${what}: d/d${names[k]} vs float64`);
+    expectClose(g, await values(baseGrads[k]), rtol, `${what}: d/d${names[k]} vs unfused`);
+  }
+  tf.dispose([h, w, b, labels, out, base, dyT, ...grads, ...baseGrads].filter(x => x != null) as tf.Tensor[]);
+}
+
+/** The spec's tolerance: the float32 matMuls sum H and N products, so never tighter than 1e-5. */
+function tol(env: SpecEnv): number {
+  return Math.max(env.rtol, 1e-5);
+}
+
+const OPTION_SETS: Array<[string, LinearSoftmaxCrossEntropyOptions]> = [
+  ['no options', {}],
+  ['ignoreIndex', {ignoreIndex: -100}],
+  ['labelSmoothing 0.1', {labelSmoothing: 0.1}],
+  ['zLoss 1e-2', {zLoss: 1e-2}],
+  ['ignoreIndex + smoothing + zLoss + temperature', {ignoreIndex: -100, labelSmoothing: 0.2, zLoss: 1e-3, temperature: 1.5}],
+];
+
+defineSpec('linearSoftmaxCrossEntropy', it => {
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    for (const [name, opts] of OPTION_SETS) {
+      it(`${reduction}, ${name}, chunk 4 of 13 rows`, env => {
+        const p = problem(13, 6, 11, 5, {ignore: opts.ignoreIndex});
+        return check(p, {...opts, chunkSize: 4}, reduction, tol(env), `${reduction} ${name}`);
+      });
+    }
+  }
+
+  for (const chunkSize of [1, 5, 16, 17, 40]) {
+    it(`chunk size ${chunkSize} of 17 rows (ignoreIndex, smoothing, zLoss)`, env => {
+      const p = problem(17, 8, 23, 11, {ignore: 3});
+      return check(p, {chunkSize, ignoreIndex: 3, labelSmoothing: 0.1, zLoss: 1e-3}, 'mean', tol(env), `chunk ${chunkSize}`);
+    });
+  }
+
+  it('automatic chunk size from a small memory budget (several chunks)', env => {
+    // 4 KiB budget / (2 buffers · 4 bytes · 37 classes) → 13 rows per chunk, balanced to 12 over 3 chunks.
+    const p = problem(35, 5, 37, 21, {ignore: -1});
+    return check(p, {memoryBudgetBytes: 4096, ignoreIndex: -1}, 'mean', tol(env), 'auto chunk');
+  });
+
+  for (const reduction of ['mean', 'none'] as const) {
+    it(`weight as [H, V] (weightLayout 'HV'), ${reduction}`, env => {
+      const p = problem(10, 7, 9, 31, {layout: 'HV', ignore: 0});
+      return check(p, {chunkSize: 3, ignoreIndex: 0, zLoss: 1e-2}, reduction, tol(env), `HV ${reduction}`);
+    });
+  }
+
+  it('no bias; class weights', env => {
+    const p = problem(9, 4, 6, 41, {bias: false});
+    return check(p, {chunkSize: 2, classWeights: [0.5, 2, 1, 3, 0.25, 1.5], labelSmoothing: 0.05}, 'sum', tol(env), 'no bias');
+  });
+
+  it('a larger vocabulary (V = 3000, 40 rows in chunks of 16)', env => {
+    const p = problem(40, 16, 3000, 51, {ignore: -100});
+    return check(p, {chunkSize: 16, ignoreIndex: -100, zLoss: 1e-4, labelSmoothing: 0.1}, 'mean', tol(env), 'V=3000');
+  }, {slow: true});
+
+  it('hidden of rank 3 with labels of rank 2 (per-row losses keep the labels\' shape)', async env => {
+    const p = problem(12, 5, 7, 61);
+    const h = tf.tensor3d(p.h, [3, 4, 5]);
+    const w = tf.tensor2d(p.w, [7, 5]);
+    const labels = tf.tensor2d(p.t, [3, 4], 'int32');
+    const out = linearSoftmaxCrossEntropy(h, w, labels, {reduction: 'none', chunkSize: 5});
+    expect(out.shape.join() === '3,4', () => `shape [${out.shape}]`);
+    const ref = reference({...p, b: null}, {}, 'none');
+    expectClose(await values(out), ref.value, tol(env), 'rank 3: loss');
+    const dh = tf.grad((x: tf.Tensor) => linearSoftmaxCrossEntropy(x, w, labels, {chunkSize: 5}))(h);
+    expect(dh.shape.join() === '3,4,5', () => `dh shape [${dh.shape}]`);
+    expectClose(await values(dh), ref.grads(new Float32Array(12).fill(1 / 12))[0], tol(env), 'rank 3: dh');
+    tf.dispose([h, w, labels, out, dh]);
+  });
+
+  it('without a tape (inference) the value equals the taped value', async env => {
+    const p = problem(11, 6, 13, 71, {ignore: 2});
+    const h = tf.tensor2d(p.h, [11, 6]);
+    const w = tf.tensor2d(p.w, [13, 6]);
+    const b = tf.tensor1d(p.b!);
+    const labels = tf.tensor1d(p.t, 'int32');
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      const opts = {bias: b, reduction, chunkSize: 4, ignoreIndex: 2, zLoss: 1e-3};
+      const inference = linearSoftmaxCrossEntropy(h, w, labels, opts);
+      const {value} = tf.valueAndGrads((x: tf.Tensor) => linearSoftmaxCrossEntropy(x, w, labels, opts))([h]);
+      expectClose(await values(inference), await values(value), tol(env), `no tape vs tape (${reduction})`);
+      tf.dispose([inference, value]);
+    }
+    tf.dispose([h, w, b, labels]);
+  });
+
+  it('every row ignored: mean is NaN, sum is 0, gradients are 0', async () => {
+    const h = tf.ones([4, 3]);
+    const w = tf.ones([5, 3]);
+    const labels = tf.fill([4], -1, 'int32');
+    const mean = linearSoftmaxCrossEntropy(h, w, labels, {ignoreIndex: -1, chunkSize: 3});
+    expect(Number.isNaN((await mean.data())[0]), () => `mean over no rows = ${mean.dataSync()[0]}, expected NaN`);
+    const dw = tf.grad((x: tf.Tensor) => linearSoftmaxCrossEntropy(h, x, labels, {ignoreIndex: -1, reduction: 'sum', chunkSize: 3}))(w);
+    expect((await values(dw)).every(v => v === 0), () => 'dW of a sum over ignored rows must be 0');
+    tf.dispose([h, w, labels, mean, dw]);
+  });
+
+  it('empty batch: shapes and values of every reduction, zero gradients', async () => {
+    const h = tf.zeros([0, 3]);
+    const w = tf.ones([5, 3]);
+    const labels = tf.zeros([0], 'int32');
+    const none = linearSoftmaxCrossEntropy(h, w, labels, {reduction: 'none'});
+    const sum = linearSoftmaxCrossEntropy(h, w, labels, {reduction: 'sum'});
+    expect(none.shape.join() === '0', () => `none shape [${none.shape}]`);
+    expect((await sum.data())[0] === 0, () => `sum over no rows = ${sum.dataSync()[0]}`);
+    const [dh, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCrossEntropy(a, b, labels, {reduction: 'sum'}))([h, w]);
+    expect(dh.shape.join() === '0,3' && dw.shape.join() === '5,3', () => `grad shapes [${dh.shape}] [${dw.shape}]`);
+    expect((await values(dw)).every(v => v === 0), () => 'dW over no rows must be 0');
+    tf.dispose([h, w, labels, none, sum, dh, dw]);
+  });
+
+  it('no leaked tensors (forward, forward + backward, every reduction)', async () => {
+    const p = problem(10, 4, 6, 81, {ignore: 1});
+    const h = tf.tensor2d(p.h, [10, 4]);
+    const w = tf.tensor2d(p.w, [6, 4]);
+    const b = tf.tensor1d(p.b!);
+    const labels = tf.tensor1d(p.t, 'int32');
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      const opts = {bias: b, reduction, chunkSize: 3, ignoreIndex: 1};
+      await expectNoLeak(() => linearSoftmaxCrossEntropy(h, w, labels, opts), `forward ${reduction}`);
+      await expectNoLeak(() => tf.tidy(() => {
+        const gs = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => linearSoftmaxCrossEntropy(x, y, labels, {...opts, bias: z}))([h, w, b]);
+        return tf.addN(gs.map(g => tf.sum(g)));
+      }), `backward ${reduction}`);
+    }
+    tf.dispose([h, w, b, labels]);
+  });
+
+  it('peak memory grows with the chunk, not with N·V (bytes the backend allocates)', async env => {
+    // N = 512, V = 2000: the unfused path holds at least the [N, V] logits and G
+    // (8 MB fused). Chunks of 16 rows must stay within k·16·V + 2·V·H + 2·N·H
+    // floats (k [n, V] buffers per chunk: 2 fused, 10 composite; dW old + new;
+    // dh parts + their concatenation) and 8× below the unfused path.
+    const N = 512, H = 16, V = 2000, chunk = 16;
+    const p = problem(N, H, V, 91, {bias: false});
+    const h = tf.tensor2d(p.h, [N, H]);
+    const w = tf.tensor2d(p.w, [V, H]);
+    const labels = tf.tensor1d(p.t, 'int32');
+    const chunked = await extraPeakBytes(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCrossEntropy(a, b, labels, {chunkSize: chunk}))([h, w]));
+    const plain = await extraPeakBytes(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(
+        sparseSoftmaxCrossEntropyWithLogits(labels, tf.matMul(a, b, false, true))))([h, w]));
+    const k = env.composite ? COMPOSITE_BUFFERS_PER_ROW : FUSED_BUFFERS_PER_ROW;
+    const bound = 4 * (k * chunk * V + 2 * V * H + 2 * N * H);
+    expect(chunked <= bound, () => `chunked peak ${chunked} bytes > bound ${bound}`);
+    expect(chunked * 8 < plain, () => `chunked peak ${chunked} bytes is not 8× below the unfused ${plain}`);
+    tf.dispose([h, w, labels]);
+  }, {only: env => env.backend === 'cpu' || (env.backend === 'webgpu' && !env.composite)});
+
+  it('argument errors name the op and the argument', async () => {
+    const h = tf.ones([4, 3]);
+    const w = tf.ones([5, 3]);
+    const labels = tf.tensor1d([0, 1, 2, 7], 'int32');
+    const op = 'linearSoftmaxCrossEntropy';
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, tf.ones([5, 4]), labels), [op, 'does not match hidden size 3'], 'H mismatch');
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, tf.tensor1d([0, 1], 'int32')), [op, 'labels shape [2]'], 'labels shape');
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, labels, {bias: tf.ones([4])}), [op, 'bias must have shape [5]'], 'bias shape');
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, labels, {chunkSize: 0}), [op, 'chunkSize'], 'chunkSize');
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, labels, {chunkSize: 2.5}), [op, 'chunkSize'], 'chunkSize');
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, labels, {reduction: 'avg' as 'mean'}), [op, 'reduction'], 'reduction');
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, labels, {labelSmoothing: 1}), [op, 'labelSmoothing'], 'smoothing');
+    await expectThrows(() => linearSoftmaxCrossEntropy(tf.ones([3]), w, labels), [op, 'rank ≥ 2'], 'rank');
+    tf.dispose([h, w, labels]);
+  });
+
+  it('validateLabels names the first out-of-range label', async () => {
+    const labels = tf.tensor1d([0, -100, 2, 7], 'int32');
+    const h = tf.ones([4, 3]);
+    const w = tf.ones([5, 3]);
+    await expectThrows(() => linearSoftmaxCrossEntropy(h, w, labels, {validateLabels: true, ignoreIndex: -100}),
+        ['linearSoftmaxCrossEntropy', 'labels[3] = 7', '[0, 5)'], 'validateLabels');
+    tf.dispose([h, w, labels]);
+  }, {only: env => !(env.backend === 'webgpu' && env.platform === 'node')});  // reads with dataSync
+});
