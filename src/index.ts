@@ -14,5 +14,7 @@ export {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from
 export type {SoftmaxCrossEntropyOptions, SparseSoftmaxCrossEntropyOptions} from './ops/softmax_cross_entropy';
 export {sigmoidCrossEntropyWithLogits} from './ops/sigmoid_cross_entropy';
 export type {SigmoidCrossEntropyOptions} from './ops/sigmoid_cross_entropy';
+export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES, linearSoftmaxCrossEntropy} from './ops/linear_cross_entropy';
+export type {LinearCrossEntropyReduction, LinearSoftmaxCrossEntropyOptions, WeightLayout} from './ops/linear_cross_entropy';
 export {useFusedKernel} from './ops/fused';
 export * as kernelNames from '../kernels/kernel_names';
