@@ -1,0 +1,537 @@
+/**
+ * The benchmark harness shared by every kernel script, in Node and in the
+ * browser: no file system, no terminal, no Node API here (the Node side is in
+ * `node_worker.ts` / `run.ts`, the browser side in `browser/entry.ts`).
+ *
+ * A *suite* (one per kernel family, `suites/*.ts`) names its providers (ours,
+ * ours forced to the composite path, tf.losses, tfjs-layers), its shapes and
+ * its modes. `runPlan` measures every (shape, mode, provider) cell on the
+ * active tfjs backend and returns plain JSON.
+ *
+ * One measurement:
+ *  1. first run, timed apart (shader compilation, pipeline creation, texture
+ *     allocation, tfjs-layers model build);
+ *  2. `warmup` more untimed runs;
+ *  3. timed runs until both `minReps` runs and `budgetMs` milliseconds are
+ *     spent (or `maxReps` runs): median, p20, p80 of the run times;
+ *  4. one untimed run with the memory tracker on (peak bytes, see below).
+ * Every timed run ends by reading the results back (`await data()`), so GPU
+ * work is inside the time.
+ *
+ * Peak memory: tfjs's own accounting, sampled at kernel boundaries. During the
+ * memory run the engine's `runKernelFunc` is wrapped (on the instance, for
+ * that run only) so that after every kernel (forward, backward, optimizer) we
+ * read
+ *  - the bytes of the tensor *buffers* created during the run and still
+ *    alive (each dataId once): the engine's `trackTensor` and `removeDataId`
+ *    are wrapped too, to keep that set. This is the number reported as the
+ *    extra peak. `tf.memory().numBytes` is recorded as well but counts per
+ *    tensor handle, so a reshape or identity that shares its input's buffer
+ *    counts twice there;
+ *  - `backend.memory().numBytesInGPU` (webgl / webgpu: buffers/textures in
+ *    use) and, after the run, the growth of `numBytesInGPUAllocated` /
+ *    `numBytesAllocatedInGPU` (pooled allocations).
+ * The peak minus what was live before the run (inputs included there) is the
+ * run's *extra* peak. Not counted: scratch arrays a kernel allocates in JS and
+ * frees before it returns (the cpu kernels), and GPU memory tfjs does not
+ * track. `tf.profile` was not used: its per-kernel timer reads outputs with
+ * `dataSync()`, which webgpu in Node cannot do, and it would perturb the run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type {Tensor} from '@tensorflow/tfjs-core';
+// tfjs-layers' Node bundle also registers tfjs-core's gradients (Mean, …).
+import * as tfl from '@tensorflow/tfjs-layers';
+
+export type Mode = 'forward' | 'forward+backward' | 'train';
+export const MODES: readonly Mode[] = ['forward', 'forward+backward', 'train'];
+
+export type ProviderId = 'fused' | 'composite' | 'tf.losses' | 'tfjs-layers';
+export const PROVIDER_IDS: readonly ProviderId[] = ['fused', 'composite', 'tf.losses', 'tfjs-layers'];
+
+export interface Shape {
+  rows: number;
+  classes: number;
+}
+
+/** The three public ops of this package, as the benchmarks use them. */
+export interface FusedOps {
+  softmaxCrossEntropyWithLogits(labels: Tensor, logits: Tensor): Tensor;
+  sparseSoftmaxCrossEntropyWithLogits(labels: Tensor, logits: Tensor): Tensor;
+  sigmoidCrossEntropyWithLogits(labels: Tensor, logits: Tensor): Tensor;
+}
+
+/** The labels/logits of one shape, made once per shape and reused. */
+export interface Inputs {
+  logits: Tensor;
+  /** Dense [rows, C] float32, or sparse [rows] int32. */
+  labels: Tensor;
+  /** Training step inputs: features [rows, F] and targets for `trainOnBatch`. */
+  features: Tensor;
+  trainTargets: Tensor;
+}
+
+export interface Provider {
+  id: ProviderId;
+  /** What exactly is called, for the report. */
+  call: string;
+  /** Null when usable; otherwise why not (e.g. the package's ops did not load). */
+  unavailable: string | null;
+  /**
+   * The loss per example ([rows]) or per element ([rows, C]) from logits.
+   * Runs inside a tidy.
+   */
+  loss(labels: Tensor, logits: Tensor): Tensor;
+  /** The same as a tfjs-layers loss function `(yTrue, yPred)` for `model.compile`; null: no train mode. */
+  layersLoss: ((yTrue: Tensor, yPred: Tensor) => Tensor) | null;
+  /** Why there is no train mode, when `layersLoss` is null. */
+  noTrain?: string;
+}
+
+export interface Suite {
+  id: string;
+  title: string;
+  /** Kernel names of the contract this suite exercises (to report whether they are registered). */
+  kernels: string[];
+  providers: Provider[];
+  /** Shapes on this backend; `full` for the `--full` sweep. */
+  shapes(backend: string, full: boolean): Shape[];
+  /** Modes for this backend and shape. */
+  modes(backend: string, shape: Shape, full: boolean): Mode[];
+  makeInputs(shape: Shape): Inputs;
+}
+
+export interface RunOptions {
+  backend: string;
+  full: boolean;
+  warmup: number;
+  minReps: number;
+  maxReps: number;
+  budgetMs: number;
+  /** Only these providers / modes / suites (all when empty). */
+  providers: ProviderId[];
+  modes: Mode[];
+  /** Extra shapes to append to every suite (e.g. the real-GPU bundle's 8192×32000). */
+  extraShapes: Shape[];
+  /** Replace the suite's shapes (e.g. `--shapes 64x1000`). */
+  onlyShapes: Shape[];
+}
+
+export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
+  full: false,
+  warmup: 1,
+  minReps: 3,
+  maxReps: 25,
+  budgetMs: 1200,
+  providers: [],
+  modes: [],
+  extraShapes: [],
+  onlyShapes: [],
+};
+
+export interface Cell {
+  suite: string;
+  shape: Shape;
+  mode: Mode;
+  provider: ProviderId;
+}
+
+export interface CellResult extends Cell {
+  /** 'ok'; 'error' (threw, e.g. out of memory: a result, recorded); 'unavailable' (provider absent). */
+  status: 'ok' | 'error' | 'unavailable';
+  error?: string;
+  /** Whether the fused kernels of the suite were registered for this backend (provider 'fused' only). */
+  fusedKernel?: boolean;
+  firstMs?: number;
+  medianMs?: number;
+  p20Ms?: number;
+  p80Ms?: number;
+  reps?: number;
+  timesMs?: number[];
+  /** N·C·4: bytes of the logits. */
+  logitsBytes: number;
+  /** Bytes a perfect kernel must move: forward reads the logits (N·C·4); forward+backward also writes the gradient (2·N·C·4); train: forward+backward's. Labels are not counted. */
+  floorBytes: number;
+  /** floorBytes / medianMs. */
+  gbps?: number;
+  /** Peak bytes of tensor buffers created during one run and alive at once (inputs excluded). */
+  peakExtraBytes?: number;
+  /** tf.memory().numBytes peak minus before (counts a shared buffer once per tensor handle). */
+  peakEngineExtraBytes?: number;
+  /** GPU backends: backend.memory() numBytesInGPU peak during the run, minus before. */
+  peakGpuExtraBytes?: number;
+  /** GPU backends: allocated (pooled) GPU bytes after the run, minus before. */
+  gpuAllocatedGrowthBytes?: number;
+  /** Tensors left alive by one run (should be 0). */
+  leakedTensors?: number;
+}
+
+export interface ProgressEvent {
+  done: number;
+  total: number;
+  cell: Cell;
+}
+
+// ---------------------------------------------------------------------------
+// Statistics
+
+/** Linear-interpolated quantile of sorted values (q in [0, 1]). */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function summarize(times: number[]): {medianMs: number, p20Ms: number, p80Ms: number} {
+  const s = [...times].sort((a, b) => a - b);
+  return {medianMs: quantile(s, 0.5), p20Ms: quantile(s, 0.2), p80Ms: quantile(s, 0.8)};
+}
+
+// ---------------------------------------------------------------------------
+// Memory tracking at kernel boundaries
+
+interface TensorLike {
+  dataId: object;
+  size: number;
+  dtype: string;
+}
+
+interface EngineInternals {
+  state: {numBytes: number, numTensors: number, tensorInfo: WeakMap<object, unknown>};
+  runKernelFunc: (...args: unknown[]) => unknown;
+  trackTensor: (a: TensorLike, backend: unknown) => void;
+  removeDataId: (dataId: object, backend: unknown) => void;
+  backend: {memory(): Record<string, unknown>};
+}
+
+function gpuBytes(): {inUse: number | null, allocated: number | null} {
+  const m = (tf.engine() as unknown as EngineInternals).backend.memory();
+  const num = (k: string) => (typeof m[k] === 'number' ? m[k] as number : null);
+  return {
+    inUse: num('numBytesInGPU'),
+    allocated: num('numBytesInGPUAllocated') ?? num('numBytesAllocatedInGPU'),
+  };
+}
+
+const BYTES_PER_ELEMENT: Record<string, number> = {float32: 4, int32: 4, bool: 1};
+
+export interface PeakMemory {
+  /** Peak bytes of the buffers created during the run and alive at once. */
+  peakExtraBytes: number;
+  /** The same from tf.memory().numBytes (counts a shared buffer once per handle). */
+  peakEngineExtraBytes: number;
+  peakGpuExtraBytes?: number;
+  gpuAllocatedGrowthBytes?: number;
+}
+
+/**
+ * Runs `fn` once with a sampler after every kernel. `fn` receives a `sample`
+ * callback to call once more at its end, before it disposes its results.
+ */
+export async function trackPeakMemory(fn: (sample: () => void) => Promise<void>): Promise<PeakMemory> {
+  const engine = tf.engine() as unknown as EngineInternals;
+  const baseEngine = engine.state.numBytes;
+  const baseGpu = gpuBytes();
+  const created = new Map<object, number>();
+  let live = 0;
+  let peak = 0;
+  let peakEngine = baseEngine;
+  let peakGpu = baseGpu.inUse ?? 0;
+  const sample = () => {
+    peak = Math.max(peak, live);
+    peakEngine = Math.max(peakEngine, engine.state.numBytes);
+    const g = gpuBytes().inUse;
+    if (g != null) peakGpu = Math.max(peakGpu, g);
+  };
+  const {runKernelFunc, trackTensor, removeDataId} = engine;
+  engine.runKernelFunc = function(this: unknown, ...args: unknown[]) {
+    const out = runKernelFunc.apply(this, args);
+    sample();
+    return out;
+  };
+  engine.trackTensor = function(this: unknown, a: TensorLike, backend: unknown) {
+    // A new handle on a buffer that already exists (reshape, identity) adds nothing.
+    if (!engine.state.tensorInfo.has(a.dataId) && !created.has(a.dataId)) {
+      const bytes = a.size * (BYTES_PER_ELEMENT[a.dtype] ?? 0);
+      created.set(a.dataId, bytes);
+      live += bytes;
+    }
+    return trackTensor.call(this, a, backend);
+  };
+  engine.removeDataId = function(this: unknown, dataId: object, backend: unknown) {
+    const bytes = created.get(dataId);
+    if (bytes != null) {
+      created.delete(dataId);
+      live -= bytes;
+    }
+    return removeDataId.call(this, dataId, backend);
+  };
+  try {
+    await fn(sample);
+  } finally {
+    // Own properties shadowed the prototype's methods: drop them.
+    const own = engine as unknown as Record<string, unknown>;
+    delete own.runKernelFunc;
+    delete own.trackTensor;
+    delete own.removeDataId;
+  }
+  const after = gpuBytes();
+  const res: PeakMemory = {peakExtraBytes: peak, peakEngineExtraBytes: peakEngine - baseEngine};
+  if (baseGpu.inUse != null) res.peakGpuExtraBytes = peakGpu - baseGpu.inUse;
+  if (baseGpu.allocated != null && after.allocated != null) {
+    res.gpuAllocatedGrowthBytes = after.allocated - baseGpu.allocated;
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// One run of one cell
+
+/** Features per example of the one-layer model used by the train mode. */
+export const TRAIN_FEATURES = 32;
+
+interface Prepared {
+  /** One run, results read back; calls `sample` before disposing. */
+  run(sample: () => void): Promise<void>;
+  dispose(): void;
+}
+
+function prepare(mode: Mode, p: Provider, inputs: Inputs): Prepared {
+  const {labels, logits} = inputs;
+  if (mode === 'forward') {
+    return {
+      async run(sample) {
+        const out = tf.tidy(() => p.loss(labels, logits));
+        await out.data();
+        sample();
+        out.dispose();
+      },
+      dispose() {},
+    };
+  }
+  if (mode === 'forward+backward') {
+    // What a training loop does with the loss: the mean loss and its
+    // gradient w.r.t. the logits, both read back.
+    const vg = tf.valueAndGrad((x: Tensor) => tf.mean(p.loss(labels, x)));
+    return {
+      async run(sample) {
+        const {value, grad} = tf.tidy(() => vg(logits));
+        await grad.data();
+        await value.data();
+        sample();
+        value.dispose();
+        grad.dispose();
+      },
+      dispose() {},
+    };
+  }
+  // train: one SGD step of a one-layer model whose outputs are the logits.
+  if (p.layersLoss == null) throw new Error(p.noTrain ?? 'no train mode');
+  const model = tfl.sequential({
+    layers: [tfl.layers.dense({inputShape: [TRAIN_FEATURES], units: logits.shape[1]!, kernelInitializer: 'glorotNormal'})],
+  });
+  model.compile({optimizer: tf.train.sgd(1e-3), loss: p.layersLoss});
+  return {
+    async run(sample) {
+      // trainOnBatch reads the loss back itself (it resolves to numbers).
+      await model.trainOnBatch(inputs.features, inputs.trainTargets);
+      sample();
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+}
+
+function errorText(e: unknown): string {
+  const s = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return s.length > 400 ? s.slice(0, 400) + '…' : s;
+}
+
+/** Measures one cell (see the header for the protocol). */
+export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts: RunOptions): Promise<CellResult> {
+  const {rows, classes} = cell.shape;
+  const logitsBytes = rows * classes * 4;
+  const floorBytes = cell.mode === 'forward' ? logitsBytes : 2 * logitsBytes;
+  const base: CellResult = {...cell, status: 'ok', logitsBytes, floorBytes};
+  if (p.unavailable) return {...base, status: 'unavailable', error: p.unavailable};
+  if (cell.mode === 'train' && p.layersLoss == null) {
+    return {...base, status: 'unavailable', error: p.noTrain ?? 'no train mode'};
+  }
+  let prepared: Prepared | null = null;
+  try {
+    prepared = prepare(cell.mode, p, inputs);
+    const noop = () => {};
+    let t0 = performance.now();
+    await prepared.run(noop);
+    const firstMs = performance.now() - t0;
+    for (let i = 0; i < opts.warmup; i++) await prepared.run(noop);
+    const times: number[] = [];
+    const start = performance.now();
+    while (times.length < opts.maxReps &&
+           (times.length < opts.minReps || performance.now() - start < opts.budgetMs)) {
+      t0 = performance.now();
+      await prepared.run(noop);
+      times.push(performance.now() - t0);
+    }
+    const liveBefore = tf.memory().numTensors;
+    const mem = await trackPeakMemory(sample => prepared!.run(sample));
+    const leakedTensors = tf.memory().numTensors - liveBefore;
+    const stats = summarize(times);
+    return {
+      ...base, firstMs, ...stats, reps: times.length,
+      timesMs: times.map(t => Math.round(t * 1000) / 1000),
+      gbps: floorBytes / (stats.medianMs * 1e6),
+      ...mem, leakedTensors,
+    };
+  } catch (e) {
+    return {...base, status: 'error', error: errorText(e)};
+  } finally {
+    try {
+      prepared?.dispose();
+    } catch {
+      // A failed model build leaves nothing to dispose.
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A plan: every cell of every suite on the active backend
+
+export function shapesOf(suite: Suite, opts: RunOptions): Shape[] {
+  const shapes = opts.onlyShapes.length ? [...opts.onlyShapes] : suite.shapes(opts.backend, opts.full);
+  for (const s of opts.extraShapes) {
+    if (!shapes.some(t => t.rows === s.rows && t.classes === s.classes)) shapes.push(s);
+  }
+  return shapes;
+}
+
+export function planCells(suites: Suite[], opts: RunOptions): Cell[] {
+  const cells: Cell[] = [];
+  for (const suite of suites) {
+    for (const shape of shapesOf(suite, opts)) {
+      for (const mode of suite.modes(opts.backend, shape, opts.full)) {
+        if (opts.modes.length && !opts.modes.includes(mode)) continue;
+        for (const p of suite.providers) {
+          if (opts.providers.length && !opts.providers.includes(p.id)) continue;
+          cells.push({suite: suite.id, shape, mode, provider: p.id});
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+export function shapeKey(s: Shape): string {
+  return `${s.rows}x${s.classes}`;
+}
+
+export function parseShape(text: string): Shape {
+  const m = /^(\d+)x(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`shape "${text}" is not ROWSxCLASSES`);
+  return {rows: Number(m[1]), classes: Number(m[2])};
+}
+
+/**
+ * Runs every cell on the active backend. Inputs are made once per (suite,
+ * shape) and disposed after; an input that cannot be allocated marks all of
+ * that shape's cells as errors.
+ */
+export async function runPlan(
+    suites: Suite[], opts: RunOptions, onProgress?: (e: ProgressEvent) => void): Promise<CellResult[]> {
+  const cells = planCells(suites, opts);
+  const results: CellResult[] = [];
+  let done = 0;
+  const registered = (suite: Suite) => suite.kernels.every(k => tf.getKernel(k, tf.getBackend()) != null);
+  for (const suite of suites) {
+    for (const shape of shapesOf(suite, opts)) {
+      const mine = cells.filter(c => c.suite === suite.id && c.shape === shape);
+      if (!mine.length) continue;
+      let inputs: Inputs | null = null;
+      let inputError = '';
+      try {
+        inputs = suite.makeInputs(shape);
+        await inputs.logits.data();
+      } catch (e) {
+        inputError = 'inputs: ' + errorText(e);
+      }
+      for (const cell of mine) {
+        const p = suite.providers.find(q => q.id === cell.provider)!;
+        const r: CellResult = inputs ?
+            await measureCell(cell, p, inputs, opts) :
+            {...cell, status: 'error', error: inputError, logitsBytes: shape.rows * shape.classes * 4,
+             floorBytes: (cell.mode === 'forward' ? 1 : 2) * shape.rows * shape.classes * 4};
+        if (cell.provider === 'fused') r.fusedKernel = registered(suite);
+        results.push(r);
+        onProgress?.({done: ++done, total: cells.length, cell});
+      }
+      if (inputs) tf.dispose([inputs.logits, inputs.labels, inputs.features, inputs.trainTargets]);
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------
+// Environment description (the platform-specific parts are added by callers)
+
+export interface BackendReport {
+  schema: 1;
+  platform: 'node' | 'chromium';
+  backend: string;
+  /** Short device name used in the file name (e.g. 'swiftshader', 'nvidia-h100'). */
+  deviceSlug: string;
+  device: Record<string, unknown>;
+  versions: Record<string, string>;
+  /** Kernel name -> registered for this backend at the time of the run. */
+  fusedKernels: Record<string, boolean>;
+  options: Omit<RunOptions, 'backend'>;
+  startedAt: string;
+  finishedAt: string;
+  results: CellResult[];
+  notes: string[];
+}
+
+/** Adapter and backend facts tfjs can tell on any platform. */
+export async function describeBackend(): Promise<{device: Record<string, unknown>, deviceSlug: string}> {
+  const name = tf.getBackend();
+  const device: Record<string, unknown> = {backend: name};
+  let slug = name === 'cpu' || name === 'wasm' ? 'host' : 'unknown';
+  if (name === 'webgpu') {
+    const gpu = (globalThis as {navigator?: {gpu?: GPU}}).navigator?.gpu;
+    const adapter = gpu ? await gpu.requestAdapter({powerPreference: 'high-performance'}) : null;
+    const info = adapter?.info;
+    if (info) {
+      Object.assign(device, {
+        vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+      });
+      slug = String(info.architecture || info.vendor || info.description || 'unknown');
+    }
+    const limits = (tf.backend() as unknown as {device?: GPUDevice}).device?.limits;
+    if (limits) device.maxBufferSize = limits.maxBufferSize;
+  }
+  if (name === 'webgl') {
+    const gl = (tf.backend() as unknown as {gpgpu?: {gl: WebGL2RenderingContext}}).gpgpu?.gl;
+    if (gl) {
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      device.renderer = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+      device.vendor = ext ? gl.getParameter(ext.UNMASKED_VENDOR_WEBGL) : gl.getParameter(gl.VENDOR);
+      device.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+      slug = /swiftshader/i.test(String(device.renderer)) ? 'swiftshader' : String(device.renderer);
+    }
+    device.webglVersion = tf.env().getNumber('WEBGL_VERSION');
+    device.float32Textures = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  }
+  if (name === 'wasm') {
+    device.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    device.threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  }
+  slug = slug.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
+  return {device, deviceSlug: slug};
+}
+
+export function fusedKernelTable(suites: Suite[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const s of suites) for (const k of s.kernels) out[k] = tf.getKernel(k, tf.getBackend()) != null;
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs the benchmark on ONE backend inside this Node process and writes its
+ * JSON report. Started by `run.ts` as a child process per backend (a crash or
+ * an out-of-memory in one backend then costs only that backend's results),
+ * and bundled alone into the real-GPU bundle (`scripts/build-gpu-bundle.sh`).
+ *
+ * Progress goes to stdout as lines `@@progress {"done":…,"total":…}` for the
+ * parent's progress bar; everything else tfjs prints is passed through.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {NodeBackend, startNodeBackend} from './backends';
+import type {BackendReport, RunOptions} from '../harness';
+import {parseArgs} from '../cli';
+
+export const PROGRESS_PREFIX = '@@progress ';
+
+function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as {version: string}).version;
+  } catch {
+    return 'absent';
+  }
+}
+
+export async function runWorker(argv: string[], bundled = false): Promise<string> {
+  const args = parseArgs(argv);
+  const backend = args.backends[0] as NodeBackend;
+  const startedAt = new Date().toISOString();
+  await startNodeBackend(backend);
+  // tfjs and the package are imported only now: webgpu needs its globals first.
+  const tf = await import('@tensorflow/tfjs-core');
+  const {runPlan, describeBackend, fusedKernelTable} = await import('../harness');
+  const {suitesById} = await import('../suites');
+  const suites = suitesById(args.suites);
+  const opts: RunOptions = {...args.run, backend};
+  const results = await runPlan(suites, opts, e => {
+    process.stdout.write(PROGRESS_PREFIX + JSON.stringify(e) + '\n');
+  });
+  const {device, deviceSlug} = await describeBackend();
+  const cpus = os.cpus();
+  device.host = {cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30)};
+  const report: BackendReport = {
+    schema: 1,
+    platform: 'node',
+    backend,
+    deviceSlug: backend === 'webgpu' ? deviceSlug : 'host',
+    device,
+    versions: {
+      node: process.version,
+      tfjs: tf.version_core,
+      webgpu: bundled ? 'bundled' : packageVersion('webgpu'),
+      'tfjs-fused-cross-entropy': (require('../../package.json') as {version: string}).version,
+    },
+    fusedKernels: fusedKernelTable(suites),
+    options: {...args.run},
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    results,
+    notes: [],
+  };
+  const out = args.out ?? path.join(args.resultsDir, `node-${backend}-${report.deviceSlug}.json`);
+  fs.mkdirSync(path.dirname(out), {recursive: true});
+  fs.writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  return out;
+}
+
+if (require.main === module) {
+  runWorker(process.argv.slice(2)).then(
+      out => {
+        process.stdout.write(`wrote ${out}\n`);
+        // Dawn keeps the event loop alive: exit explicitly.
+        process.exit(0);
+      },
+      e => {
+        process.stderr.write(`benchmark worker failed: ${e instanceof Error ? e.stack : e}\n`);
+        process.exit(1);
+      });
+}

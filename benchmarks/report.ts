@@ -1,0 +1,294 @@
+/**
+ * Builds benchmarks/results/RESULTS.md and the chart (chart.svg, chart.png)
+ * from the JSON reports in a results folder. Run alone with
+ * `npx tsx benchmarks/report.ts [resultsDir]`; `run.ts` calls it at the end.
+ *
+ * The chart is a vega-lite spec compiled by vega-lite, rendered to SVG by
+ * vega's headless View (renderer 'none' + toSVG) and rasterized to PNG by
+ * @resvg/resvg-js.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type {BackendReport, CellResult, Mode, ProviderId} from './harness';
+import type {RunInfo} from './run';
+
+const PROVIDERS: ProviderId[] = ['fused', 'composite', 'tf.losses', 'tfjs-layers'];
+
+export function loadReports(dir: string): BackendReport[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir)
+      .filter(f => f.endsWith('.json') && f !== 'run-info.json')
+      .map(f => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as BackendReport)
+      .filter(r => r.schema === 1)
+      .sort((a, b) => label(a).localeCompare(label(b)));
+}
+
+export function label(r: BackendReport): string {
+  return `${r.platform === 'chromium' ? 'chromium ' : 'node '}${r.backend}${r.deviceSlug !== 'host' ? ` (${r.deviceSlug})` : ''}`;
+}
+
+const ms = (x?: number) => (x == null ? '–' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ratio = (x?: number) => (x == null || !isFinite(x) ? '–' : x >= 10 ? `${x.toFixed(0)}×` : `${x.toFixed(1)}×`);
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(b >= 2 ** 24 ? 0 : 1)} MiB`;
+
+function find(r: BackendReport, suite: string, shape: string, mode: Mode, p: ProviderId): CellResult | undefined {
+  return r.results.find(c => c.suite === suite && `${c.shape.rows}x${c.shape.classes}` === shape && c.mode === mode && c.provider === p);
+}
+
+function timeCell(c?: CellResult): string {
+  if (!c) return '';
+  if (c.status === 'unavailable') return 'n/a';
+  if (c.status === 'error') return /memory|allocat|exceed|too large|size/i.test(c.error ?? '') ? '**OOM**' : '**error**';
+  return `${ms(c.medianMs)} <sub>${ms(c.p20Ms)}–${ms(c.p80Ms)}</sub>`;
+}
+
+const speedup = (base?: CellResult, ours?: CellResult) =>
+  (base?.status === 'ok' && ours?.status === 'ok' ? base.medianMs! / ours.medianMs! : undefined);
+const memX = (c?: CellResult) => (c?.status === 'ok' && c.peakExtraBytes != null ? c.peakExtraBytes / c.logitsBytes : undefined);
+
+/** Rows for the chart: speedups and memory per cell. */
+interface ChartRow {
+  /** The y label: suite, shape, mode. */
+  row?: string;
+  backend: string;
+  suite: string;
+  shape: string;
+  mode: Mode;
+  provider: ProviderId;
+  speedup?: number;
+  memory?: number;
+}
+
+function chartRows(reports: BackendReport[]): ChartRow[] {
+  const rows: ChartRow[] = [];
+  for (const r of reports) {
+    for (const c of r.results) {
+      if (c.status !== 'ok') continue;
+      const shape = `${c.shape.rows}×${c.shape.classes}`;
+      const base = find(r, c.suite, `${c.shape.rows}x${c.shape.classes}`, c.mode, 'tf.losses');
+      rows.push({
+        backend: label(r), suite: c.suite, shape, mode: c.mode, provider: c.provider,
+        speedup: speedup(base, c), memory: memX(c),
+      });
+    }
+  }
+  return rows;
+}
+
+export async function renderChart(reports: BackendReport[], dir: string): Promise<string[]> {
+  const values = chartRows(reports).filter(r => r.suite !== 'large-vocab-sparse-ce' || r.mode === 'forward+backward');
+  if (!values.length) return [];
+  const vega = await import('vega');
+  const vl = await import('vega-lite');
+  const {Resvg} = await import('@resvg/resvg-js');
+  for (const v of values) v.row = `${v.suite} ${v.shape} ${v.mode}`;
+  const facet = {row: {field: 'backend', type: 'nominal', title: null,
+    header: {labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold'}}};
+  const yAxis = {field: 'row', type: 'nominal', title: null, sort: null, axis: {labelLimit: 320}};
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: {font: 'DejaVu Sans', view: {stroke: '#ccc'}},
+    data: {values},
+    resolve: {scale: {color: 'independent'}},
+    vconcat: [
+      {
+        title: 'Speedup of the fused op over tf.losses (median time ratio; right of 1 is faster)',
+        transform: [{filter: "datum.provider === 'fused' && isValid(datum.speedup)"}],
+        facet,
+        resolve: {scale: {y: 'independent'}},
+        spec: {
+          width: 420,
+          layer: [
+            {
+              mark: {type: 'bar'},
+              encoding: {
+                y: yAxis,
+                x: {field: 'speedup', type: 'quantitative', scale: {type: 'log'}, title: 'speedup × (log scale)'},
+                x2: {datum: 1},
+                color: {field: 'mode', type: 'nominal', title: 'mode'},
+              },
+            },
+            {
+              mark: {type: 'text', align: 'left', dx: 3, fontSize: 10},
+              encoding: {
+                y: yAxis,
+                x: {field: 'speedup', type: 'quantitative'},
+                text: {field: 'speedup', type: 'quantitative', format: '.1f'},
+              },
+            },
+            {mark: {type: 'rule', color: '#333'}, encoding: {x: {datum: 1}}},
+          ],
+        },
+      },
+      {
+        title: 'Peak extra memory of forward+backward, in multiples of the logits (tfjs buffer accounting)',
+        transform: [{filter: "datum.mode === 'forward+backward' && isValid(datum.memory)"},
+          {calculate: "datum.suite + ' ' + datum.shape", as: 'case'}],
+        facet,
+        resolve: {scale: {y: 'independent'}},
+        spec: {
+          width: 420,
+          mark: {type: 'bar'},
+          encoding: {
+            y: {field: 'case', type: 'nominal', title: null, sort: null, axis: {labelLimit: 320}},
+            yOffset: {field: 'provider', type: 'nominal', sort: PROVIDERS},
+            x: {field: 'memory', type: 'quantitative', title: '× logits bytes'},
+            color: {field: 'provider', type: 'nominal', title: 'provider', sort: PROVIDERS},
+          },
+        },
+      },
+    ],
+  };
+  // vega-lite warns that the independent y scales of the facets union the
+  // same field from forks of one data source: that is exactly the case here.
+  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0], {logger: vega.logger(vega.Error)}).spec;
+  const view = new vega.View(vega.parse(compiled), {renderer: 'none'});
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = new Resvg(svg, {
+    background: 'white', fitTo: {mode: 'zoom', value: 1.5},
+    font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'},
+  }).render().asPng();
+  const svgPath = path.join(dir, 'chart.svg');
+  const pngPath = path.join(dir, 'chart.png');
+  fs.writeFileSync(svgPath, svg);
+  fs.writeFileSync(pngPath, png);
+  return [svgPath, pngPath];
+}
+
+function targets(reports: BackendReport[]): string[] {
+  const out: string[] = [];
+  const cpu = reports.find(r => r.platform === 'node' && r.backend === 'cpu');
+  const check = (ok: boolean | undefined) => (ok == null ? '(not measured)' : ok ? '**met**' : '**not met**');
+  if (cpu) {
+    const f = find(cpu, 'softmax-ce', '1024x1000', 'forward+backward', 'fused');
+    const t = find(cpu, 'softmax-ce', '1024x1000', 'forward+backward', 'tf.losses');
+    const s = speedup(t, f);
+    out.push(`- cpu 1024×1000 forward+backward, fused vs tf.losses.softmaxCrossEntropy: ${ratio(s)} faster ` +
+        `(target ≥ 40×: ${check(s == null ? undefined : s >= 40)}); fused peak extra ${ratio(memX(f))} the logits ` +
+        `(target ≤ 2×: ${check(memX(f) == null ? undefined : memX(f)! <= 2)}), tf.losses ${ratio(memX(t))}.`);
+  } else {
+    out.push('- cpu: no results.');
+  }
+  for (const r of reports.filter(x => x.backend === 'webgpu' || x.backend === 'webgl')) {
+    const f = find(r, 'softmax-ce', '1024x32000', 'forward+backward', 'fused');
+    const t = find(r, 'softmax-ce', '1024x32000', 'forward+backward', 'tf.losses');
+    const s = speedup(t, f);
+    const mem = r.backend === 'webgpu' ?
+      ` Peak extra ${ratio(memX(f))} the logits (target ≤ 2×: ${check(memX(f) == null ? undefined : memX(f)! <= 2)}).` : '';
+    const fused = r.fusedKernels.FusedSoftmaxCrossEntropy ? '' : ' (no fused kernel registered on this backend: composite path)';
+    out.push(`- ${label(r)} 1024×32000 forward+backward: ${ratio(s)} faster than tf.losses (target ≥ 3×: ` +
+        `${check(s == null ? undefined : s >= 3)})${fused}.${mem}`);
+  }
+  return out;
+}
+
+export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): string {
+  const md: string[] = [];
+  md.push('# Benchmark results', '');
+  md.push(`Generated by \`benchmarks/report.ts\` from the JSON files in this folder` +
+      (info ? ` (last run: \`${info.command}\`, ${info.date}).` : '.'));
+  md.push('Times are milliseconds per call, median with p20–p80 below it, results read back included ' +
+      '(forward: the per-example loss; forward+backward: `tf.valueAndGrad` of the mean loss w.r.t. the logits, ' +
+      'loss and gradient read back; train: one `model.trainOnBatch` of a Dense(32 → C) model). ' +
+      '"Speedup" is the tf.losses (or tfjs-layers, or composite) median over the fused median. ' +
+      '"Peak" is the peak of tensor buffers created during one call and alive at once (tfjs accounting, ' +
+      'sampled after every kernel; inputs excluded), in multiples of the logits\' bytes N·C·4. ' +
+      'GB/s = floor bytes / median, floor = N·C·4 forward, 2·N·C·4 forward+backward (logits read once, ' +
+      'gradient written once; labels not counted). See `benchmarks/harness.ts` for the protocol.', '');
+  const swift = reports.some(r => /swiftshader/i.test(JSON.stringify(r.device)));
+  if (swift) {
+    md.push('> **No GPU was available for these runs.** Rows marked *swiftshader* ran WebGPU/WebGL on ' +
+        'SwiftShader, a CPU emulation of a GPU: they check that everything runs and compare implementations ' +
+        'on the same software device, but say nothing about real GPU speed. Real-GPU numbers come from ' +
+        '`scripts/build-gpu-bundle.sh` (run `bundle-gpu/run.sh` on an NVIDIA machine).', '');
+  }
+  md.push('## Targets', '', ...targets(reports), '');
+  md.push('## Backends', '');
+  md.push('| backend | device | fused kernels registered | versions | file |', '|---|---|---|---|---|');
+  const files = info ? Object.fromEntries(Object.entries(info.ran).map(([k, v]) => [k, v])) : {};
+  for (const r of reports) {
+    const dev = r.device as Record<string, unknown>;
+    const host = dev.host as {cpu?: string, cores?: number} | undefined;
+    const devText = [dev.description, dev.renderer, dev.vendor && !dev.renderer ? `${dev.vendor} ${dev.architecture ?? ''}` : '',
+      host ? `${host.cpu}, ${host.cores} cores` : ''].filter(Boolean).join('; ');
+    const fk = Object.entries(r.fusedKernels);
+    const fkText = fk.every(([, v]) => v) ? 'all' : fk.some(([, v]) => v) ?
+      fk.filter(([, v]) => v).map(([k]) => k.replace('Fused', '')).join(', ') : 'none (composite path)';
+    const file = Object.values(files).find(f => f.startsWith(`${r.platform}-${r.backend}-`)) ??
+        `${r.platform}-${r.backend}-${r.deviceSlug}.json`;
+    md.push(`| ${label(r)} | ${devText || '–'} | ${fkText} | ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')} | [${file}](${file}) |`);
+  }
+  md.push('');
+  if (info && Object.keys(info.skipped).length) {
+    md.push('Not run:', '');
+    for (const [b, why] of Object.entries(info.skipped)) md.push(`- **${b}**: ${why}`);
+    md.push('');
+  }
+  if (info?.notes.length) {
+    for (const n of info.notes) md.push(`- ${n}`);
+    md.push('');
+  }
+  md.push('![speedup and memory](chart.png)', '');
+
+  for (const r of reports) {
+    const suites = [...new Set(r.results.map(c => c.suite))];
+    for (const suite of suites) {
+      md.push(`## ${label(r)} — ${suite}`, '');
+      md.push('| shape | mode | fused ms | composite ms | tf.losses ms | tfjs-layers ms | × vs tf.losses | × vs tfjs-layers | × vs composite | fused first ms | fused GB/s | peak fused | peak tf.losses | memory ratio |');
+      md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      const shapes = [...new Set(r.results.filter(c => c.suite === suite).map(c => `${c.shape.rows}x${c.shape.classes}`))];
+      for (const shape of shapes) {
+        for (const mode of ['forward', 'forward+backward', 'train'] as Mode[]) {
+          const cells = PROVIDERS.map(p => find(r, suite, shape, mode, p));
+          if (cells.every(c => c == null)) continue;
+          const [f, comp, tl, lay] = cells;
+          const mf = memX(f);
+          const mt = memX(tl);
+          md.push(`| ${shape.replace('x', '×')} | ${mode} | ${cells.map(timeCell).join(' | ')} | ` +
+              `${ratio(speedup(tl, f))} | ${ratio(speedup(lay, f))} | ${ratio(speedup(comp, f))} | ` +
+              `${f?.status === 'ok' ? ms(f.firstMs) : '–'} | ${f?.gbps != null ? f.gbps.toFixed(1) : '–'} | ` +
+              `${ratio(mf)} | ${ratio(mt)} | ${mf && mt ? ratio(mt / mf) : '–'} |`);
+        }
+      }
+      md.push('');
+      const errors = r.results.filter(c => c.suite === suite && c.status === 'error');
+      if (errors.length) {
+        md.push('Errors (recorded as results):', '');
+        for (const e of errors) md.push(`- ${e.shape.rows}×${e.shape.classes} ${e.mode} ${e.provider}: \`${e.error}\``);
+        md.push('');
+      }
+    }
+  }
+  const bigShapes = reports.flatMap(r => r.results).filter(c => c.logitsBytes >= 2 ** 27);
+  if (bigShapes.length) md.push(`Logits sizes: 1024×32000 = ${mib(1024 * 32000 * 4)}, 8192×32000 = ${mib(8192 * 32000 * 4)}.`, '');
+  md.push('## Providers', '',
+      '- **fused**: `softmaxCrossEntropyWithLogits` / `sparseSoftmaxCrossEntropyWithLogits` / `sigmoidCrossEntropyWithLogits` ' +
+      'of this package (fused kernel where the backend has one);',
+      '- **composite**: the same ops with `tf.env().set(\'FUSED_CE_FORCE_COMPOSITE\', true)` (stable tfjs ops);',
+      '- **tf.losses**: `tf.losses.softmaxCrossEntropy` / `sigmoidCrossEntropy` with `Reduction.NONE` (sparse: after `tf.oneHot`);',
+      '- **tfjs-layers**: tfjs-layers\' from-logits `categoricalCrossentropy`, `sparseCategoricalCrossentropy` ' +
+      '(clips the logits to [1e-7, 1 − 1e-7] before its softmax, a tfjs-layers bug: its values are wrong, speed only) ' +
+      'and `sigmoidCrossEntropyWithLogits`.',
+      '- Sparse suites have no train mode: tfjs-layers accepts class-id targets in `trainOnBatch` only for its own ' +
+      'sparseCategoricalCrossentropy.', '');
+  return md.join('\n');
+}
+
+export async function buildReport(dir: string): Promise<string[]> {
+  const reports = loadReports(dir);
+  const infoPath = path.join(dir, 'run-info.json');
+  const info = fs.existsSync(infoPath) ? JSON.parse(fs.readFileSync(infoPath, 'utf8')) as RunInfo : null;
+  const mdPath = path.join(dir, 'RESULTS.md');
+  fs.writeFileSync(mdPath, renderMarkdown(reports, info));
+  return [mdPath, ...(await renderChart(reports, dir))];
+}
+
+if (require.main === module) {
+  buildReport(process.argv[2] ?? 'benchmarks/results').then(
+      files => console.log(`wrote ${files.join(', ')}`),
+      e => {
+        console.error(e);
+        process.exit(1);
+      });
+}

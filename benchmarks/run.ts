@@ -1,0 +1,175 @@
+/**
+ * `npm run bench` — runs every suite on every backend available here, one
+ * after the other (never in parallel: they would share the cores), then
+ * rebuilds benchmarks/results/RESULTS.md and the chart.
+ *
+ *   npm run bench                                 # default shapes, all backends
+ *   npm run bench -- --full                       # the sweep
+ *   npm run bench -- --backends cpu --suites softmax-ce --modes forward+backward
+ *
+ * Backends: cpu, webgpu (Dawn in Node), wasm and tensorflow (tfjs-node) each
+ * run in a child process (`node/worker.ts`); chromium-webgl and
+ * chromium-webgpu in headless Chromium (`browser/run_browser.ts`). Flags are
+ * in `cli.ts`.
+ */
+import {spawn} from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as cliProgress from 'cli-progress';
+import {Args, parseArgs, toArgv} from './cli';
+import {planCells, ProgressEvent, RunOptions} from './harness';
+import {NODE_BACKENDS, NodeBackend, nodeBackendMissing} from './node/backends';
+import {PROGRESS_PREFIX} from './node/worker';
+import {suitesById} from './suites';
+import {chromiumPath, runInChromium} from './browser/run_browser';
+import {buildReport} from './report';
+
+const BROWSER_BACKENDS = ['chromium-webgl', 'chromium-webgpu'] as const;
+const ALL_BACKENDS = [...NODE_BACKENDS, ...BROWSER_BACKENDS];
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export interface RunInfo {
+  /** Backend -> why it did not run (absent, failed to start). */
+  skipped: Record<string, string>;
+  /** Backend -> the JSON file it wrote. */
+  ran: Record<string, string>;
+  command: string;
+  date: string;
+  notes: string[];
+}
+
+function missing(backend: string): string | null {
+  if ((NODE_BACKENDS as readonly string[]).includes(backend)) return nodeBackendMissing(backend as NodeBackend);
+  return chromiumPath() ? null : 'no Chromium here (set CHROMIUM_PATH)';
+}
+
+/**
+ * Dawn needs a Vulkan driver. Without a GPU device node and without an
+ * explicit VK_ICD_FILENAMES, use Chromium's SwiftShader (Debian's Mesa 22
+ * lavapipe is refused by Dawn).
+ */
+function webgpuEnv(notes: string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp'};
+  const hasGpu = fs.existsSync('/dev/nvidia0') || fs.existsSync('/dev/dri');
+  if (!env.VK_ICD_FILENAMES && !hasGpu && fs.existsSync(SWIFTSHADER_ICD)) {
+    env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    notes.push(`webgpu (Node): no GPU device here, Dawn ran on SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
+  }
+  return env;
+}
+
+function runWorker(backend: string, args: Args, env: NodeJS.ProcessEnv, onProgress: (e: ProgressEvent) => void,
+                   onLog: (line: string) => void): Promise<{out?: string, error?: string}> {
+  // process.execArgv carries tsx's loader flags into the child.
+  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'node', 'worker.ts'),
+    ...toArgv(args, backend)], {env, stdio: ['ignore', 'pipe', 'pipe']});
+  let out: string | undefined;
+  const errLines: string[] = [];
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.startsWith(PROGRESS_PREFIX)) onProgress(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as ProgressEvent);
+      else if (line.startsWith('wrote ')) out = line.slice(6);
+      else if (line.trim() && !/^=+$|looks like you are running TensorFlow.js in Node/.test(line)) onLog(line);
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => errLines.push(...d.toString().split('\n').filter(Boolean)));
+  return new Promise(resolve => child.on('close', code => {
+    if (code === 0 && out) resolve({out});
+    else resolve({error: errLines.filter(l => !/^\s+at /.test(l)).slice(-3).join(' | ') || `exit code ${code}`});
+  }));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const wanted = args.backends.length ? args.backends : ALL_BACKENDS;
+  for (const b of wanted) {
+    if (!(ALL_BACKENDS as readonly string[]).includes(b)) throw new Error(`unknown backend ${b} (known: ${ALL_BACKENDS.join(', ')})`);
+  }
+  const infoPath = path.join(args.resultsDir, 'run-info.json');
+  const prev: RunInfo | null = fs.existsSync(infoPath) ? JSON.parse(fs.readFileSync(infoPath, 'utf8')) as RunInfo : null;
+  const info: RunInfo = {
+    skipped: {...prev?.skipped}, ran: {...prev?.ran},
+    command: `npm run bench -- ${argv.join(' ')}`.trim(), date: new Date().toISOString(), notes: [],
+  };
+  const suites = suitesById(args.suites);
+  const runnable: string[] = [];
+  for (const b of wanted) {
+    const why = missing(b);
+    if (why) {
+      info.skipped[b] = why;
+      delete info.ran[b];
+      console.log(`!! ${b}: not run: ${why}`);
+    } else {
+      runnable.push(b);
+    }
+  }
+  fs.mkdirSync(args.resultsDir, {recursive: true});
+
+  const bars = new cliProgress.MultiBar({
+    format: '{backend} [{bar}] {value}/{total} {cell}',
+    clearOnComplete: false, hideCursor: true, etaBuffer: 20,
+  }, cliProgress.Presets.shades_classic);
+  const barOf: Record<string, cliProgress.SingleBar> = {};
+  for (const b of runnable) {
+    const backend = b.replace('chromium-', '');
+    const total = planCells(suites, {...args.run, backend} as RunOptions).length;
+    barOf[b] = bars.create(total, 0, {backend: b.padEnd(16), cell: ''});
+  }
+  const progress = (b: string) => (e: ProgressEvent) => barOf[b].update(e.done, {
+    backend: b.padEnd(16),
+    cell: `${e.cell.suite} ${e.cell.shape.rows}x${e.cell.shape.classes} ${e.cell.mode} ${e.cell.provider}`,
+  });
+  const logs: string[] = [];
+
+  for (const b of runnable.filter(x => !x.startsWith('chromium-'))) {
+    const env = b === 'webgpu' ? webgpuEnv(info.notes) : process.env;
+    const r = await runWorker(b, args, env, progress(b), line => logs.push(`[${b}] ${line}`));
+    if (r.out) {
+      info.ran[b] = path.relative(args.resultsDir, r.out);
+      delete info.skipped[b];
+    } else {
+      info.skipped[b] = `failed: ${r.error}`;
+      delete info.ran[b];
+    }
+    barOf[b].stop();
+  }
+  const inBrowser = runnable.filter(x => x.startsWith('chromium-'));
+  if (inBrowser.length) {
+    const runs = await runInChromium(
+        inBrowser.map(b => b.replace('chromium-', '')), backend => toArgv(args, backend),
+        path.join(args.resultsDir, 'tmp', 'browser'), (backend, e) => progress(`chromium-${backend}`)(e));
+    for (const r of runs) {
+      const key = `chromium-${r.backend}`;
+      if (r.report) {
+        const file = `chromium-${r.backend}-${r.report.deviceSlug}.json`;
+        fs.writeFileSync(path.join(args.resultsDir, file), JSON.stringify(r.report, null, 1) + '\n');
+        info.ran[key] = file;
+        delete info.skipped[key];
+      } else {
+        info.skipped[key] = `failed: ${r.error}`;
+        delete info.ran[key];
+      }
+      barOf[key].stop();
+    }
+  }
+  bars.stop();
+  for (const l of logs.slice(-20)) console.log(l);
+  for (const [b, why] of Object.entries(info.skipped)) console.log(`!! ${b}: ${why}`);
+  fs.writeFileSync(infoPath, JSON.stringify(info, null, 1) + '\n');
+  if (args.report) {
+    const written = await buildReport(args.resultsDir);
+    console.log(`wrote ${written.join(', ')}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch(e => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+  });
+}

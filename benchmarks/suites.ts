@@ -1,0 +1,201 @@
+/**
+ * The benchmark suites, one per kernel family: what each provider calls, on
+ * which shapes and in which modes. Pure data plus tfjs calls: used in Node,
+ * in the browser bundle and in the real-GPU bundle alike.
+ *
+ * Providers (same math, different implementations):
+ *  - fused:       this package's op (fused kernel when the backend has one);
+ *  - composite:   the same op with `FUSED_CE_FORCE_COMPOSITE` on (tfjs ops);
+ *  - tf.losses:   tf.losses.softmaxCrossEntropy / sigmoidCrossEntropy with
+ *                 Reduction.NONE (sparse: after tf.oneHot, inside the timing,
+ *                 as a user must);
+ *  - tfjs-layers: tfjs-layers' from-logits losses (dist/losses.js, the
+ *                 functions behind the Keras-style string losses).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type {Tensor} from '@tensorflow/tfjs-core';
+// tfjs-layers keeps its from-logits losses out of its public API (tf.metrics
+// has only the probability versions): import the module itself.
+import {categoricalCrossentropy, sigmoidCrossEntropyWithLogits as layersSigmoidCE,
+  sparseCategoricalCrossentropy} from '@tensorflow/tfjs-layers/dist/losses';
+import * as fce from '../src/index';
+import {Mode, Provider, Shape, Suite, TRAIN_FEATURES} from './harness';
+
+const kn = fce.kernelNames;
+
+function withComposite<T>(fn: () => T): T {
+  const before = fce.isCompositeForced();
+  fce.setForceComposite(true);
+  try {
+    return fn();
+  } finally {
+    fce.setForceComposite(before);
+  }
+}
+
+const GPU_BACKENDS = ['webgpu', 'webgl'];
+const isGpu = (backend: string) => GPU_BACKENDS.includes(backend);
+const s = (rows: number, classes: number): Shape => ({rows, classes});
+
+/**
+ * Default shapes: cpu 4096×10, 1024×1000, 256×32000 (issue 2); webgpu/webgl
+ * 4096×1000 and 1024×32000 (issues 3/4); wasm the two small cpu shapes.
+ * `--full` sweeps 4096×10 … 1024×32000 everywhere, and GPUs go on to
+ * 4096×32000 and 8192×32000 (1 GiB of logits: webgpu's default
+ * maxBufferSize is 1 GiB, so this is the largest shape the backend holds).
+ */
+function softmaxShapes(backend: string, full: boolean): Shape[] {
+  if (full) {
+    const sweep = [s(4096, 10), s(4096, 100), s(4096, 1000), s(1024, 10000), s(256, 32000), s(1024, 32000)];
+    return isGpu(backend) ? [...sweep, s(4096, 32000), s(8192, 32000)] : sweep;
+  }
+  if (isGpu(backend)) return [s(4096, 1000), s(1024, 32000)];
+  if (backend === 'wasm') return [s(4096, 10), s(1024, 1000)];
+  return [s(4096, 10), s(1024, 1000), s(256, 32000)];
+}
+
+/**
+ * Forward and forward+backward everywhere; one training step where the
+ * one-layer model stays small (its [32, C] weights and matmuls would
+ * otherwise be most of the time): C ≤ 1000, plus 1024×32000 in `--full`.
+ */
+function softmaxModes(_backend: string, shape: Shape, full: boolean): Mode[] {
+  const train = shape.classes <= 1000 || (full && shape.rows * shape.classes <= 1024 * 32000);
+  return train ? ['forward', 'forward+backward', 'train'] : ['forward', 'forward+backward'];
+}
+
+/** Seeded inputs: logits ~ N(0, 2²); labels from seeded uniform class ids. */
+function classIds(shape: Shape): Tensor {
+  return tf.tidy(() => tf.cast(tf.floor(tf.mul(tf.randomUniform([shape.rows], 0, 1, 'float32', 7), shape.classes)), 'int32'));
+}
+function logitsOf(shape: Shape): Tensor {
+  return tf.randomNormal([shape.rows, shape.classes], 0, 2, 'float32', 11);
+}
+function featuresOf(shape: Shape): Tensor {
+  return tf.randomNormal([shape.rows, TRAIN_FEATURES], 0, 1, 'float32', 13);
+}
+
+function provider(
+    id: Provider['id'], call: string, loss: (labels: Tensor, logits: Tensor) => Tensor,
+    opts: {perExample?: boolean, noTrain?: string} = {}): Provider {
+  const perExample = opts.perExample ?? true;
+  return {
+    id, call, unavailable: null, loss,
+    // tfjs-layers averages what the loss returns per sample: give it [rows].
+    layersLoss: opts.noTrain ? null :
+        (perExample ? (y: Tensor, x: Tensor) => loss(y, x) : (y: Tensor, x: Tensor) => tf.mean(loss(y, x), -1)),
+    noTrain: opts.noTrain,
+  };
+}
+
+export const softmaxSuite: Suite = {
+  id: 'softmax-ce',
+  title: 'Softmax cross-entropy, dense (one-hot) labels',
+  kernels: [kn.SoftmaxCrossEntropy, kn.SoftmaxCrossEntropyGrad],
+  providers: [
+    provider('fused', 'softmaxCrossEntropyWithLogits(labels, logits)',
+        (y, x) => fce.softmaxCrossEntropyWithLogits(y, x)),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.softmaxCrossEntropyWithLogits(y, x))),
+    provider('tf.losses', 'tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, Reduction.NONE)',
+        (y, x) => tf.losses.softmaxCrossEntropy(y, x, undefined, 0, tf.Reduction.NONE)),
+    provider('tfjs-layers', 'tfjs-layers categoricalCrossentropy(labels, logits, fromLogits=true)',
+        (y, x) => categoricalCrossentropy(y, x, true)),
+  ],
+  shapes: softmaxShapes,
+  modes: softmaxModes,
+  makeInputs(shape) {
+    return tf.tidy(() => {
+      const labels = tf.cast(tf.oneHot(classIds(shape), shape.classes), 'float32');
+      return {logits: logitsOf(shape), labels, features: featuresOf(shape), trainTargets: labels};
+    });
+  },
+};
+
+const SPARSE_NO_TRAIN = 'tfjs-layers accepts [N] / [N,1] class-id targets in trainOnBatch only for its own ' +
+    'sparseCategoricalCrossentropy (identity check in training.ts)';
+
+export const sparseSuite: Suite = {
+  id: 'sparse-softmax-ce',
+  title: 'Softmax cross-entropy, sparse (int32 class id) labels',
+  kernels: [kn.SparseSoftmaxCrossEntropy, kn.SparseSoftmaxCrossEntropyGrad],
+  providers: [
+    provider('fused', 'sparseSoftmaxCrossEntropyWithLogits(labels, logits)',
+        (y, x) => fce.sparseSoftmaxCrossEntropyWithLogits(y, x), {noTrain: SPARSE_NO_TRAIN}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.sparseSoftmaxCrossEntropyWithLogits(y, x)), {noTrain: SPARSE_NO_TRAIN}),
+    provider('tf.losses', 'tf.losses.softmaxCrossEntropy(tf.oneHot(labels, C), logits, undefined, 0, Reduction.NONE)',
+        (y, x) => tf.losses.softmaxCrossEntropy(tf.oneHot(y, x.shape[1]!), x, undefined, 0, tf.Reduction.NONE),
+        {noTrain: SPARSE_NO_TRAIN}),
+    // Speed only: this function clips the *logits* to [1e-7, 1 − 1e-7] before
+    // the softmax (a tfjs-layers bug), so its values differ.
+    provider('tfjs-layers', 'tfjs-layers sparseCategoricalCrossentropy(float labels, logits, fromLogits=true) (clips logits: wrong values)',
+        (y, x) => sparseCategoricalCrossentropy(tf.cast(y, 'float32'), x, true), {noTrain: SPARSE_NO_TRAIN}),
+  ],
+  shapes: softmaxShapes,
+  modes: (backend, shape, full) => softmaxModes(backend, shape, full).filter(m => m !== 'train'),
+  makeInputs(shape) {
+    return tf.tidy(() => {
+      const labels = classIds(shape);
+      return {logits: logitsOf(shape), labels, features: featuresOf(shape), trainTargets: labels};
+    });
+  },
+};
+
+/**
+ * Large vocabularies (language-model heads), sparse labels: C = 50257
+ * (GPT-2), 128256 (Llama 3), 262144 (Gemma 3). forward+backward only by
+ * default: that is the training-time cost.
+ */
+export const largeVocabSuite: Suite = {
+  ...sparseSuite,
+  id: 'large-vocab-sparse-ce',
+  title: 'Sparse softmax cross-entropy, language-model vocabularies',
+  shapes(backend, full) {
+    if (full) {
+      const sweep = [s(64, 50257), s(128, 128256), s(32, 262144)];
+      return isGpu(backend) ? [...sweep, s(512, 128256), s(1024, 262144)] : sweep;
+    }
+    return isGpu(backend) ? [s(128, 128256)] : [s(32, 128256)];
+  },
+  modes: (_backend, _shape, full) => (full ? ['forward', 'forward+backward'] : ['forward+backward']),
+};
+
+export const sigmoidSuite: Suite = {
+  id: 'sigmoid-ce',
+  title: 'Sigmoid cross-entropy (multi-label), elementwise',
+  kernels: [kn.SigmoidCrossEntropy, kn.SigmoidCrossEntropyGrad],
+  providers: [
+    provider('fused', 'sigmoidCrossEntropyWithLogits(labels, logits)',
+        (y, x) => fce.sigmoidCrossEntropyWithLogits(y, x), {perExample: false}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.sigmoidCrossEntropyWithLogits(y, x)), {perExample: false}),
+    provider('tf.losses', 'tf.losses.sigmoidCrossEntropy(labels, logits, undefined, 0, Reduction.NONE)',
+        (y, x) => tf.losses.sigmoidCrossEntropy(y, x, undefined, 0, tf.Reduction.NONE), {perExample: false}),
+    provider('tfjs-layers', 'tfjs-layers sigmoidCrossEntropyWithLogits(labels, logits) (core of binaryCrossentropy)',
+        (y, x) => layersSigmoidCE(y, x), {perExample: false}),
+  ],
+  shapes(backend, full) {
+    if (full) return softmaxShapes(backend, full);
+    if (isGpu(backend)) return [s(4096, 1000)];
+    return [s(4096, 10), s(1024, 1000)];
+  },
+  modes: softmaxModes,
+  makeInputs(shape) {
+    return tf.tidy(() => {
+      const labels = tf.cast(tf.greater(tf.randomUniform([shape.rows, shape.classes], 0, 1, 'float32', 17), 0.7), 'float32');
+      return {logits: logitsOf(shape), labels, features: featuresOf(shape), trainTargets: labels};
+    });
+  },
+};
+
+export const ALL_SUITES: Suite[] = [softmaxSuite, sparseSuite, sigmoidSuite, largeVocabSuite];
+
+export function suitesById(ids: string[]): Suite[] {
+  if (!ids.length) return ALL_SUITES;
+  return ids.map(id => {
+    const found = ALL_SUITES.find(x => x.id === id);
+    if (!found) throw new Error(`unknown suite "${id}" (known: ${ALL_SUITES.map(x => x.id).join(', ')})`);
+    return found;
+  });
+}
