@@ -58,7 +58,7 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let x = V(logits[e]);
   let zh = V(labels[e]) * (1.0 - u.smoothing) + V(0.5 * u.smoothing);
   let q = ${v.weights ? 'weightV(col / VEC)' : 'V(u.posWeight)'};
-  result[e] = ${value};
+  result[e] = select(${value}, V(u.nan), isNanV(x) | isNanV(zh));
 }
 `;
   }

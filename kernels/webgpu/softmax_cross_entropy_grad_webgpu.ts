@@ -84,9 +84,10 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   if (u.zLoss != 0.0) {
     scale += 2.0 * u.zLoss * lse;
   }
-  let p = exp(V(logits[e]) / V(T) - V(lse));
+  let z = V(logits[e]) / V(T);
   let yh = (1.0 - eps) * indicator(col, tu) + V(spread);
-  dx[e] = f32(dy[row]) / T * (scale * p - weightV(col / VEC) * yh);
+  let grad = f32(dy[row]) / T * (scale * exp(z - V(lse)) - weightV(col / VEC) * yh);
+  dx[e] = select(grad, V(u.nan), isNanV(z) | B(isNanF(lse)));
 }
 `;
   }

@@ -136,7 +136,7 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
         loss += u.zLoss * lse * lse;
       }
     }
-    lossOut[row] = loss;
+    lossOut[row] = select(loss, u.nan, isNanF(lse));
     lseOut[row] = lse;
   }` : `
   // Dense: Σ over ŷ ≠ 0 of w·ŷ·(lse − z) (ŷ = 0 terms are skipped: 0·∞ is NaN).
@@ -154,13 +154,13 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
     if (u.zLoss != 0.0) {
       loss += u.zLoss * lse * lse;
     }
-    lossOut[row] = loss;
+    lossOut[row] = select(loss, u.nan, isNanF(lse));
     lseOut[row] = lse;
   }`;
     return `${header(v, bindings, v.weights ? 4 : null)}
 ${rowPrologue(v)}
   // Pass 1: online log-sum-exp of z = x / T over this lane's columns.
-  var st = vec2<f32>(u.negInf, 0.0);
+  var st = vec3<f32>(u.negInf, 0.0, 0.0);
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
       let z = V(logits[base4 + c4]) / V(T);
@@ -170,7 +170,7 @@ ${rowPrologue(v)}
     }
   }
   st = teamLse(st);
-  let lse = st.x + log(st.y);
+  let lse = lseOf(st);
   // Pass 2: the target terms.${targetPass}
 }
 `;
@@ -218,9 +218,10 @@ ${rowPrologue(v)}
     }
     let g = f32(dy[row]) / T;
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let p = exp(V(logits[base4 + c4]) / V(T) - V(lse));
+      let z = V(logits[base4 + c4]) / V(T);
       let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
-      dx[base4 + c4] = g * (scale * p - weightV(c4) * yh);
+      let grad = g * (scale * exp(z - V(lse)) - weightV(c4) * yh);
+      dx[base4 + c4] = select(grad, V(u.nan), isNanV(z) | B(isNanF(lse)));
     }
   }
 }

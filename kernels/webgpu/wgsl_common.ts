@@ -16,12 +16,24 @@ export function storage(vec: 1 | 4, type: string): string {
   return vec === 4 ? `vec4<${type}>` : type;
 }
 
-/** Element type and width helpers for a vector width of 1 or 4. */
+/**
+ * Element type and width helpers for a vector width of 1 or 4, and NaN tests
+ * on the bits: compilers may assume no NaN in float compares, min/max and
+ * exp (SwiftShader returns exp(NaN) = +Inf), so NaN is tested and written
+ * explicitly wherever it must come out.
+ */
 export function vecSnippet(vec: 1 | 4): string {
+  return `
+fn isNanF(x : f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }` + vecOnly(vec);
+}
+
+function vecOnly(vec: 1 | 4): string {
   if (vec === 4) {
     return `
 alias V = vec4<f32>;
+alias B = vec4<bool>;
 const VEC = 4u;
+fn isNanV(v : V) -> B { return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }
 fn comp(v : V, k : u32) -> f32 { return v[k]; }
 fn hsum(v : V) -> f32 { return (v.x + v.y) + (v.z + v.w); }
 fn colsOf(c : u32) -> vec4<u32> { return vec4<u32>(c) + vec4<u32>(0u, 1u, 2u, 3u); }
@@ -29,7 +41,9 @@ fn indicator(c : u32, t : u32) -> V { return select(V(0.0), V(1.0), colsOf(c) ==
   }
   return `
 alias V = f32;
+alias B = bool;
 const VEC = 1u;
+fn isNanV(v : V) -> B { return isNanF(v); }
 fn comp(v : V, k : u32) -> f32 { return v; }
 fn hsum(v : V) -> f32 { return v; }
 fn indicator(c : u32, t : u32) -> V { return select(0.0, 1.0, c == t); }`;
@@ -54,32 +68,39 @@ fn sigmoidV(x : V) -> V {
 }`;
 
 /**
- * Online log-sum-exp state (m, s): m the running max, s = Σ exp(z − m).
- * `scaleTo` rescales s from max `mFrom` to max `mTo`; equal maxima (both −∞ for
- * a row of −∞, or both +∞) are left unscaled instead of giving exp(NaN).
- * m is never NaN (it only moves on `z > m`); a NaN logit poisons s instead,
- * so no max() ever has to see a NaN.
+ * Online log-sum-exp state (m, s, n): m the running max, s = Σ exp(z − m), n
+ * the count of NaN logits seen (tested on the bits, see vecSnippet).
+ * `scaleTo` rescales s from max `mFrom` to max `mTo`; equal maxima (both −∞
+ * for a row of −∞, or both +∞) are left unscaled instead of giving exp(NaN).
+ * m never sees a NaN (it only moves on `z > m` for non-NaN z), so no max()
+ * has to order one.
  */
 export const lseSnippet = `
 fn scaleTo(s : f32, mFrom : f32, mTo : f32) -> f32 {
   return select(s * exp(mFrom - mTo), s, mFrom == mTo);
 }
-fn lseCombine(a : vec2<f32>, b : vec2<f32>) -> vec2<f32> {
+fn lseCombine(a : vec3<f32>, b : vec3<f32>) -> vec3<f32> {
   let m = max(a.x, b.x);
-  return vec2<f32>(m, scaleTo(a.y, a.x, m) + scaleTo(b.y, b.x, m));
+  return vec3<f32>(m, scaleTo(a.y, a.x, m) + scaleTo(b.y, b.x, m), a.z + b.z);
 }
-fn lsePush(st : vec2<f32>, z : f32) -> vec2<f32> {
+fn lsePush(st : vec3<f32>, z : f32) -> vec3<f32> {
+  if (isNanF(z)) {
+    return vec3<f32>(st.x, st.y, st.z + 1.0);
+  }
   if (z > st.x) {
-    return vec2<f32>(z, st.y * exp(st.x - z) + 1.0);
+    return vec3<f32>(z, st.y * exp(st.x - z) + 1.0, st.z);
   }
   if (z != u.negInf) {
-    return vec2<f32>(st.x, st.y + exp(z - st.x));  // NaN z lands here and poisons s.
+    return vec3<f32>(st.x, st.y + exp(z - st.x), st.z);
   }
   return st;
+}
+fn lseOf(st : vec3<f32>) -> f32 {
+  return select(st.x + log(st.y), u.nan, st.z != 0.0);
 }`;
 
 /**
- * Team reductions `teamLse(vec2(m, s)) -> vec2(m, s)` and `teamSum(f32) -> f32`:
+ * Team reductions `teamLse(vec3(m, s, n)) -> vec3(m, s, n)` and `teamSum(f32) -> f32`:
  * every lane of a team gets the team's result.
  *  - team 1: identity (one thread per row);
  *  - subgroups (team = workgroup): subgroupMax/subgroupAdd inside each
@@ -92,33 +113,37 @@ fn lsePush(st : vec2<f32>, z : f32) -> vec2<f32> {
 export function reductionSnippet(wg: number, team: number, subgroups: boolean): string {
   if (team === 1) {
     return `
-fn teamLse(v : vec2<f32>) -> vec2<f32> { return v; }
+fn teamLse(v : vec3<f32>) -> vec3<f32> { return v; }
 fn teamSum(v : f32) -> f32 { return v; }`;
   }
   const shared = `
 var<workgroup> redA : array<f32, ${wg}>;
-var<workgroup> redB : array<f32, ${wg}>;`;
+var<workgroup> redB : array<f32, ${wg}>;
+var<workgroup> redC : array<f32, ${wg}>;`;
   if (subgroups) {
     if (team !== wg) {
       throw new Error('subgroup reductions need one row per workgroup');
     }
     return `${shared}
-fn teamLse(v : vec2<f32>) -> vec2<f32> {
+fn teamLse(v : vec3<f32>) -> vec3<f32> {
   let m = subgroupMax(v.x);
   let s = subgroupAdd(scaleTo(v.y, v.x, m));
+  let n = subgroupAdd(v.z);
   if (sgLane == 0u) {
     redA[lid / sgSize] = m;
     redB[lid / sgSize] = s;
+    redC[lid / sgSize] = n;
   }
   workgroupBarrier();
-  var acc = vec2<f32>(u.negInf, 0.0);
+  var acc = vec3<f32>(u.negInf, 0.0, 0.0);
   for (var i = sgLane; i < WG / sgSize; i += sgSize) {
-    acc = lseCombine(acc, vec2<f32>(redA[i], redB[i]));
+    acc = lseCombine(acc, vec3<f32>(redA[i], redB[i], redC[i]));
   }
   let mAll = subgroupMax(acc.x);
   let sAll = subgroupAdd(scaleTo(acc.y, acc.x, mAll));
+  let nAll = subgroupAdd(acc.z);
   workgroupBarrier();
-  return vec2<f32>(mAll, sAll);
+  return vec3<f32>(mAll, sAll, nAll);
 }
 fn teamSum(v : f32) -> f32 {
   let s = subgroupAdd(v);
@@ -136,19 +161,22 @@ fn teamSum(v : f32) -> f32 {
 }`;
   }
   return `${shared}
-fn teamLse(v : vec2<f32>) -> vec2<f32> {
+fn teamLse(v : vec3<f32>) -> vec3<f32> {
   redA[lid] = v.x;
   redB[lid] = v.y;
+  redC[lid] = v.z;
   workgroupBarrier();
   for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
     if (lane < stride) {
-      let r = lseCombine(vec2<f32>(redA[lid], redB[lid]), vec2<f32>(redA[lid + stride], redB[lid + stride]));
+      let r = lseCombine(vec3<f32>(redA[lid], redB[lid], redC[lid]),
+                         vec3<f32>(redA[lid + stride], redB[lid + stride], redC[lid + stride]));
       redA[lid] = r.x;
       redB[lid] = r.y;
+      redC[lid] = r.z;
     }
     workgroupBarrier();
   }
-  let r = vec2<f32>(redA[lid - lane], redB[lid - lane]);
+  let r = vec3<f32>(redA[lid - lane], redB[lid - lane], redC[lid - lane]);
   workgroupBarrier();
   return r;
 }
