@@ -24,7 +24,7 @@ test('SVG: titles with ECE, accuracy bars per non-empty bin', async () => {
   // vega marks bars as <path> inside groups of class "mark-rect"; count the first layer's rects.
   const groups = svg.match(/<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/gs) ?? [];
   expect(groups.length).toBeGreaterThanOrEqual(3);  // accuracy, gap, counts
-  const bars = (groups[0].match(/<path /g) ?? []).length;
+  const bars = (groups[0]!.match(/<path /g) ?? []).length;
   expect(bars).toBe(result.bins.filter(b => b.count > 0).length);
 });
 
