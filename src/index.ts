@@ -18,3 +18,5 @@ export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES, linearSoftmaxCrossEntropy} fr
 export type {LinearCrossEntropyReduction, LinearSoftmaxCrossEntropyOptions, WeightLayout} from './ops/linear_cross_entropy';
 export {useFusedKernel} from './ops/fused';
 export * as kernelNames from '../kernels/kernel_names';
+// Drop-in tf.losses twins (`losses.*`), Keras-style loss classes, compileWithSparseLabels.
+export * from './losses';
