@@ -238,6 +238,17 @@ describe('compileWithSparseLabels: integer labels end to end', () => {
     tf.dispose([xs, ys]);
   });
 
+  test('the loss instance as a metric: named after the loss, equal to the loss', async () => {
+    const m = makeModel();
+    const loss = new SparseCategoricalCrossentropy({fromLogits: true});
+    compileWithSparseLabels(m, {optimizer: tf.train.sgd(0.1), loss, metrics: ['accuracy', loss]});
+    expect(m.metricsNames).toEqual(['loss', 'acc', 'sparse_categorical_crossentropy']);
+    const xs = tf.tensor2d(features, [N, F]), ys = tf.tensor1d(ids, 'int32');
+    const h = await m.fit(xs, ys, {epochs: 1, batchSize: N, verbose: 0});
+    expect(h.history.sparse_categorical_crossentropy[0]).toBeCloseTo(h.history.loss[0] as number, 6);
+    tf.dispose([xs, ys]);
+  });
+
   test('the helper refuses what it cannot do, with a message', () => {
     expect(() => compileWithSparseLabels(makeModel(), {optimizer: 'sgd', loss: new CategoricalCrossentropy()}))
         .toThrow('compileWithSparseLabels: args.loss contains no SparseCategoricalCrossentropy instance; use model.compile for other losses');
