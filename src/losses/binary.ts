@@ -23,7 +23,8 @@ export interface BinaryCrossentropyArgs extends BaseLossArgs {
   axis?: number;
   /**
    * Weight q > 0 of the positive term (PyTorch's `pos_weight`): one number, or
-   * one per entry of the last axis (default 1).
+   * one per entry of the last axis (default 1). A tensor is read once with
+   * dataSync.
    */
   posWeight?: number | number[] | Float32Array | Tensor | null;
 }

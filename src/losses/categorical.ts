@@ -26,7 +26,11 @@ export interface CategoricalCrossentropyArgs extends BaseLossArgs {
   axis?: number;
   /** T > 0: the loss uses logits / T (default 1). */
   temperature?: number;
-  /** Per-class weights w[c], length C (default none): PyTorch's `weight`. */
+  /**
+   * Per-class weights w[c], length C (default none): PyTorch's `weight`. A
+   * tensor is read once with dataSync (on WebGPU in Node, where dataSync
+   * fails, pass numbers).
+   */
   classWeights?: number[] | Float32Array | Tensor | null;
   /** λ ≥ 0: adds λ·logsumexp² per example (default 0). */
   zLoss?: number;

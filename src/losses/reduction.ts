@@ -106,5 +106,9 @@ export function layersContributions(values: Tensor, reduction: KerasReduction, v
   if (reduction === 'sum') {
     return mul(perExample, scalar(n));
   }
+  if (valid == null) {
+    // N / #examples is 1 for one loss per example: return the losses untouched.
+    return values.size === n ? perExample : mul(perExample, scalar(n / values.size));
+  }
   return div(mul(perExample, scalar(n)), meanDenominator(values, valid));
 }

@@ -1,0 +1,175 @@
+/**
+ * Kullback–Leibler divergence and knowledge distillation (Hinton et al. 2015,
+ * "Distilling the Knowledge in a Neural Network") on the soft-label (dense)
+ * softmax cross-entropy op.
+ *
+ * `KL(y ‖ softmax(x / T)) = CE(y, x; T) − H(y)`: the fused dense kernel with
+ * `temperature = T` gives the cross-entropy and its gradient
+ * `(p_T − y) / T`; the entropy H(y) = −Σ y·log y does not depend on the
+ * prediction and is subtracted so that the value is the divergence
+ * (≥ 0, 0 when the distributions match).
+ */
+import {add, cast, clipByValue, concat, exp, log, logSoftmax, mul, neg, reshape, serialization, slice, squeeze, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
+import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
+import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, validateArgs} from './loss';
+import {KerasReduction} from './reduction';
+
+/** −Σ_axis y·log y with 0·log 0 = 0 (the entropy of target rows). */
+function entropy(y: Tensor, logY: Tensor, axis: number): Tensor {
+  return neg(sum(where(cast(y, 'bool'), mul(y, logY), zerosLike(y)), axis));
+}
+
+/** Arguments of `KLDivergence` (Keras 3 semantics by default). */
+export interface KLDivergenceArgs extends BaseLossArgs {
+  /**
+   * `yPred` holds logits (or log-probabilities, whose softmax is themselves):
+   * no clipping, the fused op computes log-softmax exactly. Default false:
+   * probabilities, clipped to [1e-7, 1] as Keras does.
+   */
+  fromLogits?: boolean;
+  /** `yTrue` holds log-probabilities (PyTorch's `log_target`). Default false. */
+  logTarget?: boolean;
+  /** The class axis (default −1). */
+  axis?: number;
+}
+
+/**
+ * KL divergence `Σ y·log(y / p)` per example, Keras 3's `KLDivergence`
+ * (`yTrue`, `yPred` probabilities, both clipped to [1e-7, 1]); with
+ * `fromLogits: true`, `yPred` are logits and the loss runs on the fused
+ * soft-label kernel without clipping.
+ *
+ * ```js
+ * const kl = new KLDivergence({fromLogits: true});
+ * kl.call(teacherProbs, studentLogits).print();
+ * ```
+ */
+export class KLDivergence extends Loss {
+  static readonly className = 'KLDivergence';
+  declare readonly fromLogits: boolean;
+  declare readonly logTarget: boolean;
+  declare readonly axis: number;
+
+  constructor(args: KLDivergenceArgs = {}) {
+    validateArgs(KLDivergence.className, args, {
+      fromLogits: checks.boolean, logTarget: checks.boolean, axis: checks.integer,
+      reduction: checks.reduction, name: checks.nonEmptyString,
+    });
+    const a = args ?? {};
+    super(a.name ?? 'kl_divergence', (a.reduction ?? 'sum_over_batch_size') as KerasReduction);
+    this.fromLogits = a.fromLogits ?? false;
+    this.logTarget = a.logTarget ?? false;
+    this.axis = a.axis ?? -1;
+  }
+
+  perExample(yTrue: Tensor, yPred: Tensor): PerExample {
+    if (!this.fromLogits) {
+      // Keras: clip both to [ε, 1], then Σ y·log(y / p).
+      const y = clipByValue(this.logTarget ? exp(yTrue) : yTrue, PROBABILITY_EPSILON, 1);
+      const p = clipByValue(yPred, PROBABILITY_EPSILON, 1);
+      return {values: sum(mul(y, sub(log(y), log(p))), this.axis)};
+    }
+    const y = this.logTarget ? exp(yTrue) : yTrue;
+    const logY = this.logTarget ? yTrue : log(y);
+    const ce = softmaxCrossEntropyWithLogits(y, yPred, {axis: this.axis});
+    return {values: sub(ce, entropy(y, logY, this.axis))};
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), fromLogits: this.fromLogits, logTarget: this.logTarget, axis: this.axis};
+  }
+}
+
+/** Arguments of `DistillationLoss`. */
+export interface DistillationLossArgs extends BaseLossArgs {
+  /** T > 0: both teacher and student logits are divided by T in the soft term (default 2). */
+  temperature?: number;
+  /**
+   * Weight of the hard-label cross-entropy; 1 − alpha weighs the soft term
+   * (default 0.1). With alpha = 0, `yTrue` may be the teacher logits alone.
+   */
+  alpha?: number;
+  /** Label smoothing of the hard-label term (default 0). */
+  labelSmoothing?: number;
+}
+
+/**
+ * Knowledge distillation on student logits `yPred` [N, C]:
+ * `L = α·CE(y_hard, x_s) + (1 − α)·T²·KL(softmax(x_t / T) ‖ softmax(x_s / T))`
+ * (loss-formulas.md, Distillation). The T² keeps the soft term's gradient,
+ * `T·(p_T − q)`, on the scale of the hard term's.
+ *
+ * `yTrue` carries the targets: `[N, 1 + C]` = the hard class id, then the
+ * teacher's logits (build it with `distillationTargets(labels, teacherLogits)`);
+ * or `[N, C]` = the teacher's logits alone when alpha = 0. That keeps
+ * `model.fit(x, yTrue)` and its sample weights / classWeight working: the
+ * teacher runs once over the data beforehand.
+ *
+ * ```js
+ * const teacherLogits = teacher.predict(x);
+ * const loss = new DistillationLoss({temperature: 4, alpha: 0.1});
+ * student.compile({optimizer: 'adam', loss});     // the student outputs logits
+ * await student.fit(x, distillationTargets(labels, teacherLogits), {epochs: 20});
+ * ```
+ */
+export class DistillationLoss extends Loss {
+  static readonly className = 'DistillationLoss';
+  declare readonly temperature: number;
+  declare readonly alpha: number;
+  declare readonly labelSmoothing: number;
+
+  constructor(args: DistillationLossArgs = {}) {
+    validateArgs(DistillationLoss.className, args, {
+      temperature: checks.positive,
+      alpha: (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1 ? null : `must be a number in [0, 1], got ${String(v)}`,
+      labelSmoothing: checks.labelSmoothing, reduction: checks.reduction, name: checks.nonEmptyString,
+    });
+    const a = args ?? {};
+    super(a.name ?? 'distillation', (a.reduction ?? 'sum_over_batch_size') as KerasReduction);
+    this.temperature = a.temperature ?? 2;
+    this.alpha = a.alpha ?? 0.1;
+    this.labelSmoothing = a.labelSmoothing ?? 0;
+  }
+
+  perExample(yTrue: Tensor, yPred: Tensor): PerExample {
+    const fn = DistillationLoss.className;
+    if (yPred.rank !== 2) {
+      throw new Error(`${fn}: student logits must be [N, C], got shape [${yPred.shape}]`);
+    }
+    const [n, C] = yPred.shape;
+    const packed = yTrue.rank === 2 && yTrue.shape[1] === C + 1;
+    if (!(yTrue.rank === 2 && yTrue.shape[0] === n && (packed || yTrue.shape[1] === C))) {
+      throw new Error(`${fn}: targets must be [${n}, ${C + 1}] (class id, teacher logits) or [${n}, ${C}] (teacher logits), got shape [${yTrue.shape}]`);
+    }
+    if (!packed && this.alpha !== 0) {
+      throw new Error(`${fn}: targets without hard labels ([N, C] teacher logits) need alpha = 0, got alpha = ${this.alpha}`);
+    }
+    const T = this.temperature;
+    const teacher = packed ? slice(yTrue, [0, 1], [n, C]) : yTrue;
+    const logQ = logSoftmax(mul(teacher, 1 / T));
+    const q = exp(logQ);
+    // T²·KL(q ‖ p_T) = T²·(CE(q, x_s; T) − H(q)).
+    const soft = mul(sub(softmaxCrossEntropyWithLogits(q, yPred, {temperature: T}), entropy(q, logQ, 1)), T * T);
+    if (!packed || this.alpha === 0) {
+      return {values: mul(soft, 1 - this.alpha)};
+    }
+    const hardIds = cast(squeeze(slice(yTrue, [0, 0], [n, 1]), [1]), 'int32');
+    const hard = sparseSoftmaxCrossEntropyWithLogits(hardIds, yPred, {labelSmoothing: this.labelSmoothing});
+    return {values: add(mul(hard, this.alpha), mul(soft, 1 - this.alpha))};
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), temperature: this.temperature, alpha: this.alpha, labelSmoothing: this.labelSmoothing};
+  }
+}
+
+/**
+ * Packs hard class ids [N] and teacher logits [N, C] into the `[N, 1 + C]`
+ * targets `DistillationLoss` reads.
+ */
+export function distillationTargets(labels: Tensor, teacherLogits: Tensor): Tensor {
+  return tidy(() => concat([reshape(cast(labels, 'float32'), [-1, 1]), cast(teacherLogits, 'float32')], 1));
+}
+
+serialization.registerClass(KLDivergence, 'FusedCE');
+serialization.registerClass(DistillationLoss, 'FusedCE');
