@@ -75,9 +75,10 @@ function metricNames(metrics: ModelCompileArgs['metrics']): string[] {
  * instance itself as a metric instead.
  */
 export function compileWithSparseLabels(model: LayersModel, args: SparseCompileArgs): void {
-  // Which outputs get our loss: an index, or an output name (resolved after
-  // compile: a Sequential model only knows its outputs once built).
-  const swaps: Array<[number | string | 'all', SparseCategoricalCrossentropy]> = [];
+  // Which outputs get our loss: an index, an output name, or null for every
+  // output (resolved after compile: a Sequential model knows its outputs only
+  // once built).
+  const swaps: Array<[number | string | null, SparseCategoricalCrossentropy]> = [];
   const replace = (loss: unknown, output: number | string): unknown => {
     if (loss instanceof SparseCategoricalCrossentropy) {
       swaps.push([output, loss]);
@@ -91,7 +92,7 @@ export function compileWithSparseLabels(model: LayersModel, args: SparseCompileA
     compiledLoss = loss.map((l, i) => replace(l, i));
   } else if (loss instanceof SparseCategoricalCrossentropy) {
     compiledLoss = TFJS_SPARSE_LOSS;
-    swaps.push(['all', loss]);
+    swaps.push([null, loss]);
   } else if (loss != null && typeof loss === 'object') {
     compiledLoss = Object.fromEntries(Object.entries(loss).map(([name, l]) => [name, replace(l, name)]));
   } else {
@@ -113,11 +114,11 @@ export function compileWithSparseLabels(model: LayersModel, args: SparseCompileA
   const inner = (model as unknown as {model?: unknown}).model;
   const target = inner != null && Array.isArray((inner as LayersModel).lossFunctions) ? inner as LayersModel : model;
   for (const [output, ours] of swaps) {
-    const indices = output === 'all' ? target.lossFunctions.map((_, i) => i) :
+    const indices = output === null ? target.lossFunctions.map((_, i) => i) :
         [typeof output === 'number' ? output : target.outputNames.indexOf(output)];
     for (const i of indices) {
       if (!(i >= 0 && i < target.lossFunctions.length && typeof target.lossFunctions[i] === 'function')) {
-        throw new Error(`compileWithSparseLabels: no compiled loss function for output ${String(output)}`);
+        throw new Error(`compileWithSparseLabels: no compiled loss function for output ${output ?? 'all'}`);
       }
       target.lossFunctions[i] = ours;
     }
