@@ -284,7 +284,8 @@ export async function buildReport(dir: string): Promise<string[]> {
   return [mdPath, ...(await renderChart(reports, dir))];
 }
 
-if (require.main === module) {
+// Run as a script (tsx); bundled as a module into the real-GPU bundle, where `module` does not exist.
+if (typeof module !== 'undefined' && require.main === module) {
   buildReport(process.argv[2] ?? 'benchmarks/results').then(
       files => console.log(`wrote ${files.join(', ')}`),
       e => {

@@ -66,7 +66,8 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
   return out;
 }
 
-if (require.main === module) {
+// Run as a script (tsx); bundled as a module into the real-GPU bundle, where `module` does not exist.
+if (typeof module !== 'undefined' && require.main === module) {
   runWorker(process.argv.slice(2)).then(
       out => {
         process.stdout.write(`wrote ${out}\n`);

@@ -1,0 +1,43 @@
+/**
+ * Entry of the real-GPU bundle (built by scripts/build-gpu-bundle.sh, run by
+ * its run.sh): the WebGPU benchmark in Node on Dawn, fused vs built-in, at
+ * the default GPU shapes plus 4096×32000 and 8192×32000, then RESULTS.md next
+ * to the JSON. Flags after run.sh's own are passed through (cli.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {runWorker} from '../node/worker';
+import {parseArgs} from '../cli';
+import {renderMarkdown} from '../report';
+import type {BackendReport} from '../harness';
+
+const DEFAULTS = [
+  '--backend', 'webgpu',
+  '--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce',
+  '--modes', 'forward,forward+backward',
+  '--extra-shapes', '4096x32000,8192x32000',
+  // A real GPU runs these shapes in milliseconds: more repetitions.
+  '--min-reps', '10', '--max-reps', '60', '--budget-ms', '1500', '--warmup', '3',
+];
+
+async function main(): Promise<void> {
+  const argv = [...DEFAULTS, ...process.argv.slice(2)];
+  const args = parseArgs(argv);
+  const out = await runWorker(argv, true);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as BackendReport;
+  const md = renderMarkdown([report], null);
+  fs.writeFileSync(path.join(args.resultsDir, 'RESULTS.md'), md);
+  const dev = report.device as Record<string, unknown>;
+  console.log(`adapter: ${dev.vendor} ${dev.architecture} ${dev.device} ${dev.description}`);
+  console.log(`fused kernels registered: ${JSON.stringify(report.fusedKernels)}`);
+  for (const r of report.results.filter(c => c.suite === 'softmax-ce' && c.mode === 'forward+backward')) {
+    const t = r.status === 'ok' ? `${r.medianMs!.toFixed(3)} ms, ${r.gbps!.toPrecision(3)} GB/s` : `${r.status}: ${r.error}`;
+    console.log(`softmax-ce ${r.shape.rows}x${r.shape.classes} fwd+bwd ${r.provider.padEnd(11)} ${t}`);
+  }
+  console.log(`wrote ${out} and ${path.join(args.resultsDir, 'RESULTS.md')}`);
+}
+
+main().then(() => process.exit(0), e => {
+  console.error(`benchmark failed: ${e instanceof Error ? e.stack : e}`);
+  process.exit(1);
+});
