@@ -9,7 +9,7 @@
  * prediction and is subtracted so that the value is the divergence
  * (≥ 0, 0 when the distributions match).
  */
-import {add, cast, clipByValue, concat, exp, log, logSoftmax, mul, neg, reshape, serialization, slice, squeeze, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
+import {add, cast, clipByValue, concat, exp, log, logSoftmax, mul, neg, oneHot, reshape, serialization, slice, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
@@ -99,11 +99,15 @@ export interface DistillationLossArgs extends BaseLossArgs {
  * (loss-formulas.md, Distillation). The T² keeps the soft term's gradient,
  * `T·(p_T − q)`, on the scale of the hard term's.
  *
- * `yTrue` carries the targets: `[N, 1 + C]` = the hard class id, then the
- * teacher's logits (build it with `distillationTargets(labels, teacherLogits)`);
- * or `[N, C]` = the teacher's logits alone when alpha = 0. That keeps
- * `model.fit(x, yTrue)` and its sample weights / classWeight working: the
- * teacher runs once over the data beforehand.
+ * `yTrue` carries the targets: `[N, 2C]` = the one-hot (or soft) hard labels,
+ * then the teacher's log-probabilities `logSoftmax(x_t)` (build it with
+ * `distillationTargets(labels, teacherLogits)`); or `[N, C]` = the teacher's
+ * logits alone when alpha = 0. Log-probabilities differ from the logits by a
+ * per-row constant, so `softmax(logSoftmax(x_t) / T) = softmax(x_t / T)` for
+ * every T; and being ≤ 0 they never outrank the one-hot 1, so tfjs-layers'
+ * `classWeight` (which takes the argmax of each target row as its class)
+ * still sees the hard label. The teacher runs once over the data beforehand;
+ * `model.fit(x, yTrue)` and its classWeight work unchanged.
  *
  * ```js
  * const teacherLogits = teacher.predict(x);
@@ -137,15 +141,15 @@ export class DistillationLoss extends Loss {
       throw new Error(`${fn}: student logits must be [N, C], got shape [${yPred.shape}]`);
     }
     const [n, C] = yPred.shape;
-    const packed = yTrue.rank === 2 && yTrue.shape[1] === C + 1;
+    const packed = yTrue.rank === 2 && yTrue.shape[1] === 2 * C;
     if (!(yTrue.rank === 2 && yTrue.shape[0] === n && (packed || yTrue.shape[1] === C))) {
-      throw new Error(`${fn}: targets must be [${n}, ${C + 1}] (class id, teacher logits) or [${n}, ${C}] (teacher logits), got shape [${yTrue.shape}]`);
+      throw new Error(`${fn}: targets must be [${n}, ${2 * C}] (hard labels, teacher log-probabilities) or [${n}, ${C}] (teacher logits), got shape [${yTrue.shape}]`);
     }
     if (!packed && this.alpha !== 0) {
       throw new Error(`${fn}: targets without hard labels ([N, C] teacher logits) need alpha = 0, got alpha = ${this.alpha}`);
     }
     const T = this.temperature;
-    const teacher = packed ? slice(yTrue, [0, 1], [n, C]) : yTrue;
+    const teacher = packed ? slice(yTrue, [0, C], [n, C]) : yTrue;
     const logQ = logSoftmax(mul(teacher, 1 / T));
     const q = exp(logQ);
     // T²·KL(q ‖ p_T) = T²·(CE(q, x_s; T) − H(q)).
@@ -153,8 +157,8 @@ export class DistillationLoss extends Loss {
     if (!packed || this.alpha === 0) {
       return {values: mul(soft, 1 - this.alpha)};
     }
-    const hardIds = cast(squeeze(slice(yTrue, [0, 0], [n, 1]), [1]), 'int32');
-    const hard = sparseSoftmaxCrossEntropyWithLogits(hardIds, yPred, {labelSmoothing: this.labelSmoothing});
+    const hardRows = slice(yTrue, [0, 0], [n, C]);
+    const hard = softmaxCrossEntropyWithLogits(hardRows, yPred, {labelSmoothing: this.labelSmoothing});
     return {values: add(mul(hard, this.alpha), mul(soft, 1 - this.alpha))};
   }
 
@@ -164,11 +168,17 @@ export class DistillationLoss extends Loss {
 }
 
 /**
- * Packs hard class ids [N] and teacher logits [N, C] into the `[N, 1 + C]`
- * targets `DistillationLoss` reads.
+ * Packs hard labels (class ids [N], or one-hot / soft rows [N, C]) and the
+ * teacher's logits [N, C] into the `[N, 2C]` targets `DistillationLoss` reads:
+ * `[oneHot(labels), logSoftmax(teacherLogits)]`.
  */
 export function distillationTargets(labels: Tensor, teacherLogits: Tensor): Tensor {
-  return tidy(() => concat([reshape(cast(labels, 'float32'), [-1, 1]), cast(teacherLogits, 'float32')], 1));
+  return tidy(() => {
+    const C = teacherLogits.shape[teacherLogits.rank - 1];
+    const hard = labels.rank === 2 && labels.shape[1] === C ? cast(labels, 'float32') :
+        oneHot(cast(reshape(labels, [-1]), 'int32'), C, 1, 0, 'float32');
+    return concat([hard, logSoftmax(cast(teacherLogits, 'float32'))], 1);
+  });
 }
 
 serialization.registerClass(KLDivergence, 'FusedCE');
