@@ -43,6 +43,20 @@ describe.each([['fused kernels', false], ['composite path', true]])('Keras loss 
     }
   });
 
+  test('probabilities (fromLogits: false) run the same kernels as logits', async () => {
+    const p = tf.tensor2d(probs, [rows, C]), y = tf.tensor2d(onehot, [rows, C]), t = tf.tensor1d(ids, 'int32');
+    const cases: Array<[Loss, tf.Tensor, string]> = [
+      [new CategoricalCrossentropy(), y, SoftmaxCrossEntropy],
+      [new SparseCategoricalCrossentropy(), t, SparseSoftmaxCrossEntropy],
+      [new BinaryCrossentropy(), y, SigmoidCrossEntropy],
+    ];
+    for (const [loss, yTrue, kernel] of cases) {
+      const info = await tf.profile(() => loss.call(yTrue, p));
+      expect(info.kernelNames.includes(kernel)).toBe(!composite);
+    }
+    tf.dispose([p, y, t]);
+  });
+
   describe('CategoricalCrossentropy', () => {
     for (const eps of [0, 0.1]) {
       test.each(REDUCTIONS)(`fromLogits: true, labelSmoothing ${eps}, %s`, async reduction => {

@@ -4,7 +4,7 @@
  *  - instances go straight into model.compile and train with fit;
  *  - classWeight from fit weighs examples (the callable's per-example form);
  *  - sparse integer labels [N] / [N, 1] through fit, evaluate, trainOnBatch
- *    and fitDataset with compileWithSparseLabels, 'accuracy' = sparse accuracy;
+ *    and fitDataset (+ evaluateDataset) with compileWithSparseLabels, 'accuracy' = sparse accuracy;
  *  - the fused kernels (forward and backward) are what runs in training;
  *  - no tensor leaks over 200 training steps.
  * Expected values: the float64 loss (keras_reference.ts / reference.ts) and a
@@ -168,7 +168,7 @@ describe('compileWithSparseLabels: integer labels end to end', () => {
     tf.dispose([xs, ys]);
   });
 
-  test.each(labelForms)('fitDataset with %s labels', async (_f, labels) => {
+  test.each(labelForms)('fitDataset and evaluateDataset with %s labels', async (_f, labels) => {
     const [m] = compiled();
     const before = await predictLogits(m);
     const xs = tf.tensor2d(features, [N, F]), ys = labels();
@@ -176,7 +176,11 @@ describe('compileWithSparseLabels: integer labels end to end', () => {
     const h = await m.fitDataset(ds, {epochs: 1, verbose: 0});
     expectClose([h.history.loss[0] as number], expectedLoss(before), RTOL, 'loss');
     expect(h.history.acc[0]).toBeCloseTo(argmaxAccuracy(before, ids), 6);
-    tf.dispose([xs, ys]);
+    const after = await predictLogits(m);
+    const [l, acc] = await m.evaluateDataset(ds as unknown as tf.data.Dataset<{}>, {}) as tf.Scalar[];
+    expectClose(await l.data(), expectedLoss(after), RTOL, 'evaluateDataset loss');
+    expect((await acc.data())[0]).toBeCloseTo(argmaxAccuracy(after, ids), 6);
+    tf.dispose([xs, ys, l, acc]);
   });
 
   test('functional model with two outputs, loss given per output name', async () => {
