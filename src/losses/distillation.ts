@@ -9,7 +9,7 @@
  * prediction and is subtracted so that the value is the divergence
  * (≥ 0, 0 when the distributions match).
  */
-import {add, cast, clipByValue, concat, exp, log, logSoftmax, mul, neg, oneHot, reshape, serialization, slice, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
+import {add, argMax, cast, clipByValue, exp, greater, log, logSoftmax, mul, neg, oneHot, reshape, serialization, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
@@ -86,7 +86,7 @@ export interface DistillationLossArgs extends BaseLossArgs {
   temperature?: number;
   /**
    * Weight of the hard-label cross-entropy; 1 − alpha weighs the soft term
-   * (default 0.1). With alpha = 0, `yTrue` may be the teacher logits alone.
+   * (default 0.1).
    */
   alpha?: number;
   /** Label smoothing of the hard-label term (default 0). */
@@ -99,21 +99,22 @@ export interface DistillationLossArgs extends BaseLossArgs {
  * (loss-formulas.md, Distillation). The T² keeps the soft term's gradient,
  * `T·(p_T − q)`, on the scale of the hard term's.
  *
- * `yTrue` carries the targets: `[N, 2C]` = the one-hot (or soft) hard labels,
- * then the teacher's log-probabilities `logSoftmax(x_t)` (build it with
- * `distillationTargets(labels, teacherLogits)`); or `[N, C]` = the teacher's
- * logits alone when alpha = 0. Log-probabilities differ from the logits by a
- * per-row constant, so `softmax(logSoftmax(x_t) / T) = softmax(x_t / T)` for
- * every T; and being ≤ 0 they never outrank the one-hot 1, so tfjs-layers'
- * `classWeight` (which takes the argmax of each target row as its class)
- * still sees the hard label. The teacher runs once over the data beforehand;
- * `model.fit(x, yTrue)` and its classWeight work unchanged.
+ * `yTrue` carries both targets in the student's own shape `[N, C]`, as
+ * `model.fit` requires, built by `distillationTargets(labels, teacherLogits)`:
+ * the teacher's log-probabilities `ℓ = logSoftmax(x_t)` (all ≤ 0), except at
+ * the hard label t, which holds `1 − ℓ_t` (≥ 1, the row's only positive
+ * entry). The loss decodes t as the positive entry and ℓ_t = 1 − y_t.
+ * Log-probabilities differ from the logits by a per-row constant, so
+ * `softmax(ℓ / T) = softmax(x_t / T)` for every T; the round trip through
+ * `1 − ℓ_t` costs at most one float32 ulp of 1 (6e-8) in log space. And since
+ * the hard label is each row's argmax, tfjs-layers' `classWeight` (which
+ * weighs an example by the argmax of its target row) sees the hard label.
  *
  * ```js
  * const teacherLogits = teacher.predict(x);
  * const loss = new DistillationLoss({temperature: 4, alpha: 0.1});
  * student.compile({optimizer: 'adam', loss});     // the student outputs logits
- * await student.fit(x, distillationTargets(labels, teacherLogits), {epochs: 20});
+ * await student.fit(x, distillationTargets(teacherLogits, labels), {epochs: 20});
  * ```
  */
 export class DistillationLoss extends Loss {
@@ -140,25 +141,20 @@ export class DistillationLoss extends Loss {
     if (yPred.rank !== 2) {
       throw new Error(`${fn}: student logits must be [N, C], got shape [${yPred.shape}]`);
     }
-    const [n, C] = yPred.shape;
-    const packed = yTrue.rank === 2 && yTrue.shape[1] === 2 * C;
-    if (!(yTrue.rank === 2 && yTrue.shape[0] === n && (packed || yTrue.shape[1] === C))) {
-      throw new Error(`${fn}: targets must be [${n}, ${2 * C}] (hard labels, teacher log-probabilities) or [${n}, ${C}] (teacher logits), got shape [${yTrue.shape}]`);
-    }
-    if (!packed && this.alpha !== 0) {
-      throw new Error(`${fn}: targets without hard labels ([N, C] teacher logits) need alpha = 0, got alpha = ${this.alpha}`);
+    if (!(yTrue.rank === 2 && yTrue.shape[0] === yPred.shape[0] && yTrue.shape[1] === yPred.shape[1])) {
+      throw new Error(`${fn}: targets must have the student's shape [${yPred.shape}] (see distillationTargets), got shape [${yTrue.shape}]`);
     }
     const T = this.temperature;
-    const teacher = packed ? slice(yTrue, [0, C], [n, C]) : yTrue;
-    const logQ = logSoftmax(mul(teacher, 1 / T));
+    const isHard = greater(yTrue, 0);
+    const teacherLogProbs = where(isHard, sub(1, yTrue), yTrue);
+    const logQ = logSoftmax(mul(teacherLogProbs, 1 / T));
     const q = exp(logQ);
     // T²·KL(q ‖ p_T) = T²·(CE(q, x_s; T) − H(q)).
     const soft = mul(sub(softmaxCrossEntropyWithLogits(q, yPred, {temperature: T}), entropy(q, logQ, 1)), T * T);
-    if (!packed || this.alpha === 0) {
-      return {values: mul(soft, 1 - this.alpha)};
+    if (this.alpha === 0) {
+      return {values: soft};
     }
-    const hardRows = slice(yTrue, [0, 0], [n, C]);
-    const hard = softmaxCrossEntropyWithLogits(hardRows, yPred, {labelSmoothing: this.labelSmoothing});
+    const hard = softmaxCrossEntropyWithLogits(cast(isHard, 'float32'), yPred, {labelSmoothing: this.labelSmoothing});
     return {values: add(mul(hard, this.alpha), mul(soft, 1 - this.alpha))};
   }
 
@@ -168,16 +164,25 @@ export class DistillationLoss extends Loss {
 }
 
 /**
- * Packs hard labels (class ids [N], or one-hot / soft rows [N, C]) and the
- * teacher's logits [N, C] into the `[N, 2C]` targets `DistillationLoss` reads:
- * `[oneHot(labels), logSoftmax(teacherLogits)]`.
+ * Packs hard class ids [N] (default: the teacher's own argmax, for alpha = 0)
+ * and the teacher's logits [N, C] into the `[N, C]` targets
+ * `DistillationLoss` reads: `logSoftmax(teacherLogits)`, with the hard
+ * label's entry ℓ_t replaced by `1 − ℓ_t`.
+ *
+ * ```js
+ * const targets = distillationTargets(labels, teacher.predict(x));
+ * ```
  */
-export function distillationTargets(labels: Tensor, teacherLogits: Tensor): Tensor {
+export function distillationTargets(teacherLogits: Tensor, labels?: Tensor): Tensor {
   return tidy(() => {
-    const C = teacherLogits.shape[teacherLogits.rank - 1];
-    const hard = labels.rank === 2 && labels.shape[1] === C ? cast(labels, 'float32') :
-        oneHot(cast(reshape(labels, [-1]), 'int32'), C, 1, 0, 'float32');
-    return concat([hard, logSoftmax(cast(teacherLogits, 'float32'))], 1);
+    const [n, C] = teacherLogits.shape;
+    if (teacherLogits.rank !== 2 || (labels != null && labels.size !== n)) {
+      throw new Error(`distillationTargets: need teacher logits [N, C] and N labels, got [${teacherLogits.shape}] and ${labels?.size} labels`);
+    }
+    const ids = labels == null ? argMax(teacherLogits, 1) : cast(reshape(labels, [-1]), 'int32');
+    const hard = cast(oneHot(ids, C), 'bool');
+    const l = logSoftmax(cast(teacherLogits, 'float32'));
+    return where(hard, sub(1, l), l);
   });
 }
 
