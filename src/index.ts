@@ -20,3 +20,12 @@ export {useFusedKernel} from './ops/fused';
 export * as kernelNames from '../kernels/kernel_names';
 // Drop-in tf.losses twins (`losses.*`), Keras-style loss classes, compileWithSparseLabels.
 export * from './losses';
+// Focal cross-entropy ops (fused on cpu) and losses, KL divergence, distillation.
+export {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from './ops/focal_cross_entropy';
+export type {BinaryFocalCrossEntropyOptions, FocalCrossEntropyOptions, SparseFocalCrossEntropyOptions} from './ops/focal_cross_entropy';
+export {BinaryFocalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalFocalCrossentropy} from './losses/focal';
+export type {BinaryFocalCrossentropyArgs, CategoricalFocalCrossentropyArgs, SparseCategoricalFocalCrossentropyArgs} from './losses/focal';
+export {DistillationLoss, distillationTargets, KLDivergence} from './losses/distillation';
+export type {DistillationLossArgs, KLDivergenceArgs} from './losses/distillation';
+// Calibration (browser-safe core); diagrams: src/calibration/diagram (vega), PNG files: src/calibration/node.
+export * from './calibration';
