@@ -85,18 +85,35 @@ export const LOG1P = `
 /**
  * softplus(v) = max(v, 0) + log1p(exp(−|v|)), and the logistic function
  * σ(v), computed on the side where exp cannot overflow. NaN is propagated
- * explicitly: GLSL's max() may drop it.
+ * explicitly: GLSL's max() may drop it. Needs IS_NAN.
  */
 export const SOFTPLUS_SIGMOID = `
   ${LOG1P}
   float softplus(float v) {
-    if (isnan(v)) return v;
+    if (isNaN(v)) return v;
     return max(v, 0.0) + log1pStable(exp(-abs(v)));
   }
   float sigmoid(float v) {
     if (v >= 0.0) return 1.0 / (1.0 + exp(-v));
     float e = exp(v);
     return e / (1.0 + e);
+  }`;
+
+/**
+ * A NaN test the shader compiler cannot fold away. The builtin isnan() is
+ * unreliable across WebGL implementations (tfjs keeps its WEBGL2_ISNAN_CUSTOM
+ * flag for that, off by default, so its prefix may hand us the builtin);
+ * WebGL2 tests the bits, WebGL1 (no bit casts) uses tfjs's comparison trick.
+ * Needed because NaN must be propagated by hand: GLSL max() and comparisons
+ * drop it, and SwiftShader's exp(NaN) returns +Inf (Chromium 156, checked).
+ */
+export const IS_NAN = `
+  bool isNaN(float v) {
+  #if __VERSION__ >= 300
+    return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u;
+  #else
+    return (v > 0.0 || v < 1.0 || v == 0.0) ? false : true;
+  #endif
   }`;
 
 /** Smallest power of two ≥ n (≥ 4): the baked loop bound of a "size class". */

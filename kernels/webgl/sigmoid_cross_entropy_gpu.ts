@@ -14,7 +14,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {matrixAccessor, SOFTPLUS_SIGMOID, vectorAccessor} from './cross_entropy_glsl';
+import {IS_NAN, matrixAccessor, SOFTPLUS_SIGMOID, vectorAccessor} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -83,6 +83,7 @@ export class SigmoidCEProgram implements GPGPUProgram {
       }`;
 
     this.userCode = `
+      ${IS_NAN}
       ${SOFTPLUS_SIGMOID}
       ${matrixAccessor('logitAt', 'logits', p)}
       ${matrixAccessor('labelAt', 'labels', p)}
@@ -95,7 +96,7 @@ export class SigmoidCEProgram implements GPGPUProgram {
         float zHat = labelAt(row, col) * oneMinusSmoothing + halfSmoothing;
         float q = posWeightAt(col);
         // NaN in x or z gives NaN out, whatever the compiler does with max().
-        if (isnan(x) || isnan(zHat)) return NAN;
+        if (isNaN(x) || isNaN(zHat)) return NAN;
         return ${value};
       }
       ${main}

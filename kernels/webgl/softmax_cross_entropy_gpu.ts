@@ -35,7 +35,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {classWeightAccessor, matrixAccessor, vectorAccessor} from './cross_entropy_glsl';
+import {classWeightAccessor, IS_NAN, matrixAccessor, vectorAccessor} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -105,6 +105,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         '';
     const label = cfg.sparse ? `(c == target ? 1.0 : 0.0)` : `labelAt(row, c)`;
     this.userCode = `
+      ${IS_NAN}
       ${matrixAccessor('logitAt', 'logits', cfg.packed)}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) :
                      matrixAccessor('labelAt', 'labels', cfg.packed)}
@@ -128,7 +129,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
           if (i >= count) break;
           int c = start + i;
           float z = logitAt(row, c) * invTemperature;
-          if (isnan(z)) {
+          if (isNaN(z)) {
             sawNaN = true;
             continue;
           }
@@ -150,8 +151,9 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
             b += wy * (z > negInf ? z - m : z);
           }
         }
-        // GLSL max/compare silently drop NaN: propagate it explicitly.
-        setOutput(vec4(sawNaN ? NAN : m, s, a, b));
+        // GLSL max/compare silently drop NaN: propagate it explicitly, to
+        // every statistic (the loss does not read m).
+        setOutput(sawNaN ? vec4(NAN) : vec4(m, s, a, b));
       }
     `;
   }
@@ -184,6 +186,7 @@ export class SoftmaxCEMergeProgram implements GPGPUProgram {
   constructor(cfg: MergeProgramConfig) {
     this.outputShape = [2 * cfg.rows, 2 * cfg.numWindows];
     this.userCode = `
+      ${IS_NAN}
       ${MERGE_STATS}
 
       void main() {
@@ -196,11 +199,10 @@ export class SoftmaxCEMergeProgram implements GPGPUProgram {
         for (int i = 0; i < ${cfg.loopBound}; i++) {
           if (i >= count) break;
           vec4 part = getStats(coords.x, 2 * (start + i));
-          if (isnan(part.x)) sawNaN = true;
+          if (isNaN(part.x)) sawNaN = true;
           mergeStats(acc, part);
         }
-        if (sawNaN) acc.x = NAN;
-        setOutput(acc);
+        setOutput(sawNaN ? vec4(NAN) : acc);
       }
     `;
   }

@@ -20,7 +20,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {classWeightAccessor, matrixAccessor, vectorAccessor} from './cross_entropy_glsl';
+import {classWeightAccessor, IS_NAN, matrixAccessor, vectorAccessor} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -171,6 +171,7 @@ export class SoftmaxCEGradProgram implements GPGPUProgram {
       }`;
 
     this.userCode = `
+      ${IS_NAN}
       ${matrixAccessor('logitAt', 'logits', p)}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', p) :
                      matrixAccessor('labelAt', 'labels', p)}
@@ -184,6 +185,8 @@ export class SoftmaxCEGradProgram implements GPGPUProgram {
         float z = logitAt(row, col) * invTemperature;
         float lse = lseAt(row);
         float dy = dyAt(row);
+        // exp(NaN) is +Inf on SwiftShader (Chromium 156): propagate NaN by hand.
+        if (isNaN(z) || isNaN(lse)) return NAN;
         ${body}
       }
       ${main}

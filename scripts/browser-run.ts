@@ -1,0 +1,39 @@
+/**
+ * Runs the browser suite once outside jest and prints one line per case
+ * (what test/browser.test.ts asserts), the slowest cases and any stray
+ * console errors. Usage: npx tsx scripts/browser-run.ts [plan | variant ...]
+ * e.g. `float16`, or `webgl` and `"webgl composite"` (variant ids in protocol.ts).
+ */
+import {runBrowserSuite, findChromium} from '../test/browser/harness';
+import {PAGE_PLANS} from '../test/browser/protocol';
+
+async function main(): Promise<void> {
+  const executablePath = findChromium();
+  if (executablePath == null) throw new Error('no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+  const wanted = process.argv.slice(2);
+  const byVariant = PAGE_PLANS.flatMap(p => p.variants.map(v => v.id)).filter(v => wanted.includes(v));
+  const plans = wanted.length === 0 ? PAGE_PLANS :
+      PAGE_PLANS.filter(p => wanted.includes(p.id) || p.variants.some(v => byVariant.includes(v.id)));
+  const variants = byVariant.length > 0 ? [...byVariant, ...plans.filter(p => wanted.includes(p.id)).flatMap(p => p.variants.map(v => v.id))] : undefined;
+  const run = await runBrowserSuite({
+    executablePath,
+    plans,
+    variants,
+    onResult: r => console.log(`${r.status.padEnd(19)} ${String(r.ms).padStart(6)} ms  ${r.variant} › ${r.name}` +
+                               (r.status === 'fail' ? `\n    ${r.message?.split('\n')[0]}` : '')),
+  });
+  for (const line of run.log) console.log(line);
+  for (const [key, errs] of run.caseErrors) console.log(`console errors in ${key.replace('\u0000', ' › ')}: ${errs.join(' | ')}`);
+  for (const e of run.strayErrors) console.log(`stray: ${e}`);
+  const all = [...run.results.values()];
+  const slow = all.filter(r => r.ms > 0).sort((a, b) => b.ms - a.ms).slice(0, 8);
+  console.log('slowest:', slow.map(r => `${r.variant} › ${r.name} ${r.ms} ms`).join('; '));
+  const count = (s: string) => all.filter(r => r.status === s).length;
+  console.log(`pass ${count('pass')}, fail ${count('fail')}, n/a ${count('not applicable')}, ` +
+              `unavailable ${count('backend unavailable')}; wall ${(run.wallMs / 1000).toFixed(1)} s`);
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

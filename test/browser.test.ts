@@ -1,0 +1,66 @@
+/**
+ * The browser suite: the shared op spec and the browser-only cases, run in
+ * headless Chromium on webgl (fused kernels and composite path, float32 and
+ * float16 textures) and on webgpu, one jest test per (variant, case).
+ *
+ * The case names come from the registry, imported here in Node at collection
+ * time; beforeAll runs the browser once (test/browser/harness.ts) and each
+ * test asserts its case's result. Console errors and page errors during a
+ * case fail that case; outside any case they fail the last test.
+ *
+ * Without Chromium the suite is skipped with a loud message, unless CI=true,
+ * where a missing browser fails.
+ */
+import {BrowserRun, findChromium, runBrowserSuite} from './browser/harness';
+import {PAGE_PLANS, resultKey} from './browser/protocol';
+import {variantCases, variantEnv} from './browser/variant_cases';
+import {caseName} from './spec/registry';
+import {applies} from './spec/run_case';
+
+const executablePath = findChromium();
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const MISSING = 'No Chromium found (looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, ' +
+                '/usr/bin/google-chrome). Install it with `apt-get install chromium` (Debian) or set CHROMIUM_PATH.';
+
+if (executablePath == null && !CI) {
+  console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING THE BROWSER SUITE (webgl, webgpu): ${MISSING}\n${'!'.repeat(78)}\n`);
+}
+
+const suite = executablePath == null && !CI ? describe.skip : describe;
+
+suite('browser (headless Chromium)', () => {
+  let run: BrowserRun | null = null;
+
+  beforeAll(async () => {
+    if (executablePath == null) throw new Error(`CI=true and the browser suite cannot run: ${MISSING}`);
+    run = await runBrowserSuite({executablePath});
+    console.log(`browser suite ran in ${(run.wallMs / 1000).toFixed(1)} s\n${run.log.join('\n')}`);
+  }, 10 * 60_000);
+
+  for (const plan of PAGE_PLANS) {
+    for (const variant of plan.variants) {
+      const env = variantEnv(variant, plan);
+      describe(variant.id, () => {
+        for (const c of variantCases(variant)) {
+          const name = caseName(c);
+          const t = applies(c, env) ? it : it.skip;
+          t(name, () => {
+            if (run == null) throw new Error('the browser run did not complete (see beforeAll)');
+            const key = resultKey(variant.id, name);
+            const r = run.results.get(key);
+            if (r == null) throw new Error(`no result from the page (it stopped early?) ${run.strayErrors.join(' | ')}`);
+            const errors = run.caseErrors.get(key) ?? [];
+            if (r.status === 'fail') throw new Error(r.message);
+            if (r.status !== 'pass') throw new Error(`${r.status}: ${r.message ?? ''}`);
+            if (errors.length > 0) throw new Error(`console/page errors during the case:\n${errors.join('\n')}`);
+          });
+        }
+      });
+    }
+  }
+
+  it('no console or page errors outside the cases', () => {
+    if (run == null) throw new Error('the browser run did not complete (see beforeAll)');
+    if (run.strayErrors.length > 0) throw new Error(run.strayErrors.join('\n'));
+  });
+});

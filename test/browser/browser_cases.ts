@@ -1,0 +1,285 @@
+/**
+ * Browser-only cases (runner-independent, like the op spec): checks of the
+ * WebGL kernels that only make sense on the webgl backend (shader cache,
+ * packed inputs, staged reductions through the kernels directly) and the
+ * float16 pass (WEBGL_FORCE_F16_TEXTURES). The jest side imports this module
+ * in Node only to learn the case names; the cases run in Chromium.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import * as names from '../../kernels/kernel_names';
+import {sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
+import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
+import {expect, expectClose, expectFinite, oneHotRows, randLabels, randn, randProbs, rng, values} from '../spec/assert';
+import type {SpecCase, SpecEnv} from '../spec/registry';
+
+/** Internals of tfjs-backend-webgl these checks look at (not in its public types). */
+interface WebGLInternals {
+  binaryCache: Record<string, unknown>;
+  texData: {get(id: object): {isPacked?: boolean, texture?: unknown}};
+  runWebGLProgram: (program: object, ...rest: unknown[]) => tf.TensorInfo;
+  floatPrecision(): number;
+}
+
+function webgl(): WebGLInternals {
+  expect(tf.getBackend() === 'webgl', () => `expected the webgl backend, got ${tf.getBackend()}`);
+  return tf.backend() as unknown as WebGLInternals;
+}
+
+const cases: Array<SpecCase & {list: 'webgl' | 'f16'}> = [];
+function add(list: 'webgl' | 'f16', suite: string, name: string, fn: (env: SpecEnv) => Promise<void>): void {
+  cases.push({list, suite, name, fn});
+}
+
+/** Cases of one list ('webgl': webgl-only kernel checks; 'f16': the half-float pass). */
+export function browserCases(list: 'webgl' | 'f16'): SpecCase[] {
+  return cases.filter(c => c.list === list);
+}
+
+/** Names of our programs in tfjs's shader cache (a key starts with the program's class name). */
+function ourProgramKeys(cache: Record<string, unknown>): string[] {
+  return Object.keys(cache).filter(k => /^(SoftmaxCE|SigmoidCE)/.test(k));
+}
+
+const SOFTMAX_ATTRS = {temperature: 1.5, labelSmoothing: 0.1, zLoss: 1e-3, classWeights: null, ignoreIndex: null};
+const SIGMOID_ATTRS = {labelSmoothing: 0.1, posWeight: [2]};
+
+/** Runs every kernel of the contract once on [rows, C] data and checks it against the reference. */
+async function runAllKernels(rows: number, C: number, seed: number, rtol: number): Promise<void> {
+  const x = randn(rows * C, seed, 2);
+  const y = randProbs(rows, C, seed + 1);
+  const t = randLabels(rows, C, seed + 2);
+  const dy = randn(rows, seed + 3);
+  const opts = {temperature: 1.5, labelSmoothing: 0.1, zLoss: 1e-3};
+  const dense = refSoftmaxCrossEntropy(x, y, rows, C, opts);
+  const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, opts);
+  const sig = refSigmoidCrossEntropy(x, y, C, {labelSmoothing: 0.1, posWeight: [2]});
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor2d(y, [rows, C]);
+  const ids = tf.tensor1d(t, 'int32');
+  const dyT = tf.tensor1d(dy);
+  const dyFull = tf.tensor2d(randn(rows * C, seed + 4), [rows, C]);
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+      e.runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  try {
+    for (const [kernel, grad, ref, lbl] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, labels],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, ids],
+         ] as const) {
+      const [loss, lse] = run(kernel, {logits, labels: lbl}, SOFTMAX_ATTRS) as tf.Tensor[];
+      expectClose(await values(loss), ref.loss, rtol, `${kernel} loss (${rows}×${C})`);
+      expectClose(await values(lse), ref.lse, rtol, `${kernel} lse (${rows}×${C})`);
+      const dx = run(grad, {logits, labels: lbl, lse, dy: dyT}, {...SOFTMAX_ATTRS, wrt: 'logits'}) as tf.Tensor;
+      expectClose(await values(dx), ref.dlogits(dy), rtol, `${grad} d/dlogits (${rows}×${C})`);
+      tf.dispose([loss, lse, dx]);
+    }
+    const loss = run(names.SigmoidCrossEntropy, {logits, labels}, SIGMOID_ATTRS) as tf.Tensor;
+    expectClose(await values(loss), sig.loss, rtol, `sigmoid loss (${rows}×${C})`);
+    const dx = run(names.SigmoidCrossEntropyGrad, {logits, labels, dy: dyFull}, {...SIGMOID_ATTRS, wrt: 'logits'}) as tf.Tensor;
+    expectClose(await values(dx), sig.dlogits(await values(dyFull)), rtol, `sigmoid d/dlogits (${rows}×${C})`);
+    tf.dispose([loss, dx]);
+  } finally {
+    tf.dispose([logits, labels, ids, dyT, dyFull]);
+  }
+}
+
+add('webgl', 'webgl kernels', 'new batch sizes and class counts of one size class compile no new shader', async env => {
+  const cache = webgl().binaryCache;
+  await runAllKernels(6, 10, 1, env.rtol);  // compiles this size class (loop bound 16)
+  const before = ourProgramKeys(cache);
+  expect(before.length >= 6, () => `expected our programs in the shader cache, found ${before.length}`);
+  for (const [rows, C] of [[11, 10], [23, 13], [40, 9]]) {
+    await runAllKernels(rows, C, rows, env.rtol);
+  }
+  const added = ourProgramKeys(cache).filter(k => !before.includes(k));
+  expect(added.length === 0, () => `new shaders compiled for new shapes: ${added.map(k => k.slice(0, 60)).join(', ')}`);
+  // A different size class does compile (the test can tell the difference).
+  await runAllKernels(4, 40, 7, env.rtol);
+  expect(ourProgramKeys(cache).length > before.length, () => 'C = 40 (loop bound 64) reused the C = 10 shader');
+});
+
+add('webgl', 'webgl kernels', 'staged reductions (C > 1024) through the kernels', async env => {
+  await runAllKernels(3, 1025, 11, env.rtol);
+  await runAllKernels(2, 5000, 12, env.rtol);
+});
+
+add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs with no unpack pass', async env => {
+  const backend = webgl();
+  const rows = 6, k = 4, C = 7;
+  const a = tf.tensor2d(randn(rows * k, 21), [rows, k]);
+  const b = tf.tensor2d(randn(k * C, 22), [k, C]);
+  const t = randLabels(rows, C, 23);
+  const y = randProbs(rows, C, 24);
+  const dy = randn(rows, 25);
+  const ids = tf.tensor1d(t, 'int32');
+  const labels = tf.tensor2d(y, [rows, C]);
+  const dyT = tf.tensor1d(dy);
+  // The reference reads the product from a second, identical matMul: reading
+  // a tensor moves it to the CPU, which would defeat the point.
+  const probe = tf.matMul(a, b);
+  const x = await values(probe);
+  probe.dispose();
+  const dense = refSoftmaxCrossEntropy(x, y, rows, C, {labelSmoothing: 0.1});
+  const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, {labelSmoothing: 0.1});
+  const sig = refSigmoidCrossEntropy(x, y, C, {labelSmoothing: 0.1, posWeight: [2]});
+  const attrs = {...SOFTMAX_ATTRS, temperature: 1, zLoss: 0};
+
+  const launched: string[] = [];
+  const original = backend.runWebGLProgram;
+  backend.runWebGLProgram = function(this: WebGLInternals, program: object, ...rest: unknown[]) {
+    launched.push(program.constructor.name);
+    return original.call(this, program, ...rest);
+  };
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const outputs: tf.Tensor[] = [];
+  try {
+    for (const [kernel, grad, ref, lbl] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, labels],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, ids],
+           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad, sig, labels],
+         ] as const) {
+      const logits = tf.matMul(a, b);
+      expect(backend.texData.get(logits.dataId).isPacked === true, () => 'matMul output is not packed');
+      launched.length = 0;
+      const sigmoid = kernel === names.SigmoidCrossEntropy;
+      const fwd = run(kernel, {logits, labels: lbl}, sigmoid ? SIGMOID_ATTRS : attrs);
+      const [loss, lse] = Array.isArray(fwd) ? fwd : [fwd, null];
+      const gradInputs: tf.NamedTensorMap = sigmoid ? {logits, labels: lbl, dy: tf.onesLike(logits)} :
+                                                      {logits, labels: lbl, lse: lse as tf.Tensor, dy: dyT};
+      const dx = run(grad, gradInputs, {...(sigmoid ? SIGMOID_ATTRS : attrs), wrt: 'logits'}) as tf.Tensor;
+      const unpacks = launched.filter(n => /unpack/i.test(n));
+      expect(unpacks.length === 0, () => `${kernel}: unpack passes ${unpacks} (launched ${launched})`);
+      expect(launched.some(n => /^(SoftmaxCE|SigmoidCE)/.test(n)), () => `${kernel}: launched ${launched}`);
+      outputs.push(logits, loss, dx, ...(lse ? [lse] : []), ...(sigmoid ? [gradInputs.dy] : []));
+      expectClose(await values(loss), ref.loss, env.rtol, `${kernel} loss from packed logits`);
+      const ones = sigmoid ? new Float32Array(rows * C).fill(1) : dy;
+      expectClose(await values(dx), ref.dlogits(ones), env.rtol, `${grad} from packed logits`);
+    }
+  } finally {
+    backend.runWebGLProgram = original;
+    tf.dispose([a, b, ids, labels, dyT, ...outputs]);
+  }
+});
+
+add('webgl', 'webgl kernels', 'NaN, −∞ windows and out-of-range labels through a staged row', async env => {
+  const rows = 5, C = 1500;
+  const x = randn(rows * C, 31, 3);
+  const t = Array.from(randLabels(rows, C, 32));
+  for (let c = 0; c < 400; c++) x[c] = -Infinity;   // row 0: whole first windows masked, target later
+  t[0] = 1200;
+  x[C + 700] = NaN;                                  // row 1: one NaN
+  for (let c = 0; c < C; c++) x[2 * C + c] = c === 5 ? 0 : -Infinity;  // row 2: one finite logit
+  t[2] = 5;
+  t[3] = C + 3;                                      // row 3: out of range
+  const ref = refSparseSoftmaxCrossEntropy(x, t, rows, C, {});
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor1d(t, 'int32');
+  const dy = tf.ones([rows]);
+  const attrs = {...SOFTMAX_ATTRS, temperature: 1, labelSmoothing: 0, zLoss: 0};
+  const [loss, lse] = tf.engine().runKernel(names.SparseSoftmaxCrossEntropy, {logits, labels},
+                                            attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const dx = tf.engine().runKernel(names.SparseSoftmaxCrossEntropyGrad, {logits, labels, lse, dy},
+                                   {...attrs, wrt: 'logits'} as unknown as tf.NamedAttrMap) as tf.Tensor;
+  try {
+    const l = await values(loss);
+    expect(Number.isNaN(l[1]) && Number.isNaN(l[3]), () => `rows 1 (NaN) and 3 (bad label) must be NaN: ${l}`);
+    expectClose(l, ref.loss, env.rtol, 'loss');
+    expectClose(await values(dx), ref.dlogits(new Float32Array(rows).fill(1)), env.rtol, 'd/dlogits');
+  } finally {
+    tf.dispose([logits, labels, dy, loss, lse, dx]);
+  }
+});
+
+// ---- float16 textures -------------------------------------------------------
+
+/**
+ * max |actual − expected| ≤ atol, every actual finite. Logs the worst error
+ * as a "[measure]" console line (the harness collects those for the report).
+ */
+function expectWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, what: string): void {
+  expectFinite(actual, what);
+  let worst = 0, at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= worst)) { worst = err; at = i; }
+  }
+  console.info(`[measure] float16 ${what}: max abs error ${worst.toExponential(2)} vs float64`);
+  expect(worst <= atol, () => `${what}[${at}] = ${actual[at]}, expected ${expected[at]} (error ${worst} > ${atol})`);
+}
+
+/** Logits uniform in [−30, 30], the range the float16 pass must handle. */
+function wideLogits(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * 30;
+  out[0] = 30;
+  out[1] = -30;
+  return out;
+}
+
+const F16_ATOL = 1e-1;
+
+add('f16', 'float16', 'the webgl backend really stores half floats', async () => {
+  // backend.floatPrecision() is no witness: its probe, abs(1e-8) on a scalar,
+  // runs on the CPU (tfjs hands small tensors to cpu), so it says 32 here.
+  // Instead: 2/3 computed on the GPU must come back rounded to float16
+  // (0.66650390625, error 1.6e-4), not to float32 (error 2e-8).
+  webgl();
+  const third = tf.tensor1d(new Float32Array(1024).fill(1 / 3));
+  const sum = tf.add(third, third);
+  const v = (await values(sum))[0];
+  tf.dispose([third, sum]);
+  expect(Math.abs(v - 2 / 3) > 1e-5 && Math.abs(v - 2 / 3) < 1e-3, () => `2/3 came back as ${v}: not float16`);
+});
+
+for (const [rows, C] of [[16, 10], [4, 1500]]) {
+  add('f16', 'float16', `dense and sparse softmax, logits ±30, ${rows}×${C}`, async () => {
+    const x = wideLogits(rows * C, C);
+    const t = randLabels(rows, C, C + 1);
+    const y = oneHotRows(t, C);
+    const logits = tf.tensor2d(x, [rows, C]);
+    const labels = tf.tensor2d(y, [rows, C]);
+    const ids = tf.tensor1d(t, 'int32');
+    try {
+      const dense = refSoftmaxCrossEntropy(x, y, rows, C, {labelSmoothing: 0.1});
+      const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, {labelSmoothing: 0.1});
+      const ones = new Float32Array(rows).fill(1);
+      const [l1, g1] = tf.tidy(() => {
+        const f = (l: tf.Tensor) => softmaxCrossEntropyWithLogits(labels, l, {labelSmoothing: 0.1});
+        return [f(logits), tf.grad(f)(logits)];
+      });
+      const [l2, g2] = tf.tidy(() => {
+        const f = (l: tf.Tensor) => sparseSoftmaxCrossEntropyWithLogits(ids, l, {labelSmoothing: 0.1});
+        return [f(logits), tf.grad(f)(logits)];
+      });
+      expectWithin(await values(l1), dense.loss, F16_ATOL, `dense loss ${rows}×${C}`);
+      expectWithin(await values(g1), dense.dlogits(ones), F16_ATOL, `dense d/dlogits ${rows}×${C}`);
+      expectWithin(await values(l2), sparse.loss, F16_ATOL, `sparse loss ${rows}×${C}`);
+      expectWithin(await values(g2), sparse.dlogits(ones), F16_ATOL, `sparse d/dlogits ${rows}×${C}`);
+      tf.dispose([l1, g1, l2, g2]);
+    } finally {
+      tf.dispose([logits, labels, ids]);
+    }
+  });
+}
+
+add('f16', 'float16', 'sigmoid, logits ±30', async () => {
+  const rows = 8, C = 12;
+  const x = wideLogits(rows * C, 5);
+  const z = randProbs(rows, C, 6);
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor2d(z, [rows, C]);
+  try {
+    const ref = refSigmoidCrossEntropy(x, z, C, {posWeight: [3]});
+    const f = (l: tf.Tensor) => sigmoidCrossEntropyWithLogits(labels, l, {posWeight: 3});
+    const [loss, g] = tf.tidy(() => [f(logits), tf.grad(f)(logits)]);
+    expectWithin(await values(loss), ref.loss, F16_ATOL, 'sigmoid loss');
+    expectWithin(await values(g), ref.dlogits(new Float32Array(rows * C).fill(1)), F16_ATOL, 'sigmoid d/dlogits');
+    tf.dispose([loss, g]);
+  } finally {
+    tf.dispose([logits, labels]);
+  }
+});

@@ -1,0 +1,175 @@
+/**
+ * Node side of the browser suite: bundles test/browser/entry.ts with esbuild,
+ * serves it from a tiny http server on 127.0.0.1 (a secure origin, so
+ * `navigator.gpu` exists), drives headless Chromium with playwright-core and
+ * collects one result per (variant, case), plus every console error and page
+ * error, charged to the case that was running when it arrived.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import type {AddressInfo} from 'net';
+import * as path from 'path';
+
+import * as esbuild from 'esbuild';
+import {chromium} from 'playwright-core';
+
+import {CaseResult, PAGE_PLANS, PagePlan, resultKey} from './protocol';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Chromium flags. --enable-unsafe-webgpu exposes WebGPU on Linux (where
+ * Chromium still gates it); Chromium then picks its SwiftShader Vulkan
+ * adapter when no GPU is present (checked here: adapter "SwiftShader Device
+ * (Subzero)"; neither --use-angle=swiftshader nor --enable-features=Vulkan is
+ * needed, WebGL2 falls back to SwiftShader on its own). The network flags keep
+ * Chromium from retrying a closed network; --no-sandbox is needed as root.
+ * playwright-core gives every launch a fresh temporary --user-data-dir.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** A Chromium binary: $CHROMIUM_PATH, else the usual Linux locations; null if none. */
+export function findChromium(): string | null {
+  const candidates = [
+    process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome',
+  ];
+  for (const c of candidates) {
+    if (c && fs.existsSync(c)) return c;
+  }
+  return null;
+}
+
+/** Bundles the browser entry (tfjs, backends, our package, the specs) into one script. */
+export async function bundleEntry(): Promise<string> {
+  const result = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'test', 'browser', 'entry.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    // tfjs's shader cache keys start with the program's class name: keep names.
+    keepNames: true,
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    define: {'process.env.NODE_ENV': '"test"'},
+  });
+  return result.outputFiles[0].text;
+}
+
+export interface BrowserRun {
+  results: Map<string, CaseResult>;
+  /** Console errors and page errors during a case, by resultKey. */
+  caseErrors: Map<string, string[]>;
+  /** Console errors and page errors outside any case, and harness failures. */
+  strayErrors: string[];
+  /** Chromium version and what the page reported about its adapters. */
+  log: string[];
+  wallMs: number;
+}
+
+function serve(bundle: string): Promise<http.Server> {
+  const html = '<!doctype html><meta charset="utf-8"><title>fused CE browser suite</title>' +
+               '<script src="/bundle.js"></script>';
+  const server = http.createServer((req, res) => {
+    if (req.url === '/' || req.url?.startsWith('/?')) {
+      res.writeHead(200, {'content-type': 'text/html'}).end(html);
+    } else if (req.url === '/bundle.js') {
+      res.writeHead(200, {'content-type': 'text/javascript'}).end(bundle);
+    } else {
+      res.writeHead(204).end();  // favicon and the like: no 404 console error
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+export interface RunOptions {
+  executablePath: string;
+  /** Page plans to run (default: all of PAGE_PLANS). */
+  plans?: PagePlan[];
+  /** Only these variant ids (default: all variants of each plan). */
+  variants?: string[];
+  /** Called for each result as it arrives (progress output). */
+  onResult?: (r: CaseResult) => void;
+}
+
+/** Runs every page plan in one Chromium and returns all results. */
+export async function runBrowserSuite(opts: RunOptions): Promise<BrowserRun> {
+  const start = Date.now();
+  const run: BrowserRun = {results: new Map(), caseErrors: new Map(), strayErrors: [], log: [], wallMs: 0};
+  const bundle = await bundleEntry();
+  const server = await serve(bundle);
+  const port = (server.address() as AddressInfo).port;
+  const browser = await chromium.launch({executablePath: opts.executablePath, headless: true, args: CHROMIUM_ARGS});
+  run.log.push(`Chromium ${browser.version()} at ${opts.executablePath}`);
+  try {
+    for (const plan of opts.plans ?? PAGE_PLANS) {
+      const page = await browser.newPage();
+      let current: string | null = null;
+      const charge = (text: string) => {
+        if (current == null) {
+          run.strayErrors.push(`[${plan.id}] ${text}`);
+        } else {
+          const list = run.caseErrors.get(current) ?? [];
+          list.push(text);
+          run.caseErrors.set(current, list);
+        }
+      };
+      page.on('console', msg => {
+        if (msg.type() === 'error') charge(`console.error: ${msg.text()}`);
+        else if (msg.text().startsWith('[measure]')) run.log.push(`[${plan.id}] ${msg.text()}`);
+      });
+      page.on('pageerror', err => charge(`page error: ${err.message}`));
+      page.on('crash', () => charge('the page crashed'));
+      await page.exposeFunction('__fceCaseStart', (variant: string, name: string) => {
+        current = resultKey(variant, name);
+      });
+      await page.exposeFunction('__fceReport', (r: CaseResult) => {
+        current = null;
+        run.results.set(resultKey(r.variant, r.name), r);
+        opts.onResult?.(r);
+      });
+      try {
+        await page.goto(`http://127.0.0.1:${port}/?plan=${encodeURIComponent(plan.id)}`);
+        run.log.push(`[${plan.id}] ${await page.evaluate(DESCRIBE_ADAPTERS)}`);
+        await page.evaluate(([id, only]) => window.__fceRun(id, only ?? undefined), [plan.id, opts.variants ?? null] as const);
+      } catch (e) {
+        run.strayErrors.push(`[${plan.id}] page run failed: ${(e as Error).message}`);
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await new Promise<void>(resolve => server.close(() => resolve()));
+  }
+  run.wallMs = Date.now() - start;
+  return run;
+}
+
+/**
+ * Evaluated in the page (as text, so no transpiler helper leaks into it):
+ * which WebGL renderer and WebGPU adapter this Chromium gives us.
+ */
+const DESCRIBE_ADAPTERS = `(async () => {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  const ext = gl && gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = gl == null ? 'no WebGL2' : gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+  let adapter = 'no navigator.gpu';
+  if (navigator.gpu) {
+    const a = await navigator.gpu.requestAdapter();
+    adapter = a == null ? 'requestAdapter() = null' :
+        [a.info && a.info.vendor, a.info && a.info.architecture, a.info && a.info.description].join(' / ');
+  }
+  return 'WebGL2: ' + renderer + '; WebGPU adapter: ' + adapter;
+})()`;

@@ -1,0 +1,64 @@
+/**
+ * What the browser page and the Node side of the browser suite agree on: the
+ * variants (backend × path) the page runs, the page loads they are grouped
+ * in, and the shape of one reported result. Imported by both sides; no DOM,
+ * no Node APIs.
+ */
+
+/** One run of a case list on one backend configuration. */
+export interface Variant {
+  /** Stable id, shown in jest names: `${id} › ${case}`. */
+  id: string;
+  backend: 'webgl' | 'webgpu';
+  /** Force the composite path (FUSED_CE_FORCE_COMPOSITE). */
+  composite: boolean;
+  /** Which case lists run: the shared op spec, the webgl-only kernel checks, the float16 checks. */
+  lists: Array<'spec' | 'webgl' | 'f16'>;
+  /** Every WebGPU case runs inside a device validation error scope. */
+  errorScope?: boolean;
+}
+
+/**
+ * A page load. Variants that need a fresh tfjs (WEBGL_FORCE_F16_TEXTURES
+ * takes effect only when the webgl backend is created) get their own page.
+ */
+export interface PagePlan {
+  id: string;
+  /** Query string flags read by the entry before any backend is created. */
+  float16: boolean;
+  variants: Variant[];
+}
+
+export const PAGE_PLANS: PagePlan[] = [
+  {
+    id: 'main',
+    float16: false,
+    variants: [
+      {id: 'webgl', backend: 'webgl', composite: false, lists: ['spec', 'webgl']},
+      {id: 'webgl composite', backend: 'webgl', composite: true, lists: ['spec']},
+      {id: 'webgpu', backend: 'webgpu', composite: false, lists: ['spec'], errorScope: true},
+    ],
+  },
+  {
+    id: 'float16',
+    float16: true,
+    variants: [{id: 'webgl float16', backend: 'webgl', composite: false, lists: ['f16']}],
+  },
+];
+
+export type CaseStatus = 'pass' | 'fail' | 'not applicable' | 'backend unavailable';
+
+export interface CaseResult {
+  variant: string;
+  /** Full case name (`suite › name`). */
+  name: string;
+  status: CaseStatus;
+  /** Failure message (with stack where useful), or why it did not run. */
+  message?: string;
+  ms: number;
+}
+
+/** Key of a result, as the jest side looks it up. */
+export function resultKey(variant: string, name: string): string {
+  return `${variant}\u0000${name}`;
+}

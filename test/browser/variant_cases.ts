@@ -1,0 +1,40 @@
+/**
+ * The case list of each variant, in run order. Shared by the page (which runs
+ * them) and the jest side (which imports it in Node to name one test per
+ * case at collection time).
+ */
+import {getKernel} from '@tensorflow/tfjs-core';
+
+import {ALL_KERNEL_NAMES} from '../../kernels/kernel_names';
+import {allCases} from '../spec/index';
+import type {SpecCase, SpecEnv} from '../spec/registry';
+
+import {browserCases} from './browser_cases';
+import type {PagePlan, Variant} from './protocol';
+
+/** A fused variant's first case: the backend must really have our kernels, or "fused" would be the composite. */
+function registrationCase(variant: Variant): SpecCase {
+  return {
+    suite: 'setup',
+    name: `fused kernels are registered for ${variant.backend}`,
+    fn: () => {
+      const missing = ALL_KERNEL_NAMES.filter(k => getKernel(k, variant.backend) == null);
+      if (missing.length > 0) throw new Error(`not registered for ${variant.backend}: ${missing.join(', ')}`);
+    },
+  };
+}
+
+/** Every case a variant runs, in order. */
+export function variantCases(variant: Variant): SpecCase[] {
+  const out: SpecCase[] = variant.composite ? [] : [registrationCase(variant)];
+  for (const list of variant.lists) {
+    if (list === 'spec') out.push(...allCases());
+    else out.push(...browserCases(list));
+  }
+  return out;
+}
+
+/** The SpecEnv a variant's cases run with (rtol 1e-5: GPU float32 vs the float64 reference). */
+export function variantEnv(variant: Variant, plan: PagePlan): SpecEnv {
+  return {backend: variant.backend, platform: 'browser', composite: variant.composite, rtol: 1e-5, float16: plan.float16};
+}
