@@ -10,7 +10,8 @@
  *   --full              the sweep 4096×10 … 1024×32000 (GPUs: … 8192×32000)
  *   --shapes 64x1000,…  replace every suite's shapes
  *   --extra-shapes …    add shapes to every suite
- *   --min-reps N --max-reps N --budget-ms MS --warmup N
+ *   --min-reps N --max-reps N --budget-ms MS
+ *   --warmup N          untimed runs after the first (at least 1: it carries the memory tracker)
  *   --results DIR       where JSON goes (default benchmarks/results)
  *   --out FILE          worker only: the JSON file
  *   --no-report         do not rebuild RESULTS.md and the chart

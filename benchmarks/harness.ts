@@ -11,10 +11,10 @@
  * One measurement:
  *  1. first run, timed apart (shader compilation, pipeline creation, texture
  *     allocation, tfjs-layers model build);
- *  2. `warmup` more untimed runs;
+ *  2. `warmup` (≥ 1) more untimed runs, the first of them with the memory
+ *     tracker on (peak bytes, see below);
  *  3. timed runs until both `minReps` runs and `budgetMs` milliseconds are
- *     spent (or `maxReps` runs): median, p20, p80 of the run times;
- *  4. one untimed run with the memory tracker on (peak bytes, see below).
+ *     spent (or `maxReps` runs): median, p20, p80 of the run times.
  * Every timed run ends by reading the results back (`await data()`), so GPU
  * work is inside the time.
  *
@@ -93,10 +93,10 @@ export interface Suite {
   /** Kernel names of the contract this suite exercises (to report whether they are registered). */
   kernels: string[];
   providers: Provider[];
-  /** Shapes on this backend; `full` for the `--full` sweep. */
-  shapes(backend: string, full: boolean): Shape[];
+  /** Shapes on this backend; `full` for the `--full` sweep; `software`: a software GPU. */
+  shapes(backend: string, full: boolean, software: boolean): Shape[];
   /** Modes for this backend and shape. */
-  modes(backend: string, shape: Shape, full: boolean): Mode[];
+  modes(backend: string, shape: Shape, full: boolean, software: boolean): Mode[];
   makeInputs(shape: Shape): Inputs;
 }
 
@@ -114,6 +114,12 @@ export interface RunOptions {
   extraShapes: Shape[];
   /** Replace the suite's shapes (e.g. `--shapes 64x1000`). */
   onlyShapes: Shape[];
+  /**
+   * The GPU backend runs on a software device (SwiftShader, llvmpipe): the
+   * suites then default to smaller GPU shapes. Set by the runner from the
+   * adapter, not by a flag.
+   */
+  softwareDevice?: boolean;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
@@ -366,7 +372,10 @@ export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts:
     let t0 = performance.now();
     await prepared.run(noop);
     const firstMs = performance.now() - t0;
-    for (let i = 0; i < opts.warmup; i++) await prepared.run(noop);
+    const liveBefore = tf.memory().numTensors;
+    const mem = await trackPeakMemory(sample => prepared!.run(sample));
+    const leakedTensors = tf.memory().numTensors - liveBefore;
+    for (let i = 1; i < opts.warmup; i++) await prepared.run(noop);
     const times: number[] = [];
     const start = performance.now();
     while (times.length < opts.maxReps &&
@@ -375,9 +384,6 @@ export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts:
       await prepared.run(noop);
       times.push(performance.now() - t0);
     }
-    const liveBefore = tf.memory().numTensors;
-    const mem = await trackPeakMemory(sample => prepared!.run(sample));
-    const leakedTensors = tf.memory().numTensors - liveBefore;
     const stats = summarize(times);
     return {
       ...base, firstMs, ...stats, reps: times.length,
@@ -400,7 +406,7 @@ export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts:
 // A plan: every cell of every suite on the active backend
 
 export function shapesOf(suite: Suite, opts: RunOptions): Shape[] {
-  const shapes = opts.onlyShapes.length ? [...opts.onlyShapes] : suite.shapes(opts.backend, opts.full);
+  const shapes = opts.onlyShapes.length ? [...opts.onlyShapes] : suite.shapes(opts.backend, opts.full, !!opts.softwareDevice);
   for (const s of opts.extraShapes) {
     if (!shapes.some(t => t.rows === s.rows && t.classes === s.classes)) shapes.push(s);
   }
@@ -411,7 +417,7 @@ export function planCells(suites: Suite[], opts: RunOptions): Cell[] {
   const cells: Cell[] = [];
   for (const suite of suites) {
     for (const shape of shapesOf(suite, opts)) {
-      for (const mode of suite.modes(opts.backend, shape, opts.full)) {
+      for (const mode of suite.modes(opts.backend, shape, opts.full, !!opts.softwareDevice)) {
         if (opts.modes.length && !opts.modes.includes(mode)) continue;
         for (const p of suite.providers) {
           if (opts.providers.length && !opts.providers.includes(p.id)) continue;
@@ -493,7 +499,7 @@ export interface BackendReport {
 }
 
 /** Adapter and backend facts tfjs can tell on any platform. */
-export async function describeBackend(): Promise<{device: Record<string, unknown>, deviceSlug: string}> {
+export async function describeBackend(): Promise<{device: Record<string, unknown>, deviceSlug: string, software: boolean}> {
   const name = tf.getBackend();
   const device: Record<string, unknown> = {backend: name};
   let slug = name === 'cpu' || name === 'wasm' ? 'host' : 'unknown';
@@ -527,7 +533,9 @@ export async function describeBackend(): Promise<{device: Record<string, unknown
     device.threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   }
   slug = slug.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
-  return {device, deviceSlug: slug};
+  const software = (name === 'webgpu' || name === 'webgl') &&
+      /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(JSON.stringify(device));
+  return {device, deviceSlug: slug, software};
 }
 
 export function fusedKernelTable(suites: Suite[]): Record<string, boolean> {

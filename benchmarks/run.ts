@@ -116,14 +116,19 @@ export async function main(argv: string[]): Promise<void> {
   }, cliProgress.Presets.shades_classic);
   const barOf: Record<string, cliProgress.SingleBar> = {};
   for (const b of runnable) {
+    // A first guess: a GPU backend on a software device plans fewer cells,
+    // and its own progress events carry the real total.
     const backend = b.replace('chromium-', '');
     const total = planCells(suites, {...args.run, backend} as RunOptions).length;
     barOf[b] = bars.create(total, 0, {backend: b.padEnd(16), cell: ''});
   }
-  const progress = (b: string) => (e: ProgressEvent) => barOf[b].update(e.done, {
+  const progress = (b: string) => (e: ProgressEvent) => {
+    barOf[b].setTotal(e.total);
+    barOf[b].update(e.done, {
     backend: b.padEnd(16),
-    cell: `${e.cell.suite} ${e.cell.shape.rows}x${e.cell.shape.classes} ${e.cell.mode} ${e.cell.provider}`,
-  });
+      cell: `${e.cell.suite} ${e.cell.shape.rows}x${e.cell.shape.classes} ${e.cell.mode} ${e.cell.provider}`,
+    });
+  };
   const logs: string[] = [];
 
   for (const b of runnable.filter(x => !x.startsWith('chromium-'))) {

@@ -43,13 +43,21 @@ const s = (rows: number, classes: number): Shape => ({rows, classes});
  * `--full` sweeps 4096×10 … 1024×32000 everywhere, and GPUs go on to
  * 4096×32000 and 8192×32000 (1 GiB of logits: webgpu's default
  * maxBufferSize is 1 GiB, so this is the largest shape the backend holds).
+ *
+ * On a software GPU (SwiftShader: no GPU on the machine) the default GPU
+ * shapes are 512×1000 and 128×8000: tf.losses' forward+backward at 1024×32000
+ * took 13 s per call there and the composite 53 s (webgpu in Node,
+ * SwiftShader, 2 shared cores), which would make `npm run bench` last an
+ * hour. `--shapes 4096x1000,1024x32000` or `--full` still runs them.
  */
-function softmaxShapes(backend: string, full: boolean): Shape[] {
+const SOFTWARE_GPU_SHAPES = [s(512, 1000), s(128, 8000)];
+
+function softmaxShapes(backend: string, full: boolean, software: boolean): Shape[] {
   if (full) {
     const sweep = [s(4096, 10), s(4096, 100), s(4096, 1000), s(1024, 10000), s(256, 32000), s(1024, 32000)];
     return isGpu(backend) ? [...sweep, s(4096, 32000), s(8192, 32000)] : sweep;
   }
-  if (isGpu(backend)) return [s(4096, 1000), s(1024, 32000)];
+  if (isGpu(backend)) return software ? SOFTWARE_GPU_SHAPES : [s(4096, 1000), s(1024, 32000)];
   if (backend === 'wasm') return [s(4096, 10), s(1024, 1000)];
   return [s(4096, 10), s(1024, 1000), s(256, 32000)];
 }
@@ -57,10 +65,11 @@ function softmaxShapes(backend: string, full: boolean): Shape[] {
 /**
  * Forward and forward+backward everywhere; one training step where the
  * one-layer model stays small (its [32, C] weights and matmuls would
- * otherwise be most of the time): C ≤ 1000, plus 1024×32000 in `--full`.
+ * otherwise be most of the time): C ≤ 1000, plus up to 1024×32000 in
+ * `--full`; not on software GPUs unless `--full`.
  */
-function softmaxModes(_backend: string, shape: Shape, full: boolean): Mode[] {
-  const train = shape.classes <= 1000 || (full && shape.rows * shape.classes <= 1024 * 32000);
+function softmaxModes(_backend: string, shape: Shape, full: boolean, software: boolean): Mode[] {
+  const train = full ? shape.rows * shape.classes <= 1024 * 32000 : shape.classes <= 1000 && !software;
   return train ? ['forward', 'forward+backward', 'train'] : ['forward', 'forward+backward'];
 }
 
@@ -133,7 +142,7 @@ export const sparseSuite: Suite = {
         (y, x) => sparseCategoricalCrossentropy(tf.cast(y, 'float32'), x, true), {noTrain: SPARSE_NO_TRAIN}),
   ],
   shapes: softmaxShapes,
-  modes: (backend, shape, full) => softmaxModes(backend, shape, full).filter(m => m !== 'train'),
+  modes: (backend, shape, full, software) => softmaxModes(backend, shape, full, software).filter(m => m !== 'train'),
   makeInputs(shape) {
     return tf.tidy(() => {
       const labels = classIds(shape);
@@ -151,12 +160,12 @@ export const largeVocabSuite: Suite = {
   ...sparseSuite,
   id: 'large-vocab-sparse-ce',
   title: 'Sparse softmax cross-entropy, language-model vocabularies',
-  shapes(backend, full) {
+  shapes(backend, full, software) {
     if (full) {
       const sweep = [s(64, 50257), s(128, 128256), s(32, 262144)];
       return isGpu(backend) ? [...sweep, s(512, 128256), s(1024, 262144)] : sweep;
     }
-    return isGpu(backend) ? [s(128, 128256)] : [s(32, 128256)];
+    return isGpu(backend) && !software ? [s(128, 128256)] : software ? [s(8, 128256)] : [s(32, 128256)];
   },
   modes: (_backend, _shape, full) => (full ? ['forward', 'forward+backward'] : ['forward+backward']),
 };
@@ -175,9 +184,9 @@ export const sigmoidSuite: Suite = {
     provider('tfjs-layers', 'tfjs-layers sigmoidCrossEntropyWithLogits(labels, logits) (core of binaryCrossentropy)',
         (y, x) => layersSigmoidCE(y, x), {perExample: false}),
   ],
-  shapes(backend, full) {
-    if (full) return softmaxShapes(backend, full);
-    if (isGpu(backend)) return [s(4096, 1000)];
+  shapes(backend, full, software) {
+    if (full) return softmaxShapes(backend, full, software);
+    if (isGpu(backend)) return software ? [s(512, 1000)] : [s(4096, 1000)];
     return [s(4096, 10), s(1024, 1000)];
   },
   modes: softmaxModes,

@@ -18,15 +18,16 @@ async function runBench(argv: string[]): Promise<BackendReport> {
   if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed in this browser`);
   await tf.ready();
   const suites = suitesById(args.suites);
-  const opts: RunOptions = {...args.run, backend};
+  const {device, deviceSlug, software} = await describeBackend();
+  const opts: RunOptions = {...args.run, backend, softwareDevice: software};
   const results = await runPlan(suites, opts, e => console.log('@@progress ' + JSON.stringify(e)));
-  const {device, deviceSlug} = await describeBackend();
   device.userAgent = navigator.userAgent;
   return {
     schema: 1, platform: 'chromium', backend, deviceSlug, device,
     versions: {tfjs: tf.version.tfjs, browser: navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? 'unknown'},
     fusedKernels: fusedKernelTable(suites),
-    options: {...args.run}, startedAt, finishedAt: new Date().toISOString(), results, notes: [],
+    options: {...args.run, softwareDevice: software}, startedAt, finishedAt: new Date().toISOString(), results,
+    notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
   };
 }
 

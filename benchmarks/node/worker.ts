@@ -34,11 +34,11 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
   const {runPlan, describeBackend, fusedKernelTable} = await import('../harness');
   const {suitesById} = await import('../suites');
   const suites = suitesById(args.suites);
-  const opts: RunOptions = {...args.run, backend};
+  const {device, deviceSlug, software} = await describeBackend();
+  const opts: RunOptions = {...args.run, backend, softwareDevice: software};
   const results = await runPlan(suites, opts, e => {
     process.stdout.write(PROGRESS_PREFIX + JSON.stringify(e) + '\n');
   });
-  const {device, deviceSlug} = await describeBackend();
   const cpus = os.cpus();
   device.host = {cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30)};
   const report: BackendReport = {
@@ -54,11 +54,11 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
       'tfjs-fused-cross-entropy': (require('../../package.json') as {version: string}).version,
     },
     fusedKernels: fusedKernelTable(suites),
-    options: {...args.run},
+    options: {...args.run, softwareDevice: software},
     startedAt,
     finishedAt: new Date().toISOString(),
     results,
-    notes: [],
+    notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
   };
   const out = args.out ?? path.join(args.resultsDir, `node-${backend}-${report.deviceSlug}.json`);
   fs.mkdirSync(path.dirname(out), {recursive: true});
