@@ -41,6 +41,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {Tensor} from '@tensorflow/tfjs-core';
 // tfjs-layers' Node bundle also registers tfjs-core's gradients (Mean, …).
 import * as tfl from '@tensorflow/tfjs-layers';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 export type Mode = 'forward' | 'forward+backward' | 'train';
 export const MODES: readonly Mode[] = ['forward', 'forward+backward', 'train'];
@@ -83,7 +84,17 @@ export interface Provider {
   loss(labels: Tensor, logits: Tensor): Tensor;
   /** The same as a tfjs-layers loss function `(yTrue, yPred)` for `model.compile`; null: no train mode. */
   layersLoss: ((yTrue: Tensor, yPred: Tensor) => Tensor) | null;
-  /** Why there is no train mode, when `layersLoss` is null. */
+  /**
+   * Train mode only, instead of `model.compile({optimizer, loss: layersLoss})`:
+   * compiles the model itself (e.g. sparse labels through
+   * compileWithSparseLabels, or tfjs-layers' own string loss).
+   */
+  compileTrain?: (model: LayersModel, optimizer: tf.Optimizer) => void;
+  /** Train mode only: runs each training step (e.g. with a flag set across its awaits). */
+  aroundTrainStep?: (step: () => Promise<unknown>) => Promise<unknown>;
+  /** Train mode only: the Dense layer's activation (default linear: the model outputs logits). */
+  trainActivation?: 'softmax';
+  /** Why there is no train mode, when neither `layersLoss` nor `compileTrain` is set. */
   noTrain?: string;
 }
 
@@ -333,15 +344,21 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs): Prepared {
     };
   }
   // train: one SGD step of a one-layer model whose outputs are the logits.
-  if (p.layersLoss == null) throw new Error(p.noTrain ?? 'no train mode');
   const model = tfl.sequential({
-    layers: [tfl.layers.dense({inputShape: [TRAIN_FEATURES], units: logits.shape[1]!, kernelInitializer: 'glorotNormal'})],
+    layers: [tfl.layers.dense({
+      inputShape: [TRAIN_FEATURES], units: logits.shape[1]!, kernelInitializer: 'glorotNormal',
+      activation: p.trainActivation ?? 'linear',
+    })],
   });
-  model.compile({optimizer: tf.train.sgd(1e-3), loss: p.layersLoss});
+  const optimizer = tf.train.sgd(1e-3);
+  if (p.compileTrain) p.compileTrain(model, optimizer);
+  else if (p.layersLoss) model.compile({optimizer, loss: p.layersLoss});
+  else throw new Error(p.noTrain ?? 'no train mode');
   return {
     async run(sample) {
       // trainOnBatch reads the loss back itself (it resolves to numbers).
-      await model.trainOnBatch(inputs.features, inputs.trainTargets);
+      const step = () => model.trainOnBatch(inputs.features, inputs.trainTargets);
+      await (p.aroundTrainStep ? p.aroundTrainStep(step) : step());
       sample();
     },
     dispose() {
@@ -362,7 +379,7 @@ export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts:
   const floorBytes = cell.mode === 'forward' ? logitsBytes : 2 * logitsBytes;
   const base: CellResult = {...cell, status: 'ok', logitsBytes, floorBytes};
   if (p.unavailable) return {...base, status: 'unavailable', error: p.unavailable};
-  if (cell.mode === 'train' && p.layersLoss == null) {
+  if (cell.mode === 'train' && p.layersLoss == null && p.compileTrain == null) {
     return {...base, status: 'unavailable', error: p.noTrain ?? 'no train mode'};
   }
   let prepared: Prepared | null = null;

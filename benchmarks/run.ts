@@ -147,7 +147,7 @@ export async function main(argv: string[]): Promise<void> {
   if (inBrowser.length) {
     const runs = await runInChromium(
         inBrowser.map(b => b.replace('chromium-', '')), backend => toArgv(args, backend),
-        path.join(args.resultsDir, 'tmp', 'browser'), (backend, e) => progress(`chromium-${backend}`)(e));
+        (backend, e) => progress(`chromium-${backend}`)(e));
     for (const r of runs) {
       const key = `chromium-${r.backend}`;
       if (r.report) {

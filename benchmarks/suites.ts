@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type {Tensor} from '@tensorflow/tfjs-core';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
 // tfjs-layers keeps its from-logits losses out of its public API (tf.metrics
 // has only the probability versions): import the module itself.
 import {categoricalCrossentropy, sigmoidCrossEntropyWithLogits as layersSigmoidCE,
@@ -28,6 +29,17 @@ function withComposite<T>(fn: () => T): T {
   fce.setForceComposite(true);
   try {
     return fn();
+  } finally {
+    fce.setForceComposite(before);
+  }
+}
+
+/** The same across a training step's awaits (nothing else runs meanwhile). */
+async function withCompositeAsync(step: () => Promise<unknown>): Promise<unknown> {
+  const before = fce.isCompositeForced();
+  fce.setForceComposite(true);
+  try {
+    return await step();
   } finally {
     fce.setForceComposite(before);
   }
@@ -121,32 +133,58 @@ export const softmaxSuite: Suite = {
   },
 };
 
-const SPARSE_NO_TRAIN = 'tfjs-layers accepts [N] / [N,1] class-id targets in trainOnBatch only for its own ' +
-    'sparseCategoricalCrossentropy (identity check in training.ts)';
+/**
+ * Sparse train mode. tfjs-layers accepts [N, 1] class-id targets in
+ * trainOnBatch only for its own sparseCategoricalCrossentropy (an identity
+ * check in training.ts): ours goes through the package's
+ * compileWithSparseLabels, tfjs-layers' is its string loss on a softmax
+ * output (the Keras way), and tf.losses has no way in.
+ */
+const SPARSE_NO_TRAIN = 'tf.losses cannot take class-id targets in trainOnBatch (tfjs-layers accepts them ' +
+    'only for its own sparseCategoricalCrossentropy)';
+
+function sparseCompile(model: LayersModel, optimizer: tf.Optimizer): void {
+  fce.compileWithSparseLabels(model, {optimizer, loss: new fce.SparseCategoricalCrossentropy({fromLogits: true})});
+}
 
 export const sparseSuite: Suite = {
   id: 'sparse-softmax-ce',
   title: 'Softmax cross-entropy, sparse (int32 class id) labels',
   kernels: [kn.SparseSoftmaxCrossEntropy, kn.SparseSoftmaxCrossEntropyGrad],
   providers: [
-    provider('fused', 'sparseSoftmaxCrossEntropyWithLogits(labels, logits)',
-        (y, x) => fce.sparseSoftmaxCrossEntropyWithLogits(y, x), {noTrain: SPARSE_NO_TRAIN}),
-    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
-        (y, x) => withComposite(() => fce.sparseSoftmaxCrossEntropyWithLogits(y, x)), {noTrain: SPARSE_NO_TRAIN}),
+    {
+      ...provider('fused', 'sparseSoftmaxCrossEntropyWithLogits(labels, logits); train: compileWithSparseLabels',
+          (y, x) => fce.sparseSoftmaxCrossEntropyWithLogits(y, x), {noTrain: SPARSE_NO_TRAIN}),
+      compileTrain: sparseCompile,
+    },
+    {
+      ...provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+          (y, x) => withComposite(() => fce.sparseSoftmaxCrossEntropyWithLogits(y, x)), {noTrain: SPARSE_NO_TRAIN}),
+      compileTrain: sparseCompile,
+      aroundTrainStep: withCompositeAsync,
+    },
     provider('tf.losses', 'tf.losses.softmaxCrossEntropy(tf.oneHot(labels, C), logits, undefined, 0, Reduction.NONE)',
         (y, x) => tf.losses.softmaxCrossEntropy(tf.oneHot(y, x.shape[1]!), x, undefined, 0, tf.Reduction.NONE),
         {noTrain: SPARSE_NO_TRAIN}),
     // Speed only: this function clips the *logits* to [1e-7, 1 − 1e-7] before
     // the softmax (a tfjs-layers bug), so its values differ.
-    provider('tfjs-layers', 'tfjs-layers sparseCategoricalCrossentropy(float labels, logits, fromLogits=true) (clips logits: wrong values)',
-        (y, x) => sparseCategoricalCrossentropy(tf.cast(y, 'float32'), x, true), {noTrain: SPARSE_NO_TRAIN}),
+    {
+      ...provider('tfjs-layers', 'tfjs-layers sparseCategoricalCrossentropy(float labels, logits, fromLogits=true) ' +
+          '(clips logits: wrong values); train: softmax output + loss \'sparseCategoricalCrossentropy\'',
+      (y, x) => sparseCategoricalCrossentropy(tf.cast(y, 'float32'), x, true), {noTrain: SPARSE_NO_TRAIN}),
+      compileTrain: (model, optimizer) => model.compile({optimizer, loss: 'sparseCategoricalCrossentropy'}),
+      trainActivation: 'softmax',
+    },
   ],
   shapes: softmaxShapes,
-  modes: (backend, shape, full, software) => softmaxModes(backend, shape, full, software).filter(m => m !== 'train'),
+  modes: softmaxModes,
   makeInputs(shape) {
     return tf.tidy(() => {
       const labels = classIds(shape);
-      return {logits: logitsOf(shape), labels, features: featuresOf(shape), trainTargets: labels};
+      return {
+        logits: logitsOf(shape), labels, features: featuresOf(shape),
+        trainTargets: tf.reshape(tf.cast(labels, 'float32'), [shape.rows, 1]),
+      };
     });
   },
 };
