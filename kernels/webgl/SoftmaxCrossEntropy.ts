@@ -4,8 +4,9 @@
  * uniforms, launches). The programs and the algorithm are in
  * softmax_cross_entropy_gpu.ts.
  *
- * Launches per call: 1 stats pass over the logits (+ 1 merge pass when
- * C > SINGLE_PASS_MAX), then 2 finalize passes over `rows` texels (loss, lse).
+ * Launches per call: 1 stats pass over the logits, merge passes over the
+ * partials when C > singlePassMax() (1 up to C = 128², 2 for C = 32000), then
+ * 2 finalize passes over `rows` texels (loss, lse).
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 

@@ -4,7 +4,7 @@
  * in softmax_cross_entropy_grad_gpu.ts.
  *
  * Launches: sparse, 1 elementwise pass. Dense w.r.t. logits, 1 row-sum pass
- * over the labels (2 when C > SINGLE_PASS_MAX) for W[i], then 1 elementwise
+ * over the labels (more stages when C > singlePassMax()) for W[i], then 1 elementwise
  * pass. Dense w.r.t. labels, 1 elementwise pass.
  */
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';

@@ -10,6 +10,7 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 
 import {loopBound} from './cross_entropy_glsl';
+import {singlePassMax} from './flags_webgl';
 
 export function asWebGL(backend: unknown): MathBackendWebGL {
   return backend as unknown as MathBackendWebGL;
@@ -31,17 +32,13 @@ export function uploadVector(backend: MathBackendWebGL, values: ArrayLike<number
 }
 
 /**
- * Largest row a single fragment reduces alone. Beyond it a row is split into
- * windows of ⌈√size⌉ elements reduced by parallel fragments, then merged (the
- * same square-root split as tfjs's computeOptimalWindowSize, whose own
- * threshold of 30 is tuned for its 4-wide sum/max programs). 1024 keeps
- * single-pass rows for the common class counts (10..1000), where a staged
- * reduction would add a program launch and a texture round trip per call;
- * measured in Chromium/SwiftShader (scripts/browser-bench-webgl.ts, 64 rows):
- * see kernels/webgl/README.md for the numbers.
+ * Rows up to `singlePassMax()` classes (default 128, flags_webgl.ts) are
+ * reduced by one fragment each; longer rows are split into windows of ⌈√size⌉
+ * elements reduced by parallel fragments, then merged: the square-root split
+ * of tfjs's computeOptimalWindowSize, whose own threshold of 30 suits its
+ * 4-wide sum/max programs, not one online-softmax fragment per row. The
+ * measurement behind the default is in kernels/webgl/README.md.
  */
-export const SINGLE_PASS_MAX = 1024;
-
 export interface ReductionStage {
   /** Elements per row entering the stage. */
   inSize: number;
@@ -56,9 +53,10 @@ export interface ReductionStage {
 /** Stages of a row reduction of `size` elements down to one per row. */
 export function planReduction(size: number): ReductionStage[] {
   const stages: ReductionStage[] = [];
+  const limit = Math.max(singlePassMax(), 2);
   let inSize = Math.max(size, 1);
   do {
-    const windowSize = inSize <= SINGLE_PASS_MAX ? inSize : Math.ceil(Math.sqrt(inSize));
+    const windowSize = inSize <= limit ? inSize : Math.ceil(Math.sqrt(inSize));
     const outSize = Math.ceil(inSize / windowSize);
     stages.push({inSize, windowSize, outSize, loopBound: loopBound(windowSize)});
     inSize = outSize;

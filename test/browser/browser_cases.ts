@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import * as names from '../../kernels/kernel_names';
+import {SINGLE_PASS_MAX_FLAG} from '../../kernels/webgl/flags_webgl';
 import {sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
 import {expect, expectClose, expectFinite, oneHotRows, randLabels, randn, randProbs, rng, values} from '../spec/assert';
@@ -99,9 +100,22 @@ add('webgl', 'webgl kernels', 'new batch sizes and class counts of one size clas
   expect(ourProgramKeys(cache).length > before.length, () => 'C = 40 (loop bound 64) reused the C = 10 shader');
 });
 
-add('webgl', 'webgl kernels', 'staged reductions (C > 1024) through the kernels', async env => {
+add('webgl', 'webgl kernels', 'staged reductions (C above the single-pass limit) through the kernels', async env => {
   await runAllKernels(3, 1025, 11, env.rtol);
   await runAllKernels(2, 5000, 12, env.rtol);
+});
+
+add('webgl', 'webgl kernels', 'three-stage reductions (single-pass limit forced down to 4)', async env => {
+  // C = 37 → windows of 7 → 6 partials → windows of 3 → 2 → 1: the stats
+  // pass and two merge passes, through every kernel.
+  const saved = tf.env().getNumber(SINGLE_PASS_MAX_FLAG);
+  tf.env().set(SINGLE_PASS_MAX_FLAG, 4);
+  try {
+    await runAllKernels(5, 37, 41, env.rtol);
+    await runAllKernels(3, 5, 42, env.rtol);
+  } finally {
+    tf.env().set(SINGLE_PASS_MAX_FLAG, saved);
+  }
 });
 
 add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs with no unpack pass', async env => {

@@ -23,13 +23,6 @@ import {applies, runCase} from '../spec/run_case';
 import {CaseResult, PAGE_PLANS, PagePlan, Variant} from './protocol';
 import {variantCases, variantEnv} from './variant_cases';
 
-declare global {
-  interface Window {
-    __fceCaseStart(variant: string, name: string): Promise<void>;
-    __fceReport(result: CaseResult): Promise<void>;
-    __fceRun(pageId: string, variantIds?: string[]): Promise<void>;
-  }
-}
 
 /** Per-case time limit in the page: a hung case fails instead of stalling the suite. */
 const CASE_TIMEOUT_MS = 120_000;

@@ -46,10 +46,13 @@ export function findChromium(): string | null {
   return null;
 }
 
-/** Bundles the browser entry (tfjs, backends, our package, the specs) into one script. */
-export async function bundleEntry(): Promise<string> {
+/**
+ * Bundles a browser entry (default: the suite's, with tfjs, backends, our
+ * package and the specs) into one script.
+ */
+export async function bundleEntry(entry = path.join(ROOT, 'test', 'browser', 'entry.ts')): Promise<string> {
   const result = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'test', 'browser', 'entry.ts')],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'iife',
@@ -75,7 +78,8 @@ export interface BrowserRun {
   wallMs: number;
 }
 
-function serve(bundle: string): Promise<http.Server> {
+/** Serves a page that loads `bundle`, on 127.0.0.1 at a free port. */
+export function serve(bundle: string): Promise<http.Server> {
   const html = '<!doctype html><meta charset="utf-8"><title>fused CE browser suite</title>' +
                '<script src="/bundle.js"></script>';
   const server = http.createServer((req, res) => {

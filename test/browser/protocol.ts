@@ -62,3 +62,12 @@ export interface CaseResult {
 export function resultKey(variant: string, name: string): string {
   return `${variant}\u0000${name}`;
 }
+
+/** What the page defines (entry.ts) and what the Node side exposes to it (harness.ts). */
+declare global {
+  interface Window {
+    __fceCaseStart(variant: string, name: string): Promise<void>;
+    __fceReport(result: CaseResult): Promise<void>;
+    __fceRun(pageId: string, variantIds?: string[]): Promise<void>;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * tf.env() flags of the WebGL kernels.
+ *
+ * `FUSED_CE_WEBGL_SINGLE_PASS_MAX` (default 128): the longest row one
+ * fragment reduces alone; longer rows are split into windows of ⌈√C⌉ classes
+ * and merged in a second pass (kernel_util.ts, planReduction). A flag so the
+ * sweep in scripts/browser-bench-webgl.ts can measure both sides of it; the
+ * default and its measurement are in kernels/webgl/README.md.
+ */
+import {env} from '@tensorflow/tfjs-core';
+
+export const SINGLE_PASS_MAX_FLAG = 'FUSED_CE_WEBGL_SINGLE_PASS_MAX';
+
+const ENV = env();
+if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[SINGLE_PASS_MAX_FLAG]) {
+  ENV.registerFlag(SINGLE_PASS_MAX_FLAG, () => 128);
+}
+
+/** Current single-pass limit (classes per fragment). */
+export function singlePassMax(): number {
+  return ENV.getNumber(SINGLE_PASS_MAX_FLAG);
+}
