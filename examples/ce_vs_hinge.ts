@@ -1,13 +1,16 @@
 /**
- * Cross-entropy vs hinge loss on one binary question, "is it a sunny day?"
- * (Seattle weather: 640 of 1461 days). The same network from the same
- * initial weights, trained once with binary cross-entropy on logits (the fused
- * sigmoid kernel, BinaryCrossentropy({fromLogits: true})) and once with tfjs's
- * tf.losses.hingeLoss (a margin loss, as an SVM). Both separate the classes
- * about equally well, but only cross-entropy is a proper scoring rule: σ(score)
- * of the cross-entropy model is a usable probability (low ECE), while the hinge
- * model's scores pile up near the margin ±1, so σ(score) says ~73% where it
- * should say ~100%, and nothing in the loss asks it to be a probability.
+ * Cross-entropy vs hinge loss on the five-class Seattle weather task. Two
+ * models (linear, and one hidden layer of 16), each from the same initial
+ * weights trained once with softmax
+ * cross-entropy (the fused kernel, CategoricalCrossentropy({fromLogits: true}))
+ * and once with tfjs's tf.losses.hingeLoss on the one-hot labels (one-vs-rest
+ * margins, as a multi-class SVM). Both rank the classes about equally well,
+ * but only cross-entropy is a proper scoring rule: softmax of the cross-entropy
+ * model's scores is a usable probability (low ECE, low NLL), while the hinge
+ * model's scores stop at the margins (true class ≈ +1, others ≈ −1: a loss of
+ * 0 needs nothing more), so softmax of them is underconfident where the model
+ * is sure, and nothing in a margin loss asks the scores to be probabilities.
+ * Measured (full run, cpu): ECE 5.3% vs 14.7% (linear), 4.0% vs 6.9% (16).
  *
  *   npx tsx examples/ce_vs_hinge.ts            # under a minute on 2 cores
  *   npx tsx examples/ce_vs_hinge.ts --quick    # a few seconds (used by the tests)
@@ -15,51 +18,41 @@
 import * as tf from '@tensorflow/tfjs';
 import '../src/index';
 import {calibration} from '../src/calibration';
-import {BinaryCrossentropy} from '../src/losses';
-import {isQuick, logitsOf, mlp, pct, table, train} from './lib/common';
-import {features, loadSeattleWeather, NUM_FEATURES, Split, WEATHER} from './lib/seattle_weather';
-
-const SUN = WEATHER.indexOf('sun');
-
-function sunny(s: Split): tf.Tensor2D {
-  return tf.tensor2d(Float32Array.from(s.y, t => (t === SUN ? 1 : 0)), [s.n, 1]);
-}
+import {CategoricalCrossentropy} from '../src/losses';
+import {argmaxRows, classMetrics, isQuick, logitsOf, meanNll, mlp, pct, table, train} from './lib/common';
+import {features, loadSeattleWeather, NUM_CLASSES, NUM_FEATURES, oneHotLabels} from './lib/seattle_weather';
 
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const quick = isQuick();
-  const epochs = quick ? 15 : 150;
+  const epochs = quick ? 15 : 80;
   const data = loadSeattleWeather();
-  const x = features(data.train), y = sunny(data.train), xTest = features(data.test);
-  const yTest = Int32Array.from(data.test.y, t => (t === SUN ? 1 : 0));
-  console.log(`${data.train.n} training days (${y.sum().dataSync()[0]} sunny), ${data.test.n} test days`);
+  const x = features(data.train), y = oneHotLabels(data.train), xTest = features(data.test);
+  const testLabels = tf.tensor1d(data.test.y, 'int32');
+  console.log(`${data.train.n} training days, ${data.test.n} test days, ${NUM_CLASSES} classes`);
 
+  const hinge = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.losses.hingeLoss(yTrue, yPred, undefined, tf.Reduction.NONE), -1);
   const losses = [
-    ['binary cross-entropy', new BinaryCrossentropy({fromLogits: true})],
-    ['hinge (tf.losses.hingeLoss)', (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.hingeLoss(yTrue, yPred, undefined, tf.Reduction.NONE).mean(-1)],
+    ['softmax cross-entropy', new CategoricalCrossentropy({fromLogits: true})],
+    ['hinge (tf.losses.hingeLoss)', hinge],
   ] as const;
   const rows: Array<Array<string | number>> = [];
-  for (const [name, loss] of losses) {
-    const model = mlp(NUM_FEATURES, [32, 32], 1, 51);
-    model.compile({optimizer: tf.train.adam(0.005), loss});
-    await train(name, model, x, y, epochs, 64);
-    const scores = await logitsOf(model, xTest);
-    const probs = Float32Array.from(scores, s => 1 / (1 + Math.exp(-s)));
-    const cal = await calibration(yTest, probs);
-    let hits = 0, nll = 0;
-    for (let i = 0; i < yTest.length; i++) {
-      hits += (scores[i] > 0 ? 1 : 0) === yTest[i] ? 1 : 0;
-      const p = Math.min(Math.max(probs[i], 1e-7), 1 - 1e-7);
-      nll -= yTest[i] ? Math.log(p) : Math.log(1 - p);
+  for (const [arch, hidden] of [['linear', []], ['MLP 16', [16]]] as const) {
+    for (const [name, loss] of losses) {
+      const model = mlp(NUM_FEATURES, [...hidden], NUM_CLASSES, 5);
+      model.compile({optimizer: tf.train.adam(0.01), loss});
+      await train(`${arch}, ${name}`, model, x, y, epochs, 64);
+      const scores = await logitsOf(model, xTest);
+      const m = classMetrics(argmaxRows(scores, NUM_CLASSES), data.test.y, NUM_CLASSES);
+      const cal = await calibration(testLabels, tf.tensor2d(scores, [data.test.n, NUM_CLASSES]), {fromLogits: true});
+      rows.push([`${arch}, ${name}`, pct(m.accuracy), m.macroF1.toFixed(3), pct(cal.confidence),
+                 meanNll(scores, data.test.y, NUM_CLASSES).toFixed(4), pct(cal.ece), pct(cal.mce)]);
+      model.dispose();
     }
-    const absScores = Array.from(scores, Math.abs).sort((a, b) => a - b);
-    rows.push([name, pct(hits / yTest.length), (nll / yTest.length).toFixed(4), pct(cal.ece), pct(cal.mce),
-               absScores[Math.floor(absScores.length / 2)].toFixed(2)]);
-    model.dispose();
   }
-  console.log(`\nTest days (${data.test.n}); probability = σ(score):`);
-  console.log(table(['loss', 'accuracy', 'NLL', 'ECE', 'MCE', 'median |score|'], rows));
-  tf.dispose([x, y, xTest]);
+  console.log(`\nTest days (${data.test.n}); probabilities = softmax(scores):`);
+  console.log(table(['model, loss', 'accuracy', 'macro-F1', 'mean confidence', 'NLL', 'ECE', 'MCE'], rows));
+  tf.dispose([x, y, xTest, testLabels]);
 }
 
 main().catch(e => {

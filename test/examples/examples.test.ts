@@ -73,10 +73,13 @@ test('distillation: teacher, student alone and distilled student scored', async 
 
 test('ce_vs_hinge: both losses trained and scored (accuracy, NLL, ECE)', async () => {
   const out = await runExample('ce_vs_hinge');
-  for (const name of ['binary cross-entropy', 'hinge (tf.losses.hingeLoss)']) {
-    const cells = row(out, name);
-    expect(percent(cells[0])).toBeGreaterThan(50);
-    percent(cells[2]);
+  for (const arch of ['linear', 'MLP 16']) {
+    for (const name of ['softmax cross-entropy', 'hinge (tf.losses.hingeLoss)']) {
+      const cells = row(out, `${arch}, ${name}`);
+      expect(percent(cells[0])).toBeGreaterThan(50);
+      percent(cells[2]);
+      percent(cells[4]);
+    }
   }
 }, 120_000);
 
