@@ -462,14 +462,15 @@ export function parseShape(text: string): Shape {
  * that shape's cells as errors.
  */
 export async function runPlan(
-    suites: Suite[], opts: RunOptions, onProgress?: (e: ProgressEvent) => void): Promise<CellResult[]> {
+    suites: Suite[], opts: RunOptions, onProgress?: (e: ProgressEvent) => void,
+    onResult?: (results: CellResult[]) => void): Promise<CellResult[]> {
   const cells = planCells(suites, opts);
   const results: CellResult[] = [];
   let done = 0;
   const registered = (suite: Suite) => suite.kernels.every(k => tf.getKernel(k, tf.getBackend()) != null);
   for (const suite of suites) {
     for (const shape of shapesOf(suite, opts)) {
-      const mine = cells.filter(c => c.suite === suite.id && c.shape === shape);
+      const mine = cells.filter(c => c.suite === suite.id && shapeKey(c.shape) === shapeKey(shape));
       if (!mine.length) continue;
       let inputs: Inputs | null = null;
       let inputError = '';
@@ -487,6 +488,7 @@ export async function runPlan(
              floorBytes: (cell.mode === 'forward' ? 1 : 2) * shape.rows * shape.classes * 4};
         if (cell.provider === 'fused') r.fusedKernel = registered(suite);
         results.push(r);
+        onResult?.(results);
         onProgress?.({done: ++done, total: cells.length, cell});
       }
       if (inputs) tf.dispose([inputs.logits, inputs.labels, inputs.features, inputs.trainTargets]);
@@ -510,7 +512,8 @@ export interface BackendReport {
   fusedKernels: Record<string, boolean>;
   options: Omit<RunOptions, 'backend'>;
   startedAt: string;
-  finishedAt: string;
+  /** Null while the run is going on (a file left so was cut short: a crash). */
+  finishedAt: string | null;
   results: CellResult[];
   notes: string[];
 }

@@ -180,12 +180,13 @@ function targets(reports: BackendReport[]): string[] {
     const f = find(r, 'softmax-ce', key, 'forward+backward', 'fused');
     const t = find(r, 'softmax-ce', key, 'forward+backward', 'tf.losses');
     const s = speedup(t, f);
-    const mem = r.backend === 'webgpu' ?
-      ` Peak extra ${ratio(memX(f))} the logits (target ≤ 2×: ${check(memX(f) == null ? undefined : memX(f)! <= 2)}).` : '';
     const fused = r.fusedKernels.FusedSoftmaxCrossEntropy ? '' : ' (no fused kernel registered on this backend: composite path)';
     const stand = key === '1024x32000' ? '' : ` (1024×32000 not run here: ${target.rows}×${target.classes} instead)`;
+    const verdict = (ok: boolean | undefined) => (r.options.softwareDevice ? 'no verdict on a software GPU' : check(ok));
+    const memText = r.backend === 'webgpu' ?
+      ` Peak extra ${ratio(memX(f))} the logits (target ≤ 2×: ${verdict(memX(f) == null ? undefined : memX(f)! <= 2)}).` : '';
     out.push(`- ${label(r)} forward+backward${stand}: ${ratio(s)} faster than tf.losses (target ≥ 3× at 1024×32000: ` +
-        `${check(s == null ? undefined : s >= 3)})${fused}.${mem}`);
+        `${verdict(s == null ? undefined : s >= 3)})${fused}.${memText}`);
   }
   return out;
 }
@@ -224,7 +225,8 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
       fk.filter(([, v]) => v).map(([k]) => k.replace('Fused', '')).join(', ') : 'none (composite path)';
     const file = Object.values(files).find(f => f.startsWith(`${r.platform}-${r.backend}-`)) ??
         `${r.platform}-${r.backend}-${r.deviceSlug}.json`;
-    md.push(`| ${label(r)} | ${devText || '–'} | ${fkText} | ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')} | [${file}](${file}) |`);
+    const cut = r.finishedAt == null ? ' **(cut short: the process died; cells measured before are shown)**' : '';
+    md.push(`| ${label(r)}${cut} | ${devText || '–'} | ${fkText} | ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')} | [${file}](${file}) |`);
   }
   md.push('');
   if (info && Object.keys(info.skipped).length) {

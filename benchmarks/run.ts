@@ -59,11 +59,12 @@ function webgpuEnv(notes: string[]): NodeJS.ProcessEnv {
 }
 
 function runWorker(backend: string, args: Args, env: NodeJS.ProcessEnv, onProgress: (e: ProgressEvent) => void,
-                   onLog: (line: string) => void): Promise<{out?: string, error?: string}> {
+                   onLog: (line: string) => void): Promise<{out?: string, error?: string, partial?: string}> {
   // process.execArgv carries tsx's loader flags into the child.
   const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'node', 'worker.ts'),
     ...toArgv(args, backend)], {env, stdio: ['ignore', 'pipe', 'pipe']});
   let out: string | undefined;
+  let partial: string | undefined;
   const errLines: string[] = [];
   let buf = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -73,6 +74,7 @@ function runWorker(backend: string, args: Args, env: NodeJS.ProcessEnv, onProgre
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       if (line.startsWith(PROGRESS_PREFIX)) onProgress(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as ProgressEvent);
+      else if (line.startsWith('writing ')) partial = line.slice(8);
       else if (line.startsWith('wrote ')) out = line.slice(6);
       else if (line.trim() && !/^=+$|looks like you are running TensorFlow.js in Node/.test(line)) onLog(line);
     }
@@ -80,7 +82,7 @@ function runWorker(backend: string, args: Args, env: NodeJS.ProcessEnv, onProgre
   child.stderr.on('data', (d: Buffer) => errLines.push(...d.toString().split('\n').filter(Boolean)));
   return new Promise(resolve => child.on('close', code => {
     if (code === 0 && out) resolve({out});
-    else resolve({error: errLines.filter(l => !/^\s+at /.test(l)).slice(-3).join(' | ') || `exit code ${code}`});
+    else resolve({partial, error: errLines.filter(l => !/^\s+at /.test(l)).slice(-3).join(' | ') || `exit code ${code}`});
   }));
 }
 
@@ -140,6 +142,11 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       info.skipped[b] = `failed: ${r.error}`;
       delete info.ran[b];
+      const partial = r.partial && fs.existsSync(r.partial) ? r.partial : null;
+      if (partial) {
+        info.ran[b] = path.relative(args.resultsDir, partial);
+        info.skipped[b] += ` (the cells measured before are kept in ${info.ran[b]})`;
+      }
     }
     barOf[b].stop();
   }

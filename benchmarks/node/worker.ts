@@ -36,9 +36,6 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
   const suites = suitesById(args.suites);
   const {device, deviceSlug, software} = await describeBackend();
   const opts: RunOptions = {...args.run, backend, softwareDevice: software};
-  const results = await runPlan(suites, opts, e => {
-    process.stdout.write(PROGRESS_PREFIX + JSON.stringify(e) + '\n');
-  });
   const cpus = os.cpus();
   device.host = {cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30)};
   const report: BackendReport = {
@@ -56,13 +53,24 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
     fusedKernels: fusedKernelTable(suites),
     options: {...args.run, softwareDevice: software},
     startedAt,
-    finishedAt: new Date().toISOString(),
-    results,
+    finishedAt: null,
+    results: [],
     notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
   };
   const out = args.out ?? path.join(args.resultsDir, `node-${backend}-${report.deviceSlug}.json`);
   fs.mkdirSync(path.dirname(out), {recursive: true});
-  fs.writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  // Written after every cell: a crash (a fatal out-of-memory kills the
+  // process) leaves the cells measured so far, with finishedAt null.
+  const write = () => fs.writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  process.stdout.write(`writing ${out}\n`);
+  report.results = await runPlan(suites, opts, e => {
+    process.stdout.write(PROGRESS_PREFIX + JSON.stringify(e) + '\n');
+  }, results => {
+    report.results = results;
+    write();
+  });
+  report.finishedAt = new Date().toISOString();
+  write();
   return out;
 }
 
