@@ -27,13 +27,17 @@ function webgl(): WebGLInternals {
   return tf.backend() as unknown as WebGLInternals;
 }
 
-const cases: Array<SpecCase & {list: 'webgl' | 'f16'}> = [];
-function add(list: 'webgl' | 'f16', suite: string, name: string, fn: (env: SpecEnv) => Promise<void>): void {
+type ListId = 'webgl' | 'webgl1' | 'f16';
+const cases: Array<SpecCase & {list: ListId}> = [];
+function add(list: ListId, suite: string, name: string, fn: (env: SpecEnv) => Promise<void>): void {
   cases.push({list, suite, name, fn});
 }
 
-/** Cases of one list ('webgl': webgl-only kernel checks; 'f16': the half-float pass). */
-export function browserCases(list: 'webgl' | 'f16'): SpecCase[] {
+/**
+ * Cases of one list ('webgl': webgl-only kernel checks; 'webgl1': the check
+ * that a WebGL1 page really got a WebGL1 context; 'f16': the half-float pass).
+ */
+export function browserCases(list: ListId): SpecCase[] {
   return cases.filter(c => c.list === list);
 }
 
@@ -205,6 +209,12 @@ add('webgl', 'webgl kernels', 'NaN, −∞ windows and out-of-range labels throu
   } finally {
     tf.dispose([logits, labels, dy, loss, lse, dx]);
   }
+});
+
+add('webgl1', 'webgl1', 'tfjs runs on a WebGL1 context (GLSL ES 1.00 shaders)', async () => {
+  const gl = (tf.backend() as unknown as {gpgpu: {gl: WebGLRenderingContext}}).gpgpu.gl;
+  expect(tf.env().getNumber('WEBGL_VERSION') === 1, () => `WEBGL_VERSION = ${tf.env().getNumber('WEBGL_VERSION')}`);
+  expect(!(gl instanceof WebGL2RenderingContext), () => 'the backend holds a WebGL2 context');
 });
 
 // ---- float16 textures -------------------------------------------------------

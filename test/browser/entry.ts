@@ -96,6 +96,7 @@ window.__fceRun = async (pageId: string, variantIds?: string[]) => {
   if (plan == null) throw new Error(`unknown page plan ${pageId}`);
   // Must be set before the webgl backend is created (first setBackend).
   if (plan.float16) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  for (const [flag, value] of Object.entries(plan.flags ?? {})) tf.env().set(flag, value);
   for (const variant of plan.variants) {
     if (variantIds != null && !variantIds.includes(variant.id)) continue;
     await runVariant(variant, plan);

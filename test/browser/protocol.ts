@@ -12,8 +12,8 @@ export interface Variant {
   backend: 'webgl' | 'webgpu';
   /** Force the composite path (FUSED_CE_FORCE_COMPOSITE). */
   composite: boolean;
-  /** Which case lists run: the shared op spec, the webgl-only kernel checks, the float16 checks. */
-  lists: Array<'spec' | 'webgl' | 'f16'>;
+  /** Which case lists run: the shared op spec, the webgl-only kernel checks, the WebGL1 context check, the float16 checks. */
+  lists: Array<'spec' | 'webgl' | 'webgl1' | 'f16'>;
   /** Every WebGPU case runs inside a device validation error scope. */
   errorScope?: boolean;
 }
@@ -24,8 +24,10 @@ export interface Variant {
  */
 export interface PagePlan {
   id: string;
-  /** Query string flags read by the entry before any backend is created. */
+  /** WebGL textures are half floats (sets WEBGL_FORCE_F16_TEXTURES; SpecEnv.float16). */
   float16: boolean;
+  /** Other tf.env() flags set before any backend is created. */
+  flags?: Record<string, number | boolean>;
   variants: Variant[];
 }
 
@@ -38,6 +40,14 @@ export const PAGE_PLANS: PagePlan[] = [
       {id: 'webgl composite', backend: 'webgl', composite: true, lists: ['spec']},
       {id: 'webgpu', backend: 'webgpu', composite: false, lists: ['spec'], errorScope: true},
     ],
+  },
+  {
+    // tfjs on a WebGL1 context: GLSL ES 1.00 (constant loop bounds, no bit
+    // casts), the shader dialect the kernels also promise to compile in.
+    id: 'webgl1',
+    float16: false,
+    flags: {WEBGL_VERSION: 1},
+    variants: [{id: 'webgl1', backend: 'webgl', composite: false, lists: ['webgl1', 'spec', 'webgl']}],
   },
   {
     id: 'float16',
