@@ -19,7 +19,7 @@ interface WebGLInternals {
   binaryCache: Record<string, unknown>;
   texData: {get(id: object): {isPacked?: boolean, texture?: unknown}};
   runWebGLProgram: (program: object, ...rest: unknown[]) => tf.TensorInfo;
-  floatPrecision(): number;
+  numDataIds(): number;
 }
 
 function webgl(): WebGLInternals {
@@ -102,6 +102,48 @@ add('webgl', 'webgl kernels', 'new batch sizes and class counts of one size clas
   // A different size class does compile (the test can tell the difference).
   await runAllKernels(4, 40, 7, env.rtol);
   expect(ourProgramKeys(cache).length > before.length, () => 'C = 40 (loop bound 64) reused the C = 10 shader');
+});
+
+add('webgl', 'webgl kernels', 'kernels release every intermediate texture (uploads, stats, row weights)', async () => {
+  // tf.memory() counts tensors, not the TensorInfos kernels make internally:
+  // count the backend's data ids around calls with every option that uploads.
+  const backend = webgl();
+  const rows = 6, C = 300;  // C > the single-pass limit: stats + merge passes
+  const logits = tf.tensor2d(randn(rows * C, 51), [rows, C]);
+  const labels = tf.tensor2d(randProbs(rows, C, 52), [rows, C]);
+  const ids = tf.tensor1d(randLabels(rows, C, 53), 'int32');
+  const dy = tf.ones([rows]);
+  const dyFull = tf.onesLike(logits);
+  const weights = Array.from({length: C}, (_, c) => 1 + (c % 3));
+  const attrs = {...SOFTMAX_ATTRS, classWeights: weights, ignoreIndex: 2};
+  const sigAttrs = {labelSmoothing: 0.1, posWeight: weights};
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const once = async () => {
+    const outs: tf.Tensor[] = [];
+    for (const [kernel, grad, lbl] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, labels],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, ids],
+         ] as const) {
+      const [loss, lse] = run(kernel, {logits, labels: lbl}, attrs) as tf.Tensor[];
+      outs.push(loss, lse, run(grad, {logits, labels: lbl, lse, dy}, {...attrs, wrt: 'logits'}) as tf.Tensor);
+    }
+    outs.push(run(names.SoftmaxCrossEntropyGrad, {logits, labels, lse: outs[1], dy}, {...attrs, wrt: 'labels'}) as tf.Tensor);
+    outs.push(run(names.SigmoidCrossEntropy, {logits, labels}, sigAttrs) as tf.Tensor);
+    outs.push(run(names.SigmoidCrossEntropyGrad, {logits, labels, dy: dyFull}, {...sigAttrs, wrt: 'logits'}) as tf.Tensor);
+    for (const o of outs) await o.data();
+    tf.dispose(outs);
+  };
+  try {
+    await once();
+    const before = backend.numDataIds();
+    for (let i = 0; i < 3; i++) await once();
+    const after = backend.numDataIds();
+    expect(after === before, () => `${after - before} backend data ids left behind over 3 calls of every kernel`);
+  } finally {
+    tf.dispose([logits, labels, ids, dy, dyFull]);
+  }
 });
 
 add('webgl', 'webgl kernels', 'staged reductions (C above the single-pass limit) through the kernels', async env => {
