@@ -19,12 +19,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
  * Chromium flags. --enable-unsafe-webgpu exposes WebGPU on Linux (where
- * Chromium still gates it); Chromium then picks its SwiftShader Vulkan
- * adapter when no GPU is present (checked here: adapter "SwiftShader Device
- * (Subzero)"; neither --use-angle=swiftshader nor --enable-features=Vulkan is
- * needed, WebGL2 falls back to SwiftShader on its own). The network flags keep
- * Chromium from retrying a closed network; --no-sandbox is needed as root.
- * playwright-core gives every launch a fresh temporary --user-data-dir.
+ * Chromium still gates it); with no GPU, Chromium then offers its SwiftShader
+ * Vulkan adapter ("google / swiftshader"): --enable-features=Vulkan is not
+ * needed. playwright-core itself adds --headless, --use-angle=swiftshader-webgl
+ * (WebGL2 through ANGLE on SwiftShader) and a fresh temporary --user-data-dir
+ * per launch (checked in chrome://version). The network flags keep Chromium
+ * from retrying a closed network; --no-sandbox is needed as root.
  */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
