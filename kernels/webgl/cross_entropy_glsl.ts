@@ -14,7 +14,9 @@
  * a texel is fetched 4 times over the two rows it holds, against once (plus
  * the unpack pass's write and re-read) for unpacked data. Small per-row
  * inputs in the other layout ([rows] labels, dy, lse) are still converted by
- * the backend: a pass over `rows` values, negligible next to `rows·C`.
+ * the backend: a pass over `rows` values, negligible next to `rows·C`. Dense
+ * [rows, C] labels in the other layout than the logits cost one conversion
+ * pass whichever variant runs; the logits decide.
  *
  * Every helper here is text; anything that changes the text must be in the
  * program's `userCode` (it is, since the helpers are pasted into it), which is
