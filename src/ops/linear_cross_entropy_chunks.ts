@@ -27,7 +27,7 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, cast, concat, dispose, div, engine, fused, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
+import {add, backend, cast, concat, dispose, div, engine, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
 import {compositeSparseLogitsGrad, compositeSparseLossAndLse} from './composite';
 import {useFusedKernel} from './fused';
@@ -55,15 +55,16 @@ export interface ChunkPlan {
 export const DEFAULT_CHUNK_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /**
- * `[n, V]` float32 buffers alive at once per chunk, by path, measured on the
- * cpu backend with benchmarks/linear_cross_entropy.memory.ts (N = 512, H = 16,
- * V = 2000, forward + backward): fused 2.0 (the logits and G inside the
- * gradient kernel, whose outputs are its only allocations); composite 9.5
- * (tfjs ops keep every intermediate of the loss, then of the gradient, until
- * their scope ends: oneHot targets, z, z − m, exp, masked terms, ...).
+ * `[n, V]` float32 buffers alive at once per chunk, by path, measured with
+ * benchmarks/linear_cross_entropy.memory.ts (N = 512, H = 16, V = 2000,
+ * chunks of 16, forward + backward). Fused: 2.0 on cpu and webgpu (the logits
+ * and G inside the gradient kernel, whose outputs are its only allocations).
+ * Composite: 9.5 on cpu, 11.0 on webgpu (tfjs ops keep every intermediate of
+ * the loss, then of the gradient, until their scope ends: oneHot targets, z,
+ * z − m, exp, masked terms, ...; webgpu frees them only at the next submit).
  */
 export const FUSED_BUFFERS_PER_ROW = 2;
-export const COMPOSITE_BUFFERS_PER_ROW = 10;
+export const COMPOSITE_BUFFERS_PER_ROW = 12;
 
 /**
  * Rows per chunk such that the chunk's `[n, V]` working set fits in
@@ -124,6 +125,29 @@ function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, la
   return fused.matMul({a, b, transposeA: true, bias: acc ?? undefined}) as Tensor2D;
 }
 
+/**
+ * WebGPU defers disposal: a buffer used by recorded but unsubmitted commands
+ * (tfjs submits every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE = 15 kernels) stays
+ * in use until the next submit, so the logits and G of earlier chunks pile
+ * up. Measured with benchmarks/linear_cross_entropy.memory.ts (Dawn, N = 512,
+ * V = 2000, H = 16, chunks of 16 rows), extra peak in n·V floats beyond the
+ * V·H and N·H terms: 7.0 without submits, 3.0 with one per chunk, 2.0 with
+ * one after the logits are disposed and one at the chunk's end (as on cpu).
+ * Two submits per chunk of about ten kernels cost nothing measurable. Duck-typed
+ * on the backend's own submitQueue (tfjs-backend-webgpu 4.22); the other
+ * backends free at dispose.
+ */
+function releaseDisposedBuffers(): void {
+  if (getBackend() !== 'webgpu') {
+    return;
+  }
+  const b = backend() as unknown as {commandEncoder?: unknown, endComputePassEncoder?: () => void, submitQueue?: () => void};
+  if (b.commandEncoder != null && b.endComputePassEncoder != null && b.submitQueue != null) {
+    b.endComputePassEncoder();
+    b.submitQueue();
+  }
+}
+
 /** Gradients of the reduced loss, accumulated over the chunks. */
 export interface ChunkGrads {
   dHidden: Tensor2D;
@@ -162,6 +186,7 @@ export function runChunks(
       }
       const g = chunkGrad(logits, t, lse, rowScale(r0, n), plan.attrs, fusedPath);
       logits.dispose();  // before the two matMuls: at most two [n, V] buffers at once
+      releaseDisposedBuffers();
       const dWNext = accumulateWeightGrad(g, h, dW, plan.layout);
       const dh = chunkHiddenGrad(g, weight, plan.layout);
       return bias == null ? [dh, dWNext] : [dh, dWNext, db == null ? sum(g, 0) : add(db, sum(g, 0))];
@@ -173,6 +198,7 @@ export function runChunks(
     dhParts.push(step[0] as Tensor2D);
     dW = step[1] as Tensor2D;
     db = (step[2] ?? null) as Tensor1D | null;
+    releaseDisposedBuffers();
   }
   if (rowScale == null) {
     return null;
