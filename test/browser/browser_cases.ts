@@ -180,10 +180,17 @@ add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs w
   const probe = tf.matMul(a, b);
   const x = await values(probe);
   probe.dispose();
-  const dense = refSoftmaxCrossEntropy(x, y, rows, C, {labelSmoothing: 0.1});
-  const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, {labelSmoothing: 0.1});
-  const sig = refSigmoidCrossEntropy(x, y, C, {labelSmoothing: 0.1, posWeight: [2]});
-  const attrs = {...SOFTMAX_ATTRS, temperature: 1, zLoss: 0};
+  // Every attribute, so the packed accessors of the weight vectors and the
+  // ignore / z-loss paths run too.
+  const classWeights = [0.5, 2, 1, 3, 0.25, 1.5, 1];
+  const posWeight = [1, 2, 3, 0.5, 1, 2, 1];
+  const opts = {temperature: 1.3, labelSmoothing: 0.1, zLoss: 1e-3, classWeights};
+  const dense = refSoftmaxCrossEntropy(x, y, rows, C, opts);
+  const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, {...opts, ignoreIndex: t[0]});
+  const sig = refSigmoidCrossEntropy(x, y, C, {labelSmoothing: 0.1, posWeight});
+  const denseAttrs = {...opts, ignoreIndex: null};
+  const sparseAttrs = {...opts, ignoreIndex: t[0]};
+  const sigAttrs = {labelSmoothing: 0.1, posWeight};
 
   const launched: string[] = [];
   const original = backend.runWebGLProgram;
@@ -196,20 +203,20 @@ add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs w
       e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   const outputs: tf.Tensor[] = [];
   try {
-    for (const [kernel, grad, ref, lbl] of [
-           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, labels],
-           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, ids],
-           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad, sig, labels],
+    for (const [kernel, grad, ref, lbl, attrs] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, labels, denseAttrs],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, ids, sparseAttrs],
+           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad, sig, labels, sigAttrs],
          ] as const) {
       const logits = tf.matMul(a, b);
       expect(backend.texData.get(logits.dataId).isPacked === true, () => 'matMul output is not packed');
       launched.length = 0;
       const sigmoid = kernel === names.SigmoidCrossEntropy;
-      const fwd = run(kernel, {logits, labels: lbl}, sigmoid ? SIGMOID_ATTRS : attrs);
+      const fwd = run(kernel, {logits, labels: lbl}, attrs);
       const [loss, lse] = Array.isArray(fwd) ? fwd : [fwd, null];
       const gradInputs: tf.NamedTensorMap = sigmoid ? {logits, labels: lbl, dy: tf.onesLike(logits)} :
                                                       {logits, labels: lbl, lse: lse as tf.Tensor, dy: dyT};
-      const dx = run(grad, gradInputs, {...(sigmoid ? SIGMOID_ATTRS : attrs), wrt: 'logits'}) as tf.Tensor;
+      const dx = run(grad, gradInputs, {...attrs, wrt: 'logits'}) as tf.Tensor;
       const unpacks = launched.filter(n => /unpack/i.test(n));
       expect(unpacks.length === 0, () => `${kernel}: unpack passes ${unpacks} (launched ${launched})`);
       expect(launched.some(n => /^(SoftmaxCE|SigmoidCE)/.test(n)), () => `${kernel}: launched ${launched}`);
