@@ -149,6 +149,8 @@ export class CategoricalFocalCrossentropy extends SoftmaxFocalLoss {
  */
 export class SparseCategoricalFocalCrossentropy extends SoftmaxFocalLoss {
   static readonly className = 'SparseCategoricalFocalCrossentropy';
+  /** Takes class ids: compileWithSparseLabels accepts it. */
+  static readonly sparseLabels = true;
   declare readonly ignoreClass: number | null;
 
   constructor(args: SparseCategoricalFocalCrossentropyArgs = {}) {

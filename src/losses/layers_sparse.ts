@@ -28,6 +28,20 @@
 import type {Tensor} from '@tensorflow/tfjs-core';
 import type {LayersModel, ModelCompileArgs} from '@tensorflow/tfjs-layers';
 import {SparseCategoricalCrossentropy} from './categorical';
+import {Loss} from './loss';
+
+/** A loss class that takes class ids: declares `static readonly sparseLabels = true`. */
+type SparseLabelLoss = Loss & {fromLogits: boolean};
+
+/**
+ * Whether `loss` takes integer class ids: our SparseCategoricalCrossentropy,
+ * or any Loss subclass declaring `static readonly sparseLabels = true` (e.g.
+ * SparseCategoricalFocalCrossentropy).
+ */
+function isSparseLabelLoss(loss: unknown): loss is SparseLabelLoss {
+  return loss instanceof SparseCategoricalCrossentropy ||
+      (loss instanceof Loss && (loss.constructor as {sparseLabels?: boolean}).sparseLabels === true);
+}
 
 /** tfjs-layers' registered name of its own sparse loss. */
 const TFJS_SPARSE_LOSS = 'sparseCategoricalCrossentropy';
@@ -78,9 +92,9 @@ export function compileWithSparseLabels(model: LayersModel, args: SparseCompileA
   // Which outputs get our loss: an index, an output name, or null for every
   // output (resolved after compile: a Sequential model knows its outputs only
   // once built).
-  const swaps: Array<[number | string | null, SparseCategoricalCrossentropy]> = [];
+  const swaps: Array<[number | string | null, SparseLabelLoss]> = [];
   const replace = (loss: unknown, output: number | string): unknown => {
-    if (loss instanceof SparseCategoricalCrossentropy) {
+    if (isSparseLabelLoss(loss)) {
       swaps.push([output, loss]);
       return TFJS_SPARSE_LOSS;
     }
@@ -90,7 +104,7 @@ export function compileWithSparseLabels(model: LayersModel, args: SparseCompileA
   const loss = args.loss as unknown;
   if (Array.isArray(loss)) {
     compiledLoss = loss.map((l, i) => replace(l, i));
-  } else if (loss instanceof SparseCategoricalCrossentropy) {
+  } else if (isSparseLabelLoss(loss)) {
     compiledLoss = TFJS_SPARSE_LOSS;
     swaps.push([null, loss]);
   } else if (loss != null && typeof loss === 'object') {

@@ -4,6 +4,7 @@
  * argument checks, and classWeight from model.fit weighing examples.
  */
 import * as tf from '@tensorflow/tfjs';
+import {compileWithSparseLabels} from '../../src/losses';
 import {BinaryFocalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalFocalCrossentropy} from '../../src/losses/focal';
 import {expectClose, oneHotRows, randLabels, randn, randProbs} from '../spec/assert';
 import {refBinaryFocalLoss, refFocalLoss, sparseToDense} from './focal_reference';
@@ -132,6 +133,25 @@ describe('inside model.fit', () => {
     expectClose([h.history.loss[0] as number], refReduce(ref(before), 'sum_over_batch_size', s), 1e-5, 'class-weighted loss');
     const h2 = await m.fit(xs, ys, {epochs: 30, batchSize: N, verbose: 0});
     expect(h2.history.loss[29] as number).toBeLessThan(h2.history.loss[0] as number);
+    tf.dispose([xs, ys]);
+  });
+
+  test('SparseCategoricalFocalCrossentropy through compileWithSparseLabels: [N] class ids, classWeight, sparse accuracy', async () => {
+    const m = makeModel();
+    const o = {gamma: 2, alpha: 0.5};
+    compileWithSparseLabels(m, {optimizer: tf.train.sgd(0.1), loss: new SparseCategoricalFocalCrossentropy({...o, fromLogits: true}), metrics: ['accuracy']});
+    const xs = tf.tensor2d(feats, [N, 3]), ys = tf.tensor1d(ids, 'int32');
+    const before = await (m.predict(xs) as tf.Tensor).data() as Float32Array;
+    const classWeight = {0: 1, 1: 3, 2: 0.5, 3: 2};
+    const h = await m.fit(xs, ys, {epochs: 1, batchSize: N, verbose: 0, classWeight});
+    const s = Array.from(ids, t => classWeight[t as 0 | 1 | 2 | 3]);
+    expectClose([h.history.loss[0] as number], refReduce(refFocalLoss(before, onehot, N, C, o), 'sum_over_batch_size', s), 1e-5, 'class-weighted loss');
+    let hits = 0;
+    for (let i = 0; i < N; i++) {
+      const row = Array.from(before.slice(i * C, (i + 1) * C));
+      hits += row.indexOf(Math.max(...row)) === ids[i] ? 1 : 0;
+    }
+    expect(h.history.acc[0]).toBeCloseTo(hits / N, 6);
     tf.dispose([xs, ys]);
   });
 });
