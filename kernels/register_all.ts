@@ -5,9 +5,11 @@
 import {registerCpuKernels} from './cpu/register_cpu';
 import {registerTensorflowKernels} from './tensorflow/register_tensorflow';
 import {registerWebGLKernels} from './webgl/register_webgl';
+import {registerWebGPUKernels} from './webgpu/register_webgpu';
 
 export function registerAllKernels(): void {
   registerCpuKernels();
   registerTensorflowKernels();
   registerWebGLKernels();
+  registerWebGPUKernels();
 }
