@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import * as names from '../kernels/kernel_names';
-import {SINGLE_PASS_MAX_FLAG} from '../kernels/webgl/flags_webgl';
+import {PACKED_INPUTS_FLAG, SINGLE_PASS_MAX_FLAG} from '../kernels/webgl/flags_webgl';
 import {setForceComposite, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../src/index';
 
 export interface BenchRow {
@@ -63,6 +63,40 @@ async function forwardAt(rows: number, C: number, limit: number, reps: number): 
   }
 }
 
+/**
+ * Logits from a matMul (a packed texture) into the fused sparse forward and
+ * backward: the packed-input variants, or (flag off) tfjs's unpack pass
+ * followed by the unpacked programs. The matMul is in both.
+ */
+async function packedAt(rows: number, C: number, packedVariant: boolean, reps: number): Promise<number> {
+  const k = 64;
+  const a = tf.randomNormal([rows, k]);
+  const b = tf.randomNormal([k, C]);
+  const {ids, dy} = data(rows, C);
+  const ones = tf.ones([C, 1]);
+  tf.env().set(PACKED_INPUTS_FLAG, packedVariant);
+  try {
+    return await median(reps, async () => {
+      const e = tf.engine();
+      const logits = tf.matMul(a, b);
+      const [loss, lse] = e.runKernel(names.SparseSoftmaxCrossEntropy, {logits, labels: ids},
+                                      ATTRS as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const dx = e.runKernel(names.SparseSoftmaxCrossEntropyGrad, {logits, labels: ids, lse, dy},
+                             {...ATTRS, wrt: 'logits'} as unknown as tf.NamedAttrMap) as tf.Tensor;
+      // The gradient's consumer in training is a matMul (dW = hᵀ·dx), which
+      // takes packed input: read through one, so neither variant pays a
+      // layout conversion the other does not.
+      const total = tf.matMul(dx, ones);
+      await loss.data();
+      await total.data();
+      tf.dispose([logits, loss, lse, dx, total]);
+    });
+  } finally {
+    tf.env().set(PACKED_INPUTS_FLAG, true);
+    tf.dispose([a, b, ids, dy, ones]);
+  }
+}
+
 /** The public op, value and gradient w.r.t. logits, fused or composite. */
 async function opAt(sparse: boolean, rows: number, C: number, composite: boolean, reps: number): Promise<number> {
   const {logits, ids} = data(rows, C);
@@ -98,7 +132,14 @@ window.__benchWebGL = async (reps: number) => {
       }
     }
   }
-  // 2. Fused vs composite, the public ops (value + d/dlogits).
+  // 2. Packed logits: packed-input variants vs unpack pass + unpacked programs.
+  for (const [rows, C] of [[256, 1000], [1024, 1000], [64, 16384]]) {
+    for (const packed of [true, false]) {
+      out.push({what: 'matMul → sparse fwd+bwd kernels', rows, C, variant: packed ? 'packed variant' : 'unpack pass + unpacked',
+                medianMs: await packedAt(rows, C, packed, reps)});
+    }
+  }
+  // 3. Fused vs composite, the public ops (value + d/dlogits).
   for (const [rows, C] of [[1024, 10], [256, 1000], [16, 32000]]) {
     for (const sparse of [true, false]) {
       for (const composite of [false, true]) {

@@ -57,7 +57,8 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
   const packed = isPackedOnGpu(backend, logits);
   const weights = attrs.classWeights == null ? null : uploadVector(backend, attrs.classWeights);
   const rowWeight = !sparse && attrs.wrt === 'logits' ?
-      rowTargetWeight(backend, labels, weights, attrs, packed) :
+      // Reads only the labels: their layout picks the variant.
+      rowTargetWeight(backend, labels, weights, attrs, isPackedOnGpu(backend, labels)) :
       null;
 
   const inputs = [logits, labels, lse, dy];

@@ -9,10 +9,11 @@
  * write a new [rows, C] texture) before the program runs. Our programs come in
  * both layouts and the host picks the one that matches the logits, so a
  * packed producer (matMul, packed binary ops) feeds a kernel without an
- * unpack pass. What the packed variant pays instead: each fragment of a
- * per-row reduction fetches a texel once per value it uses (2 of its 4), so
- * a texel is fetched 4 times over the two rows it holds, against once (plus
- * the unpack pass's write and re-read) for unpacked data. Small per-row
+ * unpack pass. The packed variants read whole texels: a per-row reduction
+ * takes two classes of its row per fetch (so each texel is fetched twice, once
+ * for each of the two rows it holds, against once plus the unpack pass's read
+ * and write for unpacked data), an elementwise fragment computes a whole 2x2
+ * texel from one fetch per input. Small per-row
  * inputs in the other layout ([rows] labels, dy, lse) are still converted by
  * the backend: a pass over `rows` values, negligible next to `rows·C`. Dense
  * [rows, C] labels in the other layout than the logits cost one conversion
@@ -26,24 +27,6 @@
 /** Capitalised getter tfjs generates for an input variable: `logits` -> `getLogits`. */
 export function getterName(variable: string): string {
   return `get${variable.charAt(0).toUpperCase()}${variable.slice(1)}`;
-}
-
-/**
- * Defines `float <fn>(int row, int col)` reading element (row, col) of a 2-D
- * input in either layout. In a packed 2-D texel, x = (even row, even col),
- * y = (even row, odd col), z = (odd row, even col), w = (odd row, odd col).
- */
-export function matrixAccessor(fn: string, variable: string, packed: boolean): string {
-  const get = getterName(variable);
-  if (!packed) {
-    return `float ${fn}(int row, int col) { return ${get}(row, col); }`;
-  }
-  return `
-    float ${fn}(int row, int col) {
-      vec4 texel = ${get}(row, col);
-      vec2 pair = imod(row, 2) == 0 ? texel.xy : texel.zw;
-      return imod(col, 2) == 0 ? pair.x : pair.y;
-    }`;
 }
 
 /**

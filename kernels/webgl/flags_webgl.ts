@@ -6,6 +6,10 @@
  * and merged in a second pass (kernel_util.ts, planReduction). A flag so the
  * sweep in scripts/browser-bench-webgl.ts can measure both sides of it; the
  * default and its measurement are in kernels/webgl/README.md.
+ *
+ * `FUSED_CE_WEBGL_PACKED_INPUTS` (default true): run the packed-input
+ * variants when the logits arrive packed. false makes tfjs unpack them first
+ * (one extra pass over [rows, C]); the flag exists to measure that cost.
  */
 import {env} from '@tensorflow/tfjs-core';
 
@@ -14,6 +18,16 @@ export const SINGLE_PASS_MAX_FLAG = 'FUSED_CE_WEBGL_SINGLE_PASS_MAX';
 const ENV = env();
 if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[SINGLE_PASS_MAX_FLAG]) {
   ENV.registerFlag(SINGLE_PASS_MAX_FLAG, () => 128);
+}
+
+export const PACKED_INPUTS_FLAG = 'FUSED_CE_WEBGL_PACKED_INPUTS';
+if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[PACKED_INPUTS_FLAG]) {
+  ENV.registerFlag(PACKED_INPUTS_FLAG, () => true);
+}
+
+/** Whether packed logits select the packed-input program variants. */
+export function packedInputsEnabled(): boolean {
+  return ENV.getBool(PACKED_INPUTS_FLAG);
 }
 
 /** Current single-pass limit (classes per fragment). */

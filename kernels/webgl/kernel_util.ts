@@ -10,7 +10,7 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 
 import {loopBound} from './cross_entropy_glsl';
-import {singlePassMax} from './flags_webgl';
+import {packedInputsEnabled, singlePassMax} from './flags_webgl';
 
 export function asWebGL(backend: unknown): MathBackendWebGL {
   return backend as unknown as MathBackendWebGL;
@@ -20,8 +20,10 @@ export function asWebGL(backend: unknown): MathBackendWebGL {
  * Whether `t` already lives on the GPU as a packed texture. The programs then
  * run their packed variant, so the backend does not unpack `t` first (tensors
  * still on the CPU upload in whichever layout the program asks for, free).
+ * Always false when FUSED_CE_WEBGL_PACKED_INPUTS is off.
  */
 export function isPackedOnGpu(backend: MathBackendWebGL, t: TensorInfo): boolean {
+  if (!packedInputsEnabled()) return false;
   const data = backend.texData.get(t.dataId);
   return data != null && data.texture != null && data.isPacked === true;
 }
@@ -56,7 +58,9 @@ export function planReduction(size: number): ReductionStage[] {
   const limit = Math.max(singlePassMax(), 2);
   let inSize = Math.max(size, 1);
   do {
-    const windowSize = inSize <= limit ? inSize : Math.ceil(Math.sqrt(inSize));
+    // Windows of a split row start at even elements: the packed programs
+    // then read whole texels (two classes) per step.
+    const windowSize = inSize <= limit ? inSize : 2 * Math.ceil(Math.sqrt(inSize) / 2);
     const outSize = Math.ceil(inSize / windowSize);
     stages.push({inSize, windowSize, outSize, loopBound: loopBound(windowSize)});
     inSize = outSize;

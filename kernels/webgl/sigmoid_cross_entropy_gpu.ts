@@ -8,13 +8,13 @@
  *     d/dlabels = dy·(1 − ε)·(q·softplus(−x) − softplus(x))
  *
  * One fragment per element (unpacked) or per 2x2 texel (packed in and out,
- * chosen when the logits arrive packed: no unpack pass, and the result stays
- * packed like tfjs's own elementwise ops). q is a uniform (none or scalar) or
+ * chosen when the logits arrive packed: no unpack pass, each input texel
+ * fetched once, and the result stays packed like tfjs's own elementwise ops). q is a uniform (none or scalar) or
  * a per-class [C] input.
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {IS_NAN, matrixAccessor, SOFTPLUS_SIGMOID, vectorAccessor} from './cross_entropy_glsl';
+import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -55,48 +55,42 @@ export class SigmoidCEProgram implements GPGPUProgram {
 
     const value = {
       forward: 'q * zHat * softplus(-x) + (1.0 - zHat) * softplus(x)',
-      logits: 'dyAt(row, col) * (sigmoid(x) * (q * zHat + 1.0 - zHat) - q * zHat)',
-      labels: 'dyAt(row, col) * oneMinusSmoothing * (q * softplus(-x) - softplus(x))',
+      logits: 'dy * (sigmoid(x) * (q * zHat + 1.0 - zHat) - q * zHat)',
+      labels: 'dy * oneMinusSmoothing * (q * softplus(-x) - softplus(x))',
     }[cfg.mode];
+    const dy = (at: string) => backward ? `getDy(${at})` : '0.0';
+    const q = cfg.perClassPosWeight ? (p ? 'getPosWeight(c).xy' : 'getPosWeight(col)') :
+                                      (p ? 'vec2(posWeightScalar)' : 'posWeightScalar');
 
+    // Packed: one 2x2 texel of each input per fragment, fetched once.
     const main = p ? `
       void main() {
         ivec2 rc = getOutputCoords();
-        vec4 result = vec4(0.0);
-        for (int k = 0; k < 4; k++) {
-          int row = rc.x + k / 2;
-          int col = rc.y + imod(k, 2);
-          if (row < outShape[0] && col < outShape[1]) {
-            float v = valueAt(row, col);
-            if (k == 0) result.x = v;
-            else if (k == 1) result.y = v;
-            else if (k == 2) result.z = v;
-            else result.w = v;
-          }
-        }
-        setOutput(result);
+        int r = rc.x;
+        int c = rc.y;
+        vec4 x = getLogits(r, c);
+        vec4 z = getLabels(r, c);
+        vec4 dy = ${backward ? 'getDy(r, c)' : 'vec4(0.0)'};
+        vec2 q = ${q};
+        setOutput(vec4(element(x.x, z.x, q.x, dy.x), element(x.y, z.y, q.y, dy.y),
+                       element(x.z, z.z, q.x, dy.z), element(x.w, z.w, q.y, dy.w)));
       }` :
                      `
       void main() {
         ivec2 rc = getOutputCoords();
-        setOutput(valueAt(rc.x, rc.y));
+        int row = rc.x;
+        int col = rc.y;
+        setOutput(element(getLogits(row, col), getLabels(row, col), ${q}, ${dy('row, col')}));
       }`;
 
     this.userCode = `
       ${IS_NAN}
       ${SOFTPLUS_SIGMOID}
-      ${matrixAccessor('logitAt', 'logits', p)}
-      ${matrixAccessor('labelAt', 'labels', p)}
-      ${backward ? matrixAccessor('dyAt', 'dy', p) : ''}
-      ${cfg.perClassPosWeight ? vectorAccessor('posWeightAt', 'posWeight', p) :
-                                'float posWeightAt(int c) { return posWeightScalar; }'}
 
-      float valueAt(int row, int col) {
-        float x = logitAt(row, col);
-        float zHat = labelAt(row, col) * oneMinusSmoothing + halfSmoothing;
-        float q = posWeightAt(col);
+      float element(float x, float z, float q, float dy) {
         // NaN in x or z gives NaN out, whatever the compiler does with max().
-        if (isNaN(x) || isNaN(zHat)) return NAN;
+        if (isNaN(x) || isNaN(z)) return NAN;
+        float zHat = z * oneMinusSmoothing + halfSmoothing;
         return ${value};
       }
       ${main}

@@ -35,7 +35,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {classWeightAccessor, IS_NAN, matrixAccessor, vectorAccessor} from './cross_entropy_glsl';
+import {IS_NAN, vectorAccessor} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -98,18 +98,59 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     this.variableNames = ['logits', 'labels', ...(cfg.weighted ? ['classWeights'] : [])];
     this.outputShape = [2 * cfg.rows, 2 * cfg.numWindows];
     this.packedInputs = cfg.packed;
-    const target = cfg.sparse ?
-        // Sparse: y[c] = [c = t]. An out-of-range t matches no class here; the
-        // finalize program turns that row into NaN.
-        `int target = round(labelOfRow(row));` :
-        '';
-    const label = cfg.sparse ? `(c == target ? 1.0 : 0.0)` : `labelAt(row, c)`;
+    // Sparse: y[c] = [c = t]. An out-of-range t matches no class here; the
+    // finalize program turns that row into NaN.
+    const label = (c: string, dense: string) => cfg.sparse ? `(${c} == target ? 1.0 : 0.0)` : dense;
+    // Unpacked: one element per iteration. Packed: one texel per iteration,
+    // i.e. two classes of this row (windows start at even classes, see
+    // planReduction), so every texel is fetched once per row.
+    const loop = !cfg.packed ? `
+        for (int i = 0; i < ${cfg.loopBound}; i++) {
+          if (i >= count) break;
+          int c = start + i;
+          accumulate(st, sawNaN, getLogits(row, c) * invTemperature,
+                     ${label('c', 'getLabels(row, c)')}, ${cfg.weighted ? 'getClassWeights(c)' : '1.0'});
+        }` : `
+        bool oddRow = imod(row, 2) == 1;
+        for (int i = 0; i < ${cfg.loopBound}; i += 2) {
+          if (i >= count) break;
+          int c = start + i;
+          vec4 xt = getLogits(row, c);
+          vec2 x = (oddRow ? xt.zw : xt.xy) * invTemperature;
+          ${cfg.sparse ? '' : 'vec4 yt = getLabels(row, c); vec2 y = oddRow ? yt.zw : yt.xy;'}
+          vec2 w = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};
+          accumulate(st, sawNaN, x.x, ${label('c', 'y.x')}, w.x);
+          if (i + 1 < count) accumulate(st, sawNaN, x.y, ${label('c + 1', 'y.y')}, w.y);
+        }`;
     this.userCode = `
       ${IS_NAN}
-      ${matrixAccessor('logitAt', 'logits', cfg.packed)}
-      ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) :
-                     matrixAccessor('labelAt', 'labels', cfg.packed)}
-      ${classWeightAccessor('weightAt', cfg.weighted, cfg.packed)}
+      ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
+
+      // One element into the running (m, s, A, B) = st: online log-sum-exp
+      // (FORMULAS.md step 2) plus the target sums.
+      void accumulate(inout vec4 st, inout bool sawNaN, float z, float y, float w) {
+        if (isNaN(z)) {
+          sawNaN = true;
+          return;
+        }
+        if (z > st.x) {
+          // s·exp(m − z) is 0·0 when m = −∞: the empty sum, not NaN.
+          st.y = st.y * exp(st.x - z) + 1.0;
+          if (st.z != 0.0) st.w -= st.z * (z - st.x);
+          st.x = z;
+        } else if (z > negInf) {
+          st.y += exp(z - st.x);
+        }
+        float yHat = oneMinusSmoothing * y + smoothingOverC;
+        // Terms with ŷ = 0 are skipped, never multiplied (0·∞ = NaN).
+        if (yHat != 0.0) {
+          float wy = w * yHat;
+          st.z += wy;
+          // A target on a −∞ logit: its term is +∞ (or NaN if the whole row
+          // is −∞), whatever the current max.
+          st.w += wy * (z > negInf ? z - st.x : z);
+        }
+      }
 
       void main() {
         ivec2 coords = getOutputCoords();
@@ -117,43 +158,13 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         int start = (coords.y / 2) * windowSize;
         int count = numClasses - start;
         if (count > windowSize) count = windowSize;
-        ${target}
-
-        // Online log-sum-exp (FORMULAS.md step 2) plus the sums A and B.
-        float m = negInf;
-        float s = 0.0;
-        float a = 0.0;
-        float b = 0.0;
+        ${cfg.sparse ? 'int target = round(labelOfRow(row));' : ''}
+        vec4 st = vec4(negInf, 0.0, 0.0, 0.0);
         bool sawNaN = false;
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          int c = start + i;
-          float z = logitAt(row, c) * invTemperature;
-          if (isNaN(z)) {
-            sawNaN = true;
-            continue;
-          }
-          if (z > m) {
-            // s·exp(m − z) is 0·0 when m = −∞: the empty sum, not NaN.
-            s = s * exp(m - z) + 1.0;
-            if (a != 0.0) b -= a * (z - m);
-            m = z;
-          } else if (z > negInf) {
-            s += exp(z - m);
-          }
-          float yHat = oneMinusSmoothing * ${label} + smoothingOverC;
-          // Terms with ŷ = 0 are skipped, never multiplied (0·∞ = NaN).
-          if (yHat != 0.0) {
-            float wy = weightAt(c) * yHat;
-            a += wy;
-            // A target on a −∞ logit: its term is +∞ (or NaN if the whole
-            // row is −∞), whatever the current max.
-            b += wy * (z > negInf ? z - m : z);
-          }
-        }
+        ${loop}
         // GLSL max/compare silently drop NaN: propagate it explicitly, to
         // every statistic (the loss does not read m).
-        setOutput(sawNaN ? vec4(NAN) : vec4(m, s, a, b));
+        setOutput(sawNaN ? vec4(NAN) : st);
       }
     `;
   }

@@ -20,7 +20,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {classWeightAccessor, IS_NAN, matrixAccessor, vectorAccessor} from './cross_entropy_glsl';
+import {classWeightAccessor, IS_NAN} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -60,13 +60,32 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
         ['partials'];
     this.outputShape = [cfg.rows, cfg.numWindows];
     this.packedInputs = fromLabels && cfg.packed;
-    const term = fromLabels ?
-        'weightAt(c) * (oneMinusSmoothing * labelAt(row, c) + smoothingOverC)' :
-        'getPartials(row, c)';
+    const w = (c: string) => cfg.weighted ? `getClassWeights(${c})` : '1.0';
+    // Packed labels: one texel (two classes of this row) per step; windows
+    // start at even classes (planReduction).
+    const loop = !fromLabels ? `
+        for (int i = 0; i < ${cfg.loopBound}; i++) {
+          if (i >= count) break;
+          sum += getPartials(row, start + i);
+        }` :
+                               !cfg.packed ? `
+        for (int i = 0; i < ${cfg.loopBound}; i++) {
+          if (i >= count) break;
+          int c = start + i;
+          sum += ${w('c')} * (oneMinusSmoothing * getLabels(row, c) + smoothingOverC);
+        }` :
+                                             `
+        bool oddRow = imod(row, 2) == 1;
+        for (int i = 0; i < ${cfg.loopBound}; i += 2) {
+          if (i >= count) break;
+          int c = start + i;
+          vec4 yt = getLabels(row, c);
+          vec2 yHat = oneMinusSmoothing * (oddRow ? yt.zw : yt.xy) + smoothingOverC;
+          vec2 wc = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};
+          sum += wc.x * yHat.x;
+          if (i + 1 < count) sum += wc.y * yHat.y;
+        }`;
     this.userCode = `
-      ${fromLabels ? matrixAccessor('labelAt', 'labels', cfg.packed) : ''}
-      ${fromLabels ? classWeightAccessor('weightAt', cfg.weighted, cfg.packed) : ''}
-
       void main() {
         ivec2 coords = getOutputCoords();
         int row = coords.x;
@@ -74,11 +93,7 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
         int count = size - start;
         if (count > windowSize) count = windowSize;
         float sum = 0.0;
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          int c = start + i;
-          sum += ${term};
-        }
+        ${loop}
         setOutput(sum);
       }
     `;
@@ -129,66 +144,79 @@ export class SoftmaxCEGradProgram implements GPGPUProgram {
     this.packedOutput = cfg.packed;
     const p = cfg.packed;
 
-    // Per-row prologue: target, ignore / out-of-range rows, W.
-    const rowPrologue = cfg.sparse ? `
-        int target = round(labelOfRow(row));
+    const value = cfg.wrt === 'logits' ? `
+          float p = exp(z - lse);
+          float zTerm = zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0;
+          return dy * invTemperature * ((rowW + zTerm) * p - w * yHat);` :
+                                         `
+          return dy * oneMinusSmoothing * w * (lse - z);`;
+    // Sparse rows: ignored -> 0, label outside [0, C) -> NaN, else
+    // W = (1 − ε)·w[t] + (ε/C)·Σw and ŷ = (1 − ε)·[c = t] + ε/C.
+    const element = cfg.sparse ? `
+      float element(float z, int col, int target, float lse, float dy, float w) {
         ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
         if (target < 0 || target >= numClasses) return NAN;
-        float y = col == target ? 1.0 : 0.0;
-        float rowW = oneMinusSmoothing * weightAt(target) + smoothingOverC * sumClassWeights;` :
-                                     `
-        float y = labelAt(row, col);
-        ${needsRowWeight ? 'float rowW = rowWeightAt(row);' : ''}`;
-    const body = cfg.wrt === 'logits' ? `
-        float yHat = oneMinusSmoothing * y + smoothingOverC;
-        float p = exp(z - lse);
-        float zTerm = zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0;
-        return dy * invTemperature * ((rowW + zTerm) * p - weightAt(col) * yHat);` :
-                                        `
-        return dy * oneMinusSmoothing * weightAt(col) * (lse - z);`;
-
-    const main = p ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        vec4 result = vec4(0.0);
-        for (int k = 0; k < 4; k++) {
-          int row = rc.x + k / 2;
-          int col = rc.y + imod(k, 2);
-          if (row < outShape[0] && col < outShape[1]) {
-            float v = gradAt(row, col);
-            if (k == 0) result.x = v;
-            else if (k == 1) result.y = v;
-            else if (k == 2) result.z = v;
-            else result.w = v;
-          }
-        }
-        setOutput(result);
+        float rowW = oneMinusSmoothing * weightAt(target) + smoothingOverC * sumClassWeights;
+        return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, w, lse, dy, rowW);
       }` :
-                     `
+                                 `
+      float element(float z, float y, float lse, float dy, float w, float rowW) {
+        return gradValue(z, oneMinusSmoothing * y + smoothingOverC, w, lse, dy, rowW);
+      }`;
+    const weightPair = cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)';
+    // Packed: the fragment's 2x2 texel of every [rows, C] input and the
+    // (row, row + 1) pair of every [rows] input, each fetched once.
+    const main = !p ? `
       void main() {
         ivec2 rc = getOutputCoords();
-        setOutput(gradAt(rc.x, rc.y));
+        int row = rc.x;
+        int col = rc.y;
+        float z = getLogits(row, col) * invTemperature;
+        ${cfg.sparse ?
+          'setOutput(element(z, col, round(getLabels(row)), getLse(row), getDy(row), weightAt(col)));' :
+          `setOutput(element(z, getLabels(row, col), getLse(row), getDy(row), weightAt(col),
+                             ${needsRowWeight ? 'getRowWeight(row)' : '0.0'}));`}
+      }` :
+                      cfg.sparse ? `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int r = rc.x;
+        int c = rc.y;
+        vec4 z = getLogits(r, c) * invTemperature;
+        vec2 lse = getLse(r).xy;
+        vec2 dy = getDy(r).xy;
+        vec2 w = ${weightPair};
+        vec2 t = getLabels(r).xy;
+        int t0 = round(t.x);
+        int t1 = round(t.y);
+        setOutput(vec4(element(z.x, c, t0, lse.x, dy.x, w.x), element(z.y, c + 1, t0, lse.x, dy.x, w.y),
+                       element(z.z, c, t1, lse.y, dy.y, w.x), element(z.w, c + 1, t1, lse.y, dy.y, w.y)));
+      }` :
+                                   `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int r = rc.x;
+        int c = rc.y;
+        vec4 z = getLogits(r, c) * invTemperature;
+        vec4 y = getLabels(r, c);
+        vec2 lse = getLse(r).xy;
+        vec2 dy = getDy(r).xy;
+        vec2 w = ${weightPair};
+        vec2 rowW = ${needsRowWeight ? 'getRowWeight(r).xy' : 'vec2(0.0)'};
+        setOutput(vec4(element(z.x, y.x, lse.x, dy.x, w.x, rowW.x), element(z.y, y.y, lse.x, dy.x, w.y, rowW.x),
+                       element(z.z, y.z, lse.y, dy.y, w.x, rowW.y), element(z.w, y.w, lse.y, dy.y, w.y, rowW.y)));
       }`;
 
     this.userCode = `
       ${IS_NAN}
-      ${matrixAccessor('logitAt', 'logits', p)}
-      ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', p) :
-                     matrixAccessor('labelAt', 'labels', p)}
-      ${vectorAccessor('lseAt', 'lse', p)}
-      ${vectorAccessor('dyAt', 'dy', p)}
-      ${needsRowWeight ? vectorAccessor('rowWeightAt', 'rowWeight', p) : ''}
       ${classWeightAccessor('weightAt', cfg.weighted, p)}
 
-      float gradAt(int row, int col) {
-        ${rowPrologue}
-        float z = logitAt(row, col) * invTemperature;
-        float lse = lseAt(row);
-        float dy = dyAt(row);
+      float gradValue(float z, float yHat, float w, float lse, float dy, float rowW) {
         // exp(NaN) is +Inf on SwiftShader (Chromium 156): propagate NaN by hand.
         if (isNaN(z) || isNaN(lse)) return NAN;
-        ${body}
+        ${value}
       }
+      ${element}
       ${main}
     `;
   }

@@ -164,26 +164,33 @@ add('webgl', 'webgl kernels', 'three-stage reductions (single-pass limit forced 
   }
 });
 
-add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs with no unpack pass', async env => {
+/**
+ * Logits from a matMul (a packed texture) through every kernel with every
+ * attribute, checked against the reference, with no unpack launch. Dense
+ * labels come packed too (labels · I, exact), so the packed row-weight and
+ * label reads run; C = 301 splits rows into windows (odd tail).
+ */
+async function checkPackedInputs(rows: number, C: number, seed: number, rtol: number): Promise<void> {
   const backend = webgl();
-  const rows = 6, k = 4, C = 7;
-  const a = tf.tensor2d(randn(rows * k, 21), [rows, k]);
-  const b = tf.tensor2d(randn(k * C, 22), [k, C]);
-  const t = randLabels(rows, C, 23);
-  const y = randProbs(rows, C, 24);
-  const dy = randn(rows, 25);
+  const k = 4;
+  const a = tf.tensor2d(randn(rows * k, seed), [rows, k]);
+  const b = tf.tensor2d(randn(k * C, seed + 1), [k, C]);
+  const t = randLabels(rows, C, seed + 2);
+  const y = randProbs(rows, C, seed + 3);
+  const dy = randn(rows, seed + 4);
   const ids = tf.tensor1d(t, 'int32');
-  const labels = tf.tensor2d(y, [rows, C]);
+  const labelsCpu = tf.tensor2d(y, [rows, C]);
+  const eye = tf.eye(C);
   const dyT = tf.tensor1d(dy);
   // The reference reads the product from a second, identical matMul: reading
   // a tensor moves it to the CPU, which would defeat the point.
   const probe = tf.matMul(a, b);
   const x = await values(probe);
   probe.dispose();
-  // Every attribute, so the packed accessors of the weight vectors and the
+  // Every attribute, so the packed reads of the weight vectors and the
   // ignore / z-loss paths run too.
-  const classWeights = [0.5, 2, 1, 3, 0.25, 1.5, 1];
-  const posWeight = [1, 2, 3, 0.5, 1, 2, 1];
+  const classWeights = Array.from({length: C}, (_, c) => 0.25 + (c % 5) * 0.5);
+  const posWeight = Array.from({length: C}, (_, c) => 0.5 + (c % 3));
   const opts = {temperature: 1.3, labelSmoothing: 0.1, zLoss: 1e-3, classWeights};
   const dense = refSoftmaxCrossEntropy(x, y, rows, C, opts);
   const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, {...opts, ignoreIndex: t[0]});
@@ -203,13 +210,16 @@ add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs w
       e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   const outputs: tf.Tensor[] = [];
   try {
-    for (const [kernel, grad, ref, lbl, attrs] of [
-           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, labels, denseAttrs],
-           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, ids, sparseAttrs],
-           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad, sig, labels, sigAttrs],
+    for (const [kernel, grad, ref, attrs] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, denseAttrs],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, sparseAttrs],
+           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad, sig, sigAttrs],
          ] as const) {
       const logits = tf.matMul(a, b);
-      expect(backend.texData.get(logits.dataId).isPacked === true, () => 'matMul output is not packed');
+      const lbl = kernel === names.SparseSoftmaxCrossEntropy ? ids : tf.matMul(labelsCpu, eye);
+      for (const [what, v] of [['logits', logits], ['labels', lbl]] as const) {
+        expect(v === ids || backend.texData.get(v.dataId).isPacked === true, () => `matMul ${what} are not packed`);
+      }
       launched.length = 0;
       const sigmoid = kernel === names.SigmoidCrossEntropy;
       const fwd = run(kernel, {logits, labels: lbl}, attrs);
@@ -220,15 +230,21 @@ add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs w
       const unpacks = launched.filter(n => /unpack/i.test(n));
       expect(unpacks.length === 0, () => `${kernel}: unpack passes ${unpacks} (launched ${launched})`);
       expect(launched.some(n => /^(SoftmaxCE|SigmoidCE)/.test(n)), () => `${kernel}: launched ${launched}`);
-      outputs.push(logits, loss, dx, ...(lse ? [lse] : []), ...(sigmoid ? [gradInputs.dy] : []));
-      expectClose(await values(loss), ref.loss, env.rtol, `${kernel} loss from packed logits`);
+      outputs.push(logits, loss, dx, ...(lse ? [lse] : []), ...(sigmoid ? [gradInputs.dy] : []),
+                   ...(lbl !== ids ? [lbl] : []));
+      expectClose(await values(loss), ref.loss, rtol, `${kernel} loss from packed logits (${rows}×${C})`);
       const ones = sigmoid ? new Float32Array(rows * C).fill(1) : dy;
-      expectClose(await values(dx), ref.dlogits(ones), env.rtol, `${grad} from packed logits`);
+      expectClose(await values(dx), ref.dlogits(ones), rtol, `${grad} from packed logits (${rows}×${C})`);
     }
   } finally {
     backend.runWebGLProgram = original;
-    tf.dispose([a, b, ids, labels, dyT, ...outputs]);
+    tf.dispose([a, b, ids, labelsCpu, eye, dyT, ...outputs]);
   }
+}
+
+add('webgl', 'webgl kernels', 'packed logits (from matMul) run packed programs with no unpack pass', async env => {
+  await checkPackedInputs(6, 7, 21, env.rtol);
+  await checkPackedInputs(5, 301, 61, env.rtol);
 });
 
 add('webgl', 'webgl kernels', 'NaN, −∞ windows and out-of-range labels through a staged row', async env => {
