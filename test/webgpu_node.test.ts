@@ -16,7 +16,7 @@ import '../src/index';
 import {allCases, caseName} from './spec/index';
 import type {SpecEnv} from './spec/registry';
 import {applies, runCase} from './spec/run_case';
-import {inErrorScope, setupWebGPU} from './kernels/webgpu/harness';
+import {inErrorScope, setupWebGPU, teardownWebGPU} from './kernels/webgpu/harness';
 
 const env: SpecEnv = {backend: 'webgpu', platform: 'node', composite: false, rtol: 1e-5};
 
@@ -26,6 +26,7 @@ describeWebGPU('webgpu in Node (fused kernels)', () => {
     backend = await setupWebGPU();
     expect(tf.getBackend()).toBe('webgpu');
   });
+  afterAll(teardownWebGPU);
 
   for (const c of allCases()) {
     const t = applies(c, env) ? test : test.skip;

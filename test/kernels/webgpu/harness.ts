@@ -15,6 +15,20 @@ export async function setupWebGPU(): Promise<WebGPUBackend> {
   return tf.backend() as WebGPUBackend;
 }
 
+/**
+ * Disposes the webgpu backend and destroys its device, so Dawn lets the
+ * process exit (tfjs's dispose keeps the device alive).
+ */
+export function teardownWebGPU(): void {
+  const e = tf.engine() as unknown as {registry: Record<string, WebGPUBackend | undefined>};
+  const backend = e.registry['webgpu'];
+  if (backend != null) {
+    const device = backend.device;
+    tf.removeBackend('webgpu');
+    device.destroy();
+  }
+}
+
 /** Submits whatever tfjs has recorded but not yet submitted (so its errors surface now). */
 function flush(backend: WebGPUBackend): void {
   const b = backend as unknown as {commandEncoder: unknown, endComputePassEncoder(): void, submitQueue(): void};

@@ -20,7 +20,7 @@ import {fusedPipelineKeys} from '../../../kernels/webgpu/launch';
 import {SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
 import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
-import {inErrorScope, setupWebGPU} from './harness';
+import {inErrorScope, setupWebGPU, teardownWebGPU} from './harness';
 
 const RTOL = 1e-5;
 
@@ -110,7 +110,7 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
     };
   });
   afterEach(() => tf.env().set(SUBGROUPS_FLAG, true));
-  afterAll(() => tf.removeBackend('webgpu'));
+  afterAll(teardownWebGPU);
 
   const run = (f: () => Promise<void>) => () => inErrorScope(backend, f);
 
@@ -120,17 +120,17 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
   }));
 
   for (const subgroups of [true, false]) {
-    // 5: one thread per row; 33: one 64-thread workgroup per row, scalar loads;
-    // 100, 1000: vec4 loads; 5000: 256-thread workgroups.
-    for (const C of [5, 33, 100, 1000, 5000]) {
+    // 5, 64: one thread per row (scalar, vec4 loads); 65: one workgroup per
+    // row, scalar loads; 100, 1000, 5000: vec4 loads.
+    for (const C of [5, 64, 65, 100, 1000, 5000]) {
       for (const all of [false, true]) {
         test(`${subgroups ? 'subgroup' : 'workgroup-memory'} reductions vs float64: C = ${C}${all ? ', all options' : ''}`, run(async () => {
           tf.env().set(SUBGROUPS_FLAG, subgroups);
           const before = new Set(fusedPipelineKeys(backend));
           await checkSoftmax(7, C, 1000 + C, all);
           const used = fusedPipelineKeys(backend).filter(k => !before.has(k));
-          // The path actually taken: row programs (C > 32) carry '_sg' exactly when subgroups are on.
-          if (used.length > 0 && C > 32) {
+          // The path actually taken: row programs (C > 64) carry '_sg' exactly when subgroups are on.
+          if (used.length > 0 && C > 64) {
             const rowKeys = used.filter(k => k.includes('team') && !k.includes('team1_'));
             check(rowKeys.length > 0 && rowKeys.every(k => k.includes('_sg') === subgroups),
                 () => `pipelines ${used.join(', ')} do not match subgroups=${subgroups}`);
@@ -140,7 +140,7 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
     }
   }
 
-  test('C = 131072 (one 256-thread workgroup per row), both reduction paths', run(async () => {
+  test('C = 131072, both reduction paths', run(async () => {
     for (const subgroups of [true, false]) {
       tf.env().set(SUBGROUPS_FLAG, subgroups);
       await checkSoftmax(3, 131072, 7, true);
@@ -148,15 +148,15 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
   }), 120000);
 
   test('70000 rows with one workgroup per row (2-D grid past 65535 workgroups)', run(async () => {
-    await checkSoftmax(70000, 33, 11, true, true);
+    await checkSoftmax(70000, 65, 11, true, true);
   }), 120000);
 
   test('20 shapes compile no new pipeline after the first', run(async () => {
     const r = rng(5);
     let afterFirst = -1;
     for (let i = 0; i < 20; i++) {
-      // Odd C in (32, 4096): one layout bucket (64-thread row workgroups, scalar loads).
-      const rows = 1 + Math.floor(r() * 40), C = 33 + 2 * Math.floor(r() * 300);
+      // Odd C above 64: one layout bucket (a 64-thread workgroup per row, scalar loads).
+      const rows = 1 + Math.floor(r() * 40), C = 65 + 2 * Math.floor(r() * 300);
       const a = attrsFor(C, i, true);
       const logits = tf.tensor2d(randn(rows * C, i), [rows, C]);
       const labels = tf.tensor2d(randProbs(rows, C, i), [rows, C]);
@@ -184,6 +184,19 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
     check(keys.every(k => !/_(\d{3,})(_|$)/.test(k.replace(/wg\d+|team\d+/g, ''))),
         () => `a size leaked into a shader key: ${keys.join(', ')}`);
   }), 120000);
+
+  test('tf.time records the fused kernels (timestamp-query path of the launcher)', run(async () => {
+    const logits = tf.tensor2d(randn(8 * 100, 1), [8, 100]);
+    const ids = tf.tensor1d(randLabels(8, 100, 2), 'int32');
+    let outs: tf.Tensor[] = [];
+    const info = await tf.time(() => {
+      outs = runK(SparseSoftmaxCrossEntropy, {logits, labels: ids}, attrsFor(100, 1, false)) as tf.Tensor[];
+    });
+    const loss = await outs[0].data();
+    expectClose(loss, refSparseSoftmaxCrossEntropy(randn(8 * 100, 1), randLabels(8, 100, 2), 8, 100).loss, RTOL, 'timed loss');
+    check(info.wallMs >= 0 && (info as unknown as {kernelMs: number}).kernelMs >= 0, () => `timing ${JSON.stringify(info)}`);
+    tf.dispose([logits, ids, ...outs]);
+  }));
 
   test('empty batch: empty outputs, no dispatch, no compilation', run(async () => {
     const c0 = compiles;
