@@ -107,7 +107,8 @@ fn lseOf(st : vec3<f32>) -> f32 {
  *    subgroup, partials through workgroup memory, then every subgroup reduces
  *    the partials itself (no broadcast round). Assumes subgroups are
  *    consecutive ranges of local_invocation_index, as on every implementation
- *    we know of (workgroup sizes here are multiples of any subgroup size);
+ *    we know of; a subgroup wider than the workgroup (128 lanes, 64 threads)
+ *    is one partial;
  *  - otherwise a workgroup-memory tree over the team's slice.
  */
 export function reductionSnippet(wg: number, team: number, subgroups: boolean): string {
@@ -136,7 +137,7 @@ fn teamLse(v : vec3<f32>) -> vec3<f32> {
   }
   workgroupBarrier();
   var acc = vec3<f32>(u.negInf, 0.0, 0.0);
-  for (var i = sgLane; i < WG / sgSize; i += sgSize) {
+  for (var i = sgLane; i < (WG + sgSize - 1u) / sgSize; i += sgSize) {
     acc = lseCombine(acc, vec3<f32>(redA[i], redB[i], redC[i]));
   }
   let mAll = subgroupMax(acc.x);
@@ -152,7 +153,7 @@ fn teamSum(v : f32) -> f32 {
   }
   workgroupBarrier();
   var acc = 0.0;
-  for (var i = sgLane; i < WG / sgSize; i += sgSize) {
+  for (var i = sgLane; i < (WG + sgSize - 1u) / sgSize; i += sgSize) {
     acc += redA[i];
   }
   let sAll = subgroupAdd(acc);
