@@ -217,9 +217,10 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
   const files = info ? Object.fromEntries(Object.entries(info.ran).map(([k, v]) => [k, v])) : {};
   for (const r of reports) {
     const dev = r.device as Record<string, unknown>;
-    const host = dev.host as {cpu?: string, cores?: number} | undefined;
+    const host = dev.host as {cpu?: string, cores?: number, loadAverageStart?: number[], loadAverageEnd?: number[]} | undefined;
+    const loadText = host?.loadAverageStart ? `, load ${host.loadAverageStart[0]} → ${host.loadAverageEnd?.[0] ?? '?'}` : '';
     const devText = [dev.description, dev.renderer, dev.vendor && !dev.renderer ? `${dev.vendor} ${dev.architecture ?? ''}` : '',
-      host ? `${host.cpu}, ${host.cores} cores` : ''].filter(Boolean).join('; ');
+      host ? `${host.cpu}, ${host.cores} cores${loadText}` : ''].filter(Boolean).join('; ');
     const fk = Object.entries(r.fusedKernels);
     const fkText = fk.every(([, v]) => v) ? 'all' : fk.some(([, v]) => v) ?
       fk.filter(([, v]) => v).map(([k]) => k.replace('Fused', '')).join(', ') : 'none (composite path)';
@@ -235,6 +236,7 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
     md.push('');
   }
   if (info?.notes.length) {
+    md.push('Notes:', '');
     for (const n of info.notes) md.push(`- ${n}`);
     md.push('');
   }

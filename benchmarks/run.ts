@@ -14,6 +14,7 @@
  */
 import {spawn} from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as cliProgress from 'cli-progress';
 import {Args, parseArgs, toArgv} from './cli';
@@ -115,6 +116,8 @@ export async function main(argv: string[]): Promise<void> {
   const bars = new cliProgress.MultiBar({
     format: '{backend} [{bar}] {value}/{total} {cell}',
     clearOnComplete: false, hideCursor: true, etaBuffer: 20,
+    // In CI logs (no TTY) too, every 10 s.
+    noTTYOutput: true, notTTYSchedule: 10000,
   }, cliProgress.Presets.shades_classic);
   const barOf: Record<string, cliProgress.SingleBar> = {};
   for (const b of runnable) {
@@ -132,6 +135,8 @@ export async function main(argv: string[]): Promise<void> {
     });
   };
   const logs: string[] = [];
+  const load = () => os.loadavg().map(x => x.toFixed(1)).join(' / ');
+  const loadAtStart = load();
 
   for (const b of runnable.filter(x => !x.startsWith('chromium-'))) {
     const env = b === 'webgpu' ? webgpuEnv(info.notes) : process.env;
@@ -170,6 +175,8 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   bars.stop();
+  info.notes.push(`host: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); load average (1/5/15 min) ` +
+      `${loadAtStart} at the start, ${load()} at the end of the run: above the core count, the benchmarks shared the cores`);
   for (const l of logs.slice(-20)) console.log(l);
   for (const [b, why] of Object.entries(info.skipped)) console.log(`!! ${b}: ${why}`);
   fs.writeFileSync(infoPath, JSON.stringify(info, null, 1) + '\n');

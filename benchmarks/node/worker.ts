@@ -37,7 +37,12 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
   const {device, deviceSlug, software} = await describeBackend();
   const opts: RunOptions = {...args.run, backend, softwareDevice: software};
   const cpus = os.cpus();
-  device.host = {cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30)};
+  // The load average says how much of the machine the run had (shared machines).
+  const host = {
+    cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageStart: os.loadavg().map(x => Math.round(x * 10) / 10), loadAverageEnd: [] as number[],
+  };
+  device.host = host;
   const report: BackendReport = {
     schema: 1,
     platform: 'node',
@@ -70,6 +75,7 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
     write();
   });
   report.finishedAt = new Date().toISOString();
+  host.loadAverageEnd = os.loadavg().map(x => Math.round(x * 10) / 10);
   write();
   return out;
 }
