@@ -45,6 +45,11 @@ export async function requestAdapterOrThrow(gpu: GPU | undefined): Promise<GPUAd
   return adapter;
 }
 
+/** The adapter's info (`GPUAdapter.info`, newer than some @webgpu/types releases). */
+export function adapterInfo(adapter: GPUAdapter): GPUAdapterInfo | undefined {
+  return (adapter as GPUAdapter & {info?: GPUAdapterInfo}).info;
+}
+
 /** Creates a tfjs WebGPUBackend on a device with tfjs's limits plus the requested features. */
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const gpu = options.gpu ?? (globalThis as {navigator?: {gpu?: GPU}}).navigator?.gpu;
@@ -63,7 +68,7 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
   });
-  return new WebGPUBackend(device, adapter.info);
+  return new WebGPUBackend(device, adapterInfo(adapter));
 }
 
 /**

@@ -33,7 +33,7 @@
 import {env} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {deviceHasSubgroups} from './launch';
-import {SUBGROUPS_FLAG} from './flags_webgpu';
+import {registerWebGPUFlags, SUBGROUPS_FLAG} from './flags_webgpu';
 import type {RowVariant} from './softmax_cross_entropy_webgpu';
 
 /** Up to this many classes one thread owns a row (no reduction, no barrier). */
@@ -45,6 +45,7 @@ export const ROW_WG = 64;
 
 /** Whether the subgroup reductions are enabled for `backend` (device feature and flag). */
 export function useSubgroups(backend: WebGPUBackend): boolean {
+  registerWebGPUFlags();
   return env().getBool(SUBGROUPS_FLAG) && deviceHasSubgroups(backend);
 }
 

@@ -92,11 +92,12 @@ export interface EnsureNodeWebGPUOptions {
 /**
  * Checks that a WebGPU adapter exists (throws a clear error otherwise),
  * registers the `webgpu` backend factory (device with `subgroups` where
- * available) and, by default, activates it. Returns the adapter's info.
+ * available) and, by default, activates it. Returns the adapter's info
+ * (empty where the implementation has no `GPUAdapter.info`).
  */
 export async function ensureNodeWebGPU(options: EnsureNodeWebGPUOptions = {}): Promise<GPUAdapterInfo> {
   // Loaded lazily: @tensorflow/tfjs-backend-webgpu must come after the globals above.
-  const {requestAdapterOrThrow, registerWebGPUBackend} = await import('../../kernels/webgpu/backend_factory');
+  const {adapterInfo, requestAdapterOrThrow, registerWebGPUBackend} = await import('../../kernels/webgpu/backend_factory');
   const adapter = await requestAdapterOrThrow(nodeGPU);
   registerWebGPUBackend({gpu: nodeGPU, subgroups: options.subgroups ?? true});
   if (options.setBackend ?? true) {
@@ -105,5 +106,5 @@ export async function ensureNodeWebGPU(options: EnsureNodeWebGPUOptions = {}): P
       throw new Error('WebGPU: the webgpu backend failed to initialize (see the warning above)');
     }
   }
-  return adapter.info;
+  return adapterInfo(adapter) ?? ({} as GPUAdapterInfo);
 }
