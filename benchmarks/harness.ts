@@ -1,9 +1,9 @@
 /**
  * The benchmark harness shared by every kernel script, in Node and in the
  * browser: no file system, no terminal, no Node API here (the Node side is in
- * `node_worker.ts` / `run.ts`, the browser side in `browser/entry.ts`).
+ * `node/worker.ts` and `run.ts`, the browser side in `browser/entry.ts`).
  *
- * A *suite* (one per kernel family, `suites/*.ts`) names its providers (ours,
+ * A *suite* (one per kernel family, in `suites.ts`) names its providers (ours,
  * ours forced to the composite path, tf.losses, tfjs-layers), its shapes and
  * its modes. `runPlan` measures every (shape, mode, provider) cell on the
  * active tfjs backend and returns plain JSON.
@@ -19,7 +19,7 @@
  * work is inside the time.
  *
  * Peak memory: tfjs's own accounting, sampled at kernel boundaries. During the
- * memory run the engine's `runKernelFunc` is wrapped (on the instance, for
+ * tracked run the engine's `runKernelFunc` is wrapped (on the instance, for
  * that run only) so that after every kernel (forward, backward, optimizer) we
  * read
  *  - the bytes of the tensor *buffers* created during the run and still
@@ -29,12 +29,12 @@
  *    tensor handle, so a reshape or identity that shares its input's buffer
  *    counts twice there;
  *  - `backend.memory().numBytesInGPU` (webgl / webgpu: buffers/textures in
- *    use) and, after the run, the growth of `numBytesInGPUAllocated` /
- *    `numBytesAllocatedInGPU` (pooled allocations).
- * The peak minus what was live before the run (inputs included there) is the
- * run's *extra* peak. Not counted: scratch arrays a kernel allocates in JS and
- * frees before it returns (the cpu kernels), and GPU memory tfjs does not
- * track. `tf.profile` was not used: its per-kernel timer reads outputs with
+ *    use; its peak minus its value before the run) and, after the run, the
+ *    growth of `numBytesInGPUAllocated` / `numBytesAllocatedInGPU` (pooled
+ *    allocations).
+ * Inputs made before the run are not counted. Neither are scratch arrays a
+ * kernel allocates in JS and frees before it returns (the cpu kernels), nor
+ * GPU memory tfjs does not track. `tf.profile` was not used: its per-kernel timer reads outputs with
  * `dataSync()`, which webgpu in Node cannot do, and it would perturb the run.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -54,13 +54,6 @@ export interface Shape {
   classes: number;
 }
 
-/** The three public ops of this package, as the benchmarks use them. */
-export interface FusedOps {
-  softmaxCrossEntropyWithLogits(labels: Tensor, logits: Tensor): Tensor;
-  sparseSoftmaxCrossEntropyWithLogits(labels: Tensor, logits: Tensor): Tensor;
-  sigmoidCrossEntropyWithLogits(labels: Tensor, logits: Tensor): Tensor;
-}
-
 /** The labels/logits of one shape, made once per shape and reused. */
 export interface Inputs {
   logits: Tensor;
@@ -75,8 +68,6 @@ export interface Provider {
   id: ProviderId;
   /** What exactly is called, for the report. */
   call: string;
-  /** Null when usable; otherwise why not (e.g. the package's ops did not load). */
-  unavailable: string | null;
   /**
    * The loss per example ([rows]) or per element ([rows, C]) from logits.
    * Runs inside a tidy.
@@ -153,7 +144,7 @@ export interface Cell {
 }
 
 export interface CellResult extends Cell {
-  /** 'ok'; 'error' (threw, e.g. out of memory: a result, recorded); 'unavailable' (provider absent). */
+  /** 'ok'; 'error' (threw, e.g. out of memory: a result, recorded); 'unavailable' (no such mode for this provider). */
   status: 'ok' | 'error' | 'unavailable';
   error?: string;
   /** Whether the fused kernels of the suite were registered for this backend (provider 'fused' only). */
@@ -378,7 +369,6 @@ export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts:
   const logitsBytes = rows * classes * 4;
   const floorBytes = cell.mode === 'forward' ? logitsBytes : 2 * logitsBytes;
   const base: CellResult = {...cell, status: 'ok', logitsBytes, floorBytes};
-  if (p.unavailable) return {...base, status: 'unavailable', error: p.unavailable};
   if (cell.mode === 'train' && p.layersLoss == null && p.compileTrain == null) {
     return {...base, status: 'unavailable', error: p.noTrain ?? 'no train mode'};
   }

@@ -20,7 +20,8 @@ import type {LayersModel} from '@tensorflow/tfjs-layers';
 import {categoricalCrossentropy, sigmoidCrossEntropyWithLogits as layersSigmoidCE,
   sparseCategoricalCrossentropy} from '@tensorflow/tfjs-layers/dist/losses';
 import * as fce from '../src/index';
-import {Mode, Provider, Shape, Suite, TRAIN_FEATURES} from './harness';
+import {Provider, Shape, Suite, TRAIN_FEATURES} from './harness';
+import {largeVocabShapes, sigmoidShapes, softmaxModes, softmaxShapes} from './shapes';
 
 const kn = fce.kernelNames;
 
@@ -45,46 +46,6 @@ async function withCompositeAsync(step: () => Promise<unknown>): Promise<unknown
   }
 }
 
-const GPU_BACKENDS = ['webgpu', 'webgl'];
-const isGpu = (backend: string) => GPU_BACKENDS.includes(backend);
-const s = (rows: number, classes: number): Shape => ({rows, classes});
-
-/**
- * Default shapes: cpu 4096×10, 1024×1000, 256×32000 (issue 2); webgpu/webgl
- * 4096×1000 and 1024×32000 (issues 3/4); wasm the two small cpu shapes.
- * `--full` sweeps 4096×10 … 1024×32000 everywhere, and GPUs go on to
- * 4096×32000 and 8192×32000 (1 GiB of logits: webgpu's default
- * maxBufferSize is 1 GiB, so this is the largest shape the backend holds).
- *
- * On a software GPU (SwiftShader: no GPU on the machine) the default GPU
- * shapes are 512×1000 and 128×8000: tf.losses' forward+backward at 1024×32000
- * took 13 s per call there and the composite 53 s (webgpu in Node,
- * SwiftShader, 2 shared cores), which would make `npm run bench` last an
- * hour. `--shapes 4096x1000,1024x32000` or `--full` still runs them.
- */
-const SOFTWARE_GPU_SHAPES = [s(512, 1000), s(128, 8000)];
-
-function softmaxShapes(backend: string, full: boolean, software: boolean): Shape[] {
-  if (full) {
-    const sweep = [s(4096, 10), s(4096, 100), s(4096, 1000), s(1024, 10000), s(256, 32000), s(1024, 32000)];
-    return isGpu(backend) ? [...sweep, s(4096, 32000), s(8192, 32000)] : sweep;
-  }
-  if (isGpu(backend)) return software ? SOFTWARE_GPU_SHAPES : [s(4096, 1000), s(1024, 32000)];
-  if (backend === 'wasm') return [s(4096, 10), s(1024, 1000)];
-  return [s(4096, 10), s(1024, 1000), s(256, 32000)];
-}
-
-/**
- * Forward and forward+backward everywhere; one training step where the
- * one-layer model stays small (its [32, C] weights and matmuls would
- * otherwise be most of the time): C ≤ 1000, plus up to 1024×32000 in
- * `--full`; not on software GPUs unless `--full`.
- */
-function softmaxModes(_backend: string, shape: Shape, full: boolean, software: boolean): Mode[] {
-  const train = full ? shape.rows * shape.classes <= 1024 * 32000 : shape.classes <= 1000 && !software;
-  return train ? ['forward', 'forward+backward', 'train'] : ['forward', 'forward+backward'];
-}
-
 /** Seeded inputs: logits ~ N(0, 2²); labels from seeded uniform class ids. */
 function classIds(shape: Shape): Tensor {
   return tf.tidy(() => tf.cast(tf.floor(tf.mul(tf.randomUniform([shape.rows], 0, 1, 'float32', 7), shape.classes)), 'int32'));
@@ -101,7 +62,7 @@ function provider(
     opts: {perExample?: boolean, noTrain?: string} = {}): Provider {
   const perExample = opts.perExample ?? true;
   return {
-    id, call, unavailable: null, loss,
+    id, call, loss,
     // tfjs-layers averages what the loss returns per sample: give it [rows].
     layersLoss: opts.noTrain ? null :
         (perExample ? (y: Tensor, x: Tensor) => loss(y, x) : (y: Tensor, x: Tensor) => tf.mean(loss(y, x), -1)),
@@ -198,13 +159,7 @@ export const largeVocabSuite: Suite = {
   ...sparseSuite,
   id: 'large-vocab-sparse-ce',
   title: 'Sparse softmax cross-entropy, language-model vocabularies',
-  shapes(backend, full, software) {
-    if (full) {
-      const sweep = [s(64, 50257), s(128, 128256), s(32, 262144)];
-      return isGpu(backend) ? [...sweep, s(512, 128256), s(1024, 262144)] : sweep;
-    }
-    return isGpu(backend) && !software ? [s(128, 128256)] : software ? [s(8, 128256)] : [s(32, 128256)];
-  },
+  shapes: largeVocabShapes,
   modes: (_backend, _shape, full) => (full ? ['forward', 'forward+backward'] : ['forward+backward']),
 };
 
@@ -222,11 +177,7 @@ export const sigmoidSuite: Suite = {
     provider('tfjs-layers', 'tfjs-layers sigmoidCrossEntropyWithLogits(labels, logits) (core of binaryCrossentropy)',
         (y, x) => layersSigmoidCE(y, x), {perExample: false}),
   ],
-  shapes(backend, full, software) {
-    if (full) return softmaxShapes(backend, full, software);
-    if (isGpu(backend)) return software ? [s(512, 1000)] : [s(4096, 1000)];
-    return [s(4096, 10), s(1024, 1000)];
-  },
+  shapes: sigmoidShapes,
   modes: softmaxModes,
   makeInputs(shape) {
     return tf.tidy(() => {
