@@ -81,7 +81,8 @@ export async function renderChart(reports: BackendReport[], dir: string): Promis
   const vega = await import('vega');
   const vl = await import('vega-lite');
   const {Resvg} = await import('@resvg/resvg-js');
-  for (const v of values) v.row = `${v.suite} ${v.shape} ${v.mode}`;
+  const short: Record<Mode, string> = {'forward': 'fwd', 'forward+backward': 'fwd+bwd', 'train': 'train'};
+  for (const v of values) v.row = `${v.suite} ${v.shape} ${short[v.mode]}`;
   const facet = {row: {field: 'backend', type: 'nominal', title: null,
     header: {labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold'}}};
   const yAxis = {field: 'row', type: 'nominal', title: null, sort: null, axis: {labelLimit: 320}};
@@ -97,7 +98,7 @@ export async function renderChart(reports: BackendReport[], dir: string): Promis
         facet,
         resolve: {scale: {y: 'independent'}},
         spec: {
-          width: 420,
+          width: 420, height: {step: 14},
           layer: [
             {
               mark: {type: 'bar'},
@@ -127,7 +128,8 @@ export async function renderChart(reports: BackendReport[], dir: string): Promis
         facet,
         resolve: {scale: {y: 'independent'}},
         spec: {
-          width: 420,
+          // Four providers per case: 5 px each keeps the panel as tall as the speedup one.
+          width: 420, height: {step: 5},
           mark: {type: 'bar'},
           encoding: {
             y: {field: 'case', type: 'nominal', title: null, sort: null, axis: {labelLimit: 320}},
