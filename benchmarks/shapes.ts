@@ -54,7 +54,8 @@ export function largeVocabShapes(backend: string, full: boolean, software: boole
     const sweep = [s(64, 50257), s(128, 128256), s(32, 262144)];
     return isGpu(backend) ? [...sweep, s(512, 128256), s(1024, 262144)] : sweep;
   }
-  return isGpu(backend) && !software ? [s(128, 128256)] : software ? [s(8, 128256)] : [s(32, 128256)];
+  if (!isGpu(backend)) return [s(32, 128256)];
+  return software ? [s(8, 128256)] : [s(128, 128256)];
 }
 
 /** Sigmoid cross-entropy: elementwise, multi-label heads up to 1000 classes by default. */
