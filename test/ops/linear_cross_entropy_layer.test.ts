@@ -110,3 +110,21 @@ test('fit lowers the loss; a predict model shares the trained weights; JSON roun
   const layer = restored.layers.find(l => l instanceof LinearCrossEntropyHead) as LinearCrossEntropyHead;
   expect(layer.getConfig()).toEqual(head.getConfig());
 });
+
+test('no leaked tensors: trainOnBatch, loss predict, logits predict', async () => {
+  const H = 8, V = 10;
+  const head = new LinearCrossEntropyHead({units: V, chunkSize: 4});
+  const model = trainModel(H, head);
+  model.compile({optimizer: tf.train.adam(1e-3), loss: headOutputLoss});
+  const x = tf.randomNormal([16, H]), y = tf.randomUniform([16, 1], 0, V, 'int32'), z = tf.zeros([16, 1]);
+  const logitsModel = tf.model({inputs: model.inputs[0], outputs: head.apply(model.inputs[0]) as tf.SymbolicTensor});
+  await model.trainOnBatch([x, y], z);  // creates the optimizer's slots
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) {
+    await model.trainOnBatch([x, y], z);
+    (model.predict([x, y]) as tf.Tensor).dispose();
+    (logitsModel.predict(x) as tf.Tensor).dispose();
+  }
+  expect(tf.memory().numTensors - before).toBe(0);
+  tf.dispose([x, y, z]);
+});
