@@ -15,7 +15,7 @@
  *   npx tsx benchmarks/linear_cross_entropy.ts --backend cpu --sizes 1024x64x32000 --reps 3
  *   npx tsx benchmarks/linear_cross_entropy.ts --sizes 4096x16x32000 --providers chunked,unfused --reps 1
  *
- * Sizes are NxHxV. Results: benchmarks/results/linear_cross_entropy-<backend>.json
+ * Sizes are NxHxV. Results: benchmarks/linear_cross_entropy.results-<backend>.json
  * (appended per size) and a markdown table on stdout.
  */
 import * as fs from 'fs';
@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Args {
     providers: get('providers', 'chunked,unfused,tf.losses')!.split(',') as ProviderId[],
     reps: Number(get('reps', '3')),
     chunkSize: get('chunk') == null ? undefined : Number(get('chunk')),
-    out: get('out', path.join(__dirname, 'results', `linear_cross_entropy-${backend}.json`))!,
+    out: get('out', path.join(__dirname, `linear_cross_entropy.results-${backend}.json`))!,
   };
 }
 
@@ -114,31 +114,41 @@ async function main(): Promise<void> {
     const w = tf.randomNormal([V, H], 0, 1 / Math.sqrt(H), 'float32', 2);
     const labels = tf.randomUniform([N], 0, V, 'int32', 3) as tf.Tensor1D;
     await Promise.all([h.data(), w.data(), labels.data()]);
-    for (const provider of args.providers) {
+    // Providers take turns within every repetition, so load drift on a shared machine hits all alike.
+    const cells = args.providers.map(provider => {
       const chunkSize = provider === 'chunked' ? (args.chunkSize ?? lib.autoChunkSize(N, V)) : null;
       const row: Row = {backend: tf.getBackend(), N, H, V, provider, chunkSize, status: 'ok'};
-      const f = lossFn(provider, lib, labels, V, chunkSize ?? undefined);
+      return {row, f: lossFn(provider, lib, labels, V, chunkSize ?? undefined), times: [] as number[]};
+    });
+    const attempt = async (c: typeof cells[number], what: () => Promise<void>) => {
+      if (c.row.status !== 'ok') return;
       try {
-        const tensorsBefore = tf.memory().numTensors;
-        row.firstMs = await step(f, h, w);
-        const times: number[] = [];
-        for (let r = 0; r < args.reps; r++) times.push(await step(f, h, w));
-        Object.assign(row, summarize(times), {reps: times.length});
-        row.leakedTensors = tf.memory().numTensors - tensorsBefore;
-        row.peakBackendExtraBytes = await extraPeakBytes(() => tf.grads(f)([h, w]));
+        await what();
+      } catch (e) {
+        c.row.status = 'error';
+        c.row.error = (e as Error).message.slice(0, 300);
+      }
+    };
+    const tensorsBefore = tf.memory().numTensors;
+    for (const c of cells) await attempt(c, async () => { c.row.firstMs = await step(c.f, h, w); });
+    for (let r = 0; r < args.reps; r++) {
+      for (const c of cells) await attempt(c, async () => { c.times.push(await step(c.f, h, w)); });
+    }
+    for (const c of cells) {
+      await attempt(c, async () => {
+        Object.assign(c.row, summarize(c.times), {reps: c.times.length});
+        c.row.leakedTensors = tf.memory().numTensors - tensorsBefore;
+        c.row.peakBackendExtraBytes = await extraPeakBytes(() => tf.grads(c.f)([h, w]));
         const mem = await trackPeakMemory(async sample => {
-          const grads = tf.grads(f)([h, w]);
+          const grads = tf.grads(c.f)([h, w]);
           await Promise.all(grads.map(g => g.data()));
           sample();
           tf.dispose(grads);
         });
-        row.peakExtraBytes = mem.peakExtraBytes;
-      } catch (e) {
-        row.status = 'error';
-        row.error = (e as Error).message.slice(0, 300);
-      }
-      rows.push(row);
-      console.error(JSON.stringify(row));
+        c.row.peakExtraBytes = mem.peakExtraBytes;
+      });
+      rows.push(c.row);
+      console.error(JSON.stringify(c.row));
     }
     tf.dispose([h, w, labels]);
   }

@@ -74,7 +74,7 @@ export async function trainNextToken(o: NextTokenOptions = {}): Promise<NextToke
   const log = o.log ?? console.log;
   const quick = o.quick ?? false;
   // Quick: about 20 s on 2 busy cpu cores (tfjs's cpu matMul runs at ~0.4 GFLOP/s there).
-  const steps = o.steps ?? (quick ? 200 : 1500);
+  const steps = o.steps ?? (quick ? 300 : 1500);
   const batchSize = o.batchSize ?? (quick ? 128 : 256);
   const context = o.context ?? (quick ? 12 : 16);
   const hiddenUnits = o.hidden ?? (quick ? 96 : 128);

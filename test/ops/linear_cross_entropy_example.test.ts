@@ -13,7 +13,7 @@ test('next-token example (quick): loss falls below the unigram entropy, text is 
   expect(r.vocab).toBeGreaterThan(50);
   expect(r.lastLoss).toBeLessThan(0.7 * r.firstLoss);
   // Below what any context-free model can reach: the model uses the context.
-  expect(r.heldOutLoss).toBeLessThan(0.75 * r.unigramEntropy);
+  expect(r.heldOutLoss).toBeLessThan(0.8 * r.unigramEntropy);
   expect(r.sample.length).toBeGreaterThan(50);
   expect(r.peakChunkedBytes).toBeLessThan(r.peakUnfusedBytes);
   expect(lines.some(l => l.startsWith('held-out loss'))).toBe(true);
