@@ -16,6 +16,9 @@ export {sigmoidCrossEntropyWithLogits} from './ops/sigmoid_cross_entropy';
 export type {SigmoidCrossEntropyOptions} from './ops/sigmoid_cross_entropy';
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES, linearSoftmaxCrossEntropy} from './ops/linear_cross_entropy';
 export type {LinearCrossEntropyReduction, LinearSoftmaxCrossEntropyOptions, WeightLayout} from './ops/linear_cross_entropy';
+// Keras-style output layer for large vocabularies (loss in chunks when given labels, logits / top-k alone).
+export {headOutputLoss, LinearCrossEntropyHead} from './layers/linear_cross_entropy_head';
+export type {LinearCrossEntropyHeadArgs} from './layers/linear_cross_entropy_head';
 export {useFusedKernel} from './ops/fused';
 export * as kernelNames from '../kernels/kernel_names';
 // Drop-in tf.losses twins (`losses.*`), Keras-style loss classes, compileWithSparseLabels.
