@@ -420,26 +420,14 @@ export function shapesOf(suite: Suite, opts: RunOptions): Shape[] {
   return shapes;
 }
 
-/**
- * Logits of at least this many elements count as heavy: outside `--full` and
- * without `--providers`, only fused and tf.losses run there (on cpu at
- * 256×32000 the composite took 10 s per forward and 25 s per
- * forward+backward call on the shared 2-core machine).
- */
-export const HEAVY_ELEMENTS = 8 * 1024 * 1024;
-const HEAVY_PROVIDERS: ProviderId[] = ['fused', 'tf.losses'];
-
 export function planCells(suites: Suite[], opts: RunOptions): Cell[] {
   const cells: Cell[] = [];
   for (const suite of suites) {
     for (const shape of shapesOf(suite, opts)) {
-      const heavy = !opts.full && !opts.providers.length && shape.rows * shape.classes >= HEAVY_ELEMENTS &&
-          !opts.onlyShapes.length;
       for (const mode of suite.modes(opts.backend, shape, opts.full, !!opts.softwareDevice)) {
         if (opts.modes.length && !opts.modes.includes(mode)) continue;
         for (const p of suite.providers) {
           if (opts.providers.length && !opts.providers.includes(p.id)) continue;
-          if (heavy && !HEAVY_PROVIDERS.includes(p.id)) continue;
           cells.push({suite: suite.id, shape, mode, provider: p.id});
         }
       }

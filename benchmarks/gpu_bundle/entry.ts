@@ -15,8 +15,6 @@ const DEFAULTS = [
   '--backend', 'webgpu',
   '--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce',
   '--modes', 'forward,forward+backward',
-  // Every provider at every shape: the heavy-shape rule (harness.ts) is for slow CPUs.
-  '--providers', 'fused,composite,tf.losses,tfjs-layers',
   '--extra-shapes', '4096x32000,8192x32000',
   // A real GPU runs these shapes in milliseconds: more repetitions.
   '--min-reps', '10', '--max-reps', '60', '--budget-ms', '1500', '--warmup', '3',

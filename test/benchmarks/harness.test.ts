@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {parseArgs, toArgv} from '../../benchmarks/cli';
-import {DEFAULT_RUN_OPTIONS, HEAVY_ELEMENTS, planCells, Provider, quantile, RunOptions, Suite, summarize,
+import {DEFAULT_RUN_OPTIONS, planCells, Provider, quantile, RunOptions, Suite, summarize,
   trackPeakMemory} from '../../benchmarks/harness';
 import {softmaxModes, softmaxShapes} from '../../benchmarks/shapes';
 
@@ -82,15 +82,18 @@ describe('plans and flags', () => {
     },
   };
 
-  it('runs the issue shapes on cpu by default, fused and tf.losses alone on heavy shapes', () => {
+  it('runs the issue shapes on cpu by default, every provider, forward and forward+backward at each', () => {
     const cells = planCells([softmaxSuite], opts());
     const shapes = [...new Set(cells.map(c => `${c.shape.rows}x${c.shape.classes}`))];
     expect(shapes).toEqual(['4096x10', '1024x1000', '256x32000']);
-    for (const c of cells) {
-      const heavy = c.shape.rows * c.shape.classes >= HEAVY_ELEMENTS;
-      if (heavy) expect(['fused', 'tf.losses']).toContain(c.provider);
+    for (const shape of shapes) {
+      for (const mode of ['forward', 'forward+backward'] as const) {
+        const here = cells.filter(c => `${c.shape.rows}x${c.shape.classes}` === shape && c.mode === mode);
+        expect(here.map(c => c.provider)).toEqual(['fused', 'composite', 'tf.losses', 'tfjs-layers']);
+      }
     }
-    expect(cells.some(c => c.shape.classes === 32000 && c.mode === 'forward+backward' && c.provider === 'tf.losses')).toBe(true);
+    // The training step only where the Dense(32 → C) model stays small.
+    expect(cells.filter(c => c.mode === 'train').every(c => c.shape.classes <= 1000)).toBe(true);
   });
 
   it('runs 4096×1000 and 1024×32000 on a hardware GPU, smaller shapes on a software one', () => {
