@@ -284,8 +284,10 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
       '- **tfjs-layers**: tfjs-layers\' from-logits `categoricalCrossentropy`, `sparseCategoricalCrossentropy` ' +
       '(clips the logits to [1e-7, 1 − 1e-7] before its softmax, a tfjs-layers bug: its values are wrong, speed only) ' +
       'and `sigmoidCrossEntropyWithLogits`.',
-      '- Sparse suites have no train mode: tfjs-layers accepts class-id targets in `trainOnBatch` only for its own ' +
-      'sparseCategoricalCrossentropy.', '');
+      '- Sparse train mode: fused and composite through `compileWithSparseLabels` with ' +
+      '`SparseCategoricalCrossentropy({fromLogits: true})`; tfjs-layers with its string loss ' +
+      '\'sparseCategoricalCrossentropy\' on a softmax output (the Keras way); tf.losses n/a (tfjs-layers accepts ' +
+      'class-id targets in `trainOnBatch` only for its own sparse loss).', '');
   return md.join('\n');
 }
 
