@@ -17,7 +17,11 @@ module.exports = {
   // vega-canvas's node build probes for node-canvas with a top-level await,
   // which CommonJS (jest) cannot load; its browser build returns null canvases
   // in Node, which is what vega's headless SVG rendering uses anyway.
-  moduleNameMapper: {'^vega-canvas$': '<rootDir>/node_modules/vega-canvas/build/vega-canvas.browser.js'},
+  moduleNameMapper: {
+    '^vega-canvas$': '<rootDir>/node_modules/vega-canvas/build/vega-canvas.browser.js',
+    // Relative `./x.js` specifiers (kept for real import() in the CommonJS build) resolve to ./x.ts.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 120000,
   // The browser and webgpu suites own a browser / a GPU device: no parallel

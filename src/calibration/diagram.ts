@@ -10,7 +10,9 @@
  * overconfident), the diagonal of perfect calibration, and below it the
  * histogram of predictions per bin. Empty bins draw nothing.
  */
-import type {TopLevelSpec} from 'vega-lite';
+
+/** A vega-lite top-level spec (kept structural: vega-lite's own types are ESM-only). */
+type TopLevelSpec = Record<string, unknown>;
 import type {CalibrationResult} from './binning';
 
 /** One panel of a diagram. */
@@ -79,7 +81,7 @@ export async function reliabilityDiagramSVG(panels: ReliabilityPanel[], options:
   // Loaded on first use: vega and vega-lite are ES modules (vega-canvas uses a
   // top-level await), which a CommonJS caller can only reach through import().
   const [vega, {compile}] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(compile(reliabilityDiagramSpec(panels, options)).spec), {renderer: 'none'});
+  const view = new vega.View(vega.parse(compile(reliabilityDiagramSpec(panels, options) as unknown as Parameters<typeof compile>[0]).spec), {renderer: 'none'});
   try {
     return await view.toSVG();
   } finally {

@@ -34,7 +34,8 @@
  * averages over all positions, and the backward pass recomputes the logits
  * (one extra matMul, see linear_cross_entropy.ts).
  */
-import {Tensor, Tensor1D, Tensor2D, concat, reshape, squeeze, tidy, topk, fused, broadcastTo, serialization} from '@tensorflow/tfjs-core';
+// No chained ops (x.slice(), x.toInt()): they exist only where @tensorflow/tfjs registered them.
+import {Tensor, Tensor1D, Tensor2D, broadcastTo, cast, concat, fused, reshape, serialization, slice, squeeze, tidy, topk} from '@tensorflow/tfjs-core';
 import {initializers, layers} from '@tensorflow/tfjs-layers';
 import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type {LayerVariable} from '@tensorflow/tfjs-layers';
@@ -148,7 +149,7 @@ export class LinearCrossEntropyHead extends layers.Layer {
       const [hidden, rawLabels] = inputs;
       const labels = rawLabels.rank === hidden.rank && rawLabels.shape[rawLabels.rank - 1] === 1 ? squeeze(rawLabels, [-1]) : rawLabels;
       const outShape = this.lossShape(rawLabels.shape);
-      const loss = linearSoftmaxCrossEntropy(hidden, W, labels.dtype === 'int32' ? labels : labels.toInt(), {
+      const loss = linearSoftmaxCrossEntropy(hidden, W, labels.dtype === 'int32' ? labels : cast(labels, 'int32'), {
         bias: b, weightLayout: 'HV', reduction: this.perExampleLoss ? 'none' : 'mean',
         ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing, zLoss: this.zLoss,
         chunkSize: this.chunkSize, memoryBudgetBytes: this.memoryBudgetBytes,
@@ -174,7 +175,7 @@ export class LinearCrossEntropyHead extends layers.Layer {
     const values: Tensor[] = [], indices: Tensor[] = [];
     for (let r0 = 0; r0 < N; r0 += n) {
       const rows = Math.min(n, N - r0);
-      const top = tidy(() => topk(fused.matMul({a: h2.slice([r0, 0], [rows, -1]), b: W, bias: b}), this.topK));
+      const top = tidy(() => topk(fused.matMul({a: slice(h2, [r0, 0], [rows, -1]), b: W, bias: b}), this.topK));
       values.push(top.values);
       indices.push(top.indices);
     }

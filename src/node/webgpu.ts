@@ -97,7 +97,8 @@ export interface EnsureNodeWebGPUOptions {
  */
 export async function ensureNodeWebGPU(options: EnsureNodeWebGPUOptions = {}): Promise<GPUAdapterInfo> {
   // Loaded lazily: @tensorflow/tfjs-backend-webgpu must come after the globals above.
-  const {adapterInfo, requestAdapterOrThrow, registerWebGPUBackend} = await import('../../kernels/webgpu/backend_factory');
+  // (The `.js` specifier keeps a real import() in the CommonJS build as well.)
+  const {adapterInfo, requestAdapterOrThrow, registerWebGPUBackend} = await import('../../kernels/webgpu/backend_factory.js');
   const adapter = await requestAdapterOrThrow(nodeGPU);
   registerWebGPUBackend({gpu: nodeGPU, subgroups: options.subgroups ?? true});
   if (options.setBackend ?? true) {
