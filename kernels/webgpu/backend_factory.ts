@@ -7,7 +7,7 @@
  * ```js
  * import * as tf from '@tensorflow/tfjs';
  * import '@tensorflow/tfjs-backend-webgpu';
- * import {registerWebGPUBackend} from 'tfjs-fused-cross-entropy/kernels/webgpu/backend_factory';
+ * import {registerWebGPUBackend} from 'tfjs-fused-cross-entropy/webgpu-backend';
  * registerWebGPUBackend();           // before the backend is first used
  * await tf.setBackend('webgpu');
  * ```
