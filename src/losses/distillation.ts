@@ -10,7 +10,7 @@
  * (≥ 0, 0 when the distributions match).
  */
 import {add, argMax, cast, clipByValue, exp, greater, log, logSoftmax, mul, neg, oneHot, reshape, serialization, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
-import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
+import {softmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
 

@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, notEqual, range, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, range, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 
 /** tf.customGrad for a function of two tensors (typed). */
@@ -17,8 +17,8 @@ function customGrad2<T extends Tensor>(
   return (a, b) => g(a, b) as T;
 }
 
-/** Row-wise log-sum-exp of z [rows, C] → [rows, 1], stable (max-shifted). */
-function logSumExpRows(z: Tensor2D): Tensor {
+/** Row-wise log-sum-exp of z [rows, C] → [rows, 1], stable (max-shifted; an all −∞ row gives −∞). */
+export function logSumExpRows(z: Tensor): Tensor {
   const m = max(z, -1, true);
   // A row of −∞ has m = −∞; shift by 0 there so exp gives 0 and lse = −∞.
   const shift = where(equal(m, scalar(-Infinity)), zerosLike(m), m);
@@ -30,7 +30,7 @@ function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {
 }
 
 /** ŷ = (1 − ε)·y + ε/C. */
-function smoothTargets(y: Tensor2D, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
+export function smoothTargets(y: Tensor2D, attrs: {labelSmoothing: number}): Tensor2D {
   const C = y.shape[1];
   const eps = attrs.labelSmoothing;
   return eps === 0 ? y : add(mul(y, 1 - eps), eps / C) as Tensor2D;
@@ -40,15 +40,17 @@ function smoothTargets(y: Tensor2D, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
  * Row states: `valid` rows compute normally; `ignored` rows give 0; any other
  * row (sparse label out of range) gives NaN, as the GPU kernels do.
  */
-interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
+export interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
 
-function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
+/** Applies row masks to a per-row [rows] or per-element [rows, C] tensor. */
+export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
+  const lift = (m: Tensor) => (v.rank === 2 ? expandDims(m, 1) : m);
   let out = v;
   if (masks.invalid != null) {
-    out = where(masks.invalid, fill(out.shape, NaN), out);
+    out = where(lift(masks.invalid), fill(out.shape, NaN), out);
   }
   if (masks.ignored != null) {
-    out = where(masks.ignored, zerosLike(out), out);
+    out = where(lift(masks.ignored), zerosLike(out), out);
   }
   return out;
 }
@@ -81,7 +83,7 @@ function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: S
   }
   const g = div(expandDims(dy, 1), attrs.temperature);
   const dx = mul(g, inner);
-  return applyRowMasks(dx, {ignored: masks.ignored && expandDims(masks.ignored, 1), invalid: masks.invalid && expandDims(masks.invalid, 1)});
+  return applyRowMasks(dx, masks);
 }
 
 function labelsGrad(x: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor {
@@ -92,7 +94,7 @@ function labelsGrad(x: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEnt
   return w == null ? d : mul(w, d);
 }
 
-const NO_MASKS: RowMasks = {ignored: null, invalid: null};
+export const NO_MASKS: RowMasks = {ignored: null, invalid: null};
 
 /** Dense softmax cross-entropy [rows, C] → loss [rows], composite path. */
 export function compositeSoftmaxCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
@@ -112,7 +114,8 @@ export function compositeSoftmaxCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: So
   return f(x, y) as Tensor1D;
 }
 
-function sparseTargets(labels: Tensor, C: number, attrs: SoftmaxCrossEntropyAttrs): {yh: Tensor2D, masks: RowMasks} {
+/** Smoothed one-hot targets of sparse labels, and the ignored / out-of-range row masks. */
+export function sparseTargets(labels: Tensor, C: number, attrs: {labelSmoothing: number, ignoreIndex: number | null}): {yh: Tensor2D, masks: RowMasks} {
   const inRange = logicalAnd(greaterEqual(labels, 0), less(labels, C));
   const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
   const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));

@@ -5,15 +5,9 @@
  * gradients are the contract's closed forms (tf.customGrad), not autodiff
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */
-import {abs, add, cast, customGrad, div, equal, exp, expandDims, expm1, fill, GradSaveFunc, greaterEqual, less, log, log1p, logicalAnd, logicalNot, logicalOr, max, mul, neg, oneHot, onesLike, pow, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
+import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
-
-/** Row-wise log-sum-exp of z [rows, C] → [rows, 1], max-shifted (an all −∞ row gives −∞). */
-function logSumExpRows(z: Tensor): Tensor {
-  const m = max(z, -1, true);
-  const shift = where(equal(m, scalar(-Infinity)), zerosLike(m), m);
-  return add(log(sum(exp(sub(z, shift)), -1, true)), shift);
-}
+import {applyRowMasks, logSumExpRows, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
 
 /** a = α·w as a [1, C] row (or a scalar when both are scalar / absent). */
 function classFactor(attrs: FocalCrossEntropyAttrs, C: number): Tensor | number {
@@ -41,26 +35,8 @@ function softmaxParts(x: Tensor, attrs: FocalCrossEntropyAttrs, lse?: Tensor): S
   return {z, lse: l, logp, p: exp(logp), q: neg(expm1(logp)), g: neg(logp)};
 }
 
-/**
- * Row masks: ignored rows give 0, rows with an out-of-range sparse label NaN
- * (as the GPU kernels of the plain op do; the cpu kernel throws).
- */
-interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
-
-function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
-  const lift = (m: Tensor) => (v.rank === 2 ? expandDims(m, 1) : m);
-  let out = v;
-  if (masks.invalid != null) {
-    out = where(lift(masks.invalid), fill(out.shape, NaN), out);
-  }
-  if (masks.ignored != null) {
-    out = where(lift(masks.ignored), zerosLike(out), out);
-  }
-  return out;
-}
-
-function smooth(y: Tensor, eps: number, C: number): Tensor {
-  return eps === 0 ? y : add(mul(y, 1 - eps), eps / C);
+function smooth(y: Tensor, eps: number): Tensor {
+  return smoothTargets(y as Tensor2D, {labelSmoothing: eps});
 }
 
 function focalForward(x: Tensor, yh: Tensor, attrs: FocalCrossEntropyAttrs, masks: RowMasks): {loss: Tensor, lse: Tensor} {
@@ -94,34 +70,23 @@ function focalLabelsGrad(x: Tensor, lse: Tensor, dy: Tensor, attrs: FocalCrossEn
   return mul(mul(expandDims(dy, 1), 1 - attrs.labelSmoothing), mul(aq, s.g));
 }
 
-const NO_MASKS: RowMasks = {ignored: null, invalid: null};
 
 /** Dense softmax focal cross-entropy [rows, C] → loss [rows]. */
 export function compositeFocalCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: FocalCrossEntropyAttrs): Tensor1D {
-  const C = x.shape[1];
   const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
     const [logits, labels, save] = args as [Tensor, Tensor, GradSaveFunc];
-    const {loss, lse} = focalForward(logits, smooth(labels, attrs.labelSmoothing, C), attrs, NO_MASKS);
+    const {loss, lse} = focalForward(logits, smooth(labels, attrs.labelSmoothing), attrs, NO_MASKS);
     save([logits, labels, lse]);
     return {
       value: loss,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sy, slse] = saved;
-        return [focalLogitsGrad(sx, smooth(sy, attrs.labelSmoothing, C), slse, dy, attrs, NO_MASKS),
+        return [focalLogitsGrad(sx, smooth(sy, attrs.labelSmoothing), slse, dy, attrs, NO_MASKS),
                 focalLabelsGrad(sx, slse, dy, attrs)];
       },
     };
   });
   return f(x, y) as Tensor1D;
-}
-
-function sparseTargets(labels: Tensor, C: number, attrs: FocalCrossEntropyAttrs): {yh: Tensor, masks: RowMasks} {
-  const inRange = logicalAnd(greaterEqual(labels, 0), less(labels, C));
-  const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
-  const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
-  const safe = where(inRange, labels, zerosLike(labels));
-  const yh = smooth(oneHot(cast(safe, 'int32'), C, 1, 0, 'float32'), attrs.labelSmoothing, C);
-  return {yh, masks: {ignored, invalid}};
 }
 
 /** Sparse softmax focal cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
