@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {readFileSync} from 'fs';
 import * as path from 'path';
+import {rng} from './lib/common';
 
 export const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'] as const;
 const ISLANDS = ['Biscoe', 'Dream', 'Torgersen'] as const;
@@ -22,18 +23,6 @@ type Row = Record<string, string | number | null>;
 /** Where vega-datasets keeps penguins.json (its package exports hide data/, so resolve its entry point). */
 export function penguinsPath(): string {
   return path.join(path.dirname(require.resolve('vega-datasets')), '..', 'data', 'penguins.json');
-}
-
-/** mulberry32: a small seeded PRNG, so the split is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface PenguinSplit {
