@@ -1,5 +1,6 @@
 /** Registers every cpu kernel of the contract (idempotent: no re-registration warnings). */
-import {getKernel, KernelConfig, registerKernel} from '@tensorflow/tfjs-core';
+import {KernelConfig} from '@tensorflow/tfjs-core';
+import {registerKernelsOnce} from '../register_util';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
 import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
@@ -11,9 +12,5 @@ export const cpuKernelConfigs: KernelConfig[] = [
 ];
 
 export function registerCpuKernels(): void {
-  for (const config of cpuKernelConfigs) {
-    if (getKernel(config.kernelName, config.backendName) == null) {
-      registerKernel(config);
-    }
-  }
+  registerKernelsOnce(cpuKernelConfigs);
 }

@@ -1,5 +1,6 @@
 /** The cpu focal kernels (FOCAL_KERNEL_NAMES), registered idempotently. */
-import {getKernel, KernelConfig, registerKernel} from '@tensorflow/tfjs-core';
+import {KernelConfig} from '@tensorflow/tfjs-core';
+import {registerKernelsOnce} from '../register_util';
 import {binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig} from './BinaryFocalCrossEntropy';
 import {focalCrossEntropyConfig, sparseFocalCrossEntropyConfig} from './FocalCrossEntropy';
 import {focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './FocalCrossEntropyGrad';
@@ -11,9 +12,5 @@ export const focalCpuKernelConfigs: KernelConfig[] = [
 ];
 
 export function registerFocalCpuKernels(): void {
-  for (const config of focalCpuKernelConfigs) {
-    if (getKernel(config.kernelName, config.backendName) == null) {
-      registerKernel(config);
-    }
-  }
+  registerKernelsOnce(focalCpuKernelConfigs);
 }

@@ -5,7 +5,7 @@
  * `tensorflow` backend is active. Sigmoid cross-entropy has no fused
  * TensorFlow op: it always takes the composite path there.
  */
-import {getKernel, registerKernel} from '@tensorflow/tfjs-core';
+import {registerKernelsOnce} from '../register_util';
 import {registerAttrSupport} from '../capabilities';
 import {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
 import {tensorflowKernelConfigs} from './SoftmaxCrossEntropy';
@@ -18,11 +18,7 @@ const sparse = (a: object) => dense(a) && (a as SoftmaxCrossEntropyAttrs).labelS
     (a as SoftmaxCrossEntropyAttrs).ignoreIndex == null;
 
 export function registerTensorflowKernels(): void {
-  for (const config of tensorflowKernelConfigs) {
-    if (getKernel(config.kernelName, config.backendName) == null) {
-      registerKernel(config);
-    }
-  }
+  registerKernelsOnce(tensorflowKernelConfigs);
   registerAttrSupport('tensorflow', SoftmaxCrossEntropy, dense);
   registerAttrSupport('tensorflow', SoftmaxCrossEntropyGrad, dense);
   registerAttrSupport('tensorflow', SparseSoftmaxCrossEntropy, sparse);

@@ -5,7 +5,8 @@
  * itself is absent (Node): kernels are registered by name and only ever run
  * when a webgl backend exists (a browser or worker).
  */
-import {getKernel, KernelConfig, registerKernel} from '@tensorflow/tfjs-core';
+import {KernelConfig} from '@tensorflow/tfjs-core';
+import {registerKernelsOnce} from '../register_util';
 
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
@@ -21,9 +22,5 @@ export const webglKernelConfigs: readonly KernelConfig[] = [
 ];
 
 export function registerWebGLKernels(): void {
-  for (const config of webglKernelConfigs) {
-    if (getKernel(config.kernelName, config.backendName) == null) {
-      registerKernel(config);
-    }
-  }
+  registerKernelsOnce(webglKernelConfigs);
 }

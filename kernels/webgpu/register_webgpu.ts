@@ -5,7 +5,8 @@
  * need the backend to be loaded; the kernels run once `tf.setBackend('webgpu')`
  * succeeds.
  */
-import {getKernel, KernelConfig, registerKernel} from '@tensorflow/tfjs-core';
+import {KernelConfig} from '@tensorflow/tfjs-core';
+import {registerKernelsOnce} from '../register_util';
 import {registerWebGPUFlags} from './flags_webgpu';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
@@ -19,9 +20,5 @@ export const webgpuKernelConfigs: KernelConfig[] = [
 
 export function registerWebGPUKernels(): void {
   registerWebGPUFlags();
-  for (const config of webgpuKernelConfigs) {
-    if (getKernel(config.kernelName, config.backendName) == null) {
-      registerKernel(config);
-    }
-  }
+  registerKernelsOnce(webgpuKernelConfigs);
 }
