@@ -7,10 +7,11 @@
  * Sparse rows need only lse and the target logit (a second pass over the row
  * only with label smoothing).
  */
+import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {checkSparseLabel, classWeight, isIgnored, rowLogSumExp, sumClassWeights} from './row_math';
+import {checkSparseLabel, classWeightArray, isIgnored, rowLogSumExp, sumOf} from './row_math';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
   return backend.data.get(t.dataId).values as ArrayLike<number>;
@@ -26,7 +27,8 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
   const x = values(backend, inputs.logits);
   const y = values(backend, inputs.labels);
   const invT = 1 / attrs.temperature;
-  const eps = attrs.labelSmoothing;
+  const keep = 1 - attrs.labelSmoothing, base = attrs.labelSmoothing / C;
+  const w = classWeightArray(attrs, C);
   const loss = new Float32Array(rows);
   const lseOut = new Float32Array(rows);
   for (let i = 0, off = 0; i < rows; i++, off += C) {
@@ -34,14 +36,14 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
     for (let c = 0; c < C; c++) {
       const z = x[off + c] * invT;
       if (z > m) {
-        s = s * Math.exp(m - z) + 1;
+        s = s * fastExp(m - z) + 1;
         m = z;
       } else if (z !== -Infinity) {
-        s += Math.exp(z - m);
+        s += fastExp(z - m);
       }
-      const yh = (1 - eps) * y[off + c] + eps / C;
+      const yh = keep * y[off + c] + base;
       if (yh !== 0) {  // skipped, not multiplied: 0·(−∞) would be NaN
-        const wy = classWeight(attrs, c) * yh;
+        const wy = w[c] * yh;
         mass += wy;
         dot += wy * z;
       }
@@ -60,7 +62,8 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
   const t = values(backend, inputs.labels);
   const invT = 1 / attrs.temperature;
   const eps = attrs.labelSmoothing;
-  const sumW = eps === 0 ? 0 : sumClassWeights(attrs, C);
+  const w = classWeightArray(attrs, C);
+  const sumW = eps === 0 ? 0 : sumOf(w);
   const loss = new Float32Array(rows);
   const lseOut = new Float32Array(rows);
   for (let i = 0, off = 0; i < rows; i++, off += C) {
@@ -75,13 +78,13 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
       loss[i] = 0;
       continue;
     }
-    const wt = classWeight(attrs, target);
+    const wt = w[target];
     // Σ_c w[c]·ŷ[c]·(lse − z[c]) with ŷ = (1−ε)·[c=t] + ε/C.
     let l = (1 - eps) * wt * (lse - x[off + target] * invT);
     if (eps !== 0) {
       let smoothDot = 0;  // Σ_c w[c]·z[c], a second pass only when smoothing
       for (let c = 0; c < C; c++) {
-        smoothDot += classWeight(attrs, c) * x[off + c] * invT;
+        smoothDot += w[c] * x[off + c] * invT;
       }
       l += (eps / C) * (sumW * lse - smoothDot);
     }

@@ -5,10 +5,11 @@
  * with p = exp(z − lse) from the saved per-row lse: one elementwise pass that
  * writes only the gradient (dense d/dlogits first sums W[i] over the labels row).
  */
+import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
-import {checkSparseLabel, classWeight, isIgnored, sumClassWeights} from './row_math';
+import {checkSparseLabel, classWeightArray, isIgnored, sumOf} from './row_math';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -27,27 +28,26 @@ function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const {backend, attrs} = args;
   const {rows, C, x, y, lse, dy} = read(args);
   const invT = 1 / attrs.temperature;
-  const eps = attrs.labelSmoothing;
+  const keep = 1 - attrs.labelSmoothing, base = attrs.labelSmoothing / C;
+  const w = classWeightArray(attrs, C);
   const out = new Float32Array(rows * C);
   for (let i = 0, off = 0; i < rows; i++, off += C) {
     const l = lse[i];
     if (attrs.wrt === 'labels') {
-      const scale = dy[i] * (1 - eps);
+      const scale = dy[i] * keep;
       for (let c = 0; c < C; c++) {
-        out[off + c] = scale * classWeight(attrs, c) * (l - x[off + c] * invT);
+        out[off + c] = scale * w[c] * (l - x[off + c] * invT);
       }
       continue;
     }
-    let W = 0;
+    let W = 0;  // Σ_c w[c]·ŷ[c]: label rows need not sum to 1
     for (let c = 0; c < C; c++) {
-      W += classWeight(attrs, c) * ((1 - eps) * y[off + c] + eps / C);
+      W += w[c] * (keep * y[off + c] + base);
     }
     const g = dy[i] * invT;
     const pScale = W + 2 * attrs.zLoss * l;
     for (let c = 0; c < C; c++) {
-      const yh = (1 - eps) * y[off + c] + eps / C;
-      const p = Math.exp(x[off + c] * invT - l);
-      out[off + c] = g * (pScale * p - classWeight(attrs, c) * yh);
+      out[off + c] = g * (pScale * fastExp(x[off + c] * invT - l) - w[c] * (keep * y[off + c] + base));
     }
   }
   return backend.makeTensorInfo([rows, C], 'float32', out);
@@ -61,7 +61,8 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const {rows, C, x, y: t, lse, dy} = read(args);
   const invT = 1 / attrs.temperature;
   const eps = attrs.labelSmoothing;
-  const smoothMass = (eps / C) * sumClassWeights(attrs, C);
+  const w = classWeightArray(attrs, C);
+  const smoothMass = (eps / C) * sumOf(w);
   const out = new Float32Array(rows * C);  // ignored rows stay 0
   for (let i = 0, off = 0; i < rows; i++, off += C) {
     const target = t[i];
@@ -71,13 +72,14 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
     checkSparseLabel(target, i, C);
     const l = lse[i];
     const g = dy[i] * invT;
-    const pScale = (1 - eps) * classWeight(attrs, target) + smoothMass + 2 * attrs.zLoss * l;
+    const pScale = (1 - eps) * w[target] + smoothMass + 2 * attrs.zLoss * l;
+    const base = eps / C;  // every class's share of the smoothed target
     for (let c = 0; c < C; c++) {
-      // The target entry in one float64 expression: p − 1 must not cancel in float32.
-      const yh = (c === target ? 1 - eps : 0) + eps / C;
-      const p = Math.exp(x[off + c] * invT - l);
-      out[off + c] = g * (pScale * p - classWeight(attrs, c) * yh);
+      out[off + c] = g * (pScale * fastExp(x[off + c] * invT - l) - w[c] * base);
     }
+    // The target entry again, in one float64 expression: p − 1 must not cancel in float32.
+    const pt = fastExp(x[off + target] * invT - l);
+    out[off + target] = g * (pScale * pt - w[target] * (1 - eps + base));
   }
   return backend.makeTensorInfo([rows, C], 'float32', out);
 }
