@@ -175,8 +175,10 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   bars.stop();
+  const busiest = Math.max(Number(loadAtStart.split(' / ')[0]), os.loadavg()[0]);
   info.notes.push(`host: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); load average (1/5/15 min) ` +
-      `${loadAtStart} at the start, ${load()} at the end of the run: above the core count, the benchmarks shared the cores`);
+      `${loadAtStart} at the start, ${load()} at the end of the run` +
+      (busiest > os.cpus().length ? ': above the core count, the benchmarks shared the cores with other work' : ''));
   for (const l of logs.slice(-20)) console.log(l);
   for (const [b, why] of Object.entries(info.skipped)) console.log(`!! ${b}: ${why}`);
   fs.writeFileSync(infoPath, JSON.stringify(info, null, 1) + '\n');
