@@ -17,9 +17,9 @@ beforeAll(async () => {
 for (const composite of [false, true]) {
   const env: SpecEnv = {backend: 'cpu', platform: 'node', composite, rtol: 1e-6};
   describe(`cpu (${composite ? 'composite path' : 'fused kernels'})`, () => {
-    for (const c of allCases()) {
-      const t = applies(c, env) ? test : test.skip;
-      t(caseName(c), () => runCase(c, env));
+    // Cases that do not apply to this env (e.g. the cpu kernel's own error) are not registered here.
+    for (const c of allCases().filter(c => applies(c, env))) {
+      test(caseName(c), () => runCase(c, env));
     }
   });
 }

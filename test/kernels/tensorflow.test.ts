@@ -28,8 +28,8 @@ if (loadError != null) {
   });
   const env: SpecEnv = {backend: 'tensorflow', platform: 'node', composite: false, rtol: 1e-6};
   describe('tensorflow (TensorFlow fused ops)', () => {
-    for (const c of allCases()) {
-      (applies(c, env) ? test : test.skip)(caseName(c), () => runCase(c, env));
+    for (const c of allCases().filter(c => applies(c, env))) {
+      test(caseName(c), () => runCase(c, env));
     }
   });
 }

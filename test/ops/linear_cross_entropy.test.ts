@@ -25,8 +25,8 @@ test('the spec registered its cases', () => {
 for (const composite of [false, true]) {
   const env: SpecEnv = {backend: 'cpu', platform: 'node', composite, rtol: 1e-6};
   describe(`cpu (${composite ? 'composite path' : 'fused kernels'})`, () => {
-    for (const c of cases) {
-      (applies(c, env) ? test : test.skip)(caseName(c), () => runCase(c, env));
+    for (const c of cases.filter(c => applies(c, env))) {
+      test(caseName(c), () => runCase(c, env));
     }
   });
 }

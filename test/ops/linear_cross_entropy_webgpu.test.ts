@@ -31,8 +31,8 @@ describeWebGPU('linearSoftmaxCrossEntropy on webgpu in Node', () => {
   for (const composite of [false, true]) {
     const env: SpecEnv = {backend: 'webgpu', platform: 'node', composite, rtol: 1e-5};
     describe(composite ? 'composite path' : 'fused kernels', () => {
-      for (const c of cases) {
-        (applies(c, env) ? test : test.skip)(caseName(c), () => inErrorScope(backend, () => runCase(c, env)), c.slow ? 120000 : 30000);
+      for (const c of cases.filter(c => applies(c, env))) {
+        test(caseName(c), () => inErrorScope(backend, () => runCase(c, env)), c.slow ? 120000 : 30000);
       }
     });
   }
