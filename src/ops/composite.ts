@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, range, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, onesLike, oneHot, reshape, customGrad, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 
 /** tf.customGrad for a function of two tensors (typed). */
@@ -15,6 +15,11 @@ function customGrad2<T extends Tensor>(
   const g = customGrad((...args: Array<Tensor | GradSaveFunc>) =>
       f(args[0] as Tensor, args[1] as Tensor, args[2] as GradSaveFunc));
   return (a, b) => g(a, b) as T;
+}
+
+/** z = x / T (no [rows, C] pass at all when T = 1). */
+export function scaled(x: Tensor, temperature: number): Tensor {
+  return temperature === 1 ? x : div(x, temperature);
 }
 
 /** Row-wise log-sum-exp of z [rows, C] → [rows, 1], stable (max-shifted; an all −∞ row gives −∞). */
@@ -42,12 +47,17 @@ export function smoothTargets(y: Tensor2D, attrs: {labelSmoothing: number}): Ten
  */
 export interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
 
-/** Applies row masks to a per-row [rows] or per-element [rows, C] tensor. */
+/**
+ * Applies row masks to a per-row [rows] or per-element [rows, C] tensor.
+ * Out-of-range rows become NaN by adding a [rows, 1] column of 0 / NaN (one
+ * broadcast pass; `where` would first materialise a full-size NaN tensor);
+ * ignored rows become 0 through `where`, which also clears NaN or ∞ there.
+ */
 export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
   const lift = (m: Tensor) => (v.rank === 2 ? expandDims(m, 1) : m);
   let out = v;
   if (masks.invalid != null) {
-    out = where(lift(masks.invalid), fill(out.shape, NaN), out);
+    out = add(out, lift(where(masks.invalid, fill(masks.invalid.shape, NaN), fill(masks.invalid.shape, 0))));
   }
   if (masks.ignored != null) {
     out = where(lift(masks.ignored), zerosLike(out), out);
@@ -56,7 +66,7 @@ export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
 }
 
 function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): {loss: Tensor1D, lse: Tensor} {
-  const z = div(x, attrs.temperature) as Tensor2D;
+  const z = scaled(x, attrs.temperature) as Tensor2D;
   const lse = logSumExpRows(z);
   const w = weightsRow(attrs);
   const wy = w == null ? yh : mul(w, yh);
@@ -70,7 +80,7 @@ function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, mas
 }
 
 function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): Tensor {
-  const z = div(x, attrs.temperature);
+  const z = scaled(x, attrs.temperature);
   const p = exp(sub(z, lse));
   const w = weightsRow(attrs);
   const wy = w == null ? yh : mul(w, yh);
@@ -87,7 +97,7 @@ function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: S
 }
 
 function labelsGrad(x: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor {
-  const z = div(x, attrs.temperature);
+  const z = scaled(x, attrs.temperature);
   const w = weightsRow(attrs);
   const scale = mul(expandDims(dy, 1), 1 - attrs.labelSmoothing);
   const d = mul(scale, sub(lse, z));
@@ -120,8 +130,9 @@ export function sparseTargets(labels: Tensor, C: number, attrs: {labelSmoothing:
   const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
   const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
   const safe = where(inRange, labels, zerosLike(labels));
-  // One-hot by comparison with 0..C−1 (tf.oneHot refuses C = 1).
-  const oneHotRows = cast(equal(expandDims(safe, 1), expandDims(range(0, C, 1, 'int32'), 0)), 'float32') as Tensor2D;
+  // tf.oneHot is one kernel on every backend but refuses C = 1, where every row is class 0.
+  const oneHotRows = (C === 1 ? onesLike(expandDims(cast(safe, 'float32'), 1)) :
+                                oneHot(cast(safe, 'int32'), C, 1, 0, 'float32')) as Tensor2D;
   const yh = smoothTargets(oneHotRows, attrs);
   return {yh, masks: {ignored, invalid}};
 }

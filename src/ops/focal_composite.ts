@@ -7,7 +7,7 @@
  */
 import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {applyRowMasks, logSumExpRows, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
+import {applyRowMasks, logSumExpRows, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
 
 /** a = α·w as a [1, C] row (or a scalar when both are scalar / absent). */
 function classFactor(attrs: FocalCrossEntropyAttrs, C: number): Tensor | number {
@@ -29,7 +29,7 @@ function powGamma(base: Tensor, gamma: number): Tensor {
 interface SoftmaxParts {z: Tensor; lse: Tensor; logp: Tensor; p: Tensor; q: Tensor; g: Tensor;}
 
 function softmaxParts(x: Tensor, attrs: FocalCrossEntropyAttrs, lse?: Tensor): SoftmaxParts {
-  const z = div(x, attrs.temperature);
+  const z = scaled(x, attrs.temperature);
   const l = lse ?? logSumExpRows(z);
   const logp = sub(z, l);
   return {z, lse: l, logp, p: exp(logp), q: neg(expm1(logp)), g: neg(logp)};
