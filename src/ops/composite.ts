@@ -47,17 +47,12 @@ export function smoothTargets(y: Tensor2D, attrs: {labelSmoothing: number}): Ten
  */
 export interface RowMasks {ignored: Tensor | null; invalid: Tensor | null;}
 
-/**
- * Applies row masks to a per-row [rows] or per-element [rows, C] tensor.
- * Out-of-range rows become NaN by adding a [rows, 1] column of 0 / NaN (one
- * broadcast pass; `where` would first materialise a full-size NaN tensor);
- * ignored rows become 0 through `where`, which also clears NaN or ∞ there.
- */
+/** Applies row masks to a per-row [rows] or per-element [rows, C] tensor. */
 export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
   const lift = (m: Tensor) => (v.rank === 2 ? expandDims(m, 1) : m);
   let out = v;
   if (masks.invalid != null) {
-    out = add(out, lift(where(masks.invalid, fill(masks.invalid.shape, NaN), fill(masks.invalid.shape, 0))));
+    out = where(lift(masks.invalid), fill(out.shape, NaN), out);
   }
   if (masks.ignored != null) {
     out = where(lift(masks.ignored), zerosLike(out), out);
