@@ -1,5 +1,5 @@
 /** Argument checks shared by the ops: every message names the op and the argument. */
-import {Tensor, tensor, TensorLike, tensor1d, util} from '@tensorflow/tfjs-core';
+import {Tensor, tensor, TensorLike, util} from '@tensorflow/tfjs-core';
 
 export function assertArg(cond: boolean, opName: string, message: () => string): void {
   if (!cond) {
@@ -58,11 +58,6 @@ export function readClassVector(v: ClassVector, name: string, opName: string, al
       () => `${name} must have length ${allowed.join(' or ')} (the class axis), got ${values.length}`);
   assertArg(values.every(Number.isFinite), opName, () => `${name} must be finite`);
   return values;
-}
-
-/** A float32 tensor of a per-class vector (for the composite path). */
-export function classVectorTensor(values: number[]): Tensor {
-  return tensor1d(values, 'float32');
 }
 
 /**
