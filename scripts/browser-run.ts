@@ -10,7 +10,9 @@ import {PAGE_PLANS} from '../test/browser/protocol';
 async function main(): Promise<void> {
   const executablePath = findChromium();
   if (executablePath == null) throw new Error('no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const grep = args.find(a => a.startsWith('--grep='))?.slice('--grep='.length);
+  const wanted = args.filter(a => !a.startsWith('--grep='));
   const byVariant = PAGE_PLANS.flatMap(p => p.variants.map(v => v.id)).filter(v => wanted.includes(v));
   const plans = wanted.length === 0 ? PAGE_PLANS :
       PAGE_PLANS.filter(p => wanted.includes(p.id) || p.variants.some(v => byVariant.includes(v.id)));
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
     executablePath,
     plans,
     variants,
+    grep,
     onResult: r => console.log(`${r.status.padEnd(19)} ${String(r.ms).padStart(6)} ms  ${r.variant} › ${r.name}` +
                                (r.status === 'fail' ? `\n    ${r.message?.split('\n')[0]}` : '')),
   });

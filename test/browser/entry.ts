@@ -45,9 +45,9 @@ function webgpuDevice(): GPUDevice {
   return (tf.backend() as unknown as {device: GPUDevice}).device;
 }
 
-async function runVariant(variant: Variant, plan: PagePlan): Promise<void> {
+async function runVariant(variant: Variant, plan: PagePlan, grep?: string): Promise<void> {
   const env = variantEnv(variant, plan);
-  const cases = variantCases(variant);
+  const cases = variantCases(variant).filter(c => grep == null || caseName(c).includes(grep));
   let available = false;
   let why = '';
   try {
@@ -91,7 +91,7 @@ async function runVariant(variant: Variant, plan: PagePlan): Promise<void> {
   }
 }
 
-window.__fceRun = async (pageId: string, variantIds?: string[]) => {
+window.__fceRun = async (pageId: string, variantIds?: string[], grep?: string) => {
   const plan = PAGE_PLANS.find(p => p.id === pageId);
   if (plan == null) throw new Error(`unknown page plan ${pageId}`);
   // Must be set before the webgl backend is created (first setBackend).
@@ -99,6 +99,6 @@ window.__fceRun = async (pageId: string, variantIds?: string[]) => {
   for (const [flag, value] of Object.entries(plan.flags ?? {})) tf.env().set(flag, value);
   for (const variant of plan.variants) {
     if (variantIds != null && !variantIds.includes(variant.id)) continue;
-    await runVariant(variant, plan);
+    await runVariant(variant, plan, grep);
   }
 };

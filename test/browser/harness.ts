@@ -105,6 +105,8 @@ export interface RunOptions {
   variants?: string[];
   /** Called for each result as it arrives (progress output). */
   onResult?: (r: CaseResult) => void;
+  /** Only cases whose full name contains this text (for quick runs; jest runs everything). */
+  grep?: string;
 }
 
 /** Runs every page plan in one Chromium and returns all results. */
@@ -146,7 +148,8 @@ export async function runBrowserSuite(opts: RunOptions): Promise<BrowserRun> {
       try {
         await page.goto(`http://127.0.0.1:${port}/?plan=${encodeURIComponent(plan.id)}`);
         run.log.push(`[${plan.id}] ${await page.evaluate(DESCRIBE_ADAPTERS)}`);
-        await page.evaluate(([id, only]) => window.__fceRun(id, only ?? undefined), [plan.id, opts.variants ?? null] as const);
+        await page.evaluate(([id, only, grep]) => window.__fceRun(id, only ?? undefined, grep ?? undefined),
+                            [plan.id, opts.variants ?? null, opts.grep ?? null] as const);
       } catch (e) {
         run.strayErrors.push(`[${plan.id}] page run failed: ${(e as Error).message}`);
       } finally {

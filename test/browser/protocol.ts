@@ -78,6 +78,6 @@ declare global {
   interface Window {
     __fceCaseStart(variant: string, name: string): Promise<void>;
     __fceReport(result: CaseResult): Promise<void>;
-    __fceRun(pageId: string, variantIds?: string[]): Promise<void>;
+    __fceRun(pageId: string, variantIds?: string[], grep?: string): Promise<void>;
   }
 }
