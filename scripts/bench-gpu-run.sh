@@ -15,6 +15,7 @@
 # Environment:
 #   RESULTS_DIR, BUNDLE_CACHE       as above
 #   VK_ICD_FILENAMES                pick the Vulkan driver yourself
+#   BUNDLE_ENTRY=spec.mjs           run the op spec on the GPU instead of the benchmark
 #   FORCE_BUNDLED_VULKAN=1          use the bundled Vulkan loader even when the
 #                                   system has libvulkan.so.1
 set -eu
@@ -49,7 +50,9 @@ if [ ! -f "$APP/node_modules/webgpu/dist/linux-x64/dawn.node" ]; then
   gzip -dc "$HERE/lib/webgpu/dawn.node.gz" > "$APP/node_modules/webgpu/dist/linux-x64/dawn.node.part"
   mv "$APP/node_modules/webgpu/dist/linux-x64/dawn.node.part" "$APP/node_modules/webgpu/dist/linux-x64/dawn.node"
 fi
-cp "$HERE/bench.mjs" "$APP/bench.mjs"
+cp "$HERE"/*.mjs "$APP/"
+# Which bundled program: bench.mjs (default) or spec.mjs (the op spec with its accuracy).
+ENTRY=${BUNDLE_ENTRY:-bench.mjs}
 
 # Finds a shared library by name: ldconfig's cache when there is one, else the usual folders.
 find_lib() {
@@ -88,7 +91,7 @@ fi
 #    manifest (or the library itself: then there is no Vulkan at all).
 if [ -z "${VK_ICD_FILENAMES:-}" ]; then
   found=""
-  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
+  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d; do
     for f in "$d"/nvidia*.json; do [ -e "$f" ] && found="$f"; done
   done
   if [ -n "$found" ]; then
@@ -112,4 +115,4 @@ fi
 XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 export XDG_RUNTIME_DIR
 say "node $("$NODE" --version); results in $RESULTS"
-exec "$NODE" --max-old-space-size=16384 "$APP/bench.mjs" --results "$RESULTS" "$@"
+exec "$NODE" --max-old-space-size=16384 "$APP/$ENTRY" --results "$RESULTS" "$@"

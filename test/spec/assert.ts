@@ -10,6 +10,17 @@ import * as tf from '@tensorflow/tfjs-core';
  * finite expected entries (as numpy's allclose with atol = rtol·‖e‖∞). NaN and
  * ±Infinity expected entries must be matched exactly.
  */
+/**
+ * Optional observer of every expectClose comparison: the observed normwise
+ * relative error (max |a − e| / max |e| over finite entries). Used by the
+ * real-GPU spec runner (benchmarks/gpu_bundle/spec_entry.ts) to report the
+ * accuracy it measured, not only pass/fail. null (the default) costs nothing.
+ */
+let closeObserver: ((what: string, relErr: number, rtol: number) => void) | null = null;
+export function setCloseObserver(f: ((what: string, relErr: number, rtol: number) => void) | null): void {
+  closeObserver = f;
+}
+
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string): void {
   if (actual.length !== expected.length) {
     throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
@@ -33,6 +44,13 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       worst = i;
       worstErr = err;
     }
+  }
+  if (closeObserver != null) {
+    let maxErr = 0;
+    for (let i = 0; i < expected.length; i++) {
+      if (Number.isFinite(expected[i])) maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
+    }
+    closeObserver(what, scale > 0 ? maxErr / scale : maxErr, rtol);
   }
   if (worst >= 0) {
     throw new Error(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} ` +
