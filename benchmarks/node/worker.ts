@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {NodeBackend, startNodeBackend} from './backends';
 import type {BackendReport, RunOptions} from '../harness';
+import {READ_BACK_FULL_MAX} from '../harness';
 import {parseArgs} from '../cli';
 
 export const PROGRESS_PREFIX = '@@progress ';
@@ -56,7 +57,7 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
       'tfjs-fused-cross-entropy': (require('../../package.json') as {version: string}).version,
     },
     fusedKernels: fusedKernelTable(suites),
-    options: {...args.run, softwareDevice: software},
+    options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX},
     startedAt,
     finishedAt: null,
     results: [],
