@@ -8,6 +8,9 @@
 import {KernelConfig} from '@tensorflow/tfjs-core';
 import {registerKernelsOnce} from '../register_util';
 
+import {binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig} from './BinaryFocalCrossEntropy';
+import {focalCrossEntropyConfig, sparseFocalCrossEntropyConfig} from './FocalCrossEntropy';
+import {focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './FocalCrossEntropyGrad';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
 import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
@@ -21,6 +24,17 @@ export const webglKernelConfigs: readonly KernelConfig[] = [
   sigmoidCrossEntropyGradConfig,
 ];
 
+/** The focal kernels (FOCAL_KERNEL_NAMES) for webgl. */
+export const webglFocalKernelConfigs: readonly KernelConfig[] = [
+  focalCrossEntropyConfig,
+  sparseFocalCrossEntropyConfig,
+  focalCrossEntropyGradConfig,
+  sparseFocalCrossEntropyGradConfig,
+  binaryFocalCrossEntropyConfig,
+  binaryFocalCrossEntropyGradConfig,
+];
+
 export function registerWebGLKernels(): void {
   registerKernelsOnce(webglKernelConfigs);
+  registerKernelsOnce(webglFocalKernelConfigs);
 }

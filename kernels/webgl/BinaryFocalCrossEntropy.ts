@@ -1,0 +1,39 @@
+/**
+ * WebGL kernels FusedBinaryFocalCrossEntropy and
+ * FusedBinaryFocalCrossEntropyGrad: host side only, one elementwise launch
+ * each. Program and formulas in binary_focal_cross_entropy_gpu.ts.
+ */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs} from '../kernel_names';
+
+import {BinaryFocalProgram} from './binary_focal_cross_entropy_gpu';
+import {asWebGL, isPackedOnGpu} from './kernel_util';
+
+type Args = Parameters<KernelFunc>[0];
+
+function binaryFocal(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorInfo {
+  const backend = asWebGL(args.backend);
+  const {logits, labels, dy} = args.inputs as {logits: TensorInfo, labels: TensorInfo, dy?: TensorInfo};
+  const attrs = args.attrs as unknown as BinaryFocalCrossEntropyGradAttrs;
+  const [rows, numClasses] = logits.shape;
+  const program = new BinaryFocalProgram({rows, numClasses, mode, packed: isPackedOnGpu(backend, logits)});
+  const inputs = mode === 'forward' ? [logits, labels] : [logits, labels, dy as TensorInfo];
+  return backend.runWebGLProgram(program, inputs, 'float32', [
+    [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [attrs.gamma], [attrs.alpha],
+    [attrs.applyClassBalancing ? 1 : 0],
+  ]);
+}
+
+export const binaryFocalCrossEntropyConfig: KernelConfig = {
+  kernelName: BinaryFocalCrossEntropy,
+  backendName: 'webgl',
+  kernelFunc: (args) => binaryFocal(args, 'forward'),
+};
+
+export const binaryFocalCrossEntropyGradConfig: KernelConfig = {
+  kernelName: BinaryFocalCrossEntropyGrad,
+  backendName: 'webgl',
+  kernelFunc: (args) =>
+      binaryFocal(args, (args.attrs as unknown as BinaryFocalCrossEntropyGradAttrs).wrt),
+};

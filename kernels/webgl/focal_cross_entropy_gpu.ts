@@ -1,0 +1,399 @@
+/**
+ * GLSL programs of the fused softmax focal cross-entropy, forward and
+ * backward, dense and sparse labels (kernels/FORMULAS.md, "Focal
+ * cross-entropy, softmax"). Per class, from z = x/T and the row's lse:
+ *
+ *     d = log p = z − lse,  q = −expm1(d),  g = −d,  a = α[c]·w[c]
+ *     f = a·ŷ·q^γ,  B = a·ŷ·γ·q^(γ−1)·p·g
+ *     loss      = Σ_{ŷ≠0} f·g
+ *     d/dlogits = dy/T·(p·S − f − B),  S = Σ_c (f + B)   (= A + Bs of FORMULAS.md)
+ *     d/dlabels = dy·(1 − ε)·a·q^γ·g                       (dense only)
+ *
+ * Algorithm. q needs the finished lse, so each direction is two passes over
+ * a row: the lse (the softmax cross-entropy's staged online-lse programs, run
+ * by the host), then a row reduction of the focal terms (`FocalRowSumProgram`:
+ * one fragment per (row, window of classes), windows of ⌈√C⌉ as planned by
+ * planReduction, partial sums merged by `FocalPartialSumProgram`). Forward:
+ * that sum is the loss. Backward: the sum S, then the elementwise
+ * `FocalGradProgram`; only A + Bs enters dx, so one row sum serves both.
+ *
+ * Sparse labels without smoothing have a single target class, so no row
+ * reduction is needed after the lse: `FocalTargetLossProgram` reads one logit
+ * per row for the loss, and the gradient program computes S = f[t] + B[t]
+ * itself from the row's target logit ("target-only" variants).
+ *
+ * Sizes are uniforms (shape uniforms plus the custom ones below); the shader
+ * text depends only on the variant flags and the loop bound (a power of two ≥
+ * the window): a new batch size never compiles a new shader.
+ * Packed variants (packedInputs, chosen when the logits arrive packed) read a
+ * texel of two classes per step in the row reductions and compute whole 2x2
+ * texels in the elementwise program, as the cross-entropy programs do.
+ */
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
+import {IS_NAN, vectorAccessor} from './cross_entropy_glsl';
+import {EXPM1, FOCAL_TERMS, POW_GAMMA} from './focal_glsl';
+
+type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
+type CustomUniforms = Array<{name: string, type: UniformType}>;
+
+/**
+ * Uniforms of every softmax focal program, in this order (values:
+ * `focalUniformValues` in FocalCrossEntropy.ts). Unused ones cost nothing:
+ * the compiler drops them and tfjs skips a null location.
+ */
+export const FOCAL_UNIFORMS: CustomUniforms = [
+  {name: 'numClasses', type: 'int'},
+  {name: 'windowSize', type: 'int'},
+  {name: 'invTemperature', type: 'float'},
+  {name: 'oneMinusSmoothing', type: 'float'},
+  {name: 'smoothingOverC', type: 'float'},
+  {name: 'gamma', type: 'float'},
+  {name: 'alphaScalar', type: 'float'},
+  {name: 'ignoreIndex', type: 'int'},
+];
+
+const HELPERS = `
+  ${IS_NAN}
+  ${EXPM1}
+  ${POW_GAMMA}
+  ${FOCAL_TERMS}`;
+
+/** `float alphaAt(int c)`: a[c] from the `alpha` input, or the scalar uniform. */
+function alphaAccessor(perClassAlpha: boolean, packed: boolean): string {
+  return perClassAlpha ? vectorAccessor('alphaAt', 'alpha', packed) : 'float alphaAt(int c) { return alphaScalar; }';
+}
+
+/** `float logitAt(int row, int col)` in either layout (one texel fetch). */
+function logitAccessor(packed: boolean): string {
+  if (!packed) return 'float logitAt(int row, int col) { return getLogits(row, col); }';
+  return `
+    float logitAt(int row, int col) {
+      vec4 t = getLogits(row, col);
+      vec2 h = imod(row, 2) == 1 ? t.zw : t.xy;
+      return imod(col, 2) == 1 ? h.y : h.x;
+    }`;
+}
+
+/**
+ * Sparse row checks, pasted where `target` is known: an ignored row gives
+ * `ignored`, a label outside [0, C) gives NaN (FORMULAS.md).
+ */
+function rowChecks(hasIgnoreIndex: boolean, ignored: string): string {
+  return `
+    ${hasIgnoreIndex ? `if (target == ignoreIndex) { setOutput(${ignored}); return; }` : ''}
+    if (target < 0 || target >= numClasses) { setOutput(NAN); return; }`;
+}
+
+export interface FocalRowSumConfig {
+  rows: number;
+  numWindows: number;
+  /** Baked loop bound (power of two) ≥ the window size. */
+  loopBound: number;
+  /** 'loss': Σ f·g (forward); 'grad': S = Σ (f + B) (backward). */
+  sum: 'loss' | 'grad';
+  sparse: boolean;
+  hasIgnoreIndex: boolean;
+  perClassAlpha: boolean;
+  packed: boolean;
+}
+
+/**
+ * Stage 1 of the focal row reduction: one fragment per (row, window of
+ * classes) sums the focal terms of the window's classes with ŷ ≠ 0 (skipped,
+ * never multiplied: 0·∞ would be NaN) into an unpacked [rows, numWindows]
+ * texture. Inputs: logits [rows, C], labels ([rows, C] or [rows]), lse
+ * [rows], then alpha [C] when a is per class. Sparse rows: ignored → 0, label
+ * outside [0, C) → NaN, in every window.
+ */
+export class FocalRowSumProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  packedInputs: boolean;
+  enableShapeUniforms = true;
+  customUniforms = FOCAL_UNIFORMS;
+
+  constructor(cfg: FocalRowSumConfig) {
+    this.variableNames = ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])];
+    this.outputShape = [cfg.rows, cfg.numWindows];
+    this.packedInputs = cfg.packed;
+    const target = (c: string, dense: string) =>
+        cfg.sparse ? `oneMinusSmoothing * (${c} == target ? 1.0 : 0.0) + smoothingOverC` :
+                     `oneMinusSmoothing * ${dense} + smoothingOverC`;
+    const term = cfg.sum === 'loss' ? 't.x * t.z' : 't.x + t.y';
+    const loop = !cfg.packed ? `
+        for (int i = 0; i < ${cfg.loopBound}; i++) {
+          if (i >= count) break;
+          int c = start + i;
+          add(sum, sawNaN, getLogits(row, c) * invTemperature, ${target('c', 'getLabels(row, c)')},
+              alphaAt(c), lse);
+        }` : `
+        bool oddRow = imod(row, 2) == 1;
+        for (int i = 0; i < ${cfg.loopBound}; i += 2) {
+          if (i >= count) break;
+          int c = start + i;
+          vec4 xt = getLogits(row, c);
+          vec2 z = (oddRow ? xt.zw : xt.xy) * invTemperature;
+          ${cfg.sparse ? '' : 'vec4 yt = getLabels(row, c); vec2 y = oddRow ? yt.zw : yt.xy;'}
+          vec2 a = ${cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)'};
+          add(sum, sawNaN, z.x, ${target('c', 'y.x')}, a.x, lse);
+          if (i + 1 < count) add(sum, sawNaN, z.y, ${target('c + 1', 'y.y')}, a.y, lse);
+        }`;
+    this.userCode = `
+      ${HELPERS}
+      ${alphaAccessor(cfg.perClassAlpha, cfg.packed)}
+      ${vectorAccessor('lseOfRow', 'lse', cfg.packed)}
+      ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
+
+      void add(inout float sum, inout bool sawNaN, float z, float yHat, float a, float lse) {
+        if (yHat == 0.0) return;
+        float d = z - lse;
+        if (isNaN(d) || isNaN(yHat)) {
+          sawNaN = true;
+          return;
+        }
+        vec4 t = focalTerms(min(d, 0.0), a * yHat);
+        sum += ${term};
+      }
+
+      void main() {
+        ivec2 coords = getOutputCoords();
+        int row = coords.x;
+        int start = coords.y * windowSize;
+        int count = numClasses - start;
+        if (count > windowSize) count = windowSize;
+        ${cfg.sparse ? `int target = round(labelOfRow(row)); ${rowChecks(cfg.hasIgnoreIndex, '0.0')}` : ''}
+        float lse = lseOfRow(row);
+        float sum = 0.0;
+        bool sawNaN = false;
+        ${loop}
+        // Sums keep NaN in IEEE arithmetic, but make it explicit (as the
+        // other programs do) rather than trust the compiler with it.
+        setOutput(sawNaN ? NAN : sum);
+      }
+    `;
+  }
+}
+
+export interface PartialSumConfig {
+  rows: number;
+  numWindows: number;
+  loopBound: number;
+}
+
+/** Merge stage: sums windows of an unpacked [rows, numPartials] texture of partial sums. */
+export class FocalPartialSumProgram implements GPGPUProgram {
+  variableNames = ['partials'];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms: CustomUniforms = [
+    {name: 'numPartials', type: 'int'},
+    {name: 'windowSize', type: 'int'},
+  ];
+
+  constructor(cfg: PartialSumConfig) {
+    this.outputShape = [cfg.rows, cfg.numWindows];
+    this.userCode = `
+      ${IS_NAN}
+      void main() {
+        ivec2 coords = getOutputCoords();
+        int start = coords.y * windowSize;
+        int count = numPartials - start;
+        if (count > windowSize) count = windowSize;
+        float sum = 0.0;
+        bool sawNaN = false;
+        for (int i = 0; i < ${cfg.loopBound}; i++) {
+          if (i >= count) break;
+          float v = getPartials(coords.x, start + i);
+          if (isNaN(v)) sawNaN = true;
+          sum += v;
+        }
+        setOutput(sawNaN ? NAN : sum);
+      }
+    `;
+  }
+}
+
+export interface TargetLossConfig {
+  rows: number;
+  hasIgnoreIndex: boolean;
+  perClassAlpha: boolean;
+  packed: boolean;
+}
+
+/**
+ * Sparse forward without smoothing: ŷ is 1 on the target class t and 0
+ * elsewhere, so loss = a[t]·q[t]^γ·g[t] from one logit per row. Inputs:
+ * logits, labels [rows], lse [rows], alpha [C] when per class. Output [rows].
+ */
+export class FocalTargetLossProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  packedInputs: boolean;
+  enableShapeUniforms = true;
+  customUniforms = FOCAL_UNIFORMS;
+
+  constructor(cfg: TargetLossConfig) {
+    this.variableNames = ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])];
+    this.outputShape = [cfg.rows];
+    this.packedInputs = cfg.packed;
+    this.userCode = `
+      ${HELPERS}
+      ${alphaAccessor(cfg.perClassAlpha, cfg.packed)}
+      ${logitAccessor(cfg.packed)}
+      ${vectorAccessor('lseOfRow', 'lse', cfg.packed)}
+      ${vectorAccessor('labelOfRow', 'labels', cfg.packed)}
+
+      void main() {
+        int row = getOutputCoords();
+        int target = round(labelOfRow(row));
+        ${rowChecks(cfg.hasIgnoreIndex, '0.0')}
+        float d = logitAt(row, target) * invTemperature - lseOfRow(row);
+        if (isNaN(d)) { setOutput(NAN); return; }
+        vec4 t = focalTerms(min(d, 0.0), alphaAt(target));
+        setOutput(t.x * t.z);
+      }
+    `;
+  }
+}
+
+export interface FocalGradConfig {
+  rows: number;
+  numClasses: number;
+  sparse: boolean;
+  wrt: 'logits' | 'labels';
+  /** Sparse without smoothing: S from the target logit, no rowSum input. */
+  targetOnly: boolean;
+  hasIgnoreIndex: boolean;
+  perClassAlpha: boolean;
+  /** Packed in and packed out (the logits came packed). */
+  packed: boolean;
+}
+
+/**
+ * The elementwise backward. Inputs: logits [rows, C], labels ([rows, C] or
+ * [rows]), lse [rows], dy [rows], then rowSum [rows] (S; wrt logits, not
+ * target-only) and alpha [C] (when per class). Output [rows, C].
+ */
+export class FocalGradProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  packedInputs: boolean;
+  packedOutput: boolean;
+  enableShapeUniforms = true;
+  customUniforms = FOCAL_UNIFORMS;
+
+  constructor(cfg: FocalGradConfig) {
+    const needsRowSum = cfg.wrt === 'logits' && !cfg.targetOnly;
+    this.variableNames = [
+      'logits', 'labels', 'lse', 'dy', ...(needsRowSum ? ['rowSum'] : []),
+      ...(cfg.perClassAlpha ? ['alpha'] : []),
+    ];
+    this.outputShape = [cfg.rows, cfg.numClasses];
+    this.packedInputs = cfg.packed;
+    this.packedOutput = cfg.packed;
+    const p = cfg.packed;
+
+    // gradValue(z, ŷ, a, lse, dy, S): one element of dx or dlabels.
+    const value = cfg.wrt === 'logits' ? `
+        if (isNaN(yHat) || isNaN(S)) return NAN;
+        vec4 t = focalTerms(min(d, 0.0), a * yHat);
+        return dy * invTemperature * (t.w * S - t.x - t.y);` : `
+        vec4 t = focalTerms(min(d, 0.0), a);
+        return dy * oneMinusSmoothing * t.x * t.z;`;
+
+    // Per-row part of the sparse element: the checks, then S of a
+    // target-only row (f[t] + B[t] from its own logit).
+    const sparseRow = cfg.targetOnly ? `
+      float rowS(int row, int target, float lse) {
+        float d = logitAt(row, target) * invTemperature - lse;
+        if (isNaN(d)) return NAN;
+        vec4 t = focalTerms(min(d, 0.0), alphaAt(target));
+        return t.x + t.y;
+      }` : '';
+    const element = cfg.sparse ? `
+      ${sparseRow}
+      float element(float z, int col, int target, float lse, float dy, float a, float S) {
+        ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
+        if (target < 0 || target >= numClasses) return NAN;
+        return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, a, lse, dy, S);
+      }
+      // S of a row: from the row-sum input, or (target-only) its target logit.
+      float sOf(int row, int target, float lse, float given) {
+        ${cfg.targetOnly ? `
+        ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
+        if (target < 0 || target >= numClasses) return NAN;
+        return rowS(row, target, lse);` : 'return given;'}
+      }` : `
+      float element(float z, float y, float lse, float dy, float a, float S) {
+        return gradValue(z, oneMinusSmoothing * y + smoothingOverC, a, lse, dy, S);
+      }`;
+
+    const alphaPair = cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)';
+    const main = !p ? `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int row = rc.x;
+        int col = rc.y;
+        float z = getLogits(row, col) * invTemperature;
+        float lse = getLse(row);
+        ${cfg.sparse ? `
+        int target = round(getLabels(row));
+        float S = sOf(row, target, lse, ${needsRowSum ? 'getRowSum(row)' : '0.0'});
+        setOutput(element(z, col, target, lse, getDy(row), alphaAt(col), S));` : `
+        setOutput(element(z, getLabels(row, col), lse, getDy(row), alphaAt(col),
+                          ${needsRowSum ? 'getRowSum(row)' : '0.0'}));`}
+      }` : cfg.sparse ? `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int r = rc.x;
+        int c = rc.y;
+        vec4 z = getLogits(r, c) * invTemperature;
+        vec2 lse = getLse(r).xy;
+        vec2 dy = getDy(r).xy;
+        vec2 a = ${alphaPair};
+        vec2 t = getLabels(r).xy;
+        int t0 = round(t.x);
+        int t1 = round(t.y);
+        vec2 given = ${needsRowSum ? 'getRowSum(r).xy' : 'vec2(0.0)'};
+        float s0 = sOf(r, t0, lse.x, given.x);
+        float s1 = sOf(r + 1, t1, lse.y, given.y);
+        setOutput(vec4(element(z.x, c, t0, lse.x, dy.x, a.x, s0), element(z.y, c + 1, t0, lse.x, dy.x, a.y, s0),
+                       element(z.z, c, t1, lse.y, dy.y, a.x, s1), element(z.w, c + 1, t1, lse.y, dy.y, a.y, s1)));
+      }` : `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int r = rc.x;
+        int c = rc.y;
+        vec4 z = getLogits(r, c) * invTemperature;
+        vec4 y = getLabels(r, c);
+        vec2 lse = getLse(r).xy;
+        vec2 dy = getDy(r).xy;
+        vec2 a = ${alphaPair};
+        vec2 S = ${needsRowSum ? 'getRowSum(r).xy' : 'vec2(0.0)'};
+        setOutput(vec4(element(z.x, y.x, lse.x, dy.x, a.x, S.x), element(z.y, y.y, lse.x, dy.x, a.y, S.x),
+                       element(z.z, y.z, lse.y, dy.y, a.x, S.y), element(z.w, y.w, lse.y, dy.y, a.y, S.y)));
+      }`;
+
+    this.userCode = `
+      ${HELPERS}
+      ${alphaAccessor(cfg.perClassAlpha, p)}
+      ${cfg.targetOnly ? logitAccessor(p) : ''}
+
+      float gradValue(float z, float yHat, float a, float lse, float dy, float S) {
+        // NaN in z or lse (any NaN logit of the row), and for dx in ŷ or S
+        // (a NaN label in the row), gives NaN, by hand: min() and exp() may
+        // drop it (exp(NaN) = +Inf on SwiftShader).
+        float d = z - lse;
+        if (isNaN(d)) return NAN;
+        ${value}
+      }
+      ${element}
+      ${main}
+    `;
+  }
+}
