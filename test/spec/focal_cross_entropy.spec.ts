@@ -1,14 +1,17 @@
 /**
- * Spec of the focal ops for every backend: fused on cpu, the composite path
- * (tfjs ops, closed-form gradients) everywhere else. Reference: the float64
- * focal formulas in test/losses/focal_reference.ts; labels gradients by
- * float64 finite differences of that reference. Composite float32 focal carries
+ * Spec of the focal ops for every backend: fused kernels where the backend
+ * has them (FUSED_FOCAL_BACKENDS), the composite path (tfjs ops, closed-form
+ * gradients) elsewhere and under FUSED_CE_FORCE_COMPOSITE. Reference: the
+ * float64 focal formulas in test/losses/focal_reference.ts; labels gradients
+ * by float64 finite differences of that reference. Fused kernels meet the
+ * backend's rtol (1e-6 cpu, 1e-5 GPU); the composite float32 focal carries
  * pow((1 − p), γ) of float32 probabilities: tolerance max(5·rtol, 5e-5) there.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as names from '../../kernels/kernel_names';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
 import {numericGrad, RefFocalOptions, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
-import {expectNoLeak, randLabels, randn, randProbs} from './assert';
+import {expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {defineSpec, SpecEnv} from './registry';
 
@@ -16,8 +19,43 @@ const rows = 9, C = 6;
 const x = randn(rows * C, 71, 2.5);
 const soft = randProbs(rows, C, 72);
 
+/** Backends that register the fused focal kernels (FOCAL_KERNEL_NAMES): checked to really run them. */
+export const FUSED_FOCAL_BACKENDS = ['cpu', 'webgl'];
+
+function fused(env: SpecEnv): boolean {
+  return !env.composite && FUSED_FOCAL_BACKENDS.includes(env.backend);
+}
+
 function tol(env: SpecEnv): number {
-  return env.backend === 'cpu' && !env.composite ? env.rtol : Math.max(5 * env.rtol, 5e-5);
+  return fused(env) ? env.rtol : Math.max(5 * env.rtol, 5e-5);
+}
+
+/** The op options of reference options (no nulls). */
+function opOptions(o: RefFocalOptions): {gamma?: number, alpha?: number | number[], labelSmoothing?: number,
+                                        temperature?: number, classWeights?: number[]} {
+  return {gamma: o.gamma, alpha: o.alpha, labelSmoothing: o.labelSmoothing, temperature: o.temperature,
+          classWeights: o.classWeights ?? undefined};
+}
+
+/** Names of the kernels `f` runs through the engine (forward and backward), by wrapping engine().runKernel. */
+async function kernelsRun(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> {
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  const seen: string[] = [];
+  engine.runKernel = function(this: typeof engine, name: string, ...rest: unknown[]) {
+    seen.push(name);
+    return (original as (...a: unknown[]) => unknown).call(this, name, ...rest);
+  } as typeof engine.runKernel;
+  try {
+    const out = f();
+    for (const t of Array.isArray(out) ? out : [out]) {
+      await t.data();
+      t.dispose();
+    }
+  } finally {
+    engine.runKernel = original;
+  }
+  return seen;
 }
 
 defineSpec('focal cross-entropy', it => {
@@ -65,5 +103,221 @@ defineSpec('focal cross-entropy', it => {
     const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(soft, [rows, C]);
     await expectNoLeak(() => tf.grad((v: tf.Tensor) => tf.sum(softmaxFocalCrossEntropyWithLogits(Y, v)))(X), 'dense backward');
     tf.dispose([X, Y]);
+  });
+
+  it('no tensor leaks: every op, forward and backward, every option', async () => {
+    const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(soft, [rows, C]);
+    const T = tf.tensor1d(Int32Array.from(randLabels(rows, C, 74)), 'int32');
+    const opts = {gamma: 0.5, alpha: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], classWeights: [1, 2, 1, 2, 1, 2], temperature: 1.5};
+    await expectNoLeak(() => softmaxFocalCrossEntropyWithLogits(Y, X, opts), 'dense forward');
+    await expectNoLeak(() => {
+      const [a, b] = tf.grads((l: tf.Tensor, t: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(t, l, {...opts, labelSmoothing: 0.1}))([X, Y]);
+      b.dispose();
+      return a;
+    }, 'dense backward (logits and labels)');
+    for (const labelSmoothing of [0, 0.1]) {
+      const sparseOpts = {...opts, labelSmoothing, ignoreIndex: T.dataSync()[0]};
+      await expectNoLeak(() => sparseSoftmaxFocalCrossEntropyWithLogits(T, X, sparseOpts), `sparse forward, ε = ${labelSmoothing}`);
+      await expectNoLeak(() => tf.grad(l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, sparseOpts))(X),
+                         `sparse backward, ε = ${labelSmoothing}`);
+    }
+    const binOpts = {gamma: 1.5, applyClassBalancing: true};
+    await expectNoLeak(() => sigmoidFocalCrossEntropyWithLogits(Y, X, binOpts), 'binary forward');
+    await expectNoLeak(() => {
+      const [a, b] = tf.grads((l: tf.Tensor, z: tf.Tensor) => sigmoidFocalCrossEntropyWithLogits(z, l, binOpts))([X, Y]);
+      b.dispose();
+      return a;
+    }, 'binary backward');
+    tf.dispose([X, Y, T]);
+  });
+
+  it('the fused focal kernels run, forward and backward (no silent composite fallback)', async () => {
+    const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(soft, [rows, C]);
+    const T = tf.tensor1d(Int32Array.from(randLabels(rows, C, 75)), 'int32');
+    const expectRan = (seen: string[], wanted: string[], what: string) => {
+      const missing = wanted.filter(k => !seen.includes(k));
+      expect(missing.length === 0, () => `${what}: ${missing.join(', ')} did not run (ran: ${[...new Set(seen)].join(', ')})`);
+    };
+    expectRan(await kernelsRun(() => tf.grads((l: tf.Tensor, t: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(t, l))([X, Y])),
+              [names.FocalCrossEntropy, names.FocalCrossEntropyGrad], 'dense');
+    for (const labelSmoothing of [0, 0.1]) {
+      expectRan(await kernelsRun(() => tf.grad(l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, {labelSmoothing}))(X)),
+                [names.SparseFocalCrossEntropy, names.SparseFocalCrossEntropyGrad], `sparse, ε = ${labelSmoothing}`);
+    }
+    expectRan(await kernelsRun(() => tf.grads((l: tf.Tensor, z: tf.Tensor) => sigmoidFocalCrossEntropyWithLogits(z, l))([X, Y])),
+              [names.BinaryFocalCrossEntropy, names.BinaryFocalCrossEntropyGrad], 'binary');
+    tf.dispose([X, Y, T]);
+  }, {only: fused});
+
+  // Odd shapes: C = 1 (p = 1, q = 0: the limits), C = 3, and C above the
+  // WebGL single-pass limit (staged windows, an odd last window at 1031).
+  for (const K of [1, 3, 1000, 1031]) {
+    const n = K >= 1000 ? 3 : 7;
+    const xs = randn(n * K, 80 + K, 3);
+    const ys = randProbs(n, K, 81 + K);
+    const ts = Int32Array.from(randLabels(n, K, 82 + K));
+    const perClass = Array.from({length: K}, (_, c) => 0.2 + 0.1 * (c % 4));
+    it(`C = ${K}, dense and sparse (smoothing, γ = 0.5, per-class α, T = 0.7)`, async env => {
+      const o: RefFocalOptions = {gamma: 0.5, alpha: perClass, labelSmoothing: 0.1, temperature: 0.7};
+      const X = tf.tensor2d(xs, [n, K]), Y = tf.tensor2d(ys, [n, K]), T = tf.tensor1d(ts, 'int32');
+      // d/dlabels by finite differences only at small C (n·C evaluations of the whole loss).
+      const withLabels = K <= 3;
+      await checkValueAndGrads({
+        f: (l, t) => softmaxFocalCrossEntropyWithLogits(t ?? Y, l, opOptions(o)),
+        xs: withLabels ? [X, Y] : [X], names: withLabels ? ['logits', 'labels'] : ['logits'],
+        expected: dy => [refFocalGrad(xs, ys, n, K, dy, o),
+                         ...(withLabels ? [numericGrad(v => refFocalLoss(xs, v, n, K, o), Array.from(ys), dy)] : [])],
+      }, refFocalLoss(xs, ys, n, K, o), tol(env), `dense C=${K}`);
+      const {targets} = sparseToDense(ts, K);
+      await checkValueAndGrads({
+        f: l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, opOptions(o)),
+        xs: [X], names: ['logits'],
+        expected: dy => [refFocalGrad(xs, targets, n, K, dy, o)],
+      }, refFocalLoss(xs, targets, n, K, o), tol(env), `sparse C=${K}`);
+      tf.dispose([X, Y, T]);
+    });
+    it(`C = ${K}, sparse without smoothing, γ = 2, class weights`, async env => {
+      const o: RefFocalOptions = {gamma: 2, alpha: 0.25, classWeights: perClass};
+      const X = tf.tensor2d(xs, [n, K]), T = tf.tensor1d(ts, 'int32');
+      const {targets} = sparseToDense(ts, K);
+      await checkValueAndGrads({
+        f: l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, opOptions(o)),
+        xs: [X], names: ['logits'],
+        expected: dy => [refFocalGrad(xs, targets, n, K, dy, o)],
+      }, refFocalLoss(xs, targets, n, K, o), tol(env), `sparse ε=0 C=${K}`);
+      tf.dispose([X, T]);
+    });
+  }
+
+  it('γ = 0 is weighted cross-entropy, γ = 1 and 2.5 (integer and not)', async env => {
+    for (const gamma of [0, 1, 2.5]) {
+      const o: RefFocalOptions = {gamma, alpha: 0.5, labelSmoothing: 0.05};
+      const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(soft, [rows, C]);
+      await checkValueAndGrads({
+        f: l => softmaxFocalCrossEntropyWithLogits(Y, l, opOptions(o)),
+        xs: [X], names: ['logits'],
+        expected: dy => [refFocalGrad(x, soft, rows, C, dy, o)],
+      }, refFocalLoss(x, soft, rows, C, o), tol(env), `γ=${gamma}`);
+      tf.dispose([X, Y]);
+    }
+  });
+
+  it('more than 65535 rows (70000 × 3), dense, sparse and binary', async env => {
+    const n = 70000, K = 3;
+    const xs = randn(n * K, 90, 2), ts = Int32Array.from(randLabels(n, K, 91));
+    const ys = oneHotRows(ts, K);
+    const o: RefFocalOptions = {gamma: 2, alpha: [0.2, 0.3, 0.5]};
+    const X = tf.tensor2d(xs, [n, K]), Y = tf.tensor2d(ys, [n, K]), T = tf.tensor1d(ts, 'int32');
+    await checkValueAndGrads({
+      f: l => softmaxFocalCrossEntropyWithLogits(Y, l, opOptions(o)), xs: [X], names: ['logits'],
+      expected: dy => [refFocalGrad(xs, ys, n, K, dy, o)],
+    }, refFocalLoss(xs, ys, n, K, o), tol(env), 'dense 70000 rows');
+    await checkValueAndGrads({
+      f: l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, opOptions(o)), xs: [X], names: ['logits'],
+      expected: dy => [refFocalGrad(xs, ys, n, K, dy, o)],
+    }, refFocalLoss(xs, ys, n, K, o), tol(env), 'sparse 70000 rows');
+    const bo = {gamma: 2, applyClassBalancing: true, alpha: 0.25};
+    expectClose(await values(sigmoidFocalCrossEntropyWithLogits(Y, X, bo)), refBinaryFocalLoss(xs, ys, bo), tol(env), 'binary 70000 rows');
+    tf.dispose([X, Y, T]);
+  }, {slow: true});
+
+  it('empty batch', async () => {
+    const X = tf.zeros([0, 4]), Y = tf.zeros([0, 4]), T = tf.zeros([0], 'int32');
+    const dense = softmaxFocalCrossEntropyWithLogits(Y, X);
+    const sparse = sparseSoftmaxFocalCrossEntropyWithLogits(T, X);
+    const binary = sigmoidFocalCrossEntropyWithLogits(Y, X);
+    expect(dense.shape.join() === '0' && sparse.shape.join() === '0' && binary.shape.join() === '0,4',
+           () => `shapes ${dense.shape} / ${sparse.shape} / ${binary.shape}`);
+    const gd = tf.grad(l => softmaxFocalCrossEntropyWithLogits(Y, l))(X);
+    const gs = tf.grad(l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l))(X);
+    const gb = tf.grad(l => sigmoidFocalCrossEntropyWithLogits(Y, l))(X);
+    for (const g of [gd, gs, gb]) expect(g.shape.join() === '0,4', () => `grad shape ${g.shape}`);
+    expect((await dense.data()).length === 0 && (await gs.data()).length === 0, () => 'values');
+    tf.dispose([X, Y, T, dense, sparse, binary, gd, gs, gb]);
+  });
+
+  it('logits ±1e4 give a finite loss and gradient', async env => {
+    const n = 4, K = 6;
+    const xs = randn(n * K, 95, 1e4), ts = Int32Array.from(randLabels(n, K, 96));
+    const o: RefFocalOptions = {gamma: 2, alpha: 0.25, labelSmoothing: 0.1};
+    const {targets} = sparseToDense(ts, K);
+    const X = tf.tensor2d(xs, [n, K]), Y = tf.tensor2d(targets, [n, K]), T = tf.tensor1d(ts, 'int32');
+    const ones = new Float32Array(n).fill(1);
+    for (const [what, f] of [
+      ['dense', (l: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(Y, l, opOptions(o))],
+      ['sparse', (l: tf.Tensor) => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, opOptions(o))],
+    ] as const) {
+      const loss = await values(f(X));
+      const g = await values(tf.grad(f)(X));
+      expectFinite(loss, `${what} loss`);
+      expectFinite(g, `${what} gradient`);
+      expectClose(loss, refFocalLoss(xs, targets, n, K, o), tol(env), `${what} loss at ±1e4`);
+      // p = exp(z − lse) with a float32 lse (ulp(1e4) ≈ 1e-3): ≈ 5e-4 relative is inherent.
+      expectClose(g, refFocalGrad(xs, targets, n, K, ones, o), 1e-3, `${what} gradient at ±1e4`);
+    }
+    const bo = {gamma: 2, labelSmoothing: 0.1};
+    const bl = await values(sigmoidFocalCrossEntropyWithLogits(Y, X, bo));
+    expectFinite(bl, 'binary loss');
+    expectClose(bl, refBinaryFocalLoss(xs, targets, bo), tol(env), 'binary loss at ±1e4');
+    expectFinite(await values(tf.grad(l => sigmoidFocalCrossEntropyWithLogits(Y, l, bo))(X)), 'binary gradient');
+    tf.dispose([X, Y, T]);
+  });
+
+  it('NaN in a row gives NaN for that row only (dense, sparse, binary)', async env => {
+    const n = 3, K = 5;
+    const xs = randn(n * K, 97, 2);
+    xs[7] = NaN;  // row 1
+    const ts = Int32Array.from([2, 0, 4]);
+    const {targets} = sparseToDense(ts, K);
+    const X = tf.tensor2d(xs, [n, K]), Y = tf.tensor2d(targets, [n, K]), T = tf.tensor1d(ts, 'int32');
+    const ones = new Float32Array(n).fill(1);
+    for (const labelSmoothing of [0, 0.1]) {
+      const o: RefFocalOptions = {gamma: 1.5, labelSmoothing};
+      for (const [what, f] of [
+        ['dense', (l: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(Y, l, opOptions(o))],
+        ['sparse', (l: tf.Tensor) => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, opOptions(o))],
+      ] as const) {
+        const loss = await values(f(X));
+        const g = await values(tf.grad(f)(X));
+        const at = `${what}, ε = ${labelSmoothing}`;
+        expect(Number.isNaN(loss[1]), () => `${at}: loss ${loss}`);
+        expect(g.slice(K, 2 * K).every(Number.isNaN), () => `${at}: gradient row 1 ${g.slice(K, 2 * K)}`);
+        const others = (v: ArrayLike<number>, w: number) => Array.from(v).filter((_, i) => Math.floor(i / w) !== 1);
+        expectClose(others(loss, 1), others(refFocalLoss(xs, targets, n, K, o), 1), tol(env), `${at}: other rows' loss`);
+        expectClose(others(g, K), others(refFocalGrad(xs, targets, n, K, ones, o), K), tol(env), `${at}: other rows' gradient`);
+      }
+    }
+    const bl = await values(sigmoidFocalCrossEntropyWithLogits(Y, X, {gamma: 0.5}));
+    const bg = await values(tf.grad(l => sigmoidFocalCrossEntropyWithLogits(Y, l, {gamma: 0.5}))(X));
+    expect(Number.isNaN(bl[7]) && Number.isNaN(bg[7]), () => `binary at the NaN: ${bl[7]}, ${bg[7]}`);
+    expectFinite(bl.filter((_, i) => i !== 7), 'binary loss elsewhere');
+    expectFinite(bg.filter((_, i) => i !== 7), 'binary gradient elsewhere');
+    tf.dispose([X, Y, T]);
+  });
+
+  it('logits masked with −Infinity: finite off the target, +∞ loss on it', async env => {
+    const n = 3, K = 5;
+    const xs = randn(n * K, 98, 2);
+    xs[1] = xs[3] = xs[5] = xs[14] = -Infinity;
+    const ts = Int32Array.from([0, 2, 1]);  // no target masked
+    const {targets} = sparseToDense(ts, K);
+    const o: RefFocalOptions = {gamma: 0.5, alpha: 0.25, temperature: 2};
+    const X = tf.tensor2d(xs, [n, K]), Y = tf.tensor2d(targets, [n, K]), T = tf.tensor1d(ts, 'int32');
+    const ones = new Float32Array(n).fill(1);
+    for (const [what, f] of [
+      ['dense', (l: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(Y, l, opOptions(o))],
+      ['sparse', (l: tf.Tensor) => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, opOptions(o))],
+    ] as const) {
+      const loss = await values(f(X));
+      const g = await values(tf.grad(f)(X));
+      expectClose(loss, refFocalLoss(xs, targets, n, K, o), tol(env), `${what} masked loss`);
+      expectClose(g, refFocalGrad(xs, targets, n, K, ones, o), tol(env), `${what} masked gradient`);
+      expect(g[1] === 0 && g[14] === 0, () => `${what}: masked gradient ${g[1]}, ${g[14]}`);
+    }
+    const onMask = Int32Array.from([1, 2, 1]);  // row 0's target is masked: its loss is +∞
+    const T2 = tf.tensor1d(onMask, 'int32');
+    const loss = await values(sparseSoftmaxFocalCrossEntropyWithLogits(T2, X, opOptions(o)));
+    expect(loss[0] === Infinity && Number.isFinite(loss[1]) && Number.isFinite(loss[2]), () => `loss ${loss}`);
+    tf.dispose([X, Y, T, T2]);
   });
 });
