@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import * as names from '../../kernels/kernel_names';
 import {SINGLE_PASS_MAX_FLAG} from '../../kernels/webgl/flags_webgl';
-import {sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
+import {sigmoidCrossEntropyWithLogits, sigmoidFocalCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
+import {numericGrad, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
 import {expect, expectClose, expectFinite, oneHotRows, randLabels, randn, randProbs, rng, values} from '../spec/assert';
 import type {SpecCase, SpecEnv} from '../spec/registry';
@@ -273,6 +274,319 @@ add('webgl', 'webgl kernels', 'NaN, −∞ windows and out-of-range labels throu
     expectClose(await values(dx), ref.dlogits(new Float32Array(rows).fill(1)), env.rtol, 'd/dlogits');
   } finally {
     tf.dispose([logits, labels, dy, loss, lse, dx]);
+  }
+});
+
+// ---- focal kernels ------------------------------------------------------------
+
+/** Names of our focal programs in tfjs's shader cache. */
+function focalProgramKeys(cache: Record<string, unknown>): string[] {
+  return Object.keys(cache).filter(k => /^(Focal|BinaryFocal)/.test(k));
+}
+
+/** Records the class names of the programs `runWebGLProgram` launches while `f` runs. */
+async function launchedPrograms<T>(f: () => Promise<T>): Promise<{result: T, launched: string[]}> {
+  const backend = webgl();
+  const launched: string[] = [];
+  const original = backend.runWebGLProgram;
+  backend.runWebGLProgram = function(this: WebGLInternals, program: object, ...rest: unknown[]) {
+    launched.push(program.constructor.name);
+    return original.call(this, program, ...rest);
+  };
+  try {
+    return {result: await f(), launched};
+  } finally {
+    backend.runWebGLProgram = original;
+  }
+}
+
+/** d(Σ dy·L)/dv of an elementwise loss, entry by entry (central differences in float64). */
+function elementwiseGrad(loss: (v: number, i: number) => number, v: ArrayLike<number>, dy: ArrayLike<number>): number[] {
+  return Array.from(v, (vi, i) => {
+    const h = 1e-5 * Math.max(1, Math.abs(vi));
+    return dy[i] * (loss(vi + h, i) - loss(vi - h, i)) / (2 * h);
+  });
+}
+
+const FOCAL_OPTS = {temperature: 1.3, labelSmoothing: 0.1, gamma: 1.5};
+const BINARY_FOCAL_ATTRS = {labelSmoothing: 0.1, gamma: 1.5, alpha: 0.3, applyClassBalancing: true};
+
+/**
+ * Runs all six focal kernels directly on [rows, C] data with every attribute
+ * (per-class α times class weights, smoothing, T, γ; sparse with an ignored
+ * row, with and without smoothing) and checks each against the float64
+ * reference; every focal kernel must launch our programs.
+ */
+async function runAllFocalKernels(rows: number, C: number, seed: number, rtol: number): Promise<string[]> {
+  const x = randn(rows * C, seed, 2);
+  const y = randProbs(rows, C, seed + 1);
+  const t = randLabels(rows, C, seed + 2);
+  const dy = randn(rows, seed + 3);
+  const dyFull = randn(rows * C, seed + 4);
+  const alpha = Array.from({length: C}, (_, c) => 0.1 + 0.05 * (c % 7));
+  const classWeights = Array.from({length: C}, (_, c) => 0.5 + (c % 3));
+  const o = {...FOCAL_OPTS, alpha, classWeights};
+  const attrs = {...o, ignoreIndex: null};
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor2d(y, [rows, C]);
+  const ids = tf.tensor1d(t, 'int32');
+  const dyT = tf.tensor1d(dy);
+  const dyFullT = tf.tensor2d(dyFull, [rows, C]);
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const what = `(${rows}×${C})`;
+  const {launched} = await launchedPrograms(async () => {
+    const outs: tf.Tensor[] = [];
+    try {
+      // Dense.
+      const [loss, lse] = run(names.FocalCrossEntropy, {logits, labels}, attrs) as tf.Tensor[];
+      outs.push(loss, lse);
+      expectClose(await values(loss), refFocalLoss(x, y, rows, C, o), rtol, `FocalCrossEntropy loss ${what}`);
+      expectClose(await values(lse), refSoftmaxCrossEntropy(x, y, rows, C, {temperature: o.temperature}).lse, rtol,
+                  `FocalCrossEntropy lse ${what}`);
+      const dx = run(names.FocalCrossEntropyGrad, {logits, labels, lse, dy: dyT}, {...attrs, wrt: 'logits'}) as tf.Tensor;
+      outs.push(dx);
+      expectClose(await values(dx), refFocalGrad(x, y, rows, C, dy, o), rtol, `FocalCrossEntropyGrad d/dlogits ${what}`);
+      const dl = run(names.FocalCrossEntropyGrad, {logits, labels, lse, dy: dyT}, {...attrs, wrt: 'labels'}) as tf.Tensor;
+      outs.push(dl);
+      if (rows * C <= 400) {  // finite differences: rows·C evaluations of the whole loss
+        expectClose(await values(dl), numericGrad(v => refFocalLoss(x, v, rows, C, o), Array.from(y), dy), rtol,
+                    `FocalCrossEntropyGrad d/dlabels ${what}`);
+      }
+      // Sparse, one ignored row, without smoothing (target-only programs) and with.
+      for (const labelSmoothing of [0, 0.1]) {
+        const so = {...o, labelSmoothing};
+        const sAttrs = {...so, ignoreIndex: t[0]};
+        const {targets, ignored} = sparseToDense(t, C, t[0]);
+        const [sl, slse] = run(names.SparseFocalCrossEntropy, {logits, labels: ids}, sAttrs) as tf.Tensor[];
+        outs.push(sl, slse);
+        expectClose(await values(sl), refFocalLoss(x, targets, rows, C, so, ignored), rtol,
+                    `SparseFocalCrossEntropy loss ε=${labelSmoothing} ${what}`);
+        const sdx = run(names.SparseFocalCrossEntropyGrad, {logits, labels: ids, lse: slse, dy: dyT},
+                        {...sAttrs, wrt: 'logits'}) as tf.Tensor;
+        outs.push(sdx);
+        expectClose(await values(sdx), refFocalGrad(x, targets, rows, C, dy, so, ignored), rtol,
+                    `SparseFocalCrossEntropyGrad ε=${labelSmoothing} ${what}`);
+      }
+      // Binary.
+      const b = BINARY_FOCAL_ATTRS;
+      const bl = run(names.BinaryFocalCrossEntropy, {logits, labels}, b) as tf.Tensor;
+      outs.push(bl);
+      expectClose(await values(bl), refBinaryFocalLoss(x, y, b), rtol, `BinaryFocalCrossEntropy ${what}`);
+      const one = (xi: number, zi: number) => refBinaryFocalLoss([xi], [zi], b)[0];
+      for (const wrt of ['logits', 'labels'] as const) {
+        const g = run(names.BinaryFocalCrossEntropyGrad, {logits, labels, dy: dyFullT}, {...b, wrt}) as tf.Tensor;
+        outs.push(g);
+        const ref = wrt === 'logits' ? elementwiseGrad((v, i) => one(v, y[i]), x, dyFull) :
+                                       elementwiseGrad((v, i) => one(x[i], v), y, dyFull);
+        expectClose(await values(g), ref, rtol, `BinaryFocalCrossEntropyGrad d/d${wrt} ${what}`);
+      }
+    } finally {
+      tf.dispose(outs);
+    }
+  });
+  tf.dispose([logits, labels, ids, dyT, dyFullT]);
+  for (const p of ['FocalRowSumProgram', 'FocalTargetLossProgram', 'FocalGradProgram', 'BinaryFocalProgram']) {
+    expect(launched.includes(p), () => `${p} did not run (launched: ${[...new Set(launched)].join(', ')})`);
+  }
+  return launched;
+}
+
+add('webgl', 'webgl focal kernels', 'every focal kernel, every attribute, runs our programs (6×10, 7×3, 5×1)', async env => {
+  await runAllFocalKernels(6, 10, 101, env.rtol);
+  await runAllFocalKernels(7, 3, 102, env.rtol);
+  await runAllFocalKernels(5, 1, 103, env.rtol);
+});
+
+add('webgl', 'webgl focal kernels', 'new batch sizes and class counts of one size class compile no new shader', async env => {
+  const cache = webgl().binaryCache;
+  await runAllFocalKernels(6, 10, 111, env.rtol);  // loop bound 16
+  const before = focalProgramKeys(cache);
+  expect(before.length >= 5, () => `expected our focal programs in the shader cache, found ${before.length}`);
+  for (const [rows, C] of [[11, 10], [23, 13], [40, 9]]) {
+    await runAllFocalKernels(rows, C, rows + 110, env.rtol);
+  }
+  const added = focalProgramKeys(cache).filter(k => !before.includes(k));
+  expect(added.length === 0, () => `new shaders compiled for new shapes: ${added.map(k => k.slice(0, 60)).join(', ')}`);
+  await runAllFocalKernels(4, 40, 117, env.rtol);  // loop bound 64: must compile
+  expect(focalProgramKeys(cache).length > before.length, () => 'C = 40 (loop bound 64) reused the C = 10 shader');
+});
+
+add('webgl', 'webgl focal kernels', 'staged row sums (C above the single-pass limit, and three stages with the limit at 4)', async env => {
+  await runAllFocalKernels(3, 1025, 121, env.rtol);
+  const {launched} = await launchedPrograms(() => runAllFocalKernels(2, 5000, 122, env.rtol));
+  expect(launched.includes('FocalPartialSumProgram'), () => 'C = 5000 ran no merge stage');
+  const saved = tf.env().getNumber(SINGLE_PASS_MAX_FLAG);
+  tf.env().set(SINGLE_PASS_MAX_FLAG, 4);
+  try {
+    // C = 37 → windows of 7 → 6 partials → windows of 3 → 2 → 1.
+    await runAllFocalKernels(5, 37, 123, env.rtol);
+    await runAllFocalKernels(3, 5, 124, env.rtol);
+  } finally {
+    tf.env().set(SINGLE_PASS_MAX_FLAG, saved);
+  }
+});
+
+add('webgl', 'webgl focal kernels', 'focal kernels release every intermediate texture (alpha upload, lse stats, row sums)', async () => {
+  const backend = webgl();
+  const rows = 6, C = 300;  // staged: stats + merges, row sum + merges
+  const logits = tf.tensor2d(randn(rows * C, 131), [rows, C]);
+  const labels = tf.tensor2d(randProbs(rows, C, 132), [rows, C]);
+  const ids = tf.tensor1d(randLabels(rows, C, 133), 'int32');
+  const dy = tf.ones([rows]);
+  const dyFull = tf.onesLike(logits);
+  const attrs = {...FOCAL_OPTS, alpha: [0.25], classWeights: Array.from({length: C}, (_, c) => 1 + (c % 3)), ignoreIndex: 2};
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const once = async () => {
+    const outs: tf.Tensor[] = [];
+    for (const labelSmoothing of [0, 0.1]) {
+      const at = {...attrs, labelSmoothing};
+      for (const [kernel, grad, lbl] of [
+             [names.FocalCrossEntropy, names.FocalCrossEntropyGrad, labels],
+             [names.SparseFocalCrossEntropy, names.SparseFocalCrossEntropyGrad, ids],
+           ] as const) {
+        const [loss, lse] = run(kernel, {logits, labels: lbl}, at) as tf.Tensor[];
+        outs.push(loss, lse, run(grad, {logits, labels: lbl, lse, dy}, {...at, wrt: 'logits'}) as tf.Tensor);
+      }
+      outs.push(run(names.FocalCrossEntropyGrad, {logits, labels, lse: outs[1], dy}, {...at, wrt: 'labels'}) as tf.Tensor);
+    }
+    outs.push(run(names.BinaryFocalCrossEntropy, {logits, labels}, BINARY_FOCAL_ATTRS) as tf.Tensor);
+    outs.push(run(names.BinaryFocalCrossEntropyGrad, {logits, labels, dy: dyFull}, {...BINARY_FOCAL_ATTRS, wrt: 'logits'}) as tf.Tensor);
+    for (const o of outs) await o.data();
+    tf.dispose(outs);
+  };
+  try {
+    await once();
+    const before = backend.numDataIds();
+    for (let i = 0; i < 3; i++) await once();
+    const after = backend.numDataIds();
+    expect(after === before, () => `${after - before} backend data ids left behind over 3 calls of every focal kernel`);
+  } finally {
+    tf.dispose([logits, labels, ids, dy, dyFull]);
+  }
+});
+
+/**
+ * Logits from a matMul (packed) through every focal kernel with every
+ * attribute: reference values and no unpack launch. Dense labels come packed
+ * too (labels · I, exact).
+ */
+async function checkFocalPackedInputs(rows: number, C: number, seed: number, rtol: number): Promise<void> {
+  const backend = webgl();
+  const k = 4;
+  const a = tf.tensor2d(randn(rows * k, seed), [rows, k]);
+  const b = tf.tensor2d(randn(k * C, seed + 1), [k, C]);
+  const t = randLabels(rows, C, seed + 2);
+  const y = randProbs(rows, C, seed + 3);
+  const dy = randn(rows, seed + 4);
+  const ids = tf.tensor1d(t, 'int32');
+  const labelsCpu = tf.tensor2d(y, [rows, C]);
+  const eye = tf.eye(C);
+  const dyT = tf.tensor1d(dy);
+  const probe = tf.matMul(a, b);
+  const x = await values(probe);
+  probe.dispose();
+  const alpha = Array.from({length: C}, (_, c) => 0.2 + 0.1 * (c % 3));
+  const classWeights = Array.from({length: C}, (_, c) => 0.25 + (c % 5) * 0.5);
+  const ones = new Float32Array(rows * C).fill(1);
+  const outputs: tf.Tensor[] = [];
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  try {
+    const cases = [
+      {kernel: names.FocalCrossEntropy, grad: names.FocalCrossEntropyGrad, labelSmoothing: 0.1, sparse: false},
+      {kernel: names.SparseFocalCrossEntropy, grad: names.SparseFocalCrossEntropyGrad, labelSmoothing: 0, sparse: true},
+      {kernel: names.SparseFocalCrossEntropy, grad: names.SparseFocalCrossEntropyGrad, labelSmoothing: 0.1, sparse: true},
+      {kernel: names.BinaryFocalCrossEntropy, grad: names.BinaryFocalCrossEntropyGrad, labelSmoothing: 0.1, sparse: false},
+    ];
+    for (const cs of cases) {
+      const binary = cs.kernel === names.BinaryFocalCrossEntropy;
+      const o = {temperature: 1.3, labelSmoothing: cs.labelSmoothing, gamma: 0.5, alpha, classWeights};
+      const attrs = binary ? BINARY_FOCAL_ATTRS : {...o, ignoreIndex: cs.sparse ? t[0] : null};
+      const logits = tf.matMul(a, b);
+      const lbl = cs.sparse ? ids : tf.matMul(labelsCpu, eye);
+      for (const [what, v] of [['logits', logits], ['labels', lbl]] as const) {
+        expect(v === ids || backend.texData.get(v.dataId).isPacked === true, () => `matMul ${what} are not packed`);
+      }
+      const {launched, result: [loss, lse, dx, dyFull]} = await launchedPrograms(async () => {
+        const fwd = run(cs.kernel, {logits, labels: lbl}, attrs);
+        const [l, s] = Array.isArray(fwd) ? fwd : [fwd, null];
+        const dyFullT = binary ? tf.onesLike(logits) : null;
+        const g = run(cs.grad, binary ? {logits, labels: lbl, dy: dyFullT as tf.Tensor} :
+                                        {logits, labels: lbl, lse: s as tf.Tensor, dy: dyT}, {...attrs, wrt: 'logits'}) as tf.Tensor;
+        return [l, s, g, dyFullT] as const;
+      });
+      outputs.push(logits, loss, dx, ...(lse ? [lse] : []), ...(dyFull ? [dyFull] : []), ...(lbl !== ids ? [lbl] : []));
+      const unpacks = launched.filter(n => /unpack/i.test(n));
+      const what = `${cs.kernel} ε=${cs.labelSmoothing} from packed logits (${rows}×${C})`;
+      expect(unpacks.length === 0, () => `${what}: unpack passes ${unpacks} (launched ${launched})`);
+      expect(launched.some(n => /Focal/.test(n)), () => `${what}: launched ${launched}`);
+      if (binary) {
+        expectClose(await values(loss), refBinaryFocalLoss(x, y, BINARY_FOCAL_ATTRS), rtol, `${what}: loss`);
+        const ref = elementwiseGrad((v, i) => refBinaryFocalLoss([v], [y[i]], BINARY_FOCAL_ATTRS)[0], x, ones);
+        expectClose(await values(dx), ref, rtol, `${what}: d/dlogits`);
+      } else {
+        const {targets, ignored} = cs.sparse ? sparseToDense(t, C, t[0]) : {targets: Array.from(y), ignored: []};
+        expectClose(await values(loss), refFocalLoss(x, targets, rows, C, o, ignored), rtol, `${what}: loss`);
+        expectClose(await values(dx), refFocalGrad(x, targets, rows, C, dy, o, ignored), rtol, `${what}: d/dlogits`);
+      }
+    }
+  } finally {
+    tf.dispose([a, b, ids, labelsCpu, eye, dyT, ...outputs]);
+  }
+}
+
+add('webgl', 'webgl focal kernels', 'packed logits (from matMul) run packed focal programs with no unpack pass', async env => {
+  await checkFocalPackedInputs(6, 7, 141, env.rtol);
+  await checkFocalPackedInputs(5, 301, 142, env.rtol);
+});
+
+add('webgl', 'webgl focal kernels', 'NaN, −∞ windows and out-of-range labels through a staged row', async env => {
+  const rows = 5, C = 1500;
+  const x = randn(rows * C, 151, 3);
+  const t = Array.from(randLabels(rows, C, 152));
+  for (let c = 0; c < 400; c++) x[c] = -Infinity;  // row 0: first windows masked, target later
+  t[0] = 1200;
+  x[C + 700] = NaN;                                  // row 1: one NaN
+  for (let c = 0; c < C; c++) x[2 * C + c] = c === 5 ? 0 : -Infinity;  // row 2: one finite logit, the target (p = 1)
+  t[2] = 5;
+  t[3] = C + 3;                                      // row 3: out of range
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor1d(t, 'int32');
+  const dy = tf.ones([rows]);
+  const e = tf.engine();
+  const valid = [0, 2, 4];
+  const pick = (v: ArrayLike<number>, w: number) => Array.from(v).filter((_, i) => valid.includes(Math.floor(i / w)));
+  try {
+    for (const labelSmoothing of [0, 0.1]) {
+      // ε = 0.1 puts target mass on the −∞ logits too: row 0 and 2 losses are +∞ then.
+      const o = {temperature: 1, labelSmoothing, gamma: 0.5, alpha: [0.25], classWeights: null, ignoreIndex: null};
+      const safe = t.map((v, i) => (i === 3 ? 0 : v));
+      const {targets} = sparseToDense(safe, C);
+      const [loss, lse] = e.runKernel(names.SparseFocalCrossEntropy, {logits, labels}, o as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const dx = e.runKernel(names.SparseFocalCrossEntropyGrad, {logits, labels, lse, dy},
+                             {...o, wrt: 'logits'} as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const l = await values(loss), g = await values(dx);
+      tf.dispose([loss, lse, dx]);
+      const at = `ε = ${labelSmoothing}`;
+      expect(Number.isNaN(l[1]) && Number.isNaN(l[3]), () => `${at}: rows 1 (NaN) and 3 (bad label) must be NaN: ${l}`);
+      expect(g.slice(C, 2 * C).every(Number.isNaN) && g.slice(3 * C, 4 * C).every(Number.isNaN), () => `${at}: gradient rows 1 and 3 must be NaN`);
+      const refO = {gamma: 0.5, alpha: 0.25, labelSmoothing};
+      expectClose(pick(l, 1), pick(refFocalLoss(x, targets, rows, C, refO), 1), env.rtol, `${at}: loss`);
+      if (labelSmoothing === 0) {
+        // The reference's B is 0·∞ = NaN for smoothed targets on −∞ logits; the kernels use its limit 0.
+        expectClose(pick(g, C), pick(refFocalGrad(x, targets, rows, C, new Float32Array(rows).fill(1), refO), C), env.rtol,
+                    `${at}: d/dlogits`);
+      } else {
+        expectFinite(pick(g, C), `${at}: d/dlogits of rows 0, 2, 4`);
+      }
+    }
+  } finally {
+    tf.dispose([logits, labels, dy]);
   }
 });
 
