@@ -686,3 +686,50 @@ add('f16', 'float16', 'sigmoid, logits ±30', async () => {
     tf.dispose([logits, labels]);
   }
 });
+
+for (const [rows, C] of [[16, 10], [4, 1500]]) {
+  add('f16', 'float16', `focal dense, sparse and binary, logits ±30, ${rows}×${C} (fused programs)`, async () => {
+    const x = wideLogits(rows * C, C + 7);
+    const t = randLabels(rows, C, C + 8);
+    const y = oneHotRows(t, C);
+    const logits = tf.tensor2d(x, [rows, C]);
+    const labels = tf.tensor2d(y, [rows, C]);
+    const ids = tf.tensor1d(t, 'int32');
+    const ones = new Float32Array(rows).fill(1);
+    try {
+      const {launched} = await launchedPrograms(async () => {
+        for (const labelSmoothing of [0, 0.1]) {
+          // γ = 0.5 and T = 0.7: z = x/T is no half float, so the lse read back from
+          // a half-float texture can round below the row's max z; q = 1 − p < 0
+          // there would make q^γ NaN (the kernels clamp log p ≤ 0).
+          const o = labelSmoothing === 0 ? {gamma: 2, alpha: 0.25, labelSmoothing} :
+                                           {gamma: 0.5, alpha: 0.25, labelSmoothing, temperature: 0.7};
+          const ref = refFocalLoss(x, y, rows, C, o), refG = refFocalGrad(x, y, rows, C, ones, o);
+          for (const [what, f] of [
+            ['dense', (l: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(labels, l, o)],
+            ['sparse', (l: tf.Tensor) => sparseSoftmaxFocalCrossEntropyWithLogits(ids, l, o)],
+          ] as const) {
+            const [loss, g] = tf.tidy(() => [f(logits), tf.grad(f)(logits)]);
+            expectWithin(await values(loss), ref, F16_ATOL, `focal ${what} ε=${labelSmoothing} γ=${o.gamma} loss ${rows}×${C}`);
+            expectWithin(await values(g), refG, F16_ATOL, `focal ${what} ε=${labelSmoothing} γ=${o.gamma} d/dlogits ${rows}×${C}`);
+            tf.dispose([loss, g]);
+          }
+        }
+        const bo = {gamma: 2, alpha: 0.25, applyClassBalancing: true};
+        const z = randProbs(rows, C, C + 9);
+        const zT = tf.tensor2d(z, [rows, C]);
+        const f = (l: tf.Tensor) => sigmoidFocalCrossEntropyWithLogits(zT, l, bo);
+        const [loss, g] = tf.tidy(() => [f(logits), tf.grad(f)(logits)]);
+        expectWithin(await values(loss), refBinaryFocalLoss(x, z, bo), F16_ATOL, `binary focal loss ${rows}×${C}`);
+        const refG = elementwiseGrad((v, i) => refBinaryFocalLoss([v], [z[i]], bo)[0], x, new Float32Array(rows * C).fill(1));
+        expectWithin(await values(g), refG, F16_ATOL, `binary focal d/dlogits ${rows}×${C}`);
+        tf.dispose([loss, g, zT]);
+      });
+      for (const p of ['FocalGradProgram', 'FocalTargetLossProgram', 'FocalRowSumProgram', 'BinaryFocalProgram']) {
+        expect(launched.includes(p), () => `${p} did not run: the float16 pass must test the fused kernels`);
+      }
+    } finally {
+      tf.dispose([logits, labels, ids]);
+    }
+  });
+}
