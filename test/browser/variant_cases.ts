@@ -5,20 +5,25 @@
  */
 import {getKernel} from '@tensorflow/tfjs-core';
 
-import {ALL_KERNEL_NAMES} from '../../kernels/kernel_names';
+import {ALL_KERNEL_NAMES, FOCAL_KERNEL_NAMES} from '../../kernels/kernel_names';
+import {FUSED_FOCAL_BACKENDS} from '../spec/focal_cross_entropy.spec';
 import {allCases} from '../spec/index';
 import type {SpecCase, SpecEnv} from '../spec/registry';
 
 import {browserCases} from './browser_cases';
 import type {PagePlan, Variant} from './protocol';
 
-/** A fused variant's first case: the backend must really have our kernels, or "fused" would be the composite. */
+/**
+ * A fused variant's first case: the backend must really have our kernels, or
+ * "fused" would be the composite (the focal ones where FUSED_FOCAL_BACKENDS lists it).
+ */
 function registrationCase(variant: Variant): SpecCase {
   return {
     suite: 'setup',
     name: `fused kernels are registered for ${variant.backend}`,
     fn: () => {
-      const missing = ALL_KERNEL_NAMES.filter(k => getKernel(k, variant.backend) == null);
+      const focal = FUSED_FOCAL_BACKENDS.includes(variant.backend) ? FOCAL_KERNEL_NAMES : [];
+      const missing = [...ALL_KERNEL_NAMES, ...focal].filter(k => getKernel(k, variant.backend) == null);
       if (missing.length > 0) throw new Error(`not registered for ${variant.backend}: ${missing.join(', ')}`);
     },
   };
