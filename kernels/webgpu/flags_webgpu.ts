@@ -20,10 +20,24 @@ import {env} from '@tensorflow/tfjs-core';
 
 export const SUBGROUPS_FLAG = 'FUSED_CE_WEBGPU_SUBGROUPS';
 
+/**
+ * `FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C` (number): the softmax focal backward
+ * w.r.t. logits runs as two dispatches (a row pass writing per-row stats, then
+ * an elementwise pass) from this many classes on; below it, one row program
+ * does both (see FocalCrossEntropyGrad.ts for the measurements behind the
+ * default). Rows of at most THREAD_PER_ROW_MAX_C classes always take one
+ * dispatch.
+ */
+export const FOCAL_SPLIT_MIN_C_FLAG = 'FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C';
+export const FOCAL_SPLIT_MIN_C_DEFAULT = Infinity;
+
 /** Registers the flags once (the registry is process-global). */
 export function registerWebGPUFlags(): void {
   const registered = (env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry;
   if (registered[SUBGROUPS_FLAG] == null) {
     env().registerFlag(SUBGROUPS_FLAG, () => true);
+  }
+  if (registered[FOCAL_SPLIT_MIN_C_FLAG] == null) {
+    env().registerFlag(FOCAL_SPLIT_MIN_C_FLAG, () => FOCAL_SPLIT_MIN_C_DEFAULT);
   }
 }

@@ -233,3 +233,142 @@ fn weight(c : u32) -> f32 { return 1.0; }`;
 fn weightV(c4 : u32) -> V { return ${name}[c4]; }
 fn weight(c : u32) -> f32 { return comp(${name}[c / VEC], c % VEC); }`;
 }
+
+/**
+ * Scalar log1p (Goldberg's trick, as log1pV) and the online log-sum-exp in the
+ * "r form" (m, r, n): m the running max, r = Σ exp(z − m) − 1, i.e. the sum
+ * without the max's own term 1, n the NaN count. Unlike s = 1 + r, r keeps
+ * its relative accuracy when the max dominates the row (p_max → 1), so that
+ * 1 − p_max = r / (1 + r) and −log p_max = log1p(r) are exact to rounding; the
+ * focal kernels need both (q^γ with q = 1 − p amplifies any error of q).
+ *  - push z > m: r ← (1 + r)·exp(m − z) (the old max joins the sum; an empty
+ *    state has m = −∞, r = −1, so this gives 0); z = m: r ← r + 1 (exact,
+ *    never exp(m − m), which is NaN for m = ±∞);
+ *  - combine: `lseRPart(a, m)` is a's share relative to the common max m
+ *    without its own max term; the result adds (number of parts at m) − 1, an
+ *    exact small integer;
+ *  - lse = m + log1p(r) (−∞ for a row of −∞; NaN when n > 0).
+ */
+export const lseRSnippet = `
+fn log1pF(x : f32) -> f32 {
+  let w = 1.0 + x;
+  return select(log(w) * (x / (w - 1.0)), x, w == 1.0);
+}
+fn lseRPush(st : vec3<f32>, z : f32) -> vec3<f32> {
+  if (isNanF(z)) {
+    return vec3<f32>(st.x, st.y, st.z + 1.0);
+  }
+  if (z > st.x) {
+    return vec3<f32>(z, (1.0 + st.y) * exp(st.x - z), st.z);
+  }
+  if (z == st.x) {
+    return select(vec3<f32>(st.x, st.y + 1.0, st.z), st, z == u.negInf);
+  }
+  if (z != u.negInf) {
+    return vec3<f32>(st.x, st.y + exp(z - st.x), st.z);
+  }
+  return st;
+}
+fn lseRPart(a : vec3<f32>, m : f32) -> f32 {
+  return select((1.0 + a.y) * exp(a.x - m), a.y, a.x == m);
+}
+fn lseRAtMax(a : vec3<f32>, m : f32) -> f32 {
+  return select(0.0, 1.0, a.x == m);
+}
+fn lseRCombine(a : vec3<f32>, b : vec3<f32>) -> vec3<f32> {
+  let m = max(a.x, b.x);
+  return vec3<f32>(m, lseRPart(a, m) + lseRPart(b, m) + (lseRAtMax(a, m) + lseRAtMax(b, m) - 1.0), a.z + b.z);
+}
+fn lseREmpty() -> vec3<f32> {
+  return vec3<f32>(u.negInf, -1.0, 0.0);
+}`;
+
+/**
+ * Team reductions for the r-form lse and for two sums at once:
+ * `teamLseR(vec3(m, r, n)) -> vec3(m, r, n)` and `teamSum2(vec2) -> vec2`,
+ * with the same three layouts as `reductionSnippet` (which must be included
+ * too: these reuse its workgroup arrays redA, redB, redC). One reduction of a
+ * vec2 costs the barriers of one (SwiftShader: barriers dominate, see
+ * row_layout.ts).
+ */
+export function reductionRSnippet(team: number, subgroups: boolean): string {
+  if (team === 1) {
+    return `
+fn teamLseR(v : vec3<f32>) -> vec3<f32> { return v; }
+fn teamSum2(v : vec2<f32>) -> vec2<f32> { return v; }`;
+  }
+  if (subgroups) {
+    return `
+fn subgroupLseR(v : vec3<f32>) -> vec3<f32> {
+  let m = subgroupMax(v.x);
+  let parts = subgroupAdd(vec2<f32>(lseRPart(v, m), lseRAtMax(v, m)));
+  return vec3<f32>(m, parts.x + (parts.y - 1.0), subgroupAdd(v.z));
+}
+fn teamLseR(v : vec3<f32>) -> vec3<f32> {
+  let s = subgroupLseR(v);
+  if (sgLane == 0u) {
+    redA[lid / sgSize] = s.x;
+    redB[lid / sgSize] = s.y;
+    redC[lid / sgSize] = s.z;
+  }
+  workgroupBarrier();
+  var acc = lseREmpty();
+  for (var i = sgLane; i < (WG + sgSize - 1u) / sgSize; i += sgSize) {
+    acc = lseRCombine(acc, vec3<f32>(redA[i], redB[i], redC[i]));
+  }
+  let all = subgroupLseR(acc);
+  workgroupBarrier();
+  return all;
+}
+fn teamSum2(v : vec2<f32>) -> vec2<f32> {
+  let s = subgroupAdd(v);
+  if (sgLane == 0u) {
+    redA[lid / sgSize] = s.x;
+    redB[lid / sgSize] = s.y;
+  }
+  workgroupBarrier();
+  var acc = vec2<f32>(0.0);
+  for (var i = sgLane; i < (WG + sgSize - 1u) / sgSize; i += sgSize) {
+    acc += vec2<f32>(redA[i], redB[i]);
+  }
+  let all = subgroupAdd(acc);
+  workgroupBarrier();
+  return all;
+}`;
+  }
+  return `
+fn teamLseR(v : vec3<f32>) -> vec3<f32> {
+  redA[lid] = v.x;
+  redB[lid] = v.y;
+  redC[lid] = v.z;
+  workgroupBarrier();
+  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      let r = lseRCombine(vec3<f32>(redA[lid], redB[lid], redC[lid]),
+                          vec3<f32>(redA[lid + stride], redB[lid + stride], redC[lid + stride]));
+      redA[lid] = r.x;
+      redB[lid] = r.y;
+      redC[lid] = r.z;
+    }
+    workgroupBarrier();
+  }
+  let r = vec3<f32>(redA[lid - lane], redB[lid - lane], redC[lid - lane]);
+  workgroupBarrier();
+  return r;
+}
+fn teamSum2(v : vec2<f32>) -> vec2<f32> {
+  redA[lid] = v.x;
+  redB[lid] = v.y;
+  workgroupBarrier();
+  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      redA[lid] += redA[lid + stride];
+      redB[lid] += redB[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let r = vec2<f32>(redA[lid - lane], redB[lid - lane]);
+  workgroupBarrier();
+  return r;
+}`;
+}

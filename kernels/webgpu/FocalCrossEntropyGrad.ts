@@ -1,0 +1,80 @@
+/**
+ * WebGPU backward kernels of softmax focal cross-entropy: host work only.
+ * One row program per call (FocalRowProgram, focal_cross_entropy_webgpu.ts):
+ * the lse pass, the row sums A and Bs, then the elementwise dx sweep, all in
+ * one dispatch; w.r.t. dense labels: the lse pass, then the sweep.
+ *
+ * The saved lse input is not read: the program recomputes the row's running
+ * max and r = Σe^(z−m) − 1, which the float32 lse has rounded away and which
+ * give 1 − p and −log p exact to rounding (see the program's comment).
+ */
+import {env, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
+import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseFocalCrossEntropyGrad} from '../kernel_names';
+import {focalClassFactor, focalUniforms, runFocalRows} from './FocalCrossEntropy';
+import {FocalApplyProgram} from './focal_cross_entropy_webgpu';
+import {FOCAL_SPLIT_MIN_C_FLAG, registerWebGPUFlags} from './flags_webgpu';
+import {disposeTemp, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
+import {ELEMENTWISE_WG, THREAD_PER_ROW_MAX_C} from './row_layout';
+import {rowsAndClasses} from './SoftmaxCrossEntropy';
+
+function backward(sparse: boolean, kernel: string): KernelFunc {
+  return ({inputs, backend, attrs}) => {
+    const {logits, labels, dy} = inputs as SoftmaxCrossEntropyGradInputs;
+    const a = attrs as unknown as FocalCrossEntropyGradAttrs;
+    const webgpu = backend as WebGPUBackend;
+    const [rows, C] = rowsAndClasses(logits, labels, sparse, kernel);
+    focalClassFactor(a, C, kernel);
+    if (a.wrt !== 'logits' && (sparse || a.wrt !== 'labels')) {
+      throw new Error(`${kernel} (webgpu): ${sparse ? 'sparse labels have no gradient' : `unknown wrt '${a.wrt}'`}`);
+    }
+    if (rows === 0) {
+      return makeEmpty(webgpu, [0, C]);
+    }
+    const out = makeOutput(webgpu, [rows, C]);
+    if (a.wrt === 'logits' && splitBackward(C)) {
+      runSplit(webgpu, sparse, out, logits, labels, dy, rows, C, a, kernel);
+      return out;
+    }
+    const programInputs = a.wrt === 'labels' ? [logits, dy] : [logits, labels, dy];
+    runFocalRows(webgpu, a.wrt, sparse, [out], programInputs, rows, C, a, kernel);
+    return out;
+  };
+}
+
+/** Whether d/dlogits takes the two-dispatch path (flag FOCAL_SPLIT_MIN_C_FLAG). */
+function splitBackward(C: number): boolean {
+  registerWebGPUFlags();
+  return C > THREAD_PER_ROW_MAX_C && C >= (env().getNumber(FOCAL_SPLIT_MIN_C_FLAG));
+}
+
+/** Row stats [rows, 4] from a 'stats' row program, then the elementwise FocalApplyProgram. */
+function runSplit(
+    backend: WebGPUBackend, sparse: boolean, out: TensorInfo, logits: TensorInfo, labels: TensorInfo, dy: TensorInfo,
+    rows: number, C: number, attrs: FocalCrossEntropyGradAttrs, kernel: string): void {
+  const stats = makeOutput(backend, [rows, 4]);
+  runFocalRows(backend, 'stats', sparse, [stats], [logits, labels], rows, C, attrs, kernel);
+  const a = focalClassFactor(attrs, C, kernel);
+  const vec = C % 4 === 0 ? 4 : 1;
+  const inputs = [logits, labels, dy];
+  const program = new FocalApplyProgram({wg: ELEMENTWISE_WG, vec, weights: a != null}, sparse, inputs.map(t => storageType(backend, t)));
+  const aBuffer = a != null ? uploadVector(backend, a) : null;
+  launch(backend, program, [out], aBuffer ? [...inputs, stats, aBuffer] : [...inputs, stats],
+      focalUniforms(rows, C, attrs, a != null), Math.ceil(rows * C / vec / ELEMENTWISE_WG));
+  disposeTemp(backend, stats);
+  if (aBuffer) {
+    disposeTemp(backend, aBuffer);
+  }
+}
+
+export const focalCrossEntropyGradConfig: KernelConfig = {
+  kernelName: FocalCrossEntropyGrad,
+  backendName: 'webgpu',
+  kernelFunc: backward(false, FocalCrossEntropyGrad),
+};
+
+export const sparseFocalCrossEntropyGradConfig: KernelConfig = {
+  kernelName: SparseFocalCrossEntropyGrad,
+  backendName: 'webgpu',
+  kernelFunc: backward(true, SparseFocalCrossEntropyGrad),
+};
