@@ -187,13 +187,62 @@ export const sigmoidSuite: Suite = {
   },
 };
 
+/**
+ * Softmax focal cross-entropy (Keras defaults γ = 2, α = 0.25), dense one-hot
+ * and sparse labels: fused kernels vs the composite path (tfjs has no focal
+ * loss to compare with). One moderate shape, forward and forward+backward.
+ */
+const focalOptions = {gamma: 2, alpha: 0.25};
+
+function focalShapes(backend: string, full: boolean, software: boolean): Shape[] {
+  if (full) return softmaxShapes(backend, full, software);
+  if (backend === 'webgpu' || backend === 'webgl') return [software ? {rows: 512, classes: 1000} : {rows: 4096, classes: 1000}];
+  return [{rows: 1024, classes: 1000}];
+}
+
+export const focalSuite: Suite = {
+  ...softmaxSuite,
+  id: 'focal-softmax-ce',
+  title: 'Softmax focal cross-entropy, dense (one-hot) labels',
+  kernels: [kn.FocalCrossEntropy, kn.FocalCrossEntropyGrad],
+  providers: [
+    provider('fused', 'softmaxFocalCrossEntropyWithLogits(labels, logits, {gamma: 2, alpha: 0.25})',
+        (y, x) => fce.softmaxFocalCrossEntropyWithLogits(y, x, focalOptions), {noTrain: 'focal: not in the train suite'}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.softmaxFocalCrossEntropyWithLogits(y, x, focalOptions)),
+        {noTrain: 'focal: not in the train suite'}),
+  ],
+  shapes: focalShapes,
+  modes: () => ['forward', 'forward+backward'],
+};
+
+export const sparseFocalSuite: Suite = {
+  ...sparseSuite,
+  id: 'sparse-focal-softmax-ce',
+  title: 'Softmax focal cross-entropy, sparse (int32 class id) labels',
+  kernels: [kn.SparseFocalCrossEntropy, kn.SparseFocalCrossEntropyGrad],
+  providers: [
+    provider('fused', 'sparseSoftmaxFocalCrossEntropyWithLogits(labels, logits, {gamma: 2, alpha: 0.25})',
+        (y, x) => fce.sparseSoftmaxFocalCrossEntropyWithLogits(y, x, focalOptions), {noTrain: 'focal: not in the train suite'}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.sparseSoftmaxFocalCrossEntropyWithLogits(y, x, focalOptions)),
+        {noTrain: 'focal: not in the train suite'}),
+  ],
+  shapes: focalShapes,
+  modes: () => ['forward', 'forward+backward'],
+};
+
 export const ALL_SUITES: Suite[] = [softmaxSuite, sparseSuite, sigmoidSuite, largeVocabSuite];
+
+/** Suites that run only when named (`--suites focal-softmax-ce,…`): not part of the default run. */
+export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite];
 
 export function suitesById(ids: string[]): Suite[] {
   if (!ids.length) return ALL_SUITES;
+  const known = [...ALL_SUITES, ...OPT_IN_SUITES];
   return ids.map(id => {
-    const found = ALL_SUITES.find(x => x.id === id);
-    if (!found) throw new Error(`unknown suite "${id}" (known: ${ALL_SUITES.map(x => x.id).join(', ')})`);
+    const found = known.find(x => x.id === id);
+    if (!found) throw new Error(`unknown suite "${id}" (known: ${known.map(x => x.id).join(', ')})`);
     return found;
   });
 }
