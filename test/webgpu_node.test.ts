@@ -18,9 +18,7 @@ import type {SpecEnv} from './spec/registry';
 import {applies, runCase} from './spec/run_case';
 import {inErrorScope, setupWebGPU, teardownWebGPU} from './kernels/webgpu/harness';
 
-const env: SpecEnv = {backend: 'webgpu', platform: 'node', composite: false, rtol: 1e-5};
-
-describeWebGPU('webgpu in Node (fused kernels)', () => {
+describeWebGPU('webgpu in Node', () => {
   let backend: WebGPUBackend;
   beforeAll(async () => {
     backend = await setupWebGPU();
@@ -28,7 +26,13 @@ describeWebGPU('webgpu in Node (fused kernels)', () => {
   });
   afterAll(teardownWebGPU);
 
-  for (const c of allCases().filter(c => applies(c, env))) {
-    test(caseName(c), () => inErrorScope(backend, () => runCase(c, env)), c.slow ? 120000 : 30000);
+  // The fused kernels, then the composite path on the same backend (tfjs's own WGSL kernels).
+  for (const composite of [false, true]) {
+    const env: SpecEnv = {backend: 'webgpu', platform: 'node', composite, rtol: 1e-5};
+    describe(composite ? 'composite path' : 'fused kernels', () => {
+      for (const c of allCases().filter(c => applies(c, env))) {
+        test(caseName(c), () => inErrorScope(backend, () => runCase(c, env)), c.slow ? 120000 : 30000);
+      }
+    });
   }
 });

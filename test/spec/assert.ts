@@ -153,3 +153,14 @@ export async function expectNoLeak(f: () => tf.Tensor, what: string, repeats = 5
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`${what}: ${after - before} tensors leaked over ${repeats} calls`);
 }
+
+/**
+ * What a NaN input must turn its row's outputs into. Our fused kernels test
+ * NaN bits and always give NaN. The composite path on webgpu runs tfjs's own
+ * WGSL kernels, and WGSL lets an implementation assume no NaN (finite math):
+ * on SwiftShader their exp(NaN) gives +Infinity, so there the gradient row is
+ * only guaranteed non-finite (NVIDIA gives NaN). Everywhere else: NaN.
+ */
+export function poisonedBy(env: {backend: string, composite: boolean}): (v: number) => boolean {
+  return env.backend === 'webgpu' && env.composite ? v => !Number.isFinite(v) : Number.isNaN;
+}

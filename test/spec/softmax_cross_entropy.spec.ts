@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits} from '../../src/index';
 import {refSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
-import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, oneHotRows, randLabels, randn, randProbs, values} from './assert';
+import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, oneHotRows, poisonedBy, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {defineSpec} from './registry';
 
@@ -142,7 +142,7 @@ defineSpec('softmaxCrossEntropyWithLogits', it => {
     const out = await values(softmaxCrossEntropyWithLogits(labels, tf.tensor2d(x, [rows, C])));
     expect(Number.isNaN(out[1]) && Number.isFinite(out[0]) && Number.isFinite(out[2]), () => `loss ${out}`);
     const g = await values(tf.grad(l => softmaxCrossEntropyWithLogits(labels, l))(tf.tensor2d(x, [rows, C])));
-    expect(g.slice(4, 8).every(Number.isNaN), () => `gradient row 1 ${g.slice(4, 8)}`);
+    expect(g.slice(4, 8).every(poisonedBy(env)), () => `gradient row 1 ${g.slice(4, 8)}`);
     expectFinite(g.slice(0, 4), 'gradient row 0');
     expectClose(out.filter((_, i) => i !== 1), refSoftmaxCrossEntropy(x, y, rows, C).loss.filter((_, i) => i !== 1), env.rtol, 'other rows');
   });
