@@ -17,7 +17,7 @@ import {registerFocalCpuKernels} from '../../kernels/cpu/register_focal_cpu';
 import {registerFocalGradients} from '../gradients/focal_cross_entropy_grad';
 import {compositeBinaryFocalCrossEntropy, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
 import {useFusedKernel} from './fused';
-import {assertArg, checkLabelSmoothing, checkTemperature, ClassVector, normalizeAxis, readClassVector} from './validate';
+import {assertArg, checkLabelSmoothing, checkTemperature, ClassVector, normalizeAxis, readClassVector, validateSparseLabels} from './validate';
 
 registerFocalCpuKernels();
 registerFocalGradients();
@@ -138,11 +138,7 @@ function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, 
   assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
   const attrs = focalAttrs(options, C, opName);
   if (options.validateLabels) {
-    const v = $labels.dataSync();
-    for (let i = 0; i < v.length; i++) {
-      assertArg(v[i] === attrs.ignoreIndex || (v[i] >= 0 && v[i] < C), opName,
-          () => `labels[${i}] = ${v[i]} is out of range [0, ${C})`);
-    }
+    validateSparseLabels(labels, $labels, C, attrs.ignoreIndex, opName);
   }
   const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshape($labels, [-1]), attrs);
   return reshape(loss, outShape);

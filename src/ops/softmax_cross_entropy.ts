@@ -8,7 +8,7 @@ import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike, trans
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import {compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {useFusedKernel} from './fused';
-import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, normalizeAxis, readClassVector, toTensor} from './validate';
+import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, normalizeAxis, readClassVector, toTensor, validateSparseLabels} from './validate';
 
 /** Options of the softmax cross-entropy ops. */
 export interface SoftmaxCrossEntropyOptions {
@@ -106,20 +106,6 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
 }
 
 /**
- * Checks sparse labels on the host (validateLabels): integers in [0, C) or the
- * ignore index. Names the first bad example.
- */
-function validateSparseLabels(labels: Tensor, C: number, ignoreIndex: number | null, opName: string): void {
-  const v = labels.dataSync();
-  for (let i = 0; i < v.length; i++) {
-    const t = v[i];
-    if (!(t === ignoreIndex || (Number.isInteger(t) && t >= 0 && t < C))) {
-      throw new Error(`${opName}: labels[${i}] = ${t} is out of range [0, ${C})`);
-    }
-  }
-}
-
-/**
  * Softmax cross-entropy with sparse integer labels (class ids), per example:
  * `labels` has `logits`' shape without the class axis. The op tfjs lacks.
  * Supports `ignoreIndex` (loss 0, gradient 0, e.g. for padding tokens).
@@ -146,7 +132,7 @@ function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
   assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
   const attrs = kernelAttrs(options, C, opName);
   if (options.validateLabels) {
-    validateSparseLabels($labels, C, attrs.ignoreIndex, opName);
+    validateSparseLabels(labels, $labels, C, attrs.ignoreIndex, opName);
   }
   const x = reshape(moveAxisLast($logits, axis), [-1, C]) as Tensor2D;
   const t = reshape($labels.dtype === 'int32' ? $labels : cast($labels, 'int32'), [-1]);

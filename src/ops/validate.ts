@@ -1,5 +1,5 @@
 /** Argument checks shared by the ops: every message names the op and the argument. */
-import {Tensor, tensor, TensorLike, util} from '@tensorflow/tfjs-core';
+import {getBackend, Tensor, tensor, TensorLike, util} from '@tensorflow/tfjs-core';
 
 export function assertArg(cond: boolean, opName: string, message: () => string): void {
   if (!cond) {
@@ -80,3 +80,33 @@ export function toTensor(x: Tensor | TensorLike, argName: string, opName: string
     throw new Error(`${opName}: argument '${argName}' is not a valid TensorLike: ${(e as Error).message}`);
   }
 }
+
+/**
+ * The `validateLabels` check of the sparse ops: every label an integer in
+ * [0, C) or the ignore index; the error names the first bad one. Labels passed
+ * as an array or typed array are checked there, with no readback. A tensor is
+ * read with `dataSync`, which webgpu in Node cannot do: that gives an error
+ * saying so and what to do instead.
+ */
+export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C: number,
+    ignoreIndex: number | null, opName: string): void {
+  let v: ArrayLike<number>;
+  if (raw instanceof Tensor) {
+    try {
+      v = labels.dataSync();
+    } catch (e) {
+      throw new Error(`${opName}: validateLabels reads labels synchronously, which the '${getBackend()}' backend ` +
+          `cannot do here (${(e as Error).message}). Pass labels as an array or typed array, or check ` +
+          `\`await labels.data()\` yourself and leave validateLabels off.`);
+    }
+  } else {
+    v = typeof raw === 'number' ? [raw] : util.flatten(raw as number[]) as number[];
+  }
+  for (let i = 0; i < v.length; i++) {
+    const t = Number(v[i]);
+    if (!(t === ignoreIndex || (Number.isInteger(t) && t >= 0 && t < C))) {
+      throw new Error(`${opName}: labels[${i}] = ${v[i]} is out of range [0, ${C})`);
+    }
+  }
+}
+
