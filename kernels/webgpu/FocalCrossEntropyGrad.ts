@@ -1,19 +1,41 @@
 /**
- * WebGPU backward kernels of softmax focal cross-entropy: host work only.
- * One row program per call (FocalRowProgram, focal_cross_entropy_webgpu.ts):
- * the lse pass, the row sums A and Bs, then the elementwise dx sweep, all in
- * one dispatch; w.r.t. dense labels: the lse pass, then the sweep.
+ * WebGPU backward kernels of softmax focal cross-entropy: host work only; the
+ * WGSL is FocalRowProgram / FocalApplyProgram in focal_cross_entropy_webgpu.ts.
+ *  - d/dlogits, one dispatch (default): one row program runs the lse pass, the
+ *    row sums A and Bs and the dx sweep;
+ *  - d/dlogits, split (few rows of many classes): a row program writes per-row
+ *    stats (max, log1p(r), r/(1 + r), A + Bs) to a [rows, 4] scratch buffer,
+ *    then an elementwise program writes dx with one thread per element (vec4);
+ *  - d/dlabels (dense): one row program, the lse pass then the sweep.
  *
- * The saved lse input is not read: the program recomputes the row's running
- * max and r = Σe^(z−m) − 1, which the float32 lse has rounded away and which
- * give 1 − p and −log p exact to rounding (see the program's comment).
+ * Which d/dlogits variant: the one-dispatch program has one 64-thread
+ * workgroup per row, so the dx sweep (most of the work) runs on `rows`
+ * workgroups; the split spreads it over rows·C/256 (vec4) or rows·C/64
+ * workgroups, for one more dispatch and a 16-byte-per-row round trip.
+ * Measured (test/kernels/webgpu/measure_focal.ts, γ = 2, dense one-hot and
+ * sparse ε = 0.1, variants taking turns, median of 10–20, GPU time from
+ * timestamp queries, whose resolution there is 0.066 ms):
+ *   NVIDIA H200 (Dawn/Vulkan in Node), split / one dispatch:
+ *     8 × 262144: 1.05 / 1.51 ms (0.70); 64 × 128256: 0.72 / 1.11 (0.65, sparse 0.73);
+ *     32 × 32000: 0.75–0.78; 128–512 × 32000: 0.75–0.80 (one sparse tie);
+ *     256–4096 × 8000, 256 × 1000, 4096 × 1000, 65536 × 100: equal within a tick;
+ *     1024 × 32000 and 16384 × 1000 (dense): one tick slower (0.393 vs 0.328 ms).
+ *   SwiftShader (2 shared cores, load 9–12): 16 × 32000 dense 0.39–1.11,
+ *     128 × 8000 0.59–0.93, 512 × 1000 and 4096 × 100 0.88–1.01.
+ * Hence split for at most 512 rows of at least 16384 classes (flags
+ * FUSED_CE_WEBGPU_FOCAL_SPLIT_MAX_ROWS / _MIN_C in flags_webgpu.ts), one
+ * dispatch otherwise. Both variants are tested against float64.
+ *
+ * The saved lse input is not read: both recompute the row's max and r =
+ * Σe^(z−m/T) − 1, which the float32 lse has rounded away and which give 1 − p
+ * and −log p exact to rounding (see focal_cross_entropy_webgpu.ts).
  */
 import {env, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseFocalCrossEntropyGrad} from '../kernel_names';
 import {focalClassFactor, focalUniforms, runFocalRows} from './FocalCrossEntropy';
 import {FocalApplyProgram} from './focal_cross_entropy_webgpu';
-import {FOCAL_SPLIT_MIN_C_FLAG, registerWebGPUFlags} from './flags_webgpu';
+import {FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MIN_C_FLAG, registerWebGPUFlags} from './flags_webgpu';
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {ELEMENTWISE_WG, THREAD_PER_ROW_MAX_C} from './row_layout';
 import {rowsAndClasses} from './SoftmaxCrossEntropy';
@@ -32,7 +54,7 @@ function backward(sparse: boolean, kernel: string): KernelFunc {
       return makeEmpty(webgpu, [0, C]);
     }
     const out = makeOutput(webgpu, [rows, C]);
-    if (a.wrt === 'logits' && splitBackward(C)) {
+    if (a.wrt === 'logits' && useSplitBackward(rows, C)) {
       runSplit(webgpu, sparse, out, logits, labels, dy, rows, C, a, kernel);
       return out;
     }
@@ -42,10 +64,11 @@ function backward(sparse: boolean, kernel: string): KernelFunc {
   };
 }
 
-/** Whether d/dlogits takes the two-dispatch path (flag FOCAL_SPLIT_MIN_C_FLAG). */
-function splitBackward(C: number): boolean {
+/** Whether d/dlogits takes the two-dispatch path (see the header). */
+export function useSplitBackward(rows: number, C: number): boolean {
   registerWebGPUFlags();
-  return C > THREAD_PER_ROW_MAX_C && C >= (env().getNumber(FOCAL_SPLIT_MIN_C_FLAG));
+  return C > THREAD_PER_ROW_MAX_C && C >= env().getNumber(FOCAL_SPLIT_MIN_C_FLAG) &&
+      rows <= env().getNumber(FOCAL_SPLIT_MAX_ROWS_FLAG);
 }
 
 /** Row stats [rows, 4] from a 'stats' row program, then the elementwise FocalApplyProgram. */

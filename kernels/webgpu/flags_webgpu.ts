@@ -21,15 +21,18 @@ import {env} from '@tensorflow/tfjs-core';
 export const SUBGROUPS_FLAG = 'FUSED_CE_WEBGPU_SUBGROUPS';
 
 /**
- * `FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C` (number): the softmax focal backward
- * w.r.t. logits runs as two dispatches (a row pass writing per-row stats, then
- * an elementwise pass) from this many classes on; below it, one row program
- * does both (see FocalCrossEntropyGrad.ts for the measurements behind the
- * default). Rows of at most THREAD_PER_ROW_MAX_C classes always take one
- * dispatch.
+ * The softmax focal backward w.r.t. logits runs as two dispatches (a row pass
+ * writing per-row stats, then an elementwise pass) when the batch has at most
+ * `FUSED_CE_WEBGPU_FOCAL_SPLIT_MAX_ROWS` rows (default 512) of at least
+ * `FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C` classes (default 16384); otherwise one
+ * row program does it all. Rows of at most THREAD_PER_ROW_MAX_C classes always
+ * take one dispatch. The measurements behind the defaults are in
+ * FocalCrossEntropyGrad.ts.
  */
 export const FOCAL_SPLIT_MIN_C_FLAG = 'FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C';
-export const FOCAL_SPLIT_MIN_C_DEFAULT = Infinity;
+export const FOCAL_SPLIT_MIN_C_DEFAULT = 16384;
+export const FOCAL_SPLIT_MAX_ROWS_FLAG = 'FUSED_CE_WEBGPU_FOCAL_SPLIT_MAX_ROWS';
+export const FOCAL_SPLIT_MAX_ROWS_DEFAULT = 512;
 
 /** Registers the flags once (the registry is process-global). */
 export function registerWebGPUFlags(): void {
@@ -39,5 +42,8 @@ export function registerWebGPUFlags(): void {
   }
   if (registered[FOCAL_SPLIT_MIN_C_FLAG] == null) {
     env().registerFlag(FOCAL_SPLIT_MIN_C_FLAG, () => FOCAL_SPLIT_MIN_C_DEFAULT);
+  }
+  if (registered[FOCAL_SPLIT_MAX_ROWS_FLAG] == null) {
+    env().registerFlag(FOCAL_SPLIT_MAX_ROWS_FLAG, () => FOCAL_SPLIT_MAX_ROWS_DEFAULT);
   }
 }

@@ -7,8 +7,9 @@
  * softmax cross-entropy programs (a team of `team` threads per row, rows over
  * a 2-D grid, sizes and attributes in uniforms, see
  * softmax_cross_entropy_webgpu.ts). Every program starts with the online
- * log-sum-exp of z = x/T in the r form of wgsl_common.ts (m, r = Σe^(z−m) − 1),
- * from which, per class, with d = z − m (exact for the max):
+ * log-sum-exp of z = x/T in the r form of wgsl_common.ts (m the max logit,
+ * r = Σe^(z−m/T) − 1), from which, per class, with d = (x − m)/T (exactly 0 for
+ * the max: the max is compared and subtracted unscaled, see lseRSnippet):
  *
  *     log p = d − log1p(r),  p = exp(log p),  g = −log p = log1p(r) − d
  *     q = 1 − p = r/(1 + r) where d = 0 (a max of the row), else 1 − p
@@ -105,10 +106,12 @@ struct Parts {
   q : V,
   g : V,
 };
-fn focalParts(z : V, m : f32, lr : f32, rq : f32) -> Parts {
-  let d = z - V(m);
+// x: raw logits; m: the row's max logit (unscaled); lseScale = 1/T.
+fn focalParts(x : V, m : f32, lr : f32, rq : f32) -> Parts {
+  let dx = x - V(m);
+  let d = dx * V(lseScale);
   let p = exp(d - V(lr));
-  return Parts(p, select(V(1.0) - p, V(rq), d == V(0.0)), V(lr) - d);
+  return Parts(p, select(V(1.0) - p, V(rq), dx == V(0.0)), V(lr) - d);
 }
 // B = a·ŷ·γ·q^(γ−1)·p·g, 0 where p = 0 (p·g → 0; p·∞ would be NaN).
 fn focalB(ay : V, qG : V, P : Parts) -> V {
@@ -203,13 +206,14 @@ ${e.header} {${e.init}
   let T = u.temperature;
   let eps = u.smoothing;
   let spread = eps / f32(C);
+  lseScale = 1.0 / T;
   // Pass 1: online log-sum-exp of z = x / T, r form.
   var st = lseREmpty();
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let z = V(logits[base4 + c4]) / V(T);
+      let x = V(logits[base4 + c4]);
       for (var k = 0u; k < VEC; k++) {
-        st = lseRPush(st, comp(z, k));
+        st = lseRPush(st, comp(x, k));
       }
     }
   }
@@ -234,13 +238,13 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
     if (valid) {
       for (var c4 = lane; c4 < C4; c4 += TEAM) {
         let yh = (1.0 - eps) * indicator(c4 * VEC, tu) + V(spread);
-        let P = focalParts(V(logits[base4 + c4]) / V(T), m, lr, rq);
+        let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
         acc += hsum(aV(c4) * yh * powGamma(P.q) * P.g);
       }
     }
     total = teamSum(acc);
   } else if (valid) {
-    let P = focalParts(V(logitAt(row, tu) / T), m, lr, rq);
+    let P = focalParts(V(logitAt(row, tu)), m, lr, rq);
     total = comp(V(u.alpha * weight(tu)) * powGamma(P.q) * P.g, 0u);
   }
   if (valid && lane == 0u) {
@@ -251,7 +255,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
       loss = u.nan;
     }
     lossOut[row] = loss;
-    lseOut[row] = select(m + lr, u.nan, rowNan);
+    lseOut[row] = select(m * lseScale + lr, u.nan, rowNan);
   }`;
     }
     return `
@@ -260,7 +264,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
       let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
-      let P = focalParts(V(logits[base4 + c4]) / V(T), m, lr, rq);
+      let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       let term = aV(c4) * yh * powGamma(P.q) * P.g;
       acc += hsum(select(term, V(0.0), yh == V(0.0)));
     }
@@ -268,7 +272,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
   let total = teamSum(acc);
   if (valid && lane == 0u) {
     lossOut[row] = select(total, u.nan, rowNan || isNanF(total));
-    lseOut[row] = select(m + lr, u.nan, rowNan);
+    lseOut[row] = select(m * lseScale + lr, u.nan, rowNan);
   }`;
   }
 
@@ -281,7 +285,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
     if (valid) {
       for (var c4 = lane; c4 < C4; c4 += TEAM) {
         let ay = aV(c4) * ((1.0 - eps) * indicator(c4 * VEC, tu) + V(spread));
-        let P = focalParts(V(logits[base4 + c4]) / V(T), m, lr, rq);
+        let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
         let qG = powGamma(P.q);
         acc += vec2<f32>(hsum(ay * qG), hsum(focalB(ay, qG, P)));
       }
@@ -290,7 +294,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
   } else if (valid) {
     // Only the target: A = f[t], Bs = B[t].
     let ay = V(u.alpha * weight(tu));
-    let P = focalParts(V(logitAt(row, tu) / T), m, lr, rq);
+    let P = focalParts(V(logitAt(row, tu)), m, lr, rq);
     let qG = powGamma(P.q);
     sums = vec2<f32>(comp(ay * qG, 0u), comp(focalB(ay, qG, P), 0u));
   }` : `
@@ -299,7 +303,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
       let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
       let ay = aV(c4) * yh;
-      let P = focalParts(V(logits[base4 + c4]) / V(T), m, lr, rq);
+      let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       let qG = powGamma(P.q);
       let fb = vec2<f32>(hsum(select(ay * qG, V(0.0), yh == V(0.0))), hsum(select(focalB(ay, qG, P), V(0.0), yh == V(0.0))));
       acc += fb;
@@ -337,7 +341,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
       let yh = ${target};
       let ay = aV(c4) * yh;
-      let P = focalParts(V(logits[base4 + c4]) / V(T), m, lr, rq);
+      let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       let qG = powGamma(P.q);
       let fb = select(ay * qG + focalB(ay, qG, P), V(0.0), yh == V(0.0));
       result[base4 + c4] = select(V(g0) * (P.p * V(S) - fb), V(u.nan), B(bad));
@@ -348,7 +352,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
 
 /**
  * Split backward, second half (elementwise, one thread per element or vec4):
- * dx = dy/T·(p·S − f − B) from the row's stats (m, log1p(r), r/(1 + r),
+ * dx = dy/T·(p·S − f − B) from the row's stats (max logit m, log1p(r), r/(1 + r),
  * S = A + Bs) written by the 'stats' row program.
  */
 export class FocalApplyProgram implements FusedProgram {
@@ -383,12 +387,14 @@ export class FocalApplyProgram implements FusedProgram {
   let yh = (1.0 - u.smoothing) * indicator(col, u32(t)) + V(u.smoothing / f32(u.cols));` : `
   let yh = (1.0 - u.smoothing) * V(labels[e]) + V(u.smoothing / f32(u.cols));`;
     return `${elementwiseHeader(v, FOCAL_UNIFORMS, bindings, v.weights ? 5 : null, 'alphaWeights')}
+var<private> lseScale : f32;
 ${powGammaSnippet}
 ${focalPartsSnippet}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}${target}
   let st = stats[row];
   let ay = V(u.alpha) * weightV(col / VEC) * yh;
-  let P = focalParts(V(logits[e]) / V(u.temperature), st.x, st.y, st.z);
+  lseScale = 1.0 / u.temperature;
+  let P = focalParts(V(logits[e]), st.x, st.y, st.z);
   let qG = powGamma(P.q);
   let fb = select(ay * qG + focalB(ay, qG, P), V(0.0), yh == V(0.0));
   result[e] = select(V(f32(dy[row]) / u.temperature) * (P.p * V(st.w) - fb), V(u.nan), B(isNanF(st.w)));
@@ -418,7 +424,7 @@ const LABELS_BODY = `
   if (valid) {
     let scale = f32(dy[row]) * (1.0 - eps);
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let P = focalParts(V(logits[base4 + c4]) / V(T), m, lr, rq);
+      let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       result[base4 + c4] = select(V(scale) * aV(c4) * powGamma(P.q) * P.g, V(u.nan), B(rowNan));
     }
   }`;

@@ -236,8 +236,13 @@ fn weight(c : u32) -> f32 { return comp(${name}[c / VEC], c % VEC); }`;
 
 /**
  * Scalar log1p (Goldberg's trick, as log1pV) and the online log-sum-exp in the
- * "r form" (m, r, n): m the running max, r = Σ exp(z − m) − 1, i.e. the sum
- * without the max's own term 1, n the NaN count. Unlike s = 1 + r, r keeps
+ * "r form" (m, r, n) over raw logits x with z = x·lseScale (lseScale = 1/T, a
+ * private set first thing in main): m the running max of x, r = Σ exp(z − m/T)
+ * − 1, i.e. the sum without the max's own term 1, n the NaN count. The max is
+ * kept unscaled so that the max's own z − m/T = (x − m)·lseScale is exactly 0
+ * wherever it is computed (x/T written twice may compile to two roundings,
+ * e.g. one contracted into an FMA: seen on an NVIDIA H200, where C = 1 gave a
+ * loss of 7e-12 instead of 0). Unlike s = 1 + r, r keeps
  * its relative accuracy when the max dominates the row (p_max → 1), so that
  * 1 − p_max = r / (1 + r) and −log p_max = log1p(r) are exact to rounding; the
  * focal kernels need both (q^γ with q = 1 − p amplifies any error of q).
@@ -247,30 +252,31 @@ fn weight(c : u32) -> f32 { return comp(${name}[c / VEC], c % VEC); }`;
  *  - combine: `lseRPart(a, m)` is a's share relative to the common max m
  *    without its own max term; the result adds (number of parts at m) − 1, an
  *    exact small integer;
- *  - lse = m + log1p(r) (−∞ for a row of −∞; NaN when n > 0).
+ *  - lse = m·lseScale + log1p(r) (−∞ for a row of −∞; NaN when n > 0).
  */
 export const lseRSnippet = `
+var<private> lseScale : f32;
 fn log1pF(x : f32) -> f32 {
   let w = 1.0 + x;
   return select(log(w) * (x / (w - 1.0)), x, w == 1.0);
 }
-fn lseRPush(st : vec3<f32>, z : f32) -> vec3<f32> {
-  if (isNanF(z)) {
+fn lseRPush(st : vec3<f32>, x : f32) -> vec3<f32> {
+  if (isNanF(x)) {
     return vec3<f32>(st.x, st.y, st.z + 1.0);
   }
-  if (z > st.x) {
-    return vec3<f32>(z, (1.0 + st.y) * exp(st.x - z), st.z);
+  if (x > st.x) {
+    return vec3<f32>(x, (1.0 + st.y) * exp((st.x - x) * lseScale), st.z);
   }
-  if (z == st.x) {
-    return select(vec3<f32>(st.x, st.y + 1.0, st.z), st, z == u.negInf);
+  if (x == st.x) {
+    return select(vec3<f32>(st.x, st.y + 1.0, st.z), st, x == u.negInf);
   }
-  if (z != u.negInf) {
-    return vec3<f32>(st.x, st.y + exp(z - st.x), st.z);
+  if (x != u.negInf) {
+    return vec3<f32>(st.x, st.y + exp((x - st.x) * lseScale), st.z);
   }
   return st;
 }
 fn lseRPart(a : vec3<f32>, m : f32) -> f32 {
-  return select((1.0 + a.y) * exp(a.x - m), a.y, a.x == m);
+  return select((1.0 + a.y) * exp((a.x - m) * lseScale), a.y, a.x == m);
 }
 fn lseRAtMax(a : vec3<f32>, m : f32) -> f32 {
   return select(0.0, 1.0, a.x == m);

@@ -20,8 +20,9 @@ import {
   BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad,
   SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad,
 } from '../../../kernels/kernel_names';
+import {useSplitBackward} from '../../../kernels/webgpu/FocalCrossEntropyGrad';
 import {fusedPipelineKeys} from '../../../kernels/webgpu/launch';
-import {FOCAL_SPLIT_MIN_C_FLAG, FOCAL_SPLIT_MIN_C_DEFAULT, SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
+import {FOCAL_SPLIT_MAX_ROWS_DEFAULT, FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MIN_C_DEFAULT, FOCAL_SPLIT_MIN_C_FLAG, SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
 import {refBinaryFocalLoss, RefBinaryFocalOptions, refFocalGrad, refFocalLoss, RefFocalOptions, sparseToDense} from '../../losses/focal_reference';
 import {refSoftmaxCrossEntropy} from '../../reference/reference';
 import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
@@ -175,6 +176,7 @@ describeWebGPU('fused webgpu focal kernels (Node)', () => {
   afterEach(() => {
     tf.env().set(SUBGROUPS_FLAG, true);
     tf.env().set(FOCAL_SPLIT_MIN_C_FLAG, FOCAL_SPLIT_MIN_C_DEFAULT);
+    tf.env().set(FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MAX_ROWS_DEFAULT);
   });
   afterAll(teardownWebGPU);
 
@@ -214,6 +216,38 @@ describeWebGPU('fused webgpu focal kernels (Node)', () => {
       }
     }), 120000);
   }
+
+  test('default d/dlogits variant: split for ≤ 512 rows of ≥ 16384 classes (the H200 measurements), and it runs', run(async () => {
+    check(useSplitBackward(8, 262144) && useSplitBackward(512, 32000) && useSplitBackward(1, 16384),
+        () => 'few rows of many classes should take the split backward');
+    check(!useSplitBackward(513, 32000) && !useSplitBackward(8, 16383) && !useSplitBackward(4096, 1000) && !useSplitBackward(1, 64),
+        () => 'many rows, or fewer classes, should take one dispatch');
+    await checkFocal(problem(3, 16384, 77), {gamma: 2, labelSmoothing: 0.1, ignoreIndex: -100}, '[3, 16384] default variant');
+    // Which programs ran: the launcher names each dispatch after its program key under tf.time.
+    const logits = tf.randomNormal([3, 16384]), labels = tf.softmax(tf.randomNormal([3, 16384])), dy = tf.ones([3]);
+    let dx: tf.Tensor | null = null;
+    const info = await tf.time(() => {
+      dx = runK(FocalCrossEntropyGrad, {logits, labels, lse: dy, dy}, {...attrsOf({}), wrt: 'logits'}) as tf.Tensor;
+    });
+    const ran = (info as unknown as {getExtraProfileInfo?: () => string}).getExtraProfileInfo?.() ?? '';
+    check(ran.includes('focal_stats_dense') && ran.includes('focal_apply_dense'), () => `the split backward did not run: ${ran}`);
+    tf.dispose([logits, labels, dy, dx as unknown as tf.Tensor]);
+  }), 120000);
+
+  test('the max class is exact: C = 1 gives loss and gradient 0 exactly, at any T', run(async () => {
+    for (const T of [1, 0.7, 3]) {
+      const rows = 5;
+      const x = randn(rows, 8, 3);
+      const logits = tf.tensor2d(x, [rows, 1]), labels = tf.ones([rows, 1]), dy = tf.ones([rows]);
+      const a = attrsOf({temperature: T, gamma: 0.5, labelSmoothing: 0.1});
+      const [loss, lse] = runK(FocalCrossEntropy, {logits, labels}, a) as tf.Tensor[];
+      const dx = runK(FocalCrossEntropyGrad, {logits, labels, lse, dy}, {...a, wrt: 'logits'}) as tf.Tensor;
+      const l = await loss.data(), g = await dx.data();
+      check(l.every(v => v === 0) && g.every(v => v === 0), () => `T = ${T}: loss ${l}, gradient ${g}`);
+      expectClose(await lse.data(), Array.from(x, v => v / T), RTOL, `T = ${T}: lse`);
+      tf.dispose([logits, labels, dy, loss, lse, dx]);
+    }
+  }));
 
   test('γ = 0 is softmax cross-entropy with weights a = α·w (the fused softmax kernels agree)', run(async () => {
     const {rows, C, x, y, dy} = problem(6, 70, 5);
