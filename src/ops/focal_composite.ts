@@ -1,7 +1,7 @@
 /**
  * The composite path of the focal ops: kernels/FORMULAS.md ("Focal
  * cross-entropy") from stable tfjs ops, for backends without fused focal
- * kernels (all but cpu and webgl) and under FUSED_CE_FORCE_COMPOSITE. The
+ * kernels (all but cpu, webgl and webgpu) and under FUSED_CE_FORCE_COMPOSITE. The
  * gradients are the contract's closed forms (tf.customGrad), not autodiff
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */

@@ -6,7 +6,7 @@
  *  - sigmoidFocalCrossEntropyWithLogits: elementwise, logits' shape
  * Like the cross-entropy ops: move the class axis last, flatten to [rows, C],
  * run the fused kernel when the active backend registers one (cpu here,
- * webgl through kernels/register_all.ts; `useFusedKernel` decides) and the
+ * webgl and webgpu through kernels/register_all.ts; `useFusedKernel` decides) and the
  * composite path is not forced, else the same formulas from tfjs ops
  * (focal_composite.ts). Formulas: kernels/FORMULAS.md. Importing this module
  * registers the cpu focal kernels and their gradients (idempotent).
