@@ -232,10 +232,29 @@ export const sparseFocalSuite: Suite = {
   modes: () => ['forward', 'forward+backward'],
 };
 
+/** Binary (sigmoid) focal cross-entropy, elementwise (γ = 2, α = 0.25, class balancing): fused vs composite. */
+const binaryFocalOptions = {gamma: 2, alpha: 0.25, applyClassBalancing: true};
+
+export const binaryFocalSuite: Suite = {
+  ...sigmoidSuite,
+  id: 'binary-focal-ce',
+  title: 'Binary (sigmoid) focal cross-entropy (multi-label), elementwise',
+  kernels: [kn.BinaryFocalCrossEntropy, kn.BinaryFocalCrossEntropyGrad],
+  providers: [
+    provider('fused', 'sigmoidFocalCrossEntropyWithLogits(labels, logits, {gamma: 2, alpha: 0.25, applyClassBalancing: true})',
+        (y, x) => fce.sigmoidFocalCrossEntropyWithLogits(y, x, binaryFocalOptions), {perExample: false, noTrain: 'focal: not in the train suite'}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.sigmoidFocalCrossEntropyWithLogits(y, x, binaryFocalOptions)),
+        {perExample: false, noTrain: 'focal: not in the train suite'}),
+  ],
+  shapes: focalShapes,
+  modes: () => ['forward', 'forward+backward'],
+};
+
 export const ALL_SUITES: Suite[] = [softmaxSuite, sparseSuite, sigmoidSuite, largeVocabSuite];
 
 /** Suites that run only when named (`--suites focal-softmax-ce,…`): not part of the default run. */
-export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite];
+export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite, binaryFocalSuite];
 
 export function suitesById(ids: string[]): Suite[] {
   if (!ids.length) return ALL_SUITES;
