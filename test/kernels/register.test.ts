@@ -9,13 +9,13 @@ import {ALL_KERNEL_NAMES, FOCAL_KERNEL_NAMES} from '../../kernels/kernel_names';
 import {registerGradients} from '../../src/gradients/register_gradients';
 import '../../src/index';
 
-test('every kernel of the contract is registered for cpu, webgl and webgpu, the focal ones for cpu and webgl', () => {
+test('every kernel of the contract is registered for cpu, webgl and webgpu, the focal ones too', () => {
   for (const backend of ['cpu', 'webgl', 'webgpu']) {
     for (const name of ALL_KERNEL_NAMES) {
       expect([backend, name, tf.getKernel(name, backend) != null]).toEqual([backend, name, true]);
     }
   }
-  for (const backend of ['cpu', 'webgl']) {
+  for (const backend of ['cpu', 'webgl', 'webgpu']) {
     for (const name of FOCAL_KERNEL_NAMES) {
       expect([backend, name, tf.getKernel(name, backend) != null]).toEqual([backend, name, true]);
     }
