@@ -69,23 +69,47 @@ export function trackBackendBytes(): BytesTracker | null {
 }
 
 /**
- * Extra peak bytes of `fn` over what was live before it (its inputs), and its
- * result. Tensors `fn` returns are disposed after counting.
+ * Puts `tensors` in device memory now (webgpu: tensors made from cpu values,
+ * e.g. `tf.tensor2d(array)` or `randomNormal`, are uploaded lazily at their
+ * first use, which would count their bytes as the measured run's own), then
+ * submits, so the upload's staging buffers are released. Other backends: nothing to do.
  */
-export async function extraPeakBytes(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+export function placeOnDevice(tensors: tf.Tensor[]): void {
+  if (tf.getBackend() !== 'webgpu') {
+    return;
+  }
+  const b = tf.backend() as unknown as {uploadToGPU(dataId: object): void, commandEncoder: unknown,
+                                        endComputePassEncoder(): void, submitQueue(): void};
+  tensors.forEach(t => b.uploadToGPU(t.dataId));
+  if (b.commandEncoder != null) {
+    b.endComputePassEncoder();
+    b.submitQueue();
+  }
+}
+
+/**
+ * Extra peak bytes of `fn` over what was live before it, counted until `fn`
+ * returns; `inputs` are placed on the device first (`placeOnDevice`). The
+ * tensors `fn` returns are then read back (outside the count: the read-back's
+ * staging buffers belong to the measurement, not to the computation) and
+ * disposed.
+ */
+export async function extraPeakBytes(fn: () => tf.Tensor | tf.Tensor[], inputs: tf.Tensor[] = []): Promise<number> {
+  placeOnDevice(inputs);
   const tracker = trackBackendBytes();
   if (tracker == null) {
     throw new Error(`no byte tracker for backend ${tf.getBackend()}`);
   }
   const before = tracker.current();
   tracker.resetPeak();
+  let outs: tf.Tensor[] = [];
   try {
     const out = fn();
-    const outs = Array.isArray(out) ? out : [out];
-    await Promise.all(outs.map(t => t.data()));
-    tf.dispose(outs);
+    outs = Array.isArray(out) ? out : [out];
     return tracker.peak() - before;
   } finally {
     tracker.stop();
+    await Promise.all(outs.map(t => t.data()));
+    tf.dispose(outs);
   }
 }

@@ -179,3 +179,51 @@ export interface BinaryFocalCrossEntropyAttrs {
 export interface BinaryFocalCrossEntropyGradAttrs extends BinaryFocalCrossEntropyAttrs {
   wrt: 'logits' | 'labels';
 }
+
+// ---------------------------------------------------------------------------
+// In-place kernels, internal to linearSoftmaxCrossEntropy (src/ops/
+// linear_cross_entropy_chunks.ts). Registered on cpu and webgpu only; not part
+// of ALL_KERNEL_NAMES. WebGL has none: a fragment shader cannot read and write
+// one texture, so there the op keeps its out-of-place accumulation.
+//
+// Aliasing rule. These kernels WRITE INTO an input's buffer and return a
+// TensorInfo with that same dataId (after `backend.incRef`, as tfjs's reshape
+// kernels share a dataId), so the caller sees a new tensor object over the old
+// buffer, and the old tensor object now holds the new values too. That is only
+// sound for a tensor nothing else can observe: the op creates each accumulator
+// itself (a fresh `zeros`), hands it to these kernels only, disposes the old
+// tensor object right after each call, and lets it escape (as a gradient, or
+// into customGrad's saved list) only once it is final. The kernels refuse an
+// accumulator whose buffer has another reference (backend refCount ≠ 1), an
+// accumulator that is also one of their other inputs, and a non-float32 one.
+// Never use them on user tensors.
+// ---------------------------------------------------------------------------
+
+/**
+ * acc[rowOffset + i, j] += Σ_k A(i, k)·B(k, j) for i < M, j < P, k < K, where
+ * A = a ([M, K]) or aᵀ (a is [K, M], `transposeA`) and B = b ([K, P]) or bᵀ
+ * (b is [P, K], `transposeB`); acc is float32 [R, P] with rowOffset + M ≤ R.
+ * Written into acc's own buffer; the output shares acc's dataId.
+ */
+export const MatMulAccumulate = 'FusedMatMulAccumulate';
+export interface MatMulAccumulateInputs extends NamedTensorInfoMap {
+  acc: TensorInfo;
+  a: TensorInfo;
+  b: TensorInfo;
+}
+export interface MatMulAccumulateAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  /** First row of acc that receives row 0 of the product. */
+  rowOffset: number;
+}
+
+/** x *= s[0], s a float32 tensor of one element; written into x's buffer, the output shares x's dataId. */
+export const ScaleInPlace = 'FusedScaleInPlace';
+export interface ScaleInPlaceInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  s: TensorInfo;
+}
+
+/** The in-place kernel names (cpu and webgpu). */
+export const IN_PLACE_KERNEL_NAMES = [MatMulAccumulate, ScaleInPlace] as const;

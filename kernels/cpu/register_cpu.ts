@@ -1,6 +1,7 @@
 /** Registers every cpu kernel of the contract (idempotent: no re-registration warnings). */
 import {KernelConfig} from '@tensorflow/tfjs-core';
 import {registerKernelsOnce} from '../register_util';
+import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
 import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
@@ -9,6 +10,7 @@ export const cpuKernelConfigs: KernelConfig[] = [
   softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig,
   softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig,
   sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig,
+  matMulAccumulateConfig, scaleInPlaceConfig,  // in-place, internal to linearSoftmaxCrossEntropy
 ];
 
 export function registerCpuKernels(): void {

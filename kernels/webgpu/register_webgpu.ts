@@ -12,6 +12,7 @@ import {binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig} from '
 import {focalCrossEntropyConfig, sparseFocalCrossEntropyConfig} from './FocalCrossEntropy';
 import {focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './FocalCrossEntropyGrad';
 import {registerWebGPUFlags} from './flags_webgpu';
+import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
 import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
@@ -20,6 +21,7 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig,
   softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig,
   sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig,
+  matMulAccumulateConfig, scaleInPlaceConfig,  // in-place, internal to linearSoftmaxCrossEntropy
 ];
 
 /** The focal kernels (FOCAL_KERNEL_NAMES of kernel_names.ts). */

@@ -30,7 +30,7 @@
  */
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {autoChunkSize, ChunkPlan, chunkLossAndLse, COMPOSITE_BUFFERS_PER_ROW, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, FUSED_BUFFERS_PER_ROW, LinearCrossEntropyReduction, meanScale, runChunks, WeightLayout} from './linear_cross_entropy_chunks';
+import {autoChunkSize, ChunkPlan, chunkLossAndLse, COMPOSITE_BUFFERS_PER_ROW, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, FUSED_BUFFERS_PER_ROW, LinearCrossEntropyReduction, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
 import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, readClassVector, toTensor} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
@@ -59,7 +59,7 @@ export interface LinearSoftmaxCrossEntropyOptions {
    * chunk's `[n, V]` working set (see `autoChunkSize`), balanced over the chunks.
    */
   chunkSize?: number;
-  /** Budget for one chunk's `[n, V]` buffers when `chunkSize` is not given (default 64 MiB). */
+  /** Budget for one chunk's `[n, V]` buffers when `chunkSize` is not given (default 32 MiB). */
   memoryBudgetBytes?: number;
   /** Check (reading the labels back) that every label is in [0, V) or the ignore index. */
   validateLabels?: boolean;
@@ -106,8 +106,9 @@ function concatParts(parts: Tensor[], N: number): Tensor1D {
  * Linear layer + sparse softmax cross-entropy over a large vocabulary, in
  * chunks of rows: `loss(hidden·Wᵀ + b, labels)` without ever holding the
  * `[N, V]` logits. Differentiable with respect to `hidden`, `weight` and
- * `bias`. Peak extra memory: about 2·chunk·V + 2·V·H floats instead of
- * several N·V (see linear_cross_entropy_chunks.ts).
+ * `bias`. Peak extra memory: about 2·chunk·V + V·H + N·H floats on cpu and
+ * webgpu (gradients accumulated in place), 2·chunk·V + 2·V·H + 2·N·H elsewhere,
+ * instead of 2·N·V + V·H + N·H (see linear_cross_entropy_chunks.ts).
  *
  * ```js
  * // hidden [batch, seq, H], lmHead [V, H], next-token ids [batch, seq]
@@ -187,7 +188,8 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       const losses: Tensor[] = [];
       const grads = runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, rows, forwardChunk(losses, null))!;
       save([grads.dHidden, grads.dWeight, ...(grads.dBias == null ? [] : [grads.dBias])]);
-      return {value: reduce(losses), gradFunc: (dy: Tensor, saved: Tensor[]) => saved.map(g => mul(g, dy))};
+      // The saved gradients are private and final: scaled in place where the backend can (no [V, H] copy).
+      return {value: reduce(losses), gradFunc: (dy: Tensor, saved: Tensor[]) => saved.map(g => scaleGradient(g, dy))};
     });
     out = $bias == null ? f(h2, $weight) : f(h2, $weight, $bias);
   } else {

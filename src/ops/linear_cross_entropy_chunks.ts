@@ -17,9 +17,30 @@
  * `scale` is the reduction's factor (1 for 'sum', 1/N_valid for 'mean'), so G
  * is already dL/dlogits for the reduced loss; the backward pass only multiplies
  * dh, dW, db by the scalar upstream gradient. The chunk's logits and G are
- * disposed before the next chunk: peak extra memory is 2·n·V floats (logits and
- * G side by side in the gradient kernel) plus two V·H accumulators (tfjs has no
- * in-place add: old and new dW coexist inside the fused matMul), not N·V.
+ * disposed before the next chunk.
+ *
+ * Accumulators. tfjs has no in-place add: `dW = dW + Gᵀ·h` as a tfjs op keeps
+ * the old and the new [V, H] accumulator alive together, and `dh` as a concat
+ * of chunk parts keeps parts and result (2·N·H). On backends that register the
+ * in-place kernels of kernels/kernel_names.ts (cpu, webgpu), dW and dh are
+ * instead two private buffers allocated once (filled with 0) and written in place by
+ * `MatMulAccumulate` (dh: rows r0..r0+n, dW: += ), and the backward scales
+ * them in place by dy (`ScaleInPlace`). Peak extra memory, forward + backward,
+ * in floats:
+ *     in place:      2·n·V + V·H + N·H    (+ V for db, + small per-chunk terms)
+ *     out of place:  2·n·V + 2·V·H + 2·N·H (webgl, wasm, or the composite path forced)
+ * against 2·N·V + V·H + N·H for the materialised logits (logits and G).
+ *
+ * Why writing in place is safe here (the aliasing rule of kernel_names.ts):
+ * each accumulator is created by `fill` in `runChunks`, so no other tensor
+ * shares its buffer; each kernel call returns a new tensor object over the same
+ * buffer and the previous object is disposed right after, so exactly one live
+ * tensor refers to the buffer between calls (the kernels check refCount = 1);
+ * nothing reads the accumulators while they are being written (the chunk's
+ * matMuls read h, W and G only); and they leave `runChunks` only when final.
+ * The backward's in-place scaling acts on customGrad's saved copy, whose only
+ * other reference (the forward's tensor) is gone by then; see
+ * linear_cross_entropy.ts.
  *
  * Every kernel here is a registered tfjs kernel (matMul, slice, sum, ...) or a
  * kernel of our contract (kernels/kernel_names.ts), so the loop runs unchanged
@@ -27,8 +48,11 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, backend, cast, concat, dispose, div, engine, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
-import {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
+import {add, backend, cast, concat, dispose, div, engine, fill, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
+import {
+  MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
+  SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad,
+} from '../../kernels/kernel_names';
 import {compositeSparseLogitsGrad, compositeSparseLossAndLse} from './composite';
 import {useFusedKernel} from './fused';
 
@@ -47,12 +71,18 @@ export interface ChunkPlan {
 }
 
 /**
- * Default budget for one chunk's `[n, V]` working set: 64 MiB. At V = 32000
- * that is 262 rows per chunk (fused kernels), which on the cpu backend ran
- * within 2 % of the unchunked matMul time (benchmarks/linear_cross_entropy.ts):
- * a matMul of 256 × 512 × 32000 is already large enough to amortise launches.
+ * Default budget for one chunk's `[n, V]` working set: 32 MiB. At V = 32000
+ * that is 131 rows per chunk (fused kernels; 128 after balancing 4096 rows),
+ * so at the issue's target N = 4096, H = 512 the whole forward + backward
+ * peaks at 2·n·V + V·H + N·H = 26.7 M floats (in place), 1/10.5 of the
+ * materialised path's 2·N·V + V·H + N·H; 64 MiB (256 rows) would give 1/8.04,
+ * too close to the 1/8 target. Time: on the cpu backend, chunks of 128 and 256
+ * rows ran at the same speed (1024 × 64 × 32000, interleaved,
+ * benchmarks/linear_cross_entropy.results-cpu.md); a matMul of 128 × 512 ×
+ * 32000 is large enough to amortise launches on cpu. On a GPU, smaller chunks
+ * mean more dispatches per row; pass `chunkSize` or `memoryBudgetBytes` there.
  */
-export const DEFAULT_CHUNK_BUDGET_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHUNK_BUDGET_BYTES = 32 * 1024 * 1024;
 
 /**
  * `[n, V]` float32 buffers alive at once per chunk, by path, measured with
@@ -118,11 +148,39 @@ function chunkHiddenGrad(g: Tensor2D, weight: Tensor2D, layout: WeightLayout): T
 
 /**
  * acc + Gᵀ·h ([V, H]) or acc + hᵀ·G ([H, V]); the accumulator enters as the
- * fused matMul's bias, so no separate [V, H] partial product is allocated.
+ * fused matMul's bias, so no separate [V, H] partial product is allocated
+ * (but the old and the new accumulator coexist).
  */
 function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, layout: WeightLayout): Tensor2D {
   const [a, b] = layout === 'VH' ? [g, h] : [h, g];
   return fused.matMul({a, b, transposeA: true, bias: acc ?? undefined}) as Tensor2D;
+}
+
+/**
+ * True when the active backend has the in-place kernels (cpu, webgpu) and the
+ * composite path is not forced (forcing it means: no kernel of this package).
+ */
+export function inPlaceAvailable(): boolean {
+  return useFusedKernel(MatMulAccumulate) && useFusedKernel(ScaleInPlace);
+}
+
+/** acc[rowOffset + i, :] += op(a)·op(b), into acc's own buffer (private accumulators only, see the file comment). */
+function accumulateInPlace(acc: Tensor2D, a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: boolean, rowOffset = 0): Tensor2D {
+  const attrs: MatMulAccumulateAttrs = {transposeA, transposeB, rowOffset};
+  return engine().runKernel(MatMulAccumulate, {acc, a, b}, attrs as unknown as {}) as Tensor2D;
+}
+
+/**
+ * `grad · dy` for a gradient that is private to the caller and final (the
+ * saved dh, dW, db of the forward pass): in place where the backend allows it
+ * and no outer tape records the backward (higher-order gradients need `mul`,
+ * which is differentiable w.r.t. dy); otherwise a tfjs `mul`.
+ */
+export function scaleGradient(grad: Tensor, dy: Tensor): Tensor {
+  if (inPlaceAvailable() && !engine().isTapeOn()) {
+    return engine().runKernel(ScaleInPlace, {x: grad, s: dy}) as Tensor;
+  }
+  return grad.mul(dy);
 }
 
 /**
@@ -170,8 +228,13 @@ export function runChunks(
   const [N, H] = hidden.shape;
   const V = plan.layout === 'VH' ? weight.shape[0] : weight.shape[1];
   const fusedPath = fusedChunksAvailable();
+  const inPlace = rowScale != null && inPlaceAvailable();
   const dhParts: Tensor2D[] = [];
-  let dW: Tensor2D | null = null;
+  // In place: the two private accumulators, allocated once (see the file comment). `fill`, not
+  // `zeros`: on webgpu, zeros are uploaded from the cpu through a staging buffer of the same size
+  // (measured: one more V·H + N·H at the peak), fill is a program that writes the buffer.
+  let dh: Tensor2D | null = inPlace ? fill([N, H], 0) : null;
+  let dW: Tensor2D | null = inPlace ? fill(weight.shape, 0) : null;
   let db: Tensor1D | null = null;
   for (let r0 = 0; r0 < N; r0 += plan.chunkSize) {
     const n = Math.min(plan.chunkSize, N - r0);
@@ -187,15 +250,27 @@ export function runChunks(
       const g = chunkGrad(logits, t, lse, rowScale(r0, n), plan.attrs, fusedPath);
       logits.dispose();  // before the two matMuls: at most two [n, V] buffers at once
       releaseDisposedBuffers();
+      const dbNext = bias == null ? [] : [db == null ? sum(g, 0) : add(db, sum(g, 0))];
+      if (inPlace) {
+        // dW += Gᵀ·h ([V, H]) or hᵀ·G ([H, V]); dh[r0 : r0 + n] = G·W or G·Wᵀ (dh starts at 0).
+        const dWNext = plan.layout === 'VH' ? accumulateInPlace(dW!, g, h, true, false) : accumulateInPlace(dW!, h, g, true, false);
+        const dhNext = accumulateInPlace(dh!, g, weight, false, plan.layout === 'HV', r0);
+        return [dhNext, dWNext, ...dbNext];
+      }
       const dWNext = accumulateWeightGrad(g, h, dW, plan.layout);
-      const dh = chunkHiddenGrad(g, weight, plan.layout);
-      return bias == null ? [dh, dWNext] : [dh, dWNext, db == null ? sum(g, 0) : add(db, sum(g, 0))];
+      const dhChunk = chunkHiddenGrad(g, weight, plan.layout);
+      return [dhChunk, dWNext, ...dbNext];
     });
     if (step == null) {
       continue;
     }
-    dispose([dW, db].filter(x => x != null) as Tensor[]);
-    dhParts.push(step[0] as Tensor2D);
+    // The previous tensor objects: in place they share the new ones' buffers (one reference fewer).
+    dispose([dW, db, ...(inPlace ? [dh] : [])].filter(x => x != null) as Tensor[]);
+    if (inPlace) {
+      dh = step[0] as Tensor2D;
+    } else {
+      dhParts.push(step[0] as Tensor2D);
+    }
     dW = step[1] as Tensor2D;
     db = (step[2] ?? null) as Tensor1D | null;
     releaseDisposedBuffers();
@@ -203,12 +278,15 @@ export function runChunks(
   if (rowScale == null) {
     return null;
   }
-  const dHidden = dhParts.length === 1 ? dhParts[0] : (N === 0 ? zeros([0, H]) : concat(dhParts, 0)) as Tensor2D;
-  if (dhParts.length > 1) {
-    dispose(dhParts);
+  let dHidden = dh;
+  if (!inPlace) {
+    dHidden = dhParts.length === 1 ? dhParts[0] : (N === 0 ? zeros([0, H]) : concat(dhParts, 0)) as Tensor2D;
+    if (dhParts.length > 1) {
+      dispose(dhParts);
+    }
   }
   return {
-    dHidden,
+    dHidden: dHidden!,
     dWeight: dW ?? zeros(weight.shape) as Tensor2D,
     dBias: bias == null ? null : (db ?? zeros([V]) as Tensor1D),
   };

@@ -17,6 +17,12 @@ import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, valu
 import {defineSpec, SpecEnv} from '../spec/registry';
 import {extraPeakBytes} from '../../benchmarks/linear_cross_entropy.memory';
 import {COMPOSITE_BUFFERS_PER_ROW, FUSED_BUFFERS_PER_ROW} from '../../src/ops/linear_cross_entropy_chunks';
+import {MatMulAccumulate, ScaleInPlace} from '../../kernels/kernel_names';
+
+/** Whether the op writes its accumulators in place on this backend (cpu, webgpu; not when the composite path is forced). */
+function inPlace(env: SpecEnv): boolean {
+  return !env.composite && tf.getKernel(MatMulAccumulate, env.backend) != null && tf.getKernel(ScaleInPlace, env.backend) != null;
+}
 
 /** One problem: flat float32 data as the op sees it. */
 export interface Problem {
@@ -271,24 +277,110 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
 
   it('peak memory grows with the chunk, not with N·V (bytes the backend allocates)', async env => {
     // N = 512, V = 2000: the unfused path holds at least the [N, V] logits and G
-    // (8 MB fused). Chunks of 16 rows must stay within k·16·V + 2·V·H + 2·N·H
-    // floats (k [n, V] buffers per chunk: 2 fused, 12 composite; dW old + new;
-    // dh parts + their concatenation; 16 KiB for webgpu's uniform buffers) and 8× below the unfused path.
+    // (8 MB fused). Chunks of 16 rows must stay within k·16·V + V·H + N·H floats
+    // in place (k [n, V] buffers per chunk: 2 fused, 12 composite; dW and dh
+    // written into one buffer each, scaled in place by dy), or within
+    // k·16·V + 2·V·H + 2·N·H out of place (dW old + new; dh parts + their
+    // concatenation); plus 16 KiB for webgpu's uniform buffers; and 8× below the unfused path.
     const N = 512, H = 16, V = 2000, chunk = 16;
     const p = problem(N, H, V, 91, {bias: false});
     const h = tf.tensor2d(p.h, [N, H]);
     const w = tf.tensor2d(p.w, [V, H]);
     const labels = tf.tensor1d(p.t, 'int32');
     const chunked = await extraPeakBytes(() =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCrossEntropy(a, b, labels, {chunkSize: chunk}))([h, w]));
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCrossEntropy(a, b, labels, {chunkSize: chunk}))([h, w]), [h, w, labels]);
     const plain = await extraPeakBytes(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(
-        sparseSoftmaxCrossEntropyWithLogits(labels, tf.matMul(a, b, false, true))))([h, w]));
+        sparseSoftmaxCrossEntropyWithLogits(labels, tf.matMul(a, b, false, true))))([h, w]), [h, w, labels]);
     const k = env.composite ? COMPOSITE_BUFFERS_PER_ROW : FUSED_BUFFERS_PER_ROW;
-    const bound = 4 * (k * chunk * V + 2 * V * H + 2 * N * H) + 16384;
-    expect(chunked <= bound, () => `chunked peak ${chunked} bytes > bound ${bound}`);
+    const copies = inPlace(env) ? 1 : 2;
+    const bound = 4 * (k * chunk * V + copies * (V * H + N * H)) + 16384;
+    expect(chunked <= bound, () => `chunked peak ${chunked} bytes > bound ${bound} (in place: ${inPlace(env)})`);
     expect(chunked * 8 < plain, () => `chunked peak ${chunked} bytes is not 8× below the unfused ${plain}`);
     tf.dispose([h, w, labels]);
-  }, {only: env => env.backend === 'cpu' || env.backend === 'webgpu'});  // backends with a byte tracker
+  }, {only: env => env.backend === 'cpu' || env.backend === 'webgpu', slow: true});  // backends with a byte tracker
+
+  it('in place: the [V, H] and [N, H] gradients exist once (peak of a large-H problem, bias, ignored rows)', async env => {
+    // H = 96 makes V·H and N·H dominate the chunk's 2·n·V: in place the peak is
+    // 2·n·V + V·H + N·H + V (db) floats, out of place it would add another V·H + N·H.
+    const N = 96, H = 96, V = 300, chunk = 8;
+    const p = problem(N, H, V, 93, {ignore: -100});
+    const h = tf.tensor2d(p.h, [N, H]);
+    const w = tf.tensor2d(p.w, [V, H]);
+    const b = tf.tensor1d(p.b!);
+    const labels = tf.tensor1d(p.t, 'int32');
+    const opts = {chunkSize: chunk, ignoreIndex: -100, labelSmoothing: 0.1};
+    const peak = await extraPeakBytes(() =>
+        tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => linearSoftmaxCrossEntropy(x, y, labels, {...opts, bias: z}))([h, w, b]),
+        [h, w, b, labels]);
+    const model = 4 * (FUSED_BUFFERS_PER_ROW * chunk * V + V * H + N * H + 2 * V);
+    const outOfPlace = model + 4 * (V * H + N * H);
+    expect(peak <= model + 16384, () => `peak ${peak} bytes > in-place model ${model} + 16 KiB (out-of-place model: ${outOfPlace})`);
+    tf.dispose([h, w, b, labels]);
+  }, {only: env => (env.backend === 'cpu' || env.backend === 'webgpu') && inPlace(env)});
+
+  it('MatMulAccumulate: every transpose, a row offset, accumulation over calls, read between calls', async env => {
+    const M = 37, K = 45, P = 33, R = 50, off = 9;
+    const acc0 = randn(R * P, 101);
+    let acc = tf.tensor2d(acc0, [R, P]);
+    const expected = Float64Array.from(acc0);
+    let seed = 102;
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = tf.tensor2d(randn(M * K, seed++), tA ? [K, M] : [M, K]);
+      const b = tf.tensor2d(randn(K * P, seed++), tB ? [P, K] : [K, P]);
+      const av = await values(a), bv = await values(b);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < P; j++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += av[tA ? k * M + i : i * K + k] * bv[tB ? j * K + k : k * P + j];
+          expected[(off + i) * P + j] += s;
+        }
+      }
+      const next = tf.engine().runKernel(MatMulAccumulate, {acc, a, b}, {transposeA: tA, transposeB: tB, rowOffset: off}) as tf.Tensor;
+      expect(next.dataId === acc.dataId, () => 'the output must share the accumulator\'s buffer');
+      acc.dispose();
+      acc = next as tf.Tensor2D;
+      // A read between calls caches the values on the cpu side (webgpu): the next call must not leave them stale.
+      expectClose(await values(acc), expected, tol(env), `acc after transposeA=${tA}, transposeB=${tB}`);
+      tf.dispose([a, b]);
+    }
+    const s = tf.scalar(-0.5);
+    const scaled = tf.engine().runKernel(ScaleInPlace, {x: acc, s}) as tf.Tensor;
+    acc.dispose();
+    expectClose(await values(scaled), expected.map(v => -0.5 * v), tol(env), 'ScaleInPlace');
+    tf.dispose([scaled, s]);
+  }, {only: inPlace});
+
+  it('in-place kernels refuse a shared target, a target that is also an input, and non-float32', async () => {
+    const acc = tf.zeros([4, 3]);
+    const a = tf.ones([4, 2]);
+    const b = tf.ones([2, 3]);
+    const shared = acc.clone();
+    const attrs = {transposeA: false, transposeB: false, rowOffset: 0};
+    await expectThrows(() => tf.engine().runKernel(MatMulAccumulate, {acc, a, b}, attrs), ['2 references'], 'shared accumulator');
+    await expectThrows(() => tf.engine().runKernel(ScaleInPlace, {x: acc, s: tf.scalar(2)}), ['2 references'], 'shared scale target');
+    shared.dispose();
+    const sq = tf.zeros([3, 3]);
+    await expectThrows(() => tf.engine().runKernel(MatMulAccumulate, {acc: sq, a: sq, b: sq}, attrs), ['also a read-only input'], 'aliased input');
+    const ints = tf.zeros([4, 3], 'int32');
+    await expectThrows(() => tf.engine().runKernel(MatMulAccumulate, {acc: ints, a, b}, attrs), ['must be float32'], 'int32 target');
+    await expectThrows(() => tf.engine().runKernel(MatMulAccumulate, {acc, a, b}, {...attrs, rowOffset: 1}), ['shapes do not fit'], 'row offset past the end');
+    tf.dispose([acc, a, b, sq, ints]);
+  }, {only: inPlace});
+
+  it('gradients of the gradient w.r.t. dy (an outer tape records the backward: no in-place scaling there)', async env => {
+    // d/dc Σ dW(dy = c) = Σ dW(dy = 1): the backward's scaling by dy must stay differentiable.
+    const p = problem(9, 5, 7, 95);
+    const h = tf.tensor2d(p.h, [9, 5]);
+    const w = tf.tensor2d(p.w, [7, 5]);
+    const labels = tf.tensor1d(p.t, 'int32');
+    const f = (x: tf.Tensor, y: tf.Tensor) => linearSoftmaxCrossEntropy(x, y, labels, {chunkSize: 4});
+    const c = tf.scalar(2.5);
+    const outer = tf.grad((cc: tf.Tensor) => tf.sum(tf.grads(f)([h, w], cc)[1]))(c);
+    const [dh, dW] = tf.grads(f)([h, w]);
+    const total = tf.sum(dW);
+    expectClose(await values(outer), await values(total), tol(env), 'd/dc Σ dW(c)');
+    tf.dispose([h, w, labels, c, outer, dh, dW, total]);
+  });
 
   it('argument errors name the op and the argument', async () => {
     const h = tf.ones([4, 3]);

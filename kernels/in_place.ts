@@ -1,0 +1,57 @@
+/**
+ * Argument checks shared by every backend's in-place kernels (MatMulAccumulate,
+ * ScaleInPlace; see the aliasing rule in kernel_names.ts).
+ */
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {MatMulAccumulate, MatMulAccumulateAttrs} from './kernel_names';
+
+/** The loop bounds of acc[rowOffset + i, j] += Σ_k A(i,k)·B(k,j). */
+export interface MatMulAccumulateShape {
+  /** Rows of the product (and of the written block of acc). */
+  M: number;
+  /** Inner size. */
+  K: number;
+  /** Columns of the product = row length of acc. */
+  P: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** First row of acc that receives row 0 of the product. */
+  rowOffset: number;
+}
+
+/**
+ * Checks an in-place target: float32, not one of the other inputs, and (when
+ * the backend reports reference counts) referenced by exactly one tensor, so
+ * that writing into it cannot change a tensor anyone else holds.
+ */
+export function checkInPlaceTarget(kernel: string, target: TensorInfo, others: TensorInfo[], refCount: number | null): void {
+  if (target.dtype !== 'float32') {
+    throw new Error(`${kernel}: the in-place target must be float32, got ${target.dtype}`);
+  }
+  if (others.some(t => t.dataId === target.dataId)) {
+    throw new Error(`${kernel}: the in-place target is also a read-only input`);
+  }
+  if (refCount != null && refCount !== 1) {
+    throw new Error(`${kernel}: the in-place target's buffer has ${refCount} references; ` +
+        'it must be private to the caller (see kernel_names.ts)');
+  }
+}
+
+/** Validates shapes and attributes of MatMulAccumulate; returns its loop bounds. */
+export function matMulAccumulateShape(acc: TensorInfo, a: TensorInfo, b: TensorInfo, attrs: MatMulAccumulateAttrs): MatMulAccumulateShape {
+  const {transposeA, transposeB, rowOffset} = attrs;
+  const ok = acc.shape.length === 2 && a.shape.length === 2 && b.shape.length === 2;
+  if (!ok) {
+    throw new Error(`${MatMulAccumulate}: acc, a, b must be 2-D, got [${acc.shape}], [${a.shape}], [${b.shape}]`);
+  }
+  const [M, K] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+  const [KB, P] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
+  if (K !== KB || acc.shape[1] !== P || !Number.isInteger(rowOffset) || rowOffset < 0 || rowOffset + M > acc.shape[0]) {
+    throw new Error(`${MatMulAccumulate}: shapes do not fit: acc [${acc.shape}], a [${a.shape}]${transposeA ? 'ᵀ' : ''}, ` +
+        `b [${b.shape}]${transposeB ? 'ᵀ' : ''}, rowOffset ${rowOffset}`);
+  }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw new Error(`${MatMulAccumulate}: a and b must be float32, got ${a.dtype} and ${b.dtype}`);
+  }
+  return {M, K, P, transposeA, transposeB, rowOffset};
+}

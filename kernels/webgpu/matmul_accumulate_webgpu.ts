@@ -1,0 +1,152 @@
+/**
+ * WGSL programs of the in-place kernels (contract and aliasing rule:
+ * kernels/kernel_names.ts), launched by MatMulAccumulate.ts through launch.ts.
+ *
+ * MatMulAccumulateProgram: acc[rowOffset + i, j] += Σ_k A(i,k)·B(k,j), the
+ * accumulator bound once as `read_write` storage (binding 0) and updated by
+ * the one thread that owns each element, so no other invocation reads or
+ * writes it (no race). Classic shared-memory tiling: a workgroup of 64 threads
+ * owns a 32 × 32 tile of the product; per 32-wide step of k it stages a 32 × 32
+ * tile of A and of B in workgroup memory (both stored k-major), and each thread
+ * accumulates a 4 × 4 block in registers (f32), added to acc once at the end.
+ * A(i,k) = a[i·aRow + k·aCol] and B(k,j) = b[k·bRow + j·bCol]: transposes are
+ * strides, all in uniforms, so one pipeline per pair of input storage types
+ * serves every shape and layout; tiles are loaded along the contiguous index
+ * (aCol = 1 or aRow = 1) so neighbouring threads read neighbouring words.
+ * Tiles past the edges load zeros and skip their writes. Workgroups: one per
+ * tile, folded into a 2-D grid by launch.ts (recovered as wid.y·nwg.x + wid.x).
+ *
+ * ScaleInPlaceProgram: x[e] *= s[0], one thread per element.
+ */
+import {FusedProgram, StorageType} from './launch';
+
+/** Side of the product tile per workgroup, its k step, and threads (8 × 8, 4 × 4 outputs each). */
+export const MM_TILE = 32;
+const MM_THREADS = 64;
+
+export const MATMUL_ACCUMULATE_UNIFORMS = `
+struct Uniforms {
+  M : u32, K : u32, P : u32,
+  aRow : u32, aCol : u32, bRow : u32, bCol : u32,
+  rowOffset : u32, tilesP : u32, tiles : u32,
+};`;
+
+export class MatMulAccumulateProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize = MM_THREADS;
+
+  /** `types`: WGSL scalar type of the a and b buffers. */
+  constructor(readonly types: readonly [StorageType, StorageType]) {
+    this.key = `matMulAccumulate_t${MM_TILE}_${types.join('')}`;
+  }
+
+  getCode(): string {
+    const [ta, tb] = this.types;
+    return `${MATMUL_ACCUMULATE_UNIFORMS}
+@group(0) @binding(0) var<storage, read_write> acc : array<f32>;
+@group(0) @binding(1) var<storage, read> a : array<${ta}>;
+@group(0) @binding(2) var<storage, read> b : array<${tb}>;
+@group(0) @binding(3) var<uniform> u : Uniforms;
+
+const TILE = ${MM_TILE}u;
+var<workgroup> As : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // As[k][i]
+var<workgroup> Bs : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // Bs[k][j]
+
+@compute @workgroup_size(${MM_THREADS})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let tile = wid.y * nwg.x + wid.x;
+  if (tile >= u.tiles) {
+    return;  // uniform per workgroup: the overshoot of the 2-D fold
+  }
+  let i0 = (tile / u.tilesP) * TILE;
+  let j0 = (tile % u.tilesP) * TILE;
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var sum : array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < u.K; k0 += TILE) {
+    for (var e = lid; e < TILE * TILE; e += ${MM_THREADS}u) {
+      var ii = e / TILE;
+      var kk = e % TILE;
+      if (u.aCol != 1u) {
+        ii = e % TILE;
+        kk = e / TILE;
+      }
+      var va = 0.0;
+      if (i0 + ii < u.M && k0 + kk < u.K) {
+        va = f32(a[(i0 + ii) * u.aRow + (k0 + kk) * u.aCol]);
+      }
+      As[kk][ii] = va;
+      var jj = e % TILE;
+      var kb = e / TILE;
+      if (u.bCol != 1u) {
+        jj = e / TILE;
+        kb = e % TILE;
+      }
+      var vb = 0.0;
+      if (j0 + jj < u.P && k0 + kb < u.K) {
+        vb = f32(b[(k0 + kb) * u.bRow + (j0 + jj) * u.bCol]);
+      }
+      Bs[kb][jj] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE; kk++) {
+      var av : array<f32, 4>;
+      var bv : array<f32, 4>;
+      for (var r = 0u; r < 4u; r++) {
+        av[r] = As[kk][ty + 8u * r];
+        bv[r] = Bs[kk][tx + 8u * r];
+      }
+      for (var r = 0u; r < 4u; r++) {
+        for (var c = 0u; c < 4u; c++) {
+          sum[r][c] = fma(av[r], bv[c], sum[r][c]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 4u; r++) {
+    let i = i0 + ty + 8u * r;
+    for (var c = 0u; c < 4u; c++) {
+      let j = j0 + tx + 8u * c;
+      if (i < u.M && j < u.P) {
+        let idx = (u.rowOffset + i) * u.P + j;
+        acc[idx] = acc[idx] + sum[r][c];
+      }
+    }
+  }
+}
+`;
+  }
+}
+
+export const SCALE_WG = 256;
+
+export class ScaleInPlaceProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize = SCALE_WG;
+
+  constructor(readonly scaleType: StorageType) {
+    this.key = `scaleInPlace_${scaleType}`;
+  }
+
+  getCode(): string {
+    return `
+struct Uniforms { size : u32, };
+@group(0) @binding(0) var<storage, read_write> x : array<f32>;
+@group(0) @binding(1) var<storage, read> s : array<${this.scaleType}>;
+@group(0) @binding(2) var<uniform> u : Uniforms;
+
+@compute @workgroup_size(${SCALE_WG})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let e = (wid.y * nwg.x + wid.x) * ${SCALE_WG}u + lid;
+  if (e < u.size) {
+    x[e] = x[e] * f32(s[0]);
+  }
+}
+`;
+  }
+}
