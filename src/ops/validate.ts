@@ -85,19 +85,23 @@ export function toTensor(x: Tensor | TensorLike, argName: string, opName: string
  * The `validateLabels` check of the sparse ops: every label an integer in
  * [0, C) or the ignore index; the error names the first bad one. Labels passed
  * as an array or typed array are checked there, with no readback. A tensor is
- * read with `dataSync`, which webgpu in Node cannot do: that gives an error
- * saying so and what to do instead.
+ * read with `dataSync`, except on webgpu: there tfjs reads synchronously through
+ * a canvas, which fails in Node and, in Chromium, lost the WebGPU device for the
+ * rest of the page (seen in the browser suite), so the op says what to do instead.
  */
 export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C: number,
     ignoreIndex: number | null, opName: string): void {
   let v: ArrayLike<number>;
   if (raw instanceof Tensor) {
+    const unreadable = (why: string) => new Error(
+        `${opName}: validateLabels reads labels synchronously, which the '${getBackend()}' backend cannot do ` +
+        `(${why}). Pass labels as an array or typed array, or check \`await labels.data()\` yourself and ` +
+        `leave validateLabels off.`);
+    if (getBackend() === 'webgpu') throw unreadable('a synchronous GPU read goes through a canvas');
     try {
       v = labels.dataSync();
     } catch (e) {
-      throw new Error(`${opName}: validateLabels reads labels synchronously, which the '${getBackend()}' backend ` +
-          `cannot do here (${(e as Error).message}). Pass labels as an array or typed array, or check ` +
-          `\`await labels.data()\` yourself and leave validateLabels off.`);
+      throw unreadable((e as Error).message);
     }
   } else {
     v = typeof raw === 'number' ? [raw] : util.flatten(raw as number[]) as number[];
