@@ -3,188 +3,29 @@
  * LinearCrossEntropyHead (the chunked linear + cross-entropy of issue 7), on a
  * real text corpus that ships inside an npm package: TypeScript's own
  * `lib.es5.d.ts` (typescript is a devDependency, 218 kB of declarations and
- * doc comments).
+ * doc comments). The model, the loop and the measurements are in model.ts,
+ * shared with the browser version (browser/).
  *
  *   npx tsx examples/next_token/train.ts            # 1500 steps
  *   npx tsx examples/next_token/train.ts --quick    # < 60 s (the jest smoke test)
- *
- * Model: the previous `context` characters, one-hot → a bias-free dense layer
- * per position (an embedding) → flatten → dense (relu) → LinearCrossEntropyHead
- * over the character vocabulary. (Not tf.layers.embedding: its gradient on the
- * cpu backend, UnsortedSegmentSum, took 1.1 s of a 2.1 s step at batch 256.) One layer
- * object serves a training model ([tokens, nextChar] → loss) and a sampling
- * model (tokens → logits). It prints the loss falling (against the unigram
- * entropy of the corpus, what a model without context achieves), sampled
- * text, and the peak memory of one forward + backward of the loss head,
- * chunked vs the materialised logits, measured with the benchmark's byte
- * tracker (benchmarks/linear_cross_entropy.memory.ts).
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import '../../src/index';
-import {linearSoftmaxCrossEntropy, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
-import {headOutputLoss, LinearCrossEntropyHead} from '../../src/layers/linear_cross_entropy_head';
-import {extraPeakBytes} from '../../benchmarks/linear_cross_entropy.memory';
+import {NextTokenOptions, NextTokenSummary, trainNextToken as train} from './model';
 
-export interface NextTokenOptions {
-  quick?: boolean;
-  steps?: number;
-  batchSize?: number;
-  context?: number;
-  hidden?: number;
-  /** Rows per chunk of the loss head. */
-  chunkSize?: number;
-  seed?: number;
-  log?: (line: string) => void;
-}
+export type {NextTokenOptions, NextTokenSummary} from './model';
 
-export interface NextTokenSummary {
-  corpusChars: number;
-  vocab: number;
-  steps: number;
-  unigramEntropy: number;
-  /** Mean training loss over the first and the last 10 % of the steps (nats per character). */
-  firstLoss: number;
-  lastLoss: number;
-  heldOutLoss: number;
-  sample: string;
-  /** Peak extra bytes of the loss head's forward + backward at 4096 rows: chunked, materialised logits. */
-  peakChunkedBytes: number;
-  peakUnfusedBytes: number;
-  seconds: number;
-}
+/** Where the corpus lives: inside the typescript package. */
+export const CORPUS_PATH = 'typescript/lib/lib.es5.d.ts';
 
 /** The corpus: TypeScript's ES5 declarations, from the typescript package. */
 export function loadCorpus(): string {
-  return fs.readFileSync(require.resolve('typescript/lib/lib.es5.d.ts'), 'utf8').replace(/\r\n/g, '\n');
+  return fs.readFileSync(require.resolve(CORPUS_PATH), 'utf8').replace(/\r\n/g, '\n');
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export async function trainNextToken(o: NextTokenOptions = {}): Promise<NextTokenSummary> {
-  const t0 = Date.now();
-  const log = o.log ?? console.log;
-  const quick = o.quick ?? false;
-  // Quick: about 20 s on 2 busy cpu cores (tfjs's cpu matMul runs at ~0.4 GFLOP/s there).
-  const steps = o.steps ?? (quick ? 300 : 1500);
-  const batchSize = o.batchSize ?? (quick ? 128 : 256);
-  const context = o.context ?? (quick ? 12 : 16);
-  const hiddenUnits = o.hidden ?? (quick ? 96 : 128);
-  const embedding = quick ? 16 : 24;
-  const chunkSize = o.chunkSize ?? 32;
-  const rand = mulberry32(o.seed ?? 7);
-
-  const text = loadCorpus();
-  const chars = [...new Set(text)].sort();
-  const V = chars.length;
-  const id = new Map(chars.map((c, i) => [c, i]));
-  const ids = Int32Array.from(text, c => id.get(c)!);
-  // The last 10 % is held out.
-  const split = Math.floor(ids.length * 0.9);
-  const counts = new Float64Array(V);
-  for (let i = 0; i < split; i++) counts[ids[i]]++;
-  const unigramEntropy = -counts.reduce((s, c) => s + (c > 0 ? (c / split) * Math.log(c / split) : 0), 0);
-  log(`corpus: typescript/lib/lib.es5.d.ts, ${ids.length} characters, vocabulary ${V}; ` +
-      `unigram entropy ${unigramEntropy.toFixed(3)} nats/char (no context)`);
-
-  const batch = (from: number, to: number, n: number) => {
-    const x = new Int32Array(n * context), y = new Int32Array(n);
-    for (let b = 0; b < n; b++) {
-      const end = from + context + Math.floor(rand() * (to - from - context));
-      x.set(ids.subarray(end - context, end), b * context);
-      y[b] = ids[end];
-    }
-    return {x: oneHot(x, n), y: tf.tensor2d(y, [n, 1], 'int32')};
-  };
-  const oneHot = (x: ArrayLike<number>, n: number) => {
-    const out = new Float32Array(n * context * V);
-    for (let i = 0; i < n * context; i++) out[i * V + x[i]] = 1;
-    return tf.tensor3d(out, [n, context, V]);
-  };
-
-  const tokens = tf.input({shape: [context, V]});
-  const next = tf.input({shape: [1], dtype: 'int32'});
-  const embedded = tf.layers.dense({units: embedding, useBias: false, kernelInitializer: tf.initializers.randomNormal({stddev: 0.3, seed: 1})}).apply(tokens);
-  const hidden = tf.layers.dense({units: hiddenUnits, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 2})})
-      .apply(tf.layers.flatten().apply(embedded)) as tf.SymbolicTensor;
-  const head = new LinearCrossEntropyHead({units: V, chunkSize, seed: 3});
-  const trainModel = tf.model({inputs: [tokens, next], outputs: head.apply([hidden, next]) as tf.SymbolicTensor});
-  trainModel.compile({optimizer: tf.train.adam(3e-3), loss: headOutputLoss});
-  const sampleModel = tf.model({inputs: tokens, outputs: head.apply(hidden) as tf.SymbolicTensor});
-
-  const losses: number[] = [];
-  const ignoredTargets = tf.zeros([batchSize, 1]);  // fit/trainOnBatch want targets; headOutputLoss ignores them
-  const every = Math.max(1, Math.floor(steps / 10));
-  for (let s = 1; s <= steps; s++) {
-    const {x, y} = batch(0, split, batchSize);
-    losses.push(await trainModel.trainOnBatch([x, y], ignoredTargets) as number);
-    tf.dispose([x, y]);
-    if (s % every === 0 || s === 1) {
-      const recent = losses.slice(-every);
-      log(`step ${String(s).padStart(5)}  loss ${(recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(3)} nats/char`);
-    }
-  }
-  const tenth = Math.max(1, Math.floor(steps / 10));
-  const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
-  const firstLoss = mean(losses.slice(0, tenth)), lastLoss = mean(losses.slice(-tenth));
-
-  const held = batch(split, ids.length, 2048);
-  const heldOutTensor = trainModel.predict([held.x, held.y]) as tf.Tensor;
-  const heldOutLoss = (await heldOutTensor.data())[0];
-  log(`held-out loss ${heldOutLoss.toFixed(3)} nats/char (unigram ${unigramEntropy.toFixed(3)})`);
-
-  // Sampling at temperature 0.7 from a prompt taken from the corpus.
-  const prompt = 'interface Array<T> {\n    /**\n'.slice(-context).padStart(context, ' ');
-  const window = Array.from(prompt, c => id.get(c) ?? 0);
-  let sample = '';
-  for (let i = 0; i < (quick ? 120 : 400); i++) {
-    const next = tf.tidy(() => {
-      const logits = sampleModel.predict(oneHot(window.slice(-context), 1)) as tf.Tensor;
-      return tf.multinomial(tf.div(logits, 0.7) as tf.Tensor2D, 1, Math.floor(rand() * 1e9));
-    });
-    const c = (await next.data())[0];
-    next.dispose();
-    window.push(c);
-    sample += chars[c];
-  }
-  log(`sample (prompt ${JSON.stringify(prompt)}):\n${prompt}${sample}`);
-
-  // Memory of the loss head for one forward + backward, chunked vs materialised logits, at the
-  // training batch and at 4096 rows (e.g. 16 sequences × 256 positions scored at once).
-  const [W, b] = head.getWeights();
-  const features = tf.model({inputs: tokens, outputs: hidden});
-  const peaks: Array<[number, number, number]> = [];
-  for (const rows of [batchSize, 4096]) {
-    const m = batch(0, split, rows);
-    const h = features.predict(m.x) as tf.Tensor;
-    const labels = m.y.reshape([-1]);
-    const chunked = await extraPeakBytes(() => tf.grads((hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-        linearSoftmaxCrossEntropy(hh, ww, labels, {bias: bb, weightLayout: 'HV', chunkSize}))([h, W, b]));
-    const unfused = await extraPeakBytes(() => tf.grads((hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-        tf.mean(sparseSoftmaxCrossEntropyWithLogits(labels, tf.add(tf.matMul(hh, ww), bb))))([h, W, b]));
-    peaks.push([rows, chunked, unfused]);
-    log(`loss head, forward + backward of ${rows} rows × ${V} classes (hidden ${hiddenUnits}): peak extra ` +
-        `${(chunked / 1024).toFixed(0)} KiB in chunks of ${chunkSize} vs ${(unfused / 1024).toFixed(0)} KiB ` +
-        `with materialised logits (${(unfused / chunked).toFixed(1)}× less)`);
-    tf.dispose([m.x, m.y, h, labels]);
-  }
-  tf.dispose([held.x, held.y, heldOutTensor, ignoredTargets]);
-  trainModel.optimizer.dispose();
-  trainModel.dispose();  // disposes every layer's weights (the sampling model shares them)
-  const [, peakChunkedBytes, peakUnfusedBytes] = peaks[1];
-
-  const seconds = (Date.now() - t0) / 1000;
-  log(`${steps} steps in ${seconds.toFixed(1)} s on ${tf.getBackend()}`);
-  return {corpusChars: ids.length, vocab: V, steps, unigramEntropy, firstLoss, lastLoss, heldOutLoss, sample,
-          peakChunkedBytes, peakUnfusedBytes, seconds};
+/** Trains on the corpus on the active backend. */
+export function trainNextToken(o: NextTokenOptions = {}): Promise<NextTokenSummary> {
+  return train(loadCorpus(), CORPUS_PATH, o);
 }
 
 if (require.main === module) {

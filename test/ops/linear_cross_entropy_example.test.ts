@@ -15,6 +15,7 @@ test('next-token example (quick): loss falls below the unigram entropy, text is 
   // Below what any context-free model can reach: the model uses the context.
   expect(r.heldOutLoss).toBeLessThan(0.8 * r.unigramEntropy);
   expect(r.sample.length).toBeGreaterThan(50);
+  expect(new Set(r.sample).size).toBeGreaterThanOrEqual(10);
   expect(r.peakChunkedBytes).toBeLessThan(r.peakUnfusedBytes);
   expect(lines.some(l => l.startsWith('held-out loss'))).toBe(true);
   // The example disposes its models and optimizer; 2 tensors per run stay behind in tfjs-layers
