@@ -1,17 +1,26 @@
 /**
  * cpu forward kernels of softmax cross-entropy, dense and sparse labels
- * (kernels/FORMULAS.md). One pass per row: the online log-sum-exp accumulates,
- * in the same loop, the weighted target mass W' = Σ_{ŷ≠0} w·ŷ and
- * S = Σ_{ŷ≠0} w·ŷ·z, so L = W'·lse − S + λ·lse² needs no second pass and no
- * [rows, C] intermediate (float64 accumulation: no cancellation concern).
- * Sparse rows need only lse and the target logit (a second pass over the row
- * only with label smoothing).
+ * (kernels/FORMULAS.md). Per row, the online log-sum-exp and the weighted
+ * target mass W' = Σ_{ŷ≠0} w·ŷ and S = Σ_{ŷ≠0} w·ŷ·z, so that
+ * L = W'·lse − S + λ·lse² needs no [rows, C] intermediate (float64
+ * accumulation: no cancellation concern). Sparse rows need only lse and the
+ * target logit (a second pass over the row only with label smoothing).
+ *
+ * Each kernel has a plain loop (T = 1, ε = 0, no class weights: row_math.isPlain)
+ * and a general one; both read Float32Array rows only (row_math.F32Rows).
+ * Kernel CPU time at 1024×1000 (Node 20, AMD EPYC, 2 shared cores; kernelFunc
+ * called directly, best of 15, fused vs the previous version in alternating
+ * processes): dense one-hot 9.0 → 4.7 ms, dense soft labels 10.1 → 5.6 ms,
+ * sparse 6.8 → 3.6 ms; with T, ε, weights and z-loss all on: dense 9.5 → 7.1,
+ * sparse 8.4 → 5.5. Most of it is fastExp (see fast_exp.ts); the rest is reading
+ * logits and labels (4 MB each here: a pass that only reads the labels row
+ * costs about 1 ms of the dense kernel).
  */
 import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, isIgnored, rowLogSumExp, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isIgnored, isPlain, rowLse, rowLseScaled, sumOf} from './row_math';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
   return backend.data.get(t.dataId).values as ArrayLike<number>;
@@ -21,28 +30,65 @@ function outputs(backend: MathBackendCPU, rows: number, loss: Float32Array, lse:
   return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows], 'float32', lse)];
 }
 
-function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {
-  const {inputs, backend, attrs} = args;
-  const [rows, C] = inputs.logits.shape;
-  const x = values(backend, inputs.logits);
-  const y = values(backend, inputs.labels);
+/**
+ * Dense rows, T = 1, ε = 0, no weights: W' = Σ_{y≠0} y, S = Σ_{y≠0} y·x.
+ * Two loops per row: the lse loop (row_math.rowLse), then the label loop
+ * over y with the x row still in L1, in two interleaved partial sums (two
+ * chains of dependent adds, for soft-label rows where every y ≠ 0).
+ * Measured (1024×1000, CPU time, best of 15): one loop doing both 5.3 ms
+ * one-hot / 5.5 ms soft; these two loops with one partial sum 5.0 / 5.9;
+ * with two partial sums 4.8 / 5.6.
+ */
+function denseForwardPlain(x: F32Rows, y: F32Rows, rows: number, C: number, zLoss: number, loss: Float32Array, lseOut: Float32Array): void {
+  const xa = x.array, ya = y.array;
+  for (let i = 0; i < rows; i++) {
+    const xo = x.row(i), yo = y.row(i);
+    const lse = rowLse(xa, xo, C);
+    let mass0 = 0, dot0 = 0, mass1 = 0, dot1 = 0;
+    let c = 0;
+    for (; c + 1 < C; c += 2) {
+      const y0 = ya[yo + c], y1 = ya[yo + c + 1];
+      if (y0 !== 0) {  // skipped, not multiplied: 0·(−∞) would be NaN
+        mass0 += y0;
+        dot0 += y0 * xa[xo + c];
+      }
+      if (y1 !== 0) {
+        mass1 += y1;
+        dot1 += y1 * xa[xo + c + 1];
+      }
+    }
+    if (c < C) {
+      const y0 = ya[yo + c];
+      if (y0 !== 0) {
+        mass0 += y0;
+        dot0 += y0 * xa[xo + c];
+      }
+    }
+    lseOut[i] = lse;
+    loss[i] = (mass0 + mass1) * lse - (dot0 + dot1) + zLoss * lse * lse;
+  }
+}
+
+/** Dense rows, any attributes: z = x/T, ŷ = (1 − ε)·y + ε/C, weights w[c]. */
+function denseForwardGeneral(x: F32Rows, y: F32Rows, rows: number, C: number, attrs: SoftmaxCrossEntropyAttrs,
+    loss: Float32Array, lseOut: Float32Array): void {
   const invT = 1 / attrs.temperature;
   const keep = 1 - attrs.labelSmoothing, base = attrs.labelSmoothing / C;
   const w = classWeightArray(attrs, C);
-  const loss = new Float32Array(rows);
-  const lseOut = new Float32Array(rows);
-  for (let i = 0, off = 0; i < rows; i++, off += C) {
+  const xa = x.array, ya = y.array;
+  for (let i = 0; i < rows; i++) {
+    const xo = x.row(i), yo = y.row(i);
     let m = -Infinity, s = 0, mass = 0, dot = 0;
     for (let c = 0; c < C; c++) {
-      const z = x[off + c] * invT;
+      const z = xa[xo + c] * invT;
       if (z > m) {
         s = s * fastExp(m - z) + 1;
         m = z;
       } else if (z !== -Infinity) {
         s += fastExp(z - m);
       }
-      const yh = keep * y[off + c] + base;
-      if (yh !== 0) {  // skipped, not multiplied: 0·(−∞) would be NaN
+      const yh = keep * ya[yo + c] + base;
+      if (yh !== 0) {
         const wy = w[c] * yh;
         mass += wy;
         dot += wy * z;
@@ -52,13 +98,28 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
     lseOut[i] = lse;
     loss[i] = mass * lse - dot + attrs.zLoss * lse * lse;
   }
-  return outputs(backend, rows, loss, lseOut);
+}
+
+function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {
+  const {inputs, backend, attrs} = args;
+  const [rows, C] = inputs.logits.shape;
+  const x = new F32Rows(values(backend, inputs.logits), C);
+  const y = new F32Rows(values(backend, inputs.labels), C);
+  const loss = new Float32Array(rows);
+  const lse = new Float32Array(rows);
+  if (isPlain(attrs)) {
+    denseForwardPlain(x, y, rows, C, attrs.zLoss, loss, lse);
+  } else {
+    denseForwardGeneral(x, y, rows, C, attrs, loss, lse);
+  }
+  return outputs(backend, rows, loss, lse);
 }
 
 function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {
   const {inputs, backend, attrs} = args;
   const [rows, C] = inputs.logits.shape;
-  const x = values(backend, inputs.logits);
+  const x = new F32Rows(values(backend, inputs.logits), C);
+  const xa = x.array;
   const t = values(backend, inputs.labels);
   const invT = 1 / attrs.temperature;
   const eps = attrs.labelSmoothing;
@@ -66,13 +127,14 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
   const sumW = eps === 0 ? 0 : sumOf(w);
   const loss = new Float32Array(rows);
   const lseOut = new Float32Array(rows);
-  for (let i = 0, off = 0; i < rows; i++, off += C) {
+  for (let i = 0; i < rows; i++) {
     const target = t[i];
     const ignored = isIgnored(attrs, target);
     if (!ignored) {
       checkSparseLabel(target, i, C);
     }
-    const lse = rowLogSumExp(x, off, C, invT);
+    const off = x.row(i);
+    const lse = invT === 1 ? rowLse(xa, off, C) : rowLseScaled(xa, off, C, invT);
     lseOut[i] = lse;
     if (ignored) {
       loss[i] = 0;
@@ -80,11 +142,11 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
     }
     const wt = w[target];
     // Σ_c w[c]·ŷ[c]·(lse − z[c]) with ŷ = (1−ε)·[c=t] + ε/C.
-    let l = (1 - eps) * wt * (lse - x[off + target] * invT);
+    let l = (1 - eps) * wt * (lse - xa[off + target] * invT);
     if (eps !== 0) {
       let smoothDot = 0;  // Σ_c w[c]·z[c], a second pass only when smoothing
       for (let c = 0; c < C; c++) {
-        smoothDot += w[c] * x[off + c] * invT;
+        smoothDot += w[c] * xa[off + c] * invT;
       }
       l += (eps / C) * (sumW * lse - smoothDot);
     }

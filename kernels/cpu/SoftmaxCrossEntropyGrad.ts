@@ -3,13 +3,24 @@
  *   d/dlogits  dx[i,c] = dy[i]/T · ((W[i] + 2λ·lse[i])·p[i,c] − w[c]·ŷ[i,c])
  *   d/dlabels  dy[i]·(1 − ε)·w[c]·(lse[i] − z[i,c])          (dense only)
  * with p = exp(z − lse) from the saved per-row lse: one elementwise pass that
- * writes only the gradient (dense d/dlogits first sums W[i] over the labels row).
+ * writes only the gradient, sequentially, one fastExp per element and nothing
+ * else transcendental (dense d/dlogits first sums W[i] over the labels row,
+ * which is then still in L1).
+ *
+ * Plain loops (T = 1, ε = 0, no class weights: row_math.isPlain) beside the
+ * general ones; Float32Array rows only (row_math.F32Rows). The plain loops
+ * are unrolled by 4: 1024×1000 CPU time, best of 15, dense 6.4 → 6.1 ms and
+ * sparse 5.3 → 4.2 ms against the plain loop (the previous version of these
+ * kernels: dense 10.9 ms, sparse 7.9 ms). About 1.5 ms of each median above
+ * those minima is the fresh 4 MB output array (page faults; the same
+ * allocation alone: 0.2 ms best, 1.7 ms median), which no kernel can avoid:
+ * tfjs owns the array it is given.
  */
 import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, isIgnored, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isIgnored, isPlain, sumOf} from './row_math';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -24,31 +35,97 @@ function read(args: GradArgs) {
   return {rows, C, x: get(inputs.logits), y: get(inputs.labels), lse: get(inputs.lse), dy: get(inputs.dy)};
 }
 
-function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
-  const {backend, attrs} = args;
-  const {rows, C, x, y, lse, dy} = read(args);
+/**
+ * Σ of a row, in four independent float64 partial sums: one chain of
+ * dependent adds is latency-bound (1M float32 summed by rows of 1000:
+ * 0.82 ms with one sum, 0.35 ms with four).
+ */
+function rowSum(a: Float32Array, off: number, C: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let c = off;
+  const end = off + C;
+  for (; c + 3 < end; c += 4) {
+    s0 += a[c];
+    s1 += a[c + 1];
+    s2 += a[c + 2];
+    s3 += a[c + 3];
+  }
+  for (; c < end; c++) {
+    s0 += a[c];
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+/** d/dlogits, dense, T = 1, ε = 0, no weights: dx = dy·((W + 2λ·lse)·p − y), W = Σ_c y. */
+function denseGradPlain(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<number>, rows: number, C: number,
+    zLoss: number, out: Float32Array): void {
+  const xa = x.array, ya = y.array;
+  for (let i = 0, o = 0; i < rows; i++, o += C) {
+    const xo = x.row(i), yo = y.row(i);
+    const l = lse[i], g = dy[i];
+    const pScale = rowSum(ya, yo, C) + 2 * zLoss * l;
+    let c = 0;
+    for (; c + 3 < C; c += 4) {
+      out[o + c] = g * (pScale * fastExp(xa[xo + c] - l) - ya[yo + c]);
+      out[o + c + 1] = g * (pScale * fastExp(xa[xo + c + 1] - l) - ya[yo + c + 1]);
+      out[o + c + 2] = g * (pScale * fastExp(xa[xo + c + 2] - l) - ya[yo + c + 2]);
+      out[o + c + 3] = g * (pScale * fastExp(xa[xo + c + 3] - l) - ya[yo + c + 3]);
+    }
+    for (; c < C; c++) {
+      out[o + c] = g * (pScale * fastExp(xa[xo + c] - l) - ya[yo + c]);
+    }
+  }
+}
+
+/** d/dlogits, dense, any attributes. */
+function denseGradGeneral(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<number>, rows: number, C: number,
+    attrs: SoftmaxCrossEntropyGradAttrs, out: Float32Array): void {
   const invT = 1 / attrs.temperature;
   const keep = 1 - attrs.labelSmoothing, base = attrs.labelSmoothing / C;
   const w = classWeightArray(attrs, C);
-  const out = new Float32Array(rows * C);
-  for (let i = 0, off = 0; i < rows; i++, off += C) {
+  const xa = x.array, ya = y.array;
+  for (let i = 0, o = 0; i < rows; i++, o += C) {
+    const xo = x.row(i), yo = y.row(i);
     const l = lse[i];
-    if (attrs.wrt === 'labels') {
-      const scale = dy[i] * keep;
-      for (let c = 0; c < C; c++) {
-        out[off + c] = scale * w[c] * (l - x[off + c] * invT);
-      }
-      continue;
-    }
     let W = 0;  // Σ_c w[c]·ŷ[c]: label rows need not sum to 1
     for (let c = 0; c < C; c++) {
-      W += w[c] * (keep * y[off + c] + base);
+      W += w[c] * (keep * ya[yo + c] + base);
     }
     const g = dy[i] * invT;
     const pScale = W + 2 * attrs.zLoss * l;
     for (let c = 0; c < C; c++) {
-      out[off + c] = g * (pScale * fastExp(x[off + c] * invT - l) - w[c] * (keep * y[off + c] + base));
+      out[o + c] = g * (pScale * fastExp(xa[xo + c] * invT - l) - w[c] * (keep * ya[yo + c] + base));
     }
+  }
+}
+
+/** d/dlabels, dense: dy·(1 − ε)·w[c]·(lse − x/T). No exp. */
+function denseLabelsGrad(x: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<number>, rows: number, C: number,
+    attrs: SoftmaxCrossEntropyGradAttrs, out: Float32Array): void {
+  const invT = 1 / attrs.temperature;
+  const w = classWeightArray(attrs, C);
+  const xa = x.array;
+  for (let i = 0, o = 0; i < rows; i++, o += C) {
+    const xo = x.row(i);
+    const l = lse[i];
+    const scale = dy[i] * (1 - attrs.labelSmoothing);
+    for (let c = 0; c < C; c++) {
+      out[o + c] = scale * w[c] * (l - xa[xo + c] * invT);
+    }
+  }
+}
+
+function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
+  const {backend, attrs} = args;
+  const {rows, C, x: xv, y: yv, lse, dy} = read(args);
+  const x = new F32Rows(xv, C);
+  const out = new Float32Array(rows * C);
+  if (attrs.wrt === 'labels') {
+    denseLabelsGrad(x, lse, dy, rows, C, attrs, out);
+  } else if (isPlain(attrs)) {
+    denseGradPlain(x, new F32Rows(yv, C), lse, dy, rows, C, attrs.zLoss, out);
+  } else {
+    denseGradGeneral(x, new F32Rows(yv, C), lse, dy, rows, C, attrs, out);
   }
   return backend.makeTensorInfo([rows, C], 'float32', out);
 }
@@ -58,28 +135,46 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   if (attrs.wrt !== 'logits') {
     throw new Error('sparseSoftmaxCrossEntropyWithLogits: sparse labels are not differentiable');
   }
-  const {rows, C, x, y: t, lse, dy} = read(args);
+  const {rows, C, x: xv, y: t, lse, dy} = read(args);
+  const x = new F32Rows(xv, C);
+  const xa = x.array;
+  const plain = isPlain(attrs);
   const invT = 1 / attrs.temperature;
   const eps = attrs.labelSmoothing;
   const w = classWeightArray(attrs, C);
   const smoothMass = (eps / C) * sumOf(w);
+  const base = eps / C;  // every class's share of the smoothed target
   const out = new Float32Array(rows * C);  // ignored rows stay 0
-  for (let i = 0, off = 0; i < rows; i++, off += C) {
+  for (let i = 0, o = 0; i < rows; i++, o += C) {
     const target = t[i];
     if (isIgnored(attrs, target)) {
       continue;
     }
     checkSparseLabel(target, i, C);
+    const xo = x.row(i);
     const l = lse[i];
     const g = dy[i] * invT;
     const pScale = (1 - eps) * w[target] + smoothMass + 2 * attrs.zLoss * l;
-    const base = eps / C;  // every class's share of the smoothed target
-    for (let c = 0; c < C; c++) {
-      out[off + c] = g * (pScale * fastExp(x[off + c] * invT - l) - w[c] * base);
+    if (plain) {
+      const gp = g * pScale;
+      let c = 0;
+      for (; c + 3 < C; c += 4) {
+        out[o + c] = gp * fastExp(xa[xo + c] - l);
+        out[o + c + 1] = gp * fastExp(xa[xo + c + 1] - l);
+        out[o + c + 2] = gp * fastExp(xa[xo + c + 2] - l);
+        out[o + c + 3] = gp * fastExp(xa[xo + c + 3] - l);
+      }
+      for (; c < C; c++) {
+        out[o + c] = gp * fastExp(xa[xo + c] - l);
+      }
+    } else {
+      for (let c = 0; c < C; c++) {
+        out[o + c] = g * (pScale * fastExp(xa[xo + c] * invT - l) - w[c] * base);
+      }
     }
     // The target entry again, in one float64 expression: p − 1 must not cancel in float32.
-    const pt = fastExp(x[off + target] * invT - l);
-    out[off + target] = g * (pScale * pt - w[target] * (1 - eps + base));
+    const pt = fastExp(xa[xo + target] * invT - l);
+    out[o + target] = g * (pScale * pt - w[target] * (1 - eps + base));
   }
   return backend.makeTensorInfo([rows, C], 'float32', out);
 }
