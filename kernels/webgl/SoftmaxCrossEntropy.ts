@@ -25,6 +25,13 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
   const packed = isPackedOnGpu(backend, logits);
   const weights = attrs.classWeights == null ? null : uploadVector(backend, attrs.classWeights);
   const negInf = [-Infinity];
+  // Unpacked: make every texture the stats pass addresses linearly exist
+  // now (a no-op for tensors already on the GPU; nothing for empty ones).
+  if (!packed && rows * numClasses > 0) {
+    for (const t of sparse ? [logits, weights] : [logits, labels, weights]) {
+      if (t != null) backend.uploadToGPU(t.dataId);
+    }
+  }
 
   const [first, ...merges] = planReduction(numClasses);
   let stats = backend.runWebGLProgram(
@@ -35,6 +42,7 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
         sparse,
         weighted: weights != null,
         packed,
+        linear: !packed,
       }),
       weights == null ? [logits, labels] : [logits, labels, weights], 'float32', [
         [numClasses], [first.windowSize], [1 / attrs.temperature], [1 - attrs.labelSmoothing],

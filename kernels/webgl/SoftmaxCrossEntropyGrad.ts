@@ -3,9 +3,12 @@
  * FusedSparseSoftmaxCrossEntropyGrad: host side only. Programs and formulas
  * in softmax_cross_entropy_grad_gpu.ts.
  *
- * Launches: sparse, 1 elementwise pass. Dense w.r.t. logits, 1 row-sum pass
- * over the labels (more stages when C > singlePassMax()) for W[i], then 1 elementwise
- * pass. Dense w.r.t. labels, 1 elementwise pass.
+ * Launches: dense w.r.t. logits first sums the labels per row for W[i]
+ * (1 pass over the labels, more stages when C > singlePassMax()). Then, for
+ * unpacked, unsliced logits (the aligned path): 1 tiny pass writing the
+ * per-row coefficients ([K, rows]) and 1 elementwise pass; otherwise (packed
+ * logits, or a texture layout the aligned path does not cover) 1 elementwise
+ * pass through tfjs's getters.
  */
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -13,7 +16,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
 
 import {asWebGL, isPackedOnGpu, planReduction, sumOf, uploadVector} from './kernel_util';
-import {SoftmaxCEGradProgram, SoftmaxCERowWeightProgram} from './softmax_cross_entropy_grad_gpu';
+import {AlignedLayout, SoftmaxCEAlignedGradProgram, SoftmaxCEGradProgram, SoftmaxCERowCoefProgram, SoftmaxCERowWeightProgram} from './softmax_cross_entropy_grad_gpu';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -25,6 +28,11 @@ function rowTargetWeight(
   const smoothing = [
     [1 - attrs.labelSmoothing], [numClasses > 0 ? attrs.labelSmoothing / numClasses : 0],
   ];
+  if (!packed && rows * numClasses > 0) {
+    for (const t of [labels, weights]) {
+      if (t != null) backend.uploadToGPU(t.dataId);
+    }
+  }
   let partial: TensorInfo | null = null;
   for (const stage of planReduction(numClasses)) {
     const fromLabels = partial == null;
@@ -35,6 +43,7 @@ function rowTargetWeight(
       source: fromLabels ? 'labels' : 'partials',
       weighted: weights != null,
       packed,
+      linear: !packed,
     });
     const inputs = partial != null ? [partial] : weights == null ? [labels] : [labels, weights];
     const next: TensorInfo = backend.runWebGLProgram(
@@ -46,6 +55,91 @@ function rowTargetWeight(
   // tfjs does for unpacked tensors); the caller disposes it through this info.
   const result = partial as TensorInfo;
   return {dataId: result.dataId, shape: [rows], dtype: result.dtype};
+}
+
+/** Where the aligned elementwise program applies, and how (see AlignedLayout). */
+interface Aligned {
+  layout: AlignedLayout;
+  alignedLabels: boolean;
+  /** The logits' stored shape and texture shape. */
+  shape: number[];
+  texShape: [number, number];
+}
+
+function alignedLayout(backend: MathBackendWebGL, logits: TensorInfo, labels: TensorInfo, denseLabels: boolean):
+    Aligned | null {
+  const [rows, numClasses] = logits.shape;
+  if (rows * numClasses === 0) return null;
+  backend.uploadToGPU(logits.dataId);
+  const data = backend.texData.get(logits.dataId);
+  if (data.isPacked || data.slice != null || data.texture == null || data.texShape == null) return null;
+  const [texH, texW] = data.texShape;
+  const layout = texW === numClasses && texH === rows ? 'rows' : texW < numClasses ? 'split' : null;
+  // 'rows' and 'split' imply rows ≤ the maximum texture size, so the [K,
+  // rows] coefficients fit one texture row each (checked again after).
+  if (layout == null) return null;
+  let alignedLabels = false;
+  if (denseLabels) {
+    backend.uploadToGPU(labels.dataId);
+    const l = backend.texData.get(labels.dataId);
+    alignedLabels = !l.isPacked && l.slice == null && l.texShape != null && l.texShape[0] === texH &&
+        l.texShape[1] === texW;
+  }
+  return {layout, alignedLabels, shape: data.shape, texShape: [texH, texW]};
+}
+
+/**
+ * The 'split' row map, one RGBA texel per texel row y of the [H, W] texture
+ * holding [rows, C] (W < C): the next row starts at x = splitX =
+ * (⌊y·W / C⌋ + 1)·C − y·W (≥ W: not in this texel row); texel (y, x) belongs
+ * to row r0 = ⌊y·W / C⌋ left of it and r0 + 1 from it on. Stored as
+ * (splitX / W, u(r0), u(r0 + 1), splitX), u(r) = (r + ½) / rows the
+ * coefficient texel's coordinate, so the fragment compares resultUV.x with
+ * splitX / W (x ≥ splitX ⟺ (x + ½) / W > splitX / W, with ½/W to spare) and
+ * picks a coordinate: no arithmetic on its own position. Integers exact in
+ * float64 here; uploaded as a packed [2, 2H] tensor (texel y = those four).
+ */
+function rowMap(backend: MathBackendWebGL, texShape: [number, number], rows: number, numClasses: number):
+    TensorInfo {
+  const [texH, texW] = texShape;
+  const values = new Float32Array(4 * texH);
+  for (let y = 0; y < texH; y++) {
+    const r0 = Math.floor((y * texW) / numClasses);
+    const splitX = (r0 + 1) * numClasses - y * texW;
+    values[2 * y] = splitX / texW;
+    values[2 * y + 1] = (r0 + 0.5) / rows;
+    values[2 * texH + 2 * y] = (Math.min(r0 + 1, rows - 1) + 0.5) / rows;
+    values[2 * texH + 2 * y + 1] = splitX;
+  }
+  const t = backend.makeTensorInfo([2, 2 * texH], 'float32', values);
+  // Upload it packed, as tfjs does for a packed program's CPU input.
+  backend.texData.get(t.dataId).isPacked = true;
+  backend.uploadToGPU(t.dataId);
+  return t;
+}
+
+function texShapeIs(backend: MathBackendWebGL, t: TensorInfo, h: number, w: number): boolean {
+  const shape = backend.texData.get(t.dataId).texShape;
+  return shape != null && shape[0] === h && shape[1] === w;
+}
+
+/**
+ * Runs `f` with the packed textures of `ts` presented as unpacked, so an
+ * unpacked program gets it bound as is (tfjs would otherwise run an unpack
+ * pass) and reads whole RGBA texels itself (SoftmaxCEAlignedGradProgram's
+ * `coefs`). tfjs decides the layout per program, not per input; this is the
+ * inputs of ours that want the other one. The flag is restored before
+ * anything else sees the tensor (its texture returns to the packed pool on
+ * disposal).
+ */
+function withRawTexels<T>(backend: MathBackendWebGL, ts: TensorInfo[], f: () => T): T {
+  const data = ts.map(t => backend.texData.get(t.dataId));
+  for (const d of data) d.isPacked = false;
+  try {
+    return f();
+  } finally {
+    for (const d of data) d.isPacked = true;
+  }
 }
 
 function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
@@ -60,28 +154,67 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
       // Reads only the labels: their layout picks the variant.
       rowTargetWeight(backend, labels, weights, attrs, isPackedOnGpu(backend, labels)) :
       null;
-
-  const inputs = [logits, labels, lse, dy];
-  if (rowWeight != null) inputs.push(rowWeight);
-  if (weights != null) inputs.push(weights);
-  const program = new SoftmaxCEGradProgram({
-    rows,
-    numClasses,
-    sparse,
-    wrt: attrs.wrt,
-    weighted: weights != null,
-    hasIgnoreIndex: sparse && attrs.ignoreIndex != null,
-    packed,
-  });
-  const result = backend.runWebGLProgram(program, inputs, 'float32', [
+  const uniforms = [
     [numClasses], [1 / attrs.temperature], [1 - attrs.labelSmoothing],
     [numClasses > 0 ? attrs.labelSmoothing / numClasses : 0], [attrs.zLoss],
     [sumOf(attrs.classWeights, numClasses)], [attrs.ignoreIndex ?? 0],
-  ]);
-
-  if (rowWeight != null) backend.disposeIntermediateTensorInfo(rowWeight);
-  if (weights != null) backend.disposeIntermediateTensorInfo(weights);
-  return result;
+  ];
+  const temps: TensorInfo[] = [];
+  if (weights != null) temps.push(weights);
+  if (rowWeight != null) temps.push(rowWeight);
+  const hasIgnoreIndex = sparse && attrs.ignoreIndex != null;
+  try {
+    const aligned = packed ? null : alignedLayout(backend, logits, labels, !sparse);
+    if (aligned != null) {
+      const coefInputs = sparse ? [lse, dy, labels, ...(weights != null ? [weights] : [])] :
+          rowWeight != null ? [lse, dy, rowWeight] : [lse, dy];
+      const coefs = backend.runWebGLProgram(
+          new SoftmaxCERowCoefProgram({rows, sparse, wrt: attrs.wrt, weighted: weights != null, hasIgnoreIndex}),
+          coefInputs, 'float32', uniforms);
+      temps.push(coefs);
+      const map = aligned.layout === 'split' ? rowMap(backend, aligned.texShape, rows, numClasses) : null;
+      if (map != null) temps.push(map);
+      if (texShapeIs(backend, coefs, 2, 2 * rows) && (map == null || texShapeIs(backend, map, 2, 2 * aligned.texShape[0]))) {
+        if (weights != null) backend.uploadToGPU(weights.dataId);
+        const raw = map != null ? [coefs, map] : [coefs];
+        const result = withRawTexels(backend, raw, () => backend.runWebGLProgram(
+            new SoftmaxCEAlignedGradProgram({
+              outputShape: aligned.shape,
+              layout: aligned.layout,
+              sparse,
+              wrt: attrs.wrt,
+              weighted: weights != null,
+              alignedLabels: aligned.alignedLabels,
+            }),
+            [logits, labels, coefs, ...(weights != null ? [weights] : []), ...(map != null ? [map] : [])],
+            'float32', uniforms));
+        // The output took the logits' stored shape, so tfjs gave it their
+        // texture shape (same function, same arguments): checked, with the
+        // getter program as the fallback. The [rows, C] view is free for
+        // unpacked data, as tfjs's own reshape.
+        if (texShapeIs(backend, result, aligned.texShape[0], aligned.texShape[1])) {
+          return {dataId: result.dataId, shape: [rows, numClasses], dtype: result.dtype};
+        }
+        backend.disposeIntermediateTensorInfo(result);
+      }
+    }
+    const inputs = [logits, labels, lse, dy];
+    if (rowWeight != null) inputs.push(rowWeight);
+    if (weights != null) inputs.push(weights);
+    return backend.runWebGLProgram(
+        new SoftmaxCEGradProgram({
+          rows,
+          numClasses,
+          sparse,
+          wrt: attrs.wrt,
+          weighted: weights != null,
+          hasIgnoreIndex,
+          packed,
+        }),
+        inputs, 'float32', uniforms);
+  } finally {
+    for (const t of temps) backend.disposeIntermediateTensorInfo(t);
+  }
 }
 
 export const softmaxCrossEntropyGradConfig: KernelConfig = {

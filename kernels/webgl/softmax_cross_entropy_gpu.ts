@@ -59,6 +59,85 @@ const MERGE_STATS = `
     acc = vec4(mNew, s, acc.z + part.z, b);
   }`;
 
+/**
+ * Linear addressing of unpacked inputs, the fast path of the row reductions
+ * on unpacked textures. tfjs's getters turn every (row, col) into a texel
+ * with an integer division by the texture width; on SwiftShader (Chromium's
+ * CPU "GPU", where all these timings come from) a per-element integer
+ * division costs about as much as two texture fetches, and the squarish
+ * textures tfjs uses once a dimension exceeds the maximum texture size
+ * (C = 32000 > 8192 there, > 16384 on most GPUs) take that path. A
+ * fragment here divides once, for the first element of its window; element
+ * k of the window is then column x0 + k of texel row y0, wrapped in float:
+ * four elements at a time, `floor` of (x0 + k + ½)/width counts the wraps
+ * (exact: x0 + k < 2^17 and never a multiple of the width after + ½).
+ * Measured on SwiftShader at 1024 × 32000 (windows of 180 classes), CPU
+ * time of Chromium's GPU process for the dense stats pass: 1128 ms with
+ * tfjs's getters and one element per step, 331 ms with this (sparse: 274
+ * ms). texelFetch with integer wrap checks instead of the float wraps was
+ * slower (wall time 572 vs 459 ms, same run, a log-sum-exp alone).
+ * `npx tsx scripts/browser-bench-webgl.ts 3 profile` times every program.
+ *
+ * `linearCursor(name, flat)` declares the start texel of flat element `flat`
+ * of input `name` (its slice offset included); `linearFetch4(name, k)`
+ * reads elements k, k+1, k+2, k+3 (k a vec4 of float offsets from there).
+ */
+export function linearCursor(name: string, flat: string): string {
+  return `
+        int ${name}Flat = ${flat} + offset${name};
+        int ${name}Ty = ${name}Flat / ${name}TexShape[1];
+        float ${name}X0 = float(${name}Flat - ${name}Ty * ${name}TexShape[1]) + 0.5;
+        float ${name}Y0 = float(${name}Ty) + 0.5;
+        vec2 ${name}Inv = 1.0 / vec2(float(${name}TexShape[1]), float(${name}TexShape[0]));`;
+}
+export function linearFetch4(name: string, k: string): string {
+  return `fetch4(${name}, ${name}X0 + ${k}, ${name}Y0, ${name}Inv)`;
+}
+/** GLSL of `fetch4` (pasted once per program that uses linearFetch4). */
+export const FETCH4 = `
+  vec4 fetch4(sampler2D tex, vec4 x, float y0, vec2 inv) {
+    vec4 u = x * inv.x;
+    vec4 wraps = floor(u);
+    u -= wraps;
+    vec4 v = (y0 + wraps) * inv.y;
+    return vec4(sampleTexture(tex, vec2(u.x, v.x)), sampleTexture(tex, vec2(u.y, v.y)),
+                sampleTexture(tex, vec2(u.z, v.z)), sampleTexture(tex, vec2(u.w, v.w)));
+  }`;
+
+/**
+ * Accumulates four elements (one chunk) into the running (m, s, A, B) = st:
+ * the online log-sum-exp by chunks, the chunk's max first, so s is rescaled
+ * once per chunk (5 exps per 4 elements instead of the per-element form's 1
+ * to 2, whose data-dependent branch SwiftShader's 4-wide SIMD runs both
+ * sides of). Lanes past the window come in as z = −∞, ŷ·w = 0. Same IEEE
+ * rules as the per-element form: an all −∞ prefix has m = −∞, s = 0 and
+ * contributes nothing (the exponent is taken against 0 then, never
+ * −∞ − (−∞)); terms with ŷ = 0 are skipped; a target on a −∞ logit adds −∞ to
+ * B. Needs IS_NAN.
+ */
+export const ACCUMULATE4 = `
+  bool anyNaN4(vec4 v) {
+    return isNaN(v.x) || isNaN(v.y) || isNaN(v.z) || isNaN(v.w);
+  }
+  float skipZero(float yHat, float term) {
+    return yHat != 0.0 ? term : 0.0;
+  }
+  void accumulate4(inout vec4 st, inout bool sawNaN, vec4 z, vec4 yHat, vec4 w) {
+    if (anyNaN4(z)) sawNaN = true;
+    float mNew = max(st.x, max(max(z.x, z.y), max(z.z, z.w)));
+    float mRef = mNew == negInf ? 0.0 : mNew;
+    float dm = mNew - st.x;
+    if (dm > 0.0 && st.z != 0.0) st.w -= st.z * dm;
+    vec4 d = z - mRef;
+    vec4 e = exp(d);
+    st.y = (st.y == 0.0 ? 0.0 : st.y * exp(st.x - mRef)) + ((e.x + e.y) + (e.z + e.w));
+    vec4 wy = w * yHat;
+    st.z += (wy.x + wy.y) + (wy.z + wy.w);
+    st.w += (skipZero(yHat.x, wy.x * d.x) + skipZero(yHat.y, wy.y * d.y)) +
+            (skipZero(yHat.z, wy.z * d.z) + skipZero(yHat.w, wy.w * d.w));
+    st.x = mNew;
+  }`;
+
 /** Uniforms every forward program shares (values: see `forwardUniformValues`). */
 const STATS_UNIFORMS: CustomUniforms = [
   {name: 'numClasses', type: 'int'},
@@ -78,6 +157,14 @@ export interface StatsProgramConfig {
   weighted: boolean;
   /** Inputs are packed textures (the logits came from a packed producer). */
   packed: boolean;
+  /**
+   * Unpacked only: the host has uploaded every [rows, C] / [C] input as a
+   * texture (backend.uploadToGPU; tfjs would pass tiny CPU tensors as
+   * uniforms, which have no texels to address), so the loop may use linear
+   * addressing (linearCursor) and chunks of four. Default false: tfjs's
+   * getters, one element per step.
+   */
+  linear?: boolean;
 }
 
 /**
@@ -104,7 +191,29 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     // Unpacked: one element per iteration. Packed: one texel per iteration,
     // i.e. two classes of this row (windows start at even classes, see
     // planReduction), so every texel is fetched once per row.
-    const loop = !cfg.packed ? `
+    // Linear (unpacked inputs uploaded by the host): chunks of four
+    // elements, each input addressed by linearCursor; lanes past the
+    // window read clamped texels and are masked to z = −∞, ŷ = 0.
+    const linearLoop = `
+        ${linearCursor('logits', 'base')}
+        ${cfg.sparse ? '' : linearCursor('labels', 'base')}
+        ${cfg.weighted ? linearCursor('classWeights', 'start') : ''}
+        float countF = float(count);
+        for (int i = 0; i < ${cfg.loopBound}; i += 4) {
+          if (i >= count) break;
+          vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
+          bvec4 valid = lessThan(k, vec4(countF));
+          vec4 z = ${linearFetch4('logits', 'k')} * invTemperature;
+          vec4 y = ${cfg.sparse ? 'vec4(equal(k + float(start), vec4(float(target))))' : linearFetch4('labels', 'k')};
+          vec4 yHat = oneMinusSmoothing * y + smoothingOverC;
+          vec4 w = ${cfg.weighted ? linearFetch4('classWeights', 'k') : 'vec4(1.0)'};
+          if (!valid.w) {
+            z = vec4(valid.x ? z.x : negInf, valid.y ? z.y : negInf, valid.z ? z.z : negInf, negInf);
+            yHat = vec4(valid.x ? yHat.x : 0.0, valid.y ? yHat.y : 0.0, valid.z ? yHat.z : 0.0, 0.0);
+          }
+          accumulate4(st, sawNaN, z, yHat, w);
+        }`;
+    const loop = cfg.linear && !cfg.packed ? linearLoop : !cfg.packed ? `
         for (int i = 0; i < ${cfg.loopBound}; i++) {
           if (i >= count) break;
           int c = start + i;
@@ -125,6 +234,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     this.userCode = `
       ${IS_NAN}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
+      ${cfg.linear && !cfg.packed ? FETCH4 + ACCUMULATE4 : ''}
 
       // One element into the running (m, s, A, B) = st: online log-sum-exp
       // (FORMULAS.md step 2) plus the target sums.
@@ -158,6 +268,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         int start = (coords.y / 2) * windowSize;
         int count = numClasses - start;
         if (count > windowSize) count = windowSize;
+        int base = row * numClasses + start;
         ${cfg.sparse ? 'int target = round(labelOfRow(row));' : ''}
         vec4 st = vec4(negInf, 0.0, 0.0, 0.0);
         bool sawNaN = false;

@@ -21,6 +21,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import {classWeightAccessor, IS_NAN} from './cross_entropy_glsl';
+import {FETCH4, linearCursor, linearFetch4} from './softmax_cross_entropy_gpu';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -33,6 +34,12 @@ export interface RowWeightProgramConfig {
   source: 'labels' | 'partials';
   weighted: boolean;
   packed: boolean;
+  /**
+   * Stage 1, unpacked: the host uploaded labels (and weights) as textures;
+   * linear addressing, four classes per step (as the forward's stats pass,
+   * softmax_cross_entropy_gpu.ts: linearCursor).
+   */
+  linear?: boolean;
 }
 
 /**
@@ -63,7 +70,22 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
     const w = (c: string) => cfg.weighted ? `getClassWeights(${c})` : '1.0';
     // Packed labels: one texel (two classes of this row) per step; windows
     // start at even classes (planReduction).
-    const loop = !fromLabels ? `
+    const linearLoop = `
+        ${linearCursor('labels', 'row * size + start')}
+        ${cfg.weighted ? linearCursor('classWeights', 'start') : ''}
+        float countF = float(count);
+        vec4 acc = vec4(0.0);
+        for (int i = 0; i < ${cfg.loopBound}; i += 4) {
+          if (i >= count) break;
+          vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
+          vec4 yHat = oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC;
+          vec4 wy = ${cfg.weighted ? `${linearFetch4('classWeights', 'k')} * yHat` : 'yHat'};
+          bvec4 valid = lessThan(k, vec4(countF));
+          if (!valid.w) wy = vec4(valid.x ? wy.x : 0.0, valid.y ? wy.y : 0.0, valid.z ? wy.z : 0.0, 0.0);
+          acc += wy;
+        }
+        sum = (acc.x + acc.y) + (acc.z + acc.w);`;
+    const loop = fromLabels && cfg.linear && !cfg.packed ? linearLoop : !fromLabels ? `
         for (int i = 0; i < ${cfg.loopBound}; i++) {
           if (i >= count) break;
           sum += getPartials(row, start + i);
@@ -86,6 +108,7 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
           if (i + 1 < count) sum += wc.y * yHat.y;
         }`;
     this.userCode = `
+      ${fromLabels && cfg.linear && !cfg.packed ? FETCH4 : ''}
       void main() {
         ivec2 coords = getOutputCoords();
         int row = coords.x;
@@ -145,7 +168,7 @@ export class SoftmaxCEGradProgram implements GPGPUProgram {
     const p = cfg.packed;
 
     const value = cfg.wrt === 'logits' ? `
-          float p = exp(z - lse);
+          float p = exp(d);
           float zTerm = zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0;
           return dy * invTemperature * ((rowW + zTerm) * p - w * yHat);` :
                                          `
@@ -212,12 +235,207 @@ export class SoftmaxCEGradProgram implements GPGPUProgram {
       ${classWeightAccessor('weightAt', cfg.weighted, p)}
 
       float gradValue(float z, float yHat, float w, float lse, float dy, float rowW) {
-        // exp(NaN) is +Inf on SwiftShader (Chromium 156): propagate NaN by hand.
-        if (isNaN(z) || isNaN(lse)) return NAN;
+        // exp(NaN) is +Inf on SwiftShader (Chromium 156): propagate NaN by
+        // hand. One test covers both: z − lse is NaN when either is (and
+        // for z = lse = ±∞, where the reference's exp(z − lse) is NaN too).
+        float d = z - lse;
+        if (isNaN(d)) return NAN;
         ${value}
       }
       ${element}
       ${main}
+    `;
+  }
+}
+
+/**
+ * How the aligned backward finds a fragment's row:
+ * - 'rows': the logits' texture is [rows, C] (C ≤ the maximum texture size):
+ *   texel (x, y) is element (y, x);
+ * - 'split': a squarish texture of width W < C (tfjs's layout when C exceeds
+ *   the maximum texture size, e.g. C = 32000 > 8192 on SwiftShader, > 16384
+ *   on most GPUs): a texel row holds at most one row boundary. The host
+ *   computes, per texel row y, where it is and which rows it separates
+ *   (rowMap, one RGBA texel per texel row: see SoftmaxCrossEntropyGrad.ts).
+ */
+export type AlignedLayout = 'rows' | 'split';
+
+/**
+ * Per-row coefficients of the aligned backward, one RGBA texel per row:
+ *
+ *   dense, d/dlogits:  (lse, a = dy/T·(W + 2λ·lse), g = dy/T, 0)
+ *                      dx = a·exp(z − lse) − g·w[c]·ŷ
+ *   dense, d/dlabels:  (lse, c = dy·(1 − ε), 0, 0)  dl = c·w[c]·(lse − z)
+ *   sparse:            (lse, a, g, t) with W = (1 − ε)·w[t] + (ε/C)·Σw;
+ *                      an ignored row has a = g = 0, t = −1 (its gradient
+ *                      row is 0 whatever the logits); a label outside
+ *                      [0, C) makes lse NaN and t = C (the row's gradient
+ *                      is NaN).
+ *
+ * The texels are a packed [2, 2·rows] tensor (texel j holds (0, 2j), (0,
+ * 2j + 1), (1, 2j), (1, 2j + 1): row j's four coefficients), which the host
+ * hands to the unpacked elementwise program as is (see
+ * SoftmaxCrossEntropyGrad.ts, withRawTexels): one texture sample per
+ * fragment for all of a row's terms, where three separate [rows] inputs took
+ * three (measured on SwiftShader at 1024 × 32000, GPU-process CPU time of
+ * the elementwise pass: 816 ms with three samples, see kernels/webgl/README.md
+ * for the one-sample figure).
+ */
+export interface RowCoefProgramConfig {
+  rows: number;
+  sparse: boolean;
+  wrt: 'logits' | 'labels';
+  weighted: boolean;
+  hasIgnoreIndex: boolean;
+}
+
+const GRAD_UNIFORMS: CustomUniforms = [
+  {name: 'numClasses', type: 'int'},
+  {name: 'invTemperature', type: 'float'},
+  {name: 'oneMinusSmoothing', type: 'float'},
+  {name: 'smoothingOverC', type: 'float'},
+  {name: 'zLoss', type: 'float'},
+  {name: 'sumClassWeights', type: 'float'},
+  {name: 'ignoreIndex', type: 'int'},
+];
+
+/**
+ * One fragment per row. Inputs: lse, dy, then rowWeight (dense, d/dlogits)
+ * or labels [rows] and classWeights (sparse, weighted).
+ */
+export class SoftmaxCERowCoefProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  packedOutput = true;
+  enableShapeUniforms = true;
+  customUniforms = GRAD_UNIFORMS;
+
+  constructor(cfg: RowCoefProgramConfig) {
+    this.variableNames = cfg.sparse ? ['lse', 'dy', 'labels', ...(cfg.weighted ? ['classWeights'] : [])] :
+        cfg.wrt === 'logits' ? ['lse', 'dy', 'rowWeight'] : ['lse', 'dy'];
+    this.outputShape = [2, 2 * cfg.rows];
+    const zTerm = '(zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0)';
+    const body = cfg.sparse ? `
+        int t = round(getLabels(row));
+        bool ignored = ${cfg.hasIgnoreIndex ? 't == ignoreIndex' : 'false'};
+        bool outside = !ignored && (t < 0 || t >= numClasses);
+        float g = getDy(row) * invTemperature;
+        float wt = ${cfg.weighted ? 'getClassWeights(t < 0 ? 0 : t >= numClasses ? numClasses - 1 : t)' : '1.0'};
+        float a = g * (oneMinusSmoothing * wt + smoothingOverC * sumClassWeights + ${zTerm});
+        setOutput(ignored ? vec4(lse, 0.0, 0.0, -1.0) :
+                  outside ? vec4(NAN, a, g, float(numClasses)) : vec4(lse, a, g, float(t)));` :
+                                       cfg.wrt === 'logits' ? `
+        float g = getDy(row) * invTemperature;
+        setOutput(vec4(lse, g * (getRowWeight(row) + ${zTerm}), g, 0.0));` :
+                                                              `
+        setOutput(vec4(lse, getDy(row) * oneMinusSmoothing, 0.0, 0.0));`;
+    this.userCode = `
+      void main() {
+        int row = getOutputCoords().y / 2;
+        float lse = getLse(row);
+        ${body}
+      }
+    `;
+  }
+}
+
+export interface AlignedGradProgramConfig {
+  /** The logits' stored shape: the output gets it, hence the logits' texture shape. */
+  outputShape: number[];
+  layout: AlignedLayout;
+  sparse: boolean;
+  wrt: 'logits' | 'labels';
+  weighted: boolean;
+  /** Dense: the labels share the logits' texture shape (read at the fragment's texel); else tfjs's getter. */
+  alignedLabels: boolean;
+}
+
+/**
+ * The elementwise backward on unpacked, unsliced logits, written into a
+ * texture of the logits' own shape, so the fragment at texel (x, y) reads
+ * the logit (and aligned labels) at its own texel (resultUV), and finds its
+ * row's coefficients (SoftmaxCERowCoefProgram: one RGBA texel per row) with
+ * no integer arithmetic: 'rows', at u = resultUV.y (texel row y is row y);
+ * 'split', at u0 or u1 of its texel row's rowMap texel (splitU, u0, u1,
+ * splitX): u0 left of the boundary (resultUV.x < splitU), u1 right of it.
+ * Inputs: logits, labels, coefs, then classWeights (weighted), rowMap
+ * ('split').
+ *
+ * SwiftShader, the CPU "GPU" this was tuned on, compiles shaders without
+ * hoisting or common subexpressions (Subzero), so every operation of the
+ * text runs per fragment: coordinates come precomputed, and the column is
+ * computed only where it is used (class weights, sparse targets).
+ * GPU-process CPU time of this pass at 1024 × 32000 ('split', dense): 748 ms
+ * when the fragment computed its row in float from a split map (0.16 s of
+ * it for the row and the coefficient coordinate), one write alone 85 ms;
+ * the figure for this version is in kernels/webgl/README.md.
+ */
+export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms = GRAD_UNIFORMS;
+
+  constructor(cfg: AlignedGradProgramConfig) {
+    this.variableNames = [
+      'logits', 'labels', 'coefs', ...(cfg.weighted ? ['classWeights'] : []),
+      ...(cfg.layout === 'split' ? ['rowMap'] : []),
+    ];
+    this.outputShape = cfg.outputShape;
+    const needsCol = cfg.sparse || cfg.weighted || (!cfg.alignedLabels && cfg.wrt === 'logits');
+    const locate = cfg.layout === 'rows' ? `
+        float coefU = resultUV.y;
+        ${needsCol ? 'float col = floor(resultUV.x * float(outTexShape[1]));' : ''}` :
+                                           `
+        vec4 map = sampleRGBA(rowMap, vec2(resultUV.y, 0.5));
+        bool next = resultUV.x > map.x;
+        float coefU = next ? map.z : map.y;
+        ${needsCol ? `float texX = floor(resultUV.x * float(outTexShape[1]));
+        float col = next ? texX - map.w : texX + (float(numClasses) - map.w);` : ''}`;
+    // The class weight w[col] from a [C] texture of any shape: its texel in
+    // float (col < 2^24).
+    const weight = cfg.weighted ? `
+        float wTexW = float(classWeightsTexShape[1]);
+        float wTy = floor((col + 0.5) / wTexW);
+        float w = sampleTexture(classWeights,
+            vec2((col - wTy * wTexW + 0.5) / wTexW, (wTy + 0.5) / float(classWeightsTexShape[0])));` :
+                                      '';
+    const w = cfg.weighted ? 'w * ' : '';
+    // Unaligned dense labels: tfjs's getter at (row, col); the row from the
+    // coefficient coordinate (u = (row + ½) / rows).
+    const labels = cfg.alignedLabels ? 'sampleTexture(labels, resultUV)' :
+                                       'getLabels(int(coefU * float(coefsTexShape[1] / 2)), int(col))';
+    const value = cfg.sparse ? `
+        float yHat = oneMinusSmoothing * (col == coef.w ? 1.0 : 0.0) + smoothingOverC;
+        float v = coef.w < 0.0 ? 0.0 : coef.y * exp(d) - coef.z * ${w}yHat;` :
+                                   cfg.wrt === 'logits' ? `
+        float yHat = oneMinusSmoothing * ${labels} + smoothingOverC;
+        float v = coef.y * exp(d) - coef.z * ${w}yHat;` :
+                                                          `
+        float v = -coef.y * ${w}d;`;
+    this.userCode = `
+      ${IS_NAN}
+      vec4 sampleRGBA(sampler2D tex, vec2 uv) {
+      #if __VERSION__ >= 300
+        return texture(tex, uv);
+      #else
+        return texture2D(tex, uv);
+      #endif
+      }
+      void main() {
+        ${locate}
+        // coefs (and rowMap): packed textures read raw, one RGBA texel per row.
+        vec4 coef = sampleRGBA(coefs, vec2(coefU, 0.5));
+        float z = sampleTexture(logits, resultUV) * invTemperature;
+        ${weight}
+        // NaN by hand (SwiftShader's exp(NaN) is +Inf): z − lse is NaN when
+        // either is, and for z = lse = ±∞ (the reference's exp is NaN too).
+        float d = z - coef.x;
+        ${value}
+        setOutput(isNaN(d) ${cfg.sparse ? '&& coef.w >= 0.0' : ''} ? NAN : v);
+      }
     `;
   }
 }
