@@ -9,20 +9,31 @@
  * gradients. Statistics (median, p20, p80) and the kernel-boundary memory
  * sampler come from the shared harness (benchmarks/harness.ts); peak bytes
  * are also counted at every backend allocation (linear_cross_entropy.memory.ts:
- * includes cpu kernel scratch and WebGPU buffers awaiting a submit). Both are
- * "extra": bytes live beyond what existed before the run (inputs).
+ * includes cpu kernel scratch and WebGPU buffers awaiting a submit), until the
+ * gradients are computed (not the read-back's staging buffers). Both are
+ * "extra": bytes live beyond what existed before the run (the inputs, placed
+ * on the device first).
  *
  *   npx tsx benchmarks/linear_cross_entropy.ts --backend cpu --sizes 1024x64x32000 --reps 3
  *   npx tsx benchmarks/linear_cross_entropy.ts --sizes 4096x16x32000 --providers chunked,unfused --reps 1
+ *   npx tsx benchmarks/linear_cross_entropy.ts --backend webgpu --sizes 4096x512x32000,8192x512x50257 --chunk 128,256,1024
  *
- * Sizes are NxHxV. Results: benchmarks/linear_cross_entropy.results-<backend>.json
- * (appended per size) and a markdown table on stdout.
+ * Sizes are NxHxV; `--chunk` takes one or more chunk sizes (one 'chunked' row
+ * each; `auto` or default: the op's automatic size). On webgpu every run is inside a
+ * WebGPU validation and out-of-memory error scope: a provider whose buffers
+ * cannot be created or bound (an [N, V] buffer above the adapter's
+ * maxBufferSize or maxStorageBufferBindingSize) or that throws becomes a
+ * "failed: <reason>" row and the run goes on; the adapter and its limits are
+ * recorded. Results: benchmarks/linear_cross_entropy.results-<backend>.json
+ * (rows merged per device, size, provider and chunk) and a markdown table on
+ * stdout.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import {summarize, trackPeakMemory} from './harness';
-import {extraPeakBytes} from './linear_cross_entropy.memory';
+import {placeOnDevice, trackBackendBytes} from './linear_cross_entropy.memory';
 
 type ProviderId = 'chunked' | 'unfused' | 'tf.losses';
 
@@ -31,11 +42,12 @@ interface Args {
   sizes: Array<{N: number, H: number, V: number}>;
   providers: ProviderId[];
   reps: number;
-  chunkSize?: number;
+  /** Chunk sizes of the 'chunked' provider, 0 = the op's automatic choice; empty = [0]. */
+  chunkSizes: number[];
   out: string;
 }
 
-function parseArgs(argv: string[]): Args {
+function parseArgs(argv: string[], outDir: string): Args {
   const get = (name: string, dflt?: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : dflt;
@@ -50,8 +62,13 @@ function parseArgs(argv: string[]): Args {
     }),
     providers: get('providers', 'chunked,unfused,tf.losses')!.split(',') as ProviderId[],
     reps: Number(get('reps', '3')),
-    chunkSize: get('chunk') == null ? undefined : Number(get('chunk')),
-    out: get('out', path.join(__dirname, `linear_cross_entropy.results-${backend}.json`))!,
+    chunkSizes: get('chunk') == null ? [] : get('chunk')!.split(',').map(c => {
+      if (c === 'auto') return 0;
+      const n = Number(c);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`--chunk "${c}" is not a positive integer`);
+      return n;
+    }),
+    out: get('out', path.join(outDir, `linear_cross_entropy.results-${backend}.json`))!,
   };
 }
 
@@ -74,18 +91,139 @@ function lossFn(p: ProviderId, lib: Lib, labels: tf.Tensor1D, V: number, chunkSi
   };
 }
 
-/** One forward + backward; resolves when both gradients are read back. */
-async function step(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor): Promise<number> {
-  const t0 = performance.now();
-  const grads = tf.grads(f)([h, w]);
-  await Promise.all(grads.map(g => g.data()));
-  const ms = performance.now() - t0;
-  tf.dispose(grads);
-  return ms;
+/** The webgpu device's error scopes, or null on other backends. */
+interface ErrorScopes {
+  device: GPUDevice;
+  flush(): void;
+}
+
+function errorScopes(): ErrorScopes | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const b = tf.backend() as unknown as {device: GPUDevice, commandEncoder: unknown, endComputePassEncoder(): void, submitQueue(): void};
+  return {
+    device: b.device,
+    flush: () => {
+      if (b.commandEncoder != null) {
+        b.endComputePassEncoder();
+        b.submitQueue();
+      }
+    },
+  };
+}
+
+/**
+ * Runs `f` inside WebGPU 'validation' and 'out-of-memory' error scopes (webgpu
+ * only): a GPU error (a buffer above the adapter's limits, an allocation that
+ * fails) surfaces as a thrown Error instead of silently wrong numbers.
+ */
+async function guarded<T>(f: () => Promise<T>): Promise<T> {
+  const scopes = errorScopes();
+  if (scopes == null) return f();
+  scopes.device.pushErrorScope('out-of-memory');
+  scopes.device.pushErrorScope('validation');
+  let result: T | undefined, thrown: unknown = null;
+  try {
+    result = await f();
+  } catch (e) {
+    thrown = e;
+  }
+  scopes.flush();
+  const validation = await scopes.device.popErrorScope();
+  const oom = await scopes.device.popErrorScope();
+  const gpuError = validation ?? oom;
+  if (gpuError != null) {
+    throw new Error(`WebGPU ${validation != null ? 'validation' : 'out-of-memory'} error: ${gpuError.message.split('\n')[0]}`);
+  }
+  if (thrown != null) throw thrown;
+  return result as T;
+}
+
+/**
+ * One forward + backward; resolves when both gradients are read back.
+ * `computed` runs when every kernel is recorded, before the read-back (whose
+ * staging buffers belong to the measurement, not to the computation).
+ */
+async function step(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor, computed?: () => void): Promise<number> {
+  return guarded(async () => {
+    const t0 = performance.now();
+    let grads: tf.Tensor[] = [];
+    try {
+      grads = tf.grads(f)([h, w]);
+      computed?.();
+      await Promise.all(grads.map(g => g.data()));
+      return performance.now() - t0;
+    } finally {
+      tf.dispose(grads);
+    }
+  });
+}
+
+/**
+ * The first (cold) run, timed, with both peak-memory counters on: bytes at
+ * every backend allocation (linear_cross_entropy.memory.ts) and the harness's
+ * sampler. One run serves both, so a size that takes minutes per run (cpu at
+ * the issue's target) needs only `--reps 0`. The inputs are on the device
+ * before it starts (placeOnDevice), so their upload is not counted.
+ */
+async function firstRun(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor, row: Row): Promise<void> {
+  const tracker = trackBackendBytes();
+  const before = tracker?.current() ?? 0;
+  tracker?.resetPeak();
+  try {
+    const mem = await trackPeakMemory(async sample => {
+      row.firstMs = await step(f, h, w, () => {
+        sample();
+        if (tracker != null) row.peakBackendExtraBytes = tracker.peak() - before;
+      });
+    });
+    row.peakExtraBytes = mem.peakExtraBytes;
+  } finally {
+    tracker?.stop();
+  }
+}
+
+/**
+ * webgpu: destroys tfjs's pooled free buffers. After a failed run the pool can
+ * hold buffers that failed validation (too large), which tfjs would hand to the
+ * next run of that size ("invalid due to a previous error").
+ */
+function dropPooledBuffers(): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const bm = (tf.backend() as unknown as {bufferManager: {freeBuffers: Map<string, GPUBuffer[]>, numFreeBuffers: number,
+                                                           numBytesAllocated: number}}).bufferManager;
+  bm.freeBuffers.forEach(list => {
+    list.forEach(b => {
+      bm.numBytesAllocated -= b.size;
+      b.destroy();
+    });
+    list.length = 0;
+  });
+  bm.numFreeBuffers = 0;
+}
+
+/** The device: the adapter and the limits that decide whether an [N, V] buffer can exist (webgpu), or the host cpu. */
+interface DeviceInfo {
+  name: string;
+  maxStorageBufferBindingSize?: number;
+  maxBufferSize?: number;
+}
+
+function deviceInfo(adapter?: {vendor?: string, architecture?: string, device?: string, description?: string}): DeviceInfo {
+  const scopes = errorScopes();
+  if (scopes == null) {
+    return {name: `${tf.getBackend()} (${os.cpus()[0]?.model ?? 'unknown cpu'})`};
+  }
+  const a = adapter ?? {};
+  const name = [a.vendor, a.architecture, a.device, a.description].filter(x => x != null && x !== '').join(' / ') || 'unknown adapter';
+  return {
+    name: `webgpu (${name})`,
+    maxStorageBufferBindingSize: scopes.device.limits.maxStorageBufferBindingSize,
+    maxBufferSize: scopes.device.limits.maxBufferSize,
+  };
 }
 
 interface Row {
-  backend: string; N: number; H: number; V: number; provider: ProviderId; chunkSize: number | null;
+  backend: string; device?: string; N: number; H: number; V: number; provider: ProviderId; chunkSize: number | null;
   status: 'ok' | 'error'; error?: string;
   firstMs?: number; medianMs?: number; p20Ms?: number; p80Ms?: number; reps?: number;
   /** Peak bytes counted at every backend allocation (linear_cross_entropy.memory.ts). */
@@ -95,30 +233,47 @@ interface Row {
   leakedTensors?: number;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+/**
+ * Runs the benchmark with command-line arguments `argv`; results go to `--out`
+ * or `outDir`/linear_cross_entropy.results-<backend>.json. Also the entry of
+ * the real-GPU bundle (benchmarks/gpu_bundle/linear_ce_entry.ts).
+ */
+export async function runBenchmark(argv: string[], outDir: string): Promise<void> {
+  const args = parseArgs(argv, outDir);
+  let adapter: {vendor?: string, architecture?: string, device?: string, description?: string} | undefined;
   if (args.backend === 'webgpu') {
-    await import('../test/kernels/webgpu/node_webgpu_env');
+    // Without a chosen Vulkan driver, SwiftShader from Debian's chromium where it exists (no GPU here).
+    if (process.env.VK_ICD_FILENAMES == null && fs.existsSync('/usr/lib/chromium/vk_swiftshader_icd.json')) {
+      process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
+    }
+    process.env.XDG_RUNTIME_DIR = process.env.XDG_RUNTIME_DIR ?? '/tmp';
     const {ensureNodeWebGPU} = await import('../src/node/webgpu');
     await import('@tensorflow/tfjs-backend-webgpu');
-    await ensureNodeWebGPU();
+    adapter = await ensureNodeWebGPU();
     (await import('../kernels/webgpu/register_webgpu')).registerWebGPUKernels();
   } else {
     await tf.setBackend(args.backend);
   }
   await tf.ready();
   const lib: Lib = await import('../src/index');
+  const device = deviceInfo(adapter);
+  console.error(`device: ${device.name}` + (device.maxStorageBufferBindingSize == null ? '' :
+      `, maxStorageBufferBindingSize ${device.maxStorageBufferBindingSize} B, maxBufferSize ${device.maxBufferSize} B`));
   const rows: Row[] = [];
   for (const {N, H, V} of args.sizes) {
     const h = tf.randomNormal([N, H], 0, 1, 'float32', 1);
     const w = tf.randomNormal([V, H], 0, 1 / Math.sqrt(H), 'float32', 2);
     const labels = tf.randomUniform([N], 0, V, 'int32', 3) as tf.Tensor1D;
     await Promise.all([h.data(), w.data(), labels.data()]);
+    placeOnDevice([h, w, labels]);
     // Providers take turns within every repetition, so load drift on a shared machine hits all alike.
-    const cells = args.providers.map(provider => {
-      const chunkSize = provider === 'chunked' ? (args.chunkSize ?? lib.autoChunkSize(N, V)) : null;
-      const row: Row = {backend: tf.getBackend(), N, H, V, provider, chunkSize, status: 'ok'};
-      return {row, f: lossFn(provider, lib, labels, V, chunkSize ?? undefined), times: [] as number[]};
+    const cells = args.providers.flatMap(provider => {
+      const chunks: Array<number | null> = provider !== 'chunked' ? [null] :
+          [...new Set((args.chunkSizes.length > 0 ? args.chunkSizes : [0]).map(c => c === 0 ? lib.autoChunkSize(N, V) : c))];
+      return chunks.map(chunkSize => {
+        const row: Row = {backend: tf.getBackend(), device: device.name, N, H, V, provider, chunkSize, status: 'ok'};
+        return {row, f: lossFn(provider, lib, labels, V, chunkSize ?? undefined), times: [] as number[]};
+      });
     });
     const attempt = async (c: typeof cells[number], what: () => Promise<void>) => {
       if (c.row.status !== 'ok') return;
@@ -126,26 +281,24 @@ async function main(): Promise<void> {
         await what();
       } catch (e) {
         c.row.status = 'error';
-        c.row.error = (e as Error).message.slice(0, 300);
+        c.row.error = ((e as Error).message ?? String(e)).split('\n')[0].slice(0, 300);
+        // What a failed run counted is not a peak of anything that ran.
+        delete c.row.peakBackendExtraBytes;
+        delete c.row.peakExtraBytes;
+        dropPooledBuffers();
+        console.error(`${c.row.provider} ${N}x${H}x${V}: failed: ${c.row.error}`);
       }
     };
     const tensorsBefore = tf.memory().numTensors;
-    for (const c of cells) await attempt(c, async () => { c.row.firstMs = await step(c.f, h, w); });
+    for (const c of cells) await attempt(c, () => firstRun(c.f, h, w, c.row));
     for (let r = 0; r < args.reps; r++) {
       for (const c of cells) await attempt(c, async () => { c.times.push(await step(c.f, h, w)); });
     }
     for (const c of cells) {
       await attempt(c, async () => {
-        Object.assign(c.row, summarize(c.times), {reps: c.times.length});
+        // --reps 0: the cold run is the only time there is.
+        Object.assign(c.row, summarize(c.times.length > 0 ? c.times : [c.row.firstMs!]), {reps: c.times.length});
         c.row.leakedTensors = tf.memory().numTensors - tensorsBefore;
-        c.row.peakBackendExtraBytes = await extraPeakBytes(() => tf.grads(c.f)([h, w]));
-        const mem = await trackPeakMemory(async sample => {
-          const grads = tf.grads(c.f)([h, w]);
-          await Promise.all(grads.map(g => g.data()));
-          sample();
-          tf.dispose(grads);
-        });
-        c.row.peakExtraBytes = mem.peakExtraBytes;
       });
       rows.push(c.row);
       console.error(JSON.stringify(c.row));
@@ -153,34 +306,37 @@ async function main(): Promise<void> {
     tf.dispose([h, w, labels]);
   }
   const previous: Row[] = fs.existsSync(args.out) ? JSON.parse(fs.readFileSync(args.out, 'utf8')).rows : [];
-  const key = (r: Row) => `${r.backend} ${r.N}x${r.H}x${r.V} ${r.provider} ${r.chunkSize}`;
+  const key = (r: Row) => `${r.backend} ${r.device ?? ''} ${r.N}x${r.H}x${r.V} ${r.provider} ${r.chunkSize}`;
   const merged = [...previous.filter(p => !rows.some(r => key(r) === key(p))), ...rows];
+  const previousDevices: DeviceInfo[] = fs.existsSync(args.out) ? (JSON.parse(fs.readFileSync(args.out, 'utf8')).devices ?? []) : [];
   fs.mkdirSync(path.dirname(args.out), {recursive: true});
   fs.writeFileSync(args.out, JSON.stringify({
-    schema: 1, bench: 'linear_cross_entropy', note: 'forward + backward (tf.grads w.r.t. hidden and weight), mean reduction',
-    host: {cpus: require('os').cpus().length, node: process.version}, rows: merged,
+    schema: 2, bench: 'linear_cross_entropy', note: 'forward + backward (tf.grads w.r.t. hidden and weight), mean reduction',
+    host: {cpus: os.cpus().length, node: process.version},
+    devices: [...previousDevices.filter(d => d.name !== device.name), device], rows: merged,
   }, null, 1));
   console.log(table(merged));
 }
 
-/** Markdown table; ratios against the unfused path of the same size. */
+/** Markdown table; ratios against the unfused path of the same size on the same device. */
 export function table(rows: Row[]): string {
   const mb = (b?: number) => b == null ? '–' : (b / 2 ** 20).toFixed(1);
-  const lines = ['| backend | N×H×V | provider | chunk | median ms (p20–p80) | peak extra MiB (alloc / harness) | time vs unfused | peak vs unfused |',
+  const lines = ['| device | N×H×V | provider | chunk | median ms (p20–p80) | peak extra MiB (alloc / harness) | time vs unfused | peak vs unfused |',
                  '|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    const base = rows.find(b => b.backend === r.backend && b.N === r.N && b.H === r.H && b.V === r.V && b.provider === 'unfused');
+    const base = rows.find(b => b.backend === r.backend && b.device === r.device && b.N === r.N && b.H === r.H && b.V === r.V &&
+                                b.provider === 'unfused' && b.status === 'ok');
     const ratio = (a?: number, b?: number) => a == null || b == null ? '–' : (a / b).toFixed(2) + '×';
-    lines.push(`| ${r.backend} | ${r.N}×${r.H}×${r.V} | ${r.provider} | ${r.chunkSize ?? '–'} | ` +
-        (r.status === 'ok' ? `${r.medianMs!.toFixed(0)} (${r.p20Ms!.toFixed(0)}–${r.p80Ms!.toFixed(0)})` : `error: ${r.error}`) +
+    lines.push(`| ${r.device ?? r.backend} | ${r.N}×${r.H}×${r.V} | ${r.provider} | ${r.chunkSize ?? '–'} | ` +
+        (r.status === 'ok' ? `${r.medianMs!.toFixed(0)} (${r.p20Ms!.toFixed(0)}–${r.p80Ms!.toFixed(0)})` : `failed: ${r.error}`) +
         ` | ${mb(r.peakBackendExtraBytes)} / ${mb(r.peakExtraBytes)} | ${ratio(r.medianMs, base?.medianMs)} | ` +
         `${ratio(r.peakBackendExtraBytes, base?.peakBackendExtraBytes)} |`);
   }
   return lines.join('\n');
 }
 
-if (require.main === module) {
-  main().then(() => process.exit(0), e => {
+if (typeof module !== 'undefined' && require.main === module) {
+  runBenchmark(process.argv.slice(2), __dirname).then(() => process.exit(0), e => {
     console.error(e instanceof Error ? e.stack : e);
     process.exit(1);
   });

