@@ -277,6 +277,83 @@ add('webgl', 'webgl kernels', 'NaN, −∞ windows and out-of-range labels throu
   }
 });
 
+/**
+ * The aligned backward (softmax_cross_entropy_grad_gpu.ts) on both layouts:
+ * 'rows' ([rows, C] textures) and 'split' (squarish textures, C > the
+ * maximum texture size, forced here by lowering WEBGL_MAX_TEXTURE_SIZE), with
+ * every attribute, NaN, −∞ masks, an ignored and an out-of-range sparse row,
+ * and labels that are a slice (an offset view: read through tfjs's getter in
+ * the backward, linearly with the offset in the forward); checked against
+ * the reference, with no texture left behind.
+ */
+async function checkAlignedBackward(rows: number, C: number, maxTexture: number | null, rtol: number): Promise<void> {
+  const backend = webgl();
+  const saved = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  if (maxTexture != null) tf.env().set('WEBGL_MAX_TEXTURE_SIZE', maxTexture);
+  const x = randn(rows * C, 71 + C, 2);
+  const t = Array.from(randLabels(rows, C, 72 + C));
+  x[C + 5] = NaN;                                             // row 1: NaN
+  for (let c = 0; c < C; c += 3) if (c !== t[2]) x[2 * C + c] = -Infinity;  // row 2: −∞ masks
+  x[3 * C + t[3]] = -Infinity;                                // row 3: target masked (+∞ loss)
+  const ignore = t[4];                                        // row 4: ignored (sparse)
+  t[5] = C + 2;                                               // row 5: out of range (sparse)
+  const y = randProbs(rows, C, 73 + C);
+  const dy = randn(rows, 74 + C);
+  const classWeights = Array.from({length: C}, (_, c) => 0.25 + (c % 5) * 0.5);
+  const opts = {temperature: 1.3, labelSmoothing: 0.1, zLoss: 1e-3, classWeights};
+  const dense = refSoftmaxCrossEntropy(x, y, rows, C, opts);
+  const sparse = refSparseSoftmaxCrossEntropy(x, t, rows, C, {...opts, ignoreIndex: ignore});
+  const logits = tf.tensor2d(x, [rows, C]);
+  const padded = tf.tensor2d([...new Float32Array(C), ...y], [rows + 1, C]);
+  const labels = tf.slice(padded, [1, 0], [rows, C]);
+  const ids = tf.tensor1d(t, 'int32');
+  const dyT = tf.tensor1d(dy);
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const layouts: string[] = [];
+  const original = backend.runWebGLProgram;
+  backend.runWebGLProgram = function(this: WebGLInternals, program: object, ...rest: unknown[]) {
+    const vars = (program as {variableNames: string[]}).variableNames;
+    if (program.constructor.name === 'SoftmaxCEAlignedGradProgram') layouts.push(vars.includes('rowMap') ? 'split' : 'rows');
+    return original.call(this, program, ...rest);
+  };
+  const ids0 = backend.numDataIds();
+  try {
+    for (const [kernel, grad, ref, lbl, attrs] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, dense, labels, {...opts, ignoreIndex: null}],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, sparse, ids, {...opts, ignoreIndex: ignore}],
+         ] as const) {
+      const [loss, lse] = run(kernel, {logits, labels: lbl}, attrs) as tf.Tensor[];
+      const dx = run(grad, {logits, labels: lbl, lse, dy: dyT}, {...attrs, wrt: 'logits'}) as tf.Tensor;
+      try {
+        expectClose(await values(loss), ref.loss, rtol, `${kernel} loss (${rows}×${C})`);
+        expectClose(await values(dx), ref.dlogits(dy), rtol, `${grad} d/dlogits (${rows}×${C})`);
+        if (lbl === labels) {
+          const dl = run(grad, {logits, labels: lbl, lse, dy: dyT}, {...attrs, wrt: 'labels'}) as tf.Tensor;
+          expectClose(await values(dl), ref.dlabels(dy), rtol, `${grad} d/dlabels (${rows}×${C})`);
+          dl.dispose();
+        }
+      } finally {
+        tf.dispose([loss, lse, dx]);
+      }
+    }
+    const want = maxTexture != null ? 'split' : 'rows';
+    expect(layouts.length === 3 && layouts.every(l => l === want), () => `aligned layouts ${layouts}, expected 3 × ${want}`);
+    expect(backend.numDataIds() === ids0, () => `${backend.numDataIds() - ids0} backend data ids left behind`);
+  } finally {
+    backend.runWebGLProgram = original;
+    tf.env().set('WEBGL_MAX_TEXTURE_SIZE', saved);
+    tf.dispose([logits, padded, labels, ids, dyT]);
+  }
+}
+
+add('webgl', 'webgl kernels', "aligned backward, 'rows' and 'split' layouts: every attribute, NaN, −∞, ignored and out-of-range rows, sliced labels", async env => {
+  await checkAlignedBackward(7, 300, null, env.rtol);
+  await checkAlignedBackward(7, 300, 256, env.rtol);  // squarish [46, 46] texture: split rows
+  await checkAlignedBackward(6, 1031, 512, env.rtol); // odd C, [79, 79] texture
+});
+
 // ---- focal kernels ------------------------------------------------------------
 
 /** Names of our focal programs in tfjs's shader cache. */
