@@ -161,6 +161,14 @@ export interface CellResult extends Cell {
   p80Ms?: number;
   reps?: number;
   timesMs?: number[];
+  /**
+   * Node only: process CPU time (user + system, every thread: GC included) of
+   * each timed call, and its median. On the cpu backend (one JS thread) this is
+   * the work itself, unaffected by how much of the cores other processes take,
+   * which the wall-clock times above are not on a shared machine.
+   */
+  cpuTimesMs?: number[];
+  cpuMedianMs?: number;
   /** N·C·4: bytes of the logits. */
   logitsBytes: number;
   /** Bytes a perfect kernel must move: forward reads the logits (N·C·4); forward+backward also writes the gradient (2·N·C·4); train: forward+backward's. Labels are not counted. */
@@ -383,6 +391,13 @@ function errorText(e: unknown): string {
   return s.length > 400 ? s.slice(0, 400) + '…' : s;
 }
 
+/** Process CPU time in ms (user + system), or null outside Node (the browser bundle). */
+function processCpuMs(): number | null {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return null;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** Measures one cell (see the header for the protocol). */
 export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts: RunOptions): Promise<CellResult> {
   const {rows, classes} = cell.shape;
@@ -404,17 +419,24 @@ export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts:
     const leakedTensors = tf.memory().numTensors - liveBefore;
     for (let i = 1; i < opts.warmup; i++) await prepared.run(noop);
     const times: number[] = [];
+    const cpuTimes: number[] = [];
     const start = performance.now();
     while (times.length < opts.maxReps &&
            (times.length < opts.minReps || performance.now() - start < opts.budgetMs)) {
+      const c0 = processCpuMs();
       t0 = performance.now();
       await prepared.run(noop);
       times.push(performance.now() - t0);
+      if (c0 != null) cpuTimes.push(processCpuMs()! - c0);
     }
     const stats = summarize(times);
+    const cpu = cpuTimes.length ? {
+      cpuTimesMs: cpuTimes.map(t => Math.round(t * 1000) / 1000),
+      cpuMedianMs: summarize(cpuTimes).medianMs,
+    } : {};
     return {
       ...base, firstMs, ...stats, reps: times.length,
-      timesMs: times.map(t => Math.round(t * 1000) / 1000),
+      timesMs: times.map(t => Math.round(t * 1000) / 1000), ...cpu,
       gbps: floorBytes / (stats.medianMs * 1e6),
       ...mem, leakedTensors,
     };

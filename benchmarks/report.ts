@@ -169,6 +169,14 @@ function targets(reports: BackendReport[]): string[] {
     out.push(`- cpu 1024×1000 forward+backward, fused vs tf.losses.softmaxCrossEntropy: ${ratio(s)} faster ` +
         `(target ≥ 40×: ${check(s == null ? undefined : s >= 40)}); fused peak extra ${ratio(memX(f))} the logits ` +
         `(target ≤ 2×: ${check(memX(f) == null ? undefined : memX(f)! <= 2)}), tf.losses ${ratio(memX(t))}.`);
+    for (const suite of ['softmax-ce', 'sparse-softmax-ce']) {
+      const fc = find(cpu, suite, '1024x1000', 'forward+backward', 'fused');
+      const tc = find(cpu, suite, '1024x1000', 'forward+backward', 'tf.losses');
+      if (fc?.cpuMedianMs != null && tc?.cpuMedianMs != null) {
+        out.push(`  - ${suite} in process CPU time (median per call, insensitive to the machine's load): fused ` +
+            `${ms(fc.cpuMedianMs)} ms, tf.losses ${ms(tc.cpuMedianMs)} ms: ${ratio(tc.cpuMedianMs / fc.cpuMedianMs)}.`);
+      }
+    }
   } else {
     out.push('- cpu: no results.');
   }
