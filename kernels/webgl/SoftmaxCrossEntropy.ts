@@ -43,6 +43,7 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
         weighted: weights != null,
         packed,
         linear: !packed,
+        smoothed: attrs.labelSmoothing > 0,
       }),
       weights == null ? [logits, labels] : [logits, labels, weights], 'float32', [
         [numClasses], [first.windowSize], [1 / attrs.temperature], [1 - attrs.labelSmoothing],

@@ -79,16 +79,17 @@ const MERGE_STATS = `
  * `npx tsx scripts/browser-bench-webgl.ts 3 profile` times every program.
  *
  * `linearCursor(name, flat)` declares the start texel of flat element `flat`
- * of input `name` (its slice offset included); `linearFetch4(name, k)`
+ * of input `name` (its slice offset included; variables named after
+ * `prefix`, default `name`); `linearFetch4(name, k)`
  * reads elements k, k+1, k+2, k+3 (k a vec4 of float offsets from there).
  */
-export function linearCursor(name: string, flat: string): string {
+export function linearCursor(name: string, flat: string, prefix = name): string {
   return `
-        int ${name}Flat = ${flat} + offset${name};
-        int ${name}Ty = ${name}Flat / ${name}TexShape[1];
-        float ${name}X0 = float(${name}Flat - ${name}Ty * ${name}TexShape[1]) + 0.5;
-        float ${name}Y0 = float(${name}Ty) + 0.5;
-        vec2 ${name}Inv = 1.0 / vec2(float(${name}TexShape[1]), float(${name}TexShape[0]));`;
+        int ${prefix}Flat = ${flat} + offset${name};
+        int ${prefix}Ty = ${prefix}Flat / ${name}TexShape[1];
+        float ${prefix}X0 = float(${prefix}Flat - ${prefix}Ty * ${name}TexShape[1]) + 0.5;
+        float ${prefix}Y0 = float(${prefix}Ty) + 0.5;
+        vec2 ${prefix}Inv = 1.0 / vec2(float(${name}TexShape[1]), float(${name}TexShape[0]));`;
 }
 export function linearFetch4(name: string, k: string): string {
   return `fetch4(${name}, ${name}X0 + ${k}, ${name}Y0, ${name}Inv)`;
@@ -105,37 +106,26 @@ export const FETCH4 = `
   }`;
 
 /**
- * Accumulates four elements (one chunk) into the running (m, s, A, B) = st:
- * the online log-sum-exp by chunks, the chunk's max first, so s is rescaled
- * once per chunk (5 exps per 4 elements instead of the per-element form's 1
- * to 2, whose data-dependent branch SwiftShader's 4-wide SIMD runs both
- * sides of). Lanes past the window come in as z = −∞, ŷ·w = 0. Same IEEE
- * rules as the per-element form: an all −∞ prefix has m = −∞, s = 0 and
- * contributes nothing (the exponent is taken against 0 then, never
- * −∞ − (−∞)); terms with ŷ = 0 are skipped; a target on a −∞ logit adds −∞ to
- * B. Needs IS_NAN.
+ * GLSL of the linear stats loop's helpers. The loop keeps the online
+ * log-sum-exp (m, s) by chunks of four, the chunk's max first, so s is
+ * rescaled once per chunk (5 exps per 4 elements instead of the per-element
+ * form's 1 to 2, whose data-dependent branch SwiftShader's 4-wide SIMD runs
+ * both sides of).
  */
-export const ACCUMULATE4 = `
+export const LINEAR_STATS_HELPERS = `
   bool anyNaN4(vec4 v) {
     return isNaN(v.x) || isNaN(v.y) || isNaN(v.z) || isNaN(v.w);
+  }
+  float sum4(vec4 v) {
+    return (v.x + v.y) + (v.z + v.w);
   }
   float skipZero(float yHat, float term) {
     return yHat != 0.0 ? term : 0.0;
   }
-  void accumulate4(inout vec4 st, inout bool sawNaN, vec4 z, vec4 yHat, vec4 w) {
-    if (anyNaN4(z)) sawNaN = true;
-    float mNew = max(st.x, max(max(z.x, z.y), max(z.z, z.w)));
-    float mRef = mNew == negInf ? 0.0 : mNew;
-    float dm = mNew - st.x;
-    if (dm > 0.0 && st.z != 0.0) st.w -= st.z * dm;
-    vec4 d = z - mRef;
-    vec4 e = exp(d);
-    st.y = (st.y == 0.0 ? 0.0 : st.y * exp(st.x - mRef)) + ((e.x + e.y) + (e.z + e.w));
-    vec4 wy = w * yHat;
-    st.z += (wy.x + wy.y) + (wy.z + wy.w);
-    st.w += (skipZero(yHat.x, wy.x * d.x) + skipZero(yHat.y, wy.y * d.y)) +
-            (skipZero(yHat.z, wy.z * d.z) + skipZero(yHat.w, wy.w * d.w));
-    st.x = mNew;
+  // Σ a·d over the chunk, lanes with ŷ = 0 skipped (0·−∞ would be NaN).
+  float skipZero4(vec4 y, vec4 a, vec4 d) {
+    return (skipZero(y.x, a.x * d.x) + skipZero(y.y, a.y * d.y)) +
+           (skipZero(y.z, a.z * d.z) + skipZero(y.w, a.w * d.w));
   }`;
 
 /** Uniforms every forward program shares (values: see `forwardUniformValues`). */
@@ -165,6 +155,11 @@ export interface StatsProgramConfig {
    * getters, one element per step.
    */
   linear?: boolean;
+  /**
+   * Linear only: the label smoothing ε is > 0 (default true). false drops
+   * the ε/C sums from the loop; ε must then be 0.
+   */
+  smoothed?: boolean;
 }
 
 /**
@@ -193,26 +188,67 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     // planReduction), so every texel is fetched once per row.
     // Linear (unpacked inputs uploaded by the host): chunks of four
     // elements, each input addressed by linearCursor; lanes past the
-    // window read clamped texels and are masked to z = −∞, ŷ = 0.
+    // window read clamped texels and are masked (z = −∞, ŷ = 0, left out of
+    // the sums). With d = z − m (m the running max; the d-sums are rescaled
+    // like s when it moves, B −= A·Δm):
+    // - dense: A = Σ w·ŷ, B = Σ w·ŷ·d with FORMULAS.md's ŷ = 0 skip (a
+    //   select per lane: 0·(−∞) never happens, a target on −∞ gives −∞);
+    //   unsmoothed (ε = 0, cfg.smoothed false) uses ŷ = y as is;
+    // - sparse: ŷ = (1 − ε)·[c = t] + ε/C, so A, B are the target's
+    //   (1 − ε)·w[t] share, added after the loop from the target's own
+    //   logit (one sample, when it is in the window), plus (ε/C)·Σ w and
+    //   (ε/C)·Σ w·d when smoothed; unsmoothed sparse windows do no
+    //   per-element target work at all.
+    // No data-dependent branches per element (SwiftShader runs both sides
+    // of a divergent one; a select per lane is cheaper). GPU-process CPU
+    // time at 1024 × 32000 (SwiftShader): see kernels/webgl/README.md.
+    const smoothed = cfg.smoothed ?? true;
+    const dense = !cfg.sparse;
+    const wMul = cfg.weighted ? 'w * ' : '';
     const linearLoop = `
         ${linearCursor('logits', 'base')}
-        ${cfg.sparse ? '' : linearCursor('labels', 'base')}
+        ${dense ? linearCursor('labels', 'base') : ''}
         ${cfg.weighted ? linearCursor('classWeights', 'start') : ''}
         float countF = float(count);
+        float m = negInf;
+        float s = 0.0;
+        float A = 0.0, B = 0.0;
         for (int i = 0; i < ${cfg.loopBound}; i += 4) {
           if (i >= count) break;
           vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
-          bvec4 valid = lessThan(k, vec4(countF));
           vec4 z = ${linearFetch4('logits', 'k')} * invTemperature;
-          vec4 y = ${cfg.sparse ? 'vec4(equal(k + float(start), vec4(float(target))))' : linearFetch4('labels', 'k')};
-          vec4 yHat = oneMinusSmoothing * y + smoothingOverC;
-          vec4 w = ${cfg.weighted ? linearFetch4('classWeights', 'k') : 'vec4(1.0)'};
+          ${dense ? `vec4 yHat = ${smoothed ? `oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC` :
+                                           linearFetch4('labels', 'k')};` :
+                    smoothed ? 'vec4 yHat = vec4(smoothingOverC);' : ''}
+          ${cfg.weighted ? `vec4 w = ${linearFetch4('classWeights', 'k')};` : ''}
+          bvec4 valid = lessThan(k, vec4(countF));
           if (!valid.w) {
             z = vec4(valid.x ? z.x : negInf, valid.y ? z.y : negInf, valid.z ? z.z : negInf, negInf);
-            yHat = vec4(valid.x ? yHat.x : 0.0, valid.y ? yHat.y : 0.0, valid.z ? yHat.z : 0.0, 0.0);
+            ${dense || smoothed ? 'yHat = vec4(valid.x ? yHat.x : 0.0, valid.y ? yHat.y : 0.0, valid.z ? yHat.z : 0.0, 0.0);' : ''}
           }
-          accumulate4(st, sawNaN, z, yHat, w);
-        }`;
+          if (anyNaN4(z)) sawNaN = true;
+          float mNew = max(m, max(max(z.x, z.y), max(z.z, z.w)));
+          ${dense || smoothed ? `float dm = mNew - m;
+          if (dm > 0.0 && A != 0.0) B -= A * dm;` : ''}
+          float mRef = mNew == negInf ? 0.0 : mNew;
+          vec4 d = z - mRef;
+          vec4 e = exp(d);
+          s = (s == 0.0 ? 0.0 : s * exp(m - mRef)) + sum4(e);
+          m = mNew;
+          ${dense || smoothed ? `vec4 wy = ${wMul}yHat;
+          A += sum4(wy);
+          B += skipZero4(yHat, wy, d);` : ''}
+        }
+        ${dense ? '' : `
+        if (target >= start && target < start + count) {
+          // The target's (1 − ε)·w[t] share of ŷ (its ε/C share is summed above).
+          ${linearCursor('logits', 'base + target - start', 'tgt')}
+          float zt = sampleTexture(logits, vec2(tgtX0, tgtY0) * tgtInv) * invTemperature;
+          float at = oneMinusSmoothing * ${cfg.weighted ? 'getClassWeights(target)' : '1.0'};
+          A += at;
+          B += at * (m > negInf ? zt - m : zt);
+        }`}
+        st = vec4(m, s, A, B);`;
     const loop = cfg.linear && !cfg.packed ? linearLoop : !cfg.packed ? `
         for (int i = 0; i < ${cfg.loopBound}; i++) {
           if (i >= count) break;
@@ -234,7 +270,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     this.userCode = `
       ${IS_NAN}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
-      ${cfg.linear && !cfg.packed ? FETCH4 + ACCUMULATE4 : ''}
+      ${cfg.linear && !cfg.packed ? FETCH4 + LINEAR_STATS_HELPERS : ''}
 
       // One element into the running (m, s, A, B) = st: online log-sum-exp
       // (FORMULAS.md step 2) plus the target sums.
