@@ -70,19 +70,27 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
     const w = (c: string) => cfg.weighted ? `getClassWeights(${c})` : '1.0';
     // Packed labels: one texel (two classes of this row) per step; windows
     // start at even classes (planReduction).
+    // The partial last chunk runs once after the loop (no tail test in the
+    // loop body: see the stats pass in softmax_cross_entropy_gpu.ts).
+    const chunk = (masked: boolean) => `
+          vec4 yHat = oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC;
+          vec4 wy = ${cfg.weighted ? `${linearFetch4('classWeights', 'k')} * yHat` : 'yHat'};
+          ${masked ? `bvec4 valid = lessThan(k, vec4(float(count)));
+          wy = vec4(valid.x ? wy.x : 0.0, valid.y ? wy.y : 0.0, valid.z ? wy.z : 0.0, 0.0);` : ''}
+          acc += wy;`;
     const linearLoop = `
         ${linearCursor('labels', 'row * size + start')}
         ${cfg.weighted ? linearCursor('classWeights', 'start') : ''}
-        float countF = float(count);
+        int full = (count / 4) * 4;
         vec4 acc = vec4(0.0);
         for (int i = 0; i < ${cfg.loopBound}; i += 4) {
-          if (i >= count) break;
+          if (i >= full) break;
           vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
-          vec4 yHat = oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC;
-          vec4 wy = ${cfg.weighted ? `${linearFetch4('classWeights', 'k')} * yHat` : 'yHat'};
-          bvec4 valid = lessThan(k, vec4(countF));
-          if (!valid.w) wy = vec4(valid.x ? wy.x : 0.0, valid.y ? wy.y : 0.0, valid.z ? wy.z : 0.0, 0.0);
-          acc += wy;
+          ${chunk(false)}
+        }
+        if (full < count) {
+          vec4 k = vec4(float(full)) + vec4(0.0, 1.0, 2.0, 3.0);
+          ${chunk(true)}
         }
         sum = (acc.x + acc.y) + (acc.z + acc.w);`;
     const loop = fromLabels && cfg.linear && !cfg.packed ? linearLoop : !fromLabels ? `
