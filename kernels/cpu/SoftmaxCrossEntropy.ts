@@ -20,7 +20,7 @@ import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, F32Rows, isIgnored, isPlain, rowLse, rowLseScaled, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isPlain, rowLse, rowLseScaled, sumOf} from './row_math';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
   return backend.data.get(t.dataId).values as ArrayLike<number>;
@@ -74,6 +74,7 @@ function denseForwardGeneral(x: F32Rows, y: F32Rows, rows: number, C: number, at
     loss: Float32Array, lseOut: Float32Array): void {
   const invT = 1 / attrs.temperature;
   const keep = 1 - attrs.labelSmoothing, base = attrs.labelSmoothing / C;
+  const zLoss = attrs.zLoss;
   const w = classWeightArray(attrs, C);
   const xa = x.array, ya = y.array;
   for (let i = 0; i < rows; i++) {
@@ -96,7 +97,7 @@ function denseForwardGeneral(x: F32Rows, y: F32Rows, rows: number, C: number, at
     }
     const lse = m + Math.log(s);
     lseOut[i] = lse;
-    loss[i] = mass * lse - dot + attrs.zLoss * lse * lse;
+    loss[i] = mass * lse - dot + zLoss * lse * lse;
   }
 }
 
@@ -122,14 +123,14 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
   const xa = x.array;
   const t = values(backend, inputs.labels);
   const invT = 1 / attrs.temperature;
-  const eps = attrs.labelSmoothing;
+  const eps = attrs.labelSmoothing, zLoss = attrs.zLoss, ignore = attrs.ignoreIndex;
   const w = classWeightArray(attrs, C);
   const sumW = eps === 0 ? 0 : sumOf(w);
   const loss = new Float32Array(rows);
   const lseOut = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     const target = t[i];
-    const ignored = isIgnored(attrs, target);
+    const ignored = ignore != null && target === ignore;
     if (!ignored) {
       checkSparseLabel(target, i, C);
     }
@@ -150,7 +151,7 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
       }
       l += (eps / C) * (sumW * lse - smoothDot);
     }
-    loss[i] = l + attrs.zLoss * lse * lse;
+    loss[i] = l + zLoss * lse * lse;
   }
   return outputs(backend, rows, loss, lseOut);
 }

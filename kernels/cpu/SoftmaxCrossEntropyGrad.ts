@@ -20,7 +20,7 @@ import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, F32Rows, isIgnored, isPlain, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isPlain, sumOf} from './row_math';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -82,6 +82,7 @@ function denseGradGeneral(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: Ar
     attrs: SoftmaxCrossEntropyGradAttrs, out: Float32Array): void {
   const invT = 1 / attrs.temperature;
   const keep = 1 - attrs.labelSmoothing, base = attrs.labelSmoothing / C;
+  const zLoss = attrs.zLoss;
   const w = classWeightArray(attrs, C);
   const xa = x.array, ya = y.array;
   for (let i = 0, o = 0; i < rows; i++, o += C) {
@@ -92,7 +93,7 @@ function denseGradGeneral(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: Ar
       W += w[c] * (keep * ya[yo + c] + base);
     }
     const g = dy[i] * invT;
-    const pScale = W + 2 * attrs.zLoss * l;
+    const pScale = W + 2 * zLoss * l;
     for (let c = 0; c < C; c++) {
       out[o + c] = g * (pScale * fastExp(xa[xo + c] * invT - l) - w[c] * (keep * ya[yo + c] + base));
     }
@@ -103,12 +104,13 @@ function denseGradGeneral(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: Ar
 function denseLabelsGrad(x: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<number>, rows: number, C: number,
     attrs: SoftmaxCrossEntropyGradAttrs, out: Float32Array): void {
   const invT = 1 / attrs.temperature;
+  const keep = 1 - attrs.labelSmoothing;
   const w = classWeightArray(attrs, C);
   const xa = x.array;
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const xo = x.row(i);
     const l = lse[i];
-    const scale = dy[i] * (1 - attrs.labelSmoothing);
+    const scale = dy[i] * keep;
     for (let c = 0; c < C; c++) {
       out[o + c] = scale * w[c] * (l - xa[xo + c] * invT);
     }
@@ -140,21 +142,21 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const xa = x.array;
   const plain = isPlain(attrs);
   const invT = 1 / attrs.temperature;
-  const eps = attrs.labelSmoothing;
+  const eps = attrs.labelSmoothing, zLoss = attrs.zLoss, ignore = attrs.ignoreIndex;
   const w = classWeightArray(attrs, C);
   const smoothMass = (eps / C) * sumOf(w);
   const base = eps / C;  // every class's share of the smoothed target
   const out = new Float32Array(rows * C);  // ignored rows stay 0
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const target = t[i];
-    if (isIgnored(attrs, target)) {
+    if (ignore != null && target === ignore) {
       continue;
     }
     checkSparseLabel(target, i, C);
     const xo = x.row(i);
     const l = lse[i];
     const g = dy[i] * invT;
-    const pScale = (1 - eps) * w[target] + smoothMass + 2 * attrs.zLoss * l;
+    const pScale = (1 - eps) * w[target] + smoothMass + 2 * zLoss * l;
     if (plain) {
       const gp = g * pScale;
       let c = 0;

@@ -152,8 +152,3 @@ export function checkSparseLabel(t: number, row: number, C: number): void {
     throw new Error(`sparseSoftmaxCrossEntropyWithLogits: labels[${row}] = ${t} is out of range [0, ${C})`);
   }
 }
-
-/** Whether a sparse row is ignored. */
-export function isIgnored(attrs: SoftmaxCrossEntropyAttrs, t: number): boolean {
-  return attrs.ignoreIndex != null && t === attrs.ignoreIndex;
-}
