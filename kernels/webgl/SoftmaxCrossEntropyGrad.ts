@@ -168,9 +168,10 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
     if (aligned != null) {
       const coefInputs = sparse ? [lse, dy, labels, ...(weights != null ? [weights] : [])] :
           rowWeight != null ? [lse, dy, rowWeight] : [lse, dy];
+      const alignedUniforms = [...uniforms, [-Infinity]];
       const coefs = backend.runWebGLProgram(
           new SoftmaxCERowCoefProgram({rows, sparse, wrt: attrs.wrt, weighted: weights != null, hasIgnoreIndex}),
-          coefInputs, 'float32', uniforms);
+          coefInputs, 'float32', alignedUniforms);
       temps.push(coefs);
       const map = aligned.layout === 'split' ? rowMap(backend, aligned.texShape, rows, numClasses) : null;
       if (map != null) temps.push(map);
@@ -187,7 +188,7 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
               alignedLabels: aligned.alignedLabels,
             }),
             [logits, labels, coefs, ...(weights != null ? [weights] : []), ...(map != null ? [map] : [])],
-            'float32', uniforms));
+            'float32', alignedUniforms));
         // The output took the logits' stored shape, so tfjs gave it their
         // texture shape (same function, same arguments): checked, with the
         // getter program as the fallback. The [rows, C] view is free for

@@ -416,12 +416,22 @@ export class SoftmaxCEFinalizeProgram implements GPGPUProgram {
         (zLoss > 0.0 ? zLoss * lse * lse : 0.0)`;
     this.userCode = `
       ${withLabels ? vectorAccessor('labelOfRow', 'labels', true) : ''}
+      // −∞ without a uniform (tfjs declares INFINITY on WebGL1 only).
+      float minusInfinity() {
+      #if __VERSION__ >= 300
+        return uintBitsToFloat(0xff800000u);
+      #else
+        return -INFINITY;
+      #endif
+      }
 
       void main() {
         int row = getOutputCoords();
         ${labelChecks}
         vec4 st = getStats(2 * row, 0);
-        float logS = log(st.y);
+        // s = 0 (every logit −∞): log 0 = −∞ by hand, SwiftShader's log(0)
+        // is finite; lse = −∞, and the loss NaN as in the reference.
+        float logS = st.y > 0.0 ? log(st.y) : minusInfinity();
         float lse = st.x + logS;
         setOutput(${result});
       }

@@ -297,6 +297,7 @@ export interface RowCoefProgramConfig {
   hasIgnoreIndex: boolean;
 }
 
+/** Uniforms of the aligned backward's programs (the getter program's, plus −∞). */
 const GRAD_UNIFORMS: CustomUniforms = [
   {name: 'numClasses', type: 'int'},
   {name: 'invTemperature', type: 'float'},
@@ -305,6 +306,7 @@ const GRAD_UNIFORMS: CustomUniforms = [
   {name: 'zLoss', type: 'float'},
   {name: 'sumClassWeights', type: 'float'},
   {name: 'ignoreIndex', type: 'int'},
+  {name: 'negInf', type: 'float'},
 ];
 
 /**
@@ -332,16 +334,23 @@ export class SoftmaxCERowCoefProgram implements GPGPUProgram {
         float wt = ${cfg.weighted ? 'getClassWeights(t < 0 ? 0 : t >= numClasses ? numClasses - 1 : t)' : '1.0'};
         float a = g * (oneMinusSmoothing * wt + smoothingOverC * sumClassWeights + ${zTerm});
         setOutput(ignored ? vec4(lse, 0.0, 0.0, -1.0) :
-                  outside ? vec4(NAN, a, g, float(numClasses)) : vec4(lse, a, g, float(t)));` :
+                  outside || nanRow ? vec4(NAN, NAN, NAN, float(numClasses)) : vec4(lse, a, g, float(t)));` :
                                        cfg.wrt === 'logits' ? `
         float g = getDy(row) * invTemperature;
-        setOutput(vec4(lse, g * (getRowWeight(row) + ${zTerm}), g, 0.0));` :
+        setOutput(nanRow ? vec4(NAN) : vec4(lse, g * (getRowWeight(row) + ${zTerm}), g, 0.0));` :
                                                               `
         setOutput(vec4(lse, getDy(row) * oneMinusSmoothing, 0.0, 0.0));`;
     this.userCode = `
+      ${IS_NAN}
       void main() {
         int row = getOutputCoords().y / 2;
         float lse = getLse(row);
+        // A NaN logit makes its row's lse NaN, and lse = −∞ (every logit
+        // −∞) makes every exp(z − lse) NaN in the reference: either way the
+        // whole gradient row is NaN, written into the coefficients here so
+        // the elementwise pass needs no NaN test of its own (its exp(NaN)
+        // is +Inf on SwiftShader). An ignored row stays 0.
+        bool nanRow = isNaN(lse) || lse == negInf;
         ${body}
       }
     `;
@@ -438,11 +447,12 @@ export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
         vec4 coef = sampleRGBA(coefs, vec2(coefU, 0.5));
         float z = sampleTexture(logits, resultUV) * invTemperature;
         ${weight}
-        // NaN by hand (SwiftShader's exp(NaN) is +Inf): z − lse is NaN when
-        // either is, and for z = lse = ±∞ (the reference's exp is NaN too).
+        // No NaN test here: a row with a NaN logit, or all −∞, has NaN
+        // coefficients (SoftmaxCERowCoefProgram), so v is NaN whatever exp
+        // gives; d/dlabels is NaN through d itself.
         float d = z - coef.x;
         ${value}
-        setOutput(isNaN(d) ${cfg.sparse ? '&& coef.w >= 0.0' : ''} ? NAN : v);
+        setOutput(v);
       }
     `;
   }

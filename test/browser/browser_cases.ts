@@ -281,12 +281,13 @@ add('webgl', 'webgl kernels', 'NaN, −∞ windows and out-of-range labels throu
  * The aligned backward (softmax_cross_entropy_grad_gpu.ts) on both layouts:
  * 'rows' ([rows, C] textures) and 'split' (squarish textures, C > the
  * maximum texture size, forced here by lowering WEBGL_MAX_TEXTURE_SIZE), with
- * every attribute, NaN, −∞ masks, an ignored and an out-of-range sparse row,
+ * every attribute, NaN, −∞ masks, an all −∞ row, an ignored and an out-of-range sparse row,
  * and labels that are a slice (an offset view: read through tfjs's getter in
  * the backward, linearly with the offset in the forward); checked against
  * the reference, with no texture left behind.
  */
 async function checkAlignedBackward(rows: number, C: number, maxTexture: number | null, rtol: number): Promise<void> {
+  expect(rows >= 7, () => 'rows 0–6 carry the special cases');
   const backend = webgl();
   const saved = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
   if (maxTexture != null) tf.env().set('WEBGL_MAX_TEXTURE_SIZE', maxTexture);
@@ -297,6 +298,7 @@ async function checkAlignedBackward(rows: number, C: number, maxTexture: number 
   x[3 * C + t[3]] = -Infinity;                                // row 3: target masked (+∞ loss)
   const ignore = t[4];                                        // row 4: ignored (sparse)
   t[5] = C + 2;                                               // row 5: out of range (sparse)
+  for (let c = 0; c < C; c++) x[6 * C + c] = -Infinity;       // row 6: all −∞ (NaN gradient row)
   const y = randProbs(rows, C, 73 + C);
   const dy = randn(rows, 74 + C);
   const classWeights = Array.from({length: C}, (_, c) => 0.25 + (c % 5) * 0.5);
@@ -351,7 +353,7 @@ async function checkAlignedBackward(rows: number, C: number, maxTexture: number 
 add('webgl', 'webgl kernels', "aligned backward, 'rows' and 'split' layouts: every attribute, NaN, −∞, ignored and out-of-range rows, sliced labels", async env => {
   await checkAlignedBackward(7, 300, null, env.rtol);
   await checkAlignedBackward(7, 300, 256, env.rtol);  // squarish [46, 46] texture: split rows
-  await checkAlignedBackward(6, 1031, 512, env.rtol); // odd C, [79, 79] texture
+  await checkAlignedBackward(7, 1031, 512, env.rtol); // odd C, [85, 85] texture
 });
 
 // ---- focal kernels ------------------------------------------------------------
