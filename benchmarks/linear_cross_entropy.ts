@@ -3,6 +3,7 @@
  * and peak memory of a final linear layer + sparse softmax cross-entropy over
  * a large vocabulary, three ways, on one tfjs backend:
  *  - chunked:   linearSoftmaxCrossEntropy(h, W, t) (default: automatic chunk size)
+ *  - chunked-oop: the same with LINEAR_CE_IN_PLACE = false (out-of-place accumulation; not a default provider)
  *  - unfused:   mean(sparseSoftmaxCrossEntropyWithLogits(t, matMul(h, Wᵀ)))  (our fused CE, materialised logits)
  *  - tf.losses: tf.losses.softmaxCrossEntropy(oneHot(t, V), matMul(h, Wᵀ))   (what tfjs users have)
  * Each timed run is tf.grads w.r.t. h and W, ending with a read-back of both
@@ -35,7 +36,7 @@ import * as tf from '@tensorflow/tfjs';
 import {summarize, trackPeakMemory} from './harness';
 import {placeOnDevice, trackBackendBytes} from './linear_cross_entropy.memory';
 
-type ProviderId = 'chunked' | 'unfused' | 'tf.losses';
+type ProviderId = 'chunked' | 'chunked-oop' | 'unfused' | 'tf.losses';
 
 interface Args {
   backend: string;
@@ -83,6 +84,15 @@ function lossFn(p: ProviderId, lib: Lib, labels: tf.Tensor1D, V: number, chunkSi
     switch (p) {
       case 'chunked':
         return lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize});
+      case 'chunked-oop': {
+        // The same op with the in-place accumulation switched off (tfjs ops: old and new dW coexist).
+        tf.env().set('LINEAR_CE_IN_PLACE', false);
+        try {
+          return lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize});
+        } finally {
+          tf.env().set('LINEAR_CE_IN_PLACE', true);
+        }
+      }
       case 'unfused':
         return tf.mean(lib.sparseSoftmaxCrossEntropyWithLogits(labels, tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D, false, true)));
       case 'tf.losses':
@@ -268,7 +278,7 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
     placeOnDevice([h, w, labels]);
     // Providers take turns within every repetition, so load drift on a shared machine hits all alike.
     const cells = args.providers.flatMap(provider => {
-      const chunks: Array<number | null> = provider !== 'chunked' ? [null] :
+      const chunks: Array<number | null> = !provider.startsWith('chunked') ? [null] :
           [...new Set((args.chunkSizes.length > 0 ? args.chunkSizes : [0]).map(c => c === 0 ? lib.autoChunkSize(N, V) : c))];
       return chunks.map(chunkSize => {
         const row: Row = {backend: tf.getBackend(), device: device.name, N, H, V, provider, chunkSize, status: 'ok'};

@@ -30,7 +30,7 @@
  */
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {autoChunkSize, ChunkPlan, chunkLossAndLse, COMPOSITE_BUFFERS_PER_ROW, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, FUSED_BUFFERS_PER_ROW, LinearCrossEntropyReduction, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
+import {autoChunkSize, ChunkPlan, chunkLossAndLse, COMPOSITE_BUFFERS_PER_ROW, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, FUSED_BUFFERS_PER_ROW, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
 import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, readClassVector, toTensor} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
@@ -181,6 +181,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
     runChunks(h2, $weight as Tensor2D, $bias, t, plan, null, forwardChunk(losses, null));
     out = reduce(losses);
   } else if (reduction !== 'none') {
+    const inPlace = inPlaceAvailable();
     const rows = (_r0: number, n: number) => broadcastTo(reshape(scale, [1]), [n]) as Tensor1D;
     const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
       const save = args[args.length - 1] as GradSaveFunc;
@@ -189,7 +190,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       const grads = runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, rows, forwardChunk(losses, null))!;
       save([grads.dHidden, grads.dWeight, ...(grads.dBias == null ? [] : [grads.dBias])]);
       // The saved gradients are private and final: scaled in place where the backend can (no [V, H] copy).
-      return {value: reduce(losses), gradFunc: (dy: Tensor, saved: Tensor[]) => saved.map(g => scaleGradient(g, dy))};
+      return {value: reduce(losses), gradFunc: (dy: Tensor, saved: Tensor[]) => saved.map(g => scaleGradient(g, dy, inPlace))};
     });
     out = $bias == null ? f(h2, $weight) : f(h2, $weight, $bias);
   } else {

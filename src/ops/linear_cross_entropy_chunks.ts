@@ -48,7 +48,7 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, backend, cast, concat, dispose, div, engine, fill, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
+import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
 import {
   MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
   SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad,
@@ -157,11 +157,22 @@ function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, la
 }
 
 /**
- * True when the active backend has the in-place kernels (cpu, webgpu) and the
- * composite path is not forced (forcing it means: no kernel of this package).
+ * tfjs flag `LINEAR_CE_IN_PLACE` (default true): false makes the op accumulate
+ * out of place even where the in-place kernels exist, for comparisons
+ * (benchmarks/linear_cross_entropy.ts, provider 'chunked-oop').
+ */
+export const IN_PLACE_FLAG = 'LINEAR_CE_IN_PLACE';
+if (!(env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[IN_PLACE_FLAG]) {
+  env().registerFlag(IN_PLACE_FLAG, () => true);
+}
+
+/**
+ * True when the active backend has the in-place kernels (cpu, webgpu), the
+ * composite path is not forced (forcing it means: no kernel of this package)
+ * and `LINEAR_CE_IN_PLACE` is not false.
  */
 export function inPlaceAvailable(): boolean {
-  return useFusedKernel(MatMulAccumulate) && useFusedKernel(ScaleInPlace);
+  return env().getBool(IN_PLACE_FLAG) && useFusedKernel(MatMulAccumulate) && useFusedKernel(ScaleInPlace);
 }
 
 /** acc[rowOffset + i, :] += op(a)·op(b), into acc's own buffer (private accumulators only, see the file comment). */
@@ -172,12 +183,12 @@ function accumulateInPlace(acc: Tensor2D, a: Tensor2D, b: Tensor2D, transposeA: 
 
 /**
  * `grad · dy` for a gradient that is private to the caller and final (the
- * saved dh, dW, db of the forward pass): in place where the backend allows it
- * and no outer tape records the backward (higher-order gradients need `mul`,
+ * saved dh, dW, db of the forward pass): in place when `inPlace` (decided with
+ * `inPlaceAvailable()` at the forward pass) and no outer tape records the backward (higher-order gradients need `mul`,
  * which is differentiable w.r.t. dy); otherwise a tfjs `mul`.
  */
-export function scaleGradient(grad: Tensor, dy: Tensor): Tensor {
-  if (inPlaceAvailable() && !engine().isTapeOn()) {
+export function scaleGradient(grad: Tensor, dy: Tensor, inPlace: boolean): Tensor {
+  if (inPlace && !engine().isTapeOn()) {
     return engine().runKernel(ScaleInPlace, {x: grad, s: dy}) as Tensor;
   }
   return grad.mul(dy);

@@ -318,6 +318,39 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
     tf.dispose([h, w, b, labels]);
   }, {only: env => (env.backend === 'cpu' || env.backend === 'webgpu') && inPlace(env)});
 
+  it('LINEAR_CE_IN_PLACE = false: the out-of-place path gives the same gradients and a higher peak', async env => {
+    const N = 40, H = 48, V = 120, chunk = 8;
+    const p = problem(N, H, V, 97, {ignore: 5});
+    const h = tf.tensor2d(p.h, [N, H]);
+    const w = tf.tensor2d(p.w, [V, H]);
+    const b = tf.tensor1d(p.b!);
+    const labels = tf.tensor1d(p.t, 'int32');
+    const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+        linearSoftmaxCrossEntropy(x, y, labels, {bias: z, chunkSize: chunk, ignoreIndex: 5, zLoss: 1e-3});
+    const dy = tf.scalar(0.75);
+    const run = async (inPlaceFlag: boolean) => {
+      tf.env().set('LINEAR_CE_IN_PLACE', inPlaceFlag);
+      try {
+        const grads = tf.grads(f)([h, w, b], dy);
+        const vals = await Promise.all(grads.map(g => values(g)));
+        tf.dispose(grads);
+        const peak = (env.backend === 'cpu' || env.backend === 'webgpu') ?
+            await extraPeakBytes(() => tf.grads(f)([h, w, b], dy), [h, w, b, labels, dy]) : null;
+        return {vals, peak};
+      } finally {
+        tf.env().set('LINEAR_CE_IN_PLACE', true);
+      }
+    };
+    const inPlaceRun = await run(true);
+    const outOfPlace = await run(false);
+    inPlaceRun.vals.forEach((v, k) => expectClose(v, outOfPlace.vals[k], tol(env), `grad ${k}: in place vs out of place`));
+    if (inPlaceRun.peak != null && outOfPlace.peak != null) {
+      // Out of place adds at least the second [V, H] accumulator.
+      expect(outOfPlace.peak >= inPlaceRun.peak + 4 * V * H, () => `peaks: in place ${inPlaceRun.peak}, out of place ${outOfPlace.peak}`);
+    }
+    tf.dispose([h, w, b, labels, dy]);
+  }, {only: inPlace});
+
   it('MatMulAccumulate: every transpose, a row offset, accumulation over calls, read between calls', async env => {
     const M = 37, K = 45, P = 33, R = 50, off = 9;
     const acc0 = randn(R * P, 101);

@@ -12,6 +12,8 @@ import {chromium} from 'playwright-core';
 import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../browser/harness';
 import {allCases, caseName, SpecEnv} from '../spec/registry';
 import {applies} from '../spec/run_case';
+// Registers the package's kernels here too: the spec's in-place cases apply where MatMulAccumulate is registered.
+import '../../src/index';
 import './linear_cross_entropy.spec';
 import type {LceResult} from './linear_cross_entropy_browser_entry';
 
