@@ -20,7 +20,21 @@ import {AlignedLayout, SoftmaxCEAlignedGradProgram, SoftmaxCEGradProgram, Softma
 
 type Args = Parameters<KernelFunc>[0];
 
-/** W[i] = Σ_c w[c]·ŷ[i,c] as a [rows] tensor, by a staged row sum. */
+/**
+ * W[i] = Σ_c w[c]·ŷ[i,c] as a [rows] tensor, by a staged row sum over the
+ * labels.
+ *
+ * The forward already has W: it is the A of its stats texel. Keeping it as
+ * a third, [rows] output would spare this pass (104 of 1503 ms of GPU-process
+ * CPU time for the dense forward+backward at 1024 × 32000 on SwiftShader,
+ * 7 %), but the contract (kernel_names.ts: SoftmaxCrossEntropyOutputs =
+ * [loss, lse], the backward's inputs {logits, labels, lse, dy}) is shared by
+ * every backend's kernels and by the registered gradient (which saves output
+ * 1, lse): a third output changes all of them and the ops, so it is left as
+ * a proposal. Hiding W in lse's texture (e.g. in the unused lanes of a packed
+ * [rows] texel) was rejected: lse is a public output, and any tfjs copy or
+ * layout conversion of it would silently drop W.
+ */
 function rowTargetWeight(
     backend: MathBackendWebGL, labels: TensorInfo, weights: TensorInfo | null,
     attrs: SoftmaxCrossEntropyGradAttrs, packed: boolean): TensorInfo {

@@ -72,10 +72,11 @@ const MERGE_STATS = `
  * four elements at a time, `floor` of (x0 + k + ½)/width counts the wraps
  * (exact: x0 + k < 2^17 and never a multiple of the width after + ½).
  * Measured on SwiftShader at 1024 × 32000 (windows of 180 classes), CPU
- * time of Chromium's GPU process for the dense stats pass: 1128 ms with
- * tfjs's getters and one element per step, 331 ms with this (sparse: 274
- * ms). texelFetch with integer wrap checks instead of the float wraps was
- * slower (wall time 572 vs 459 ms, same run, a log-sum-exp alone).
+ * time of Chromium's GPU process for the dense stats pass: 1168 ms with
+ * tfjs's getters and one element per step, 273 ms with this and the loop
+ * below (sparse: 917 → 175 ms). texelFetch with integer wrap checks instead
+ * of the float wraps was slower (wall time 572 vs 459 ms, same run, a
+ * log-sum-exp alone).
  * `npx tsx scripts/browser-bench-webgl.ts 3 profile` times every program.
  *
  * `linearCursor(name, flat)` declares the start texel of flat element `flat`
