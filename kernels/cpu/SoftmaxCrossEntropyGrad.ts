@@ -20,7 +20,7 @@ import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, F32Rows, isPlain, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, sumOf} from './row_math';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -77,6 +77,43 @@ function denseGradPlain(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: Arra
   }
 }
 
+/**
+ * d/dlogits, dense, T = 1, ε = 0, no weights, from the forward's kept nonzero
+ * labels (row_math.LabelRows): the labels are not read. Every class gets
+ * dy·(W + 2λ·lse)·p, then the classes with y ≠ 0 are written again in one
+ * float64 expression (p − y must not cancel in float32).
+ */
+function denseGradKept(x: F32Rows, kept: LabelRows, lse: ArrayLike<number>, dy: ArrayLike<number>, rows: number, C: number,
+    zLoss: number, out: Float32Array): void {
+  const xa = x.array;
+  const {start, cls, val} = kept;
+  for (let i = 0, o = 0; i < rows; i++, o += C) {
+    const xo = x.row(i);
+    const l = lse[i], g = dy[i];
+    const k0 = start[i], k1 = start[i + 1];
+    let W = 0;
+    for (let k = k0; k < k1; k++) {
+      W += val[k];
+    }
+    const pScale = W + 2 * zLoss * l;
+    const gp = g * pScale;
+    let c = 0;
+    for (; c + 3 < C; c += 4) {
+      out[o + c] = gp * fastExp(xa[xo + c] - l);
+      out[o + c + 1] = gp * fastExp(xa[xo + c + 1] - l);
+      out[o + c + 2] = gp * fastExp(xa[xo + c + 2] - l);
+      out[o + c + 3] = gp * fastExp(xa[xo + c + 3] - l);
+    }
+    for (; c < C; c++) {
+      out[o + c] = gp * fastExp(xa[xo + c] - l);
+    }
+    for (let k = k0; k < k1; k++) {
+      const t = cls[k];
+      out[o + t] = g * (pScale * fastExp(xa[xo + t] - l) - val[k]);
+    }
+  }
+}
+
 /** d/dlogits, dense, any attributes. */
 function denseGradGeneral(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<number>, rows: number, C: number,
     attrs: SoftmaxCrossEntropyGradAttrs, out: Float32Array): void {
@@ -125,7 +162,12 @@ function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   if (attrs.wrt === 'labels') {
     denseLabelsGrad(x, lse, dy, rows, C, attrs, out);
   } else if (isPlain(attrs)) {
-    denseGradPlain(x, new F32Rows(yv, C), lse, dy, rows, C, attrs.zLoss, out);
+    const kept = keptLabelRows(args.inputs.lse.dataId, args.inputs.labels.dataId, rows, C);
+    if (kept != null) {
+      denseGradKept(x, kept, lse, dy, rows, C, attrs.zLoss, out);
+    } else {
+      denseGradPlain(x, new F32Rows(yv, C), lse, dy, rows, C, attrs.zLoss, out);
+    }
   } else {
     denseGradGeneral(x, new F32Rows(yv, C), lse, dy, rows, C, attrs, out);
   }

@@ -5,6 +5,8 @@
  *  - the plain loops (T = 1, ε = 0, no weights) at every C around their
  *    2- and 4-element unrolling (remainders 0 … 3), dense and sparse, with and
  *    without z-loss, beside the general loops with the same data;
+ *  - the dense backward from the forward's kept nonzero labels (row_math.
+ *    LabelRows), and only for the labels that forward read;
  *  - inputs whose typed array is not a Float32Array (int32 tensors cast to
  *    float32: tfjs keeps the Int32Array), read through row_math.F32Rows'
  *    scratch row: results identical to the Float32Array-backed ones.
@@ -12,6 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
+import {SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
+import {keptLabelRows} from '../../kernels/cpu/row_math';
 import {refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
 import {expectClose, oneHotRows, randLabels, randn, randProbs} from '../spec/assert';
 
@@ -104,4 +108,32 @@ test('int32 tensors cast to float32 (an Int32Array behind the tensor) give the F
     expectClose(softmaxCrossEntropyWithLogits(labelsI, logitsI, opts).dataSync(), ref.loss, RTOL, 'int-backed loss vs reference');
   }
   tf.dispose([logitsI, labelsI, logitsF, labelsF]);
+});
+
+test('the dense backward uses the forward\'s kept nonzero labels only for the labels that forward read', async () => {
+  const rows = 9, C = 13;
+  const x = randn(rows * C, 60, 2);
+  const yA = oneHotRows(randLabels(rows, C, 61), C);
+  const yB = randProbs(rows, C, 62);
+  yB.fill(0, 0, C);                         // a few sparse rows in B too
+  yB[3] = 0.25;
+  yB[7] = 0.75;
+  const attrs = {temperature: 1, labelSmoothing: 0, zLoss: 1e-2, classWeights: null, ignoreIndex: null};
+  const logits = tf.tensor2d(x, [rows, C]), labelsA = tf.tensor2d(yA, [rows, C]), labelsB = tf.tensor2d(yB, [rows, C]);
+  const dy = randn(rows, 63);
+  const dyT = tf.tensor1d(dy);
+  const [lossA, lseA] = tf.engine().runKernel(SoftmaxCrossEntropy, {logits, labels: labelsA}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  expect(keptLabelRows(lseA.dataId, labelsA.dataId, rows, C)).not.toBeNull();   // one-hot rows fit
+  expect(keptLabelRows(lseA.dataId, labelsB.dataId, rows, C)).toBeNull();        // other labels: not used
+  const grad = (labels: tf.Tensor) => tf.engine().runKernel(SoftmaxCrossEntropyGrad,
+      {logits, labels, lse: lseA, dy: dyT}, {...attrs, wrt: 'logits'} as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const refA = refSoftmaxCrossEntropy(x, yA, rows, C, attrs);
+  const refB = refSoftmaxCrossEntropy(x, yB, rows, C, attrs);
+  // The reference's own lse equals the kernel's up to float32 rounding; p uses the kernel's lse, hence 1e-6.
+  expectClose(await grad(labelsA).data(), refA.dlogits(dy), RTOL, 'kept rows: d/dlogits');
+  expectClose(await grad(labelsB).data(), refB.dlogits(dy), RTOL, 'other labels with the same lse: d/dlogits');
+  // Soft rows over the capacity (2·rows + 8 nonzeros): nothing kept, the labels are read.
+  const [, lseB] = tf.engine().runKernel(SoftmaxCrossEntropy, {logits, labels: labelsB}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  expect(keptLabelRows(lseB.dataId, labelsB.dataId, rows, C)).toBeNull();
+  tf.dispose([logits, labelsA, labelsB, dyT, lossA, lseA, lseB]);
 });
