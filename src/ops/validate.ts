@@ -1,5 +1,5 @@
 /** Argument checks shared by the ops: every message names the op and the argument. */
-import {getBackend, Tensor, tensor, TensorLike, util} from '@tensorflow/tfjs-core';
+import {backend, getBackend, Tensor, tensor, TensorLike, util} from '@tensorflow/tfjs-core';
 
 export function assertArg(cond: boolean, opName: string, message: () => string): void {
   if (!cond) {
@@ -82,12 +82,28 @@ export function toTensor(x: Tensor | TensorLike, argName: string, opName: string
 }
 
 /**
+ * True when a webgpu tensor's values are still on the host (a tensor made from
+ * an array keeps them until a kernel needs the GPU copy): tfjs-webgpu's
+ * readSync returns those without touching the GPU. Reads the backend's
+ * private tensorMap; any surprise counts as not resident.
+ */
+function hostResident(t: Tensor): boolean {
+  const b = backend() as unknown as {tensorMap?: {get(id: object): {values?: unknown} | undefined}};
+  try {
+    return b.tensorMap?.get(t.dataId)?.values != null;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The `validateLabels` check of the sparse ops: every label an integer in
  * [0, C) or the ignore index; the error names the first bad one. Labels passed
  * as an array or typed array are checked there, with no readback. A tensor is
- * read with `dataSync`, except on webgpu: there tfjs reads synchronously through
- * a canvas, which fails in Node and, in Chromium, lost the WebGPU device for the
- * rest of the page (seen in the browser suite), so the op says what to do instead.
+ * read with `dataSync`, except on webgpu when its values live only on the GPU:
+ * there tfjs reads synchronously through a canvas, which fails in Node and, in
+ * Chromium, lost the WebGPU device for the rest of the page (seen in the
+ * browser suite), so the op says what to do instead.
  */
 export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C: number,
     ignoreIndex: number | null, opName: string): void {
@@ -97,7 +113,9 @@ export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C
         `${opName}: validateLabels reads labels synchronously, which the '${getBackend()}' backend cannot do ` +
         `(${why}). Pass labels as an array or typed array, or check \`await labels.data()\` yourself and ` +
         `leave validateLabels off.`);
-    if (getBackend() === 'webgpu') throw unreadable('a synchronous GPU read goes through a canvas');
+    if (getBackend() === 'webgpu' && !hostResident(labels)) {
+      throw unreadable('the labels live on the GPU, and a synchronous GPU read goes through a canvas');
+    }
     try {
       v = labels.dataSync();
     } catch (e) {

@@ -131,7 +131,7 @@ defineSpec('sparseSoftmaxCrossEntropyWithLogits', it => {
     expect((await ok.data()).length === 3, () => 'valid labels pass');
   });
 
-  it('validateLabels on a label tensor: checked where the backend reads synchronously, a clear error on webgpu', async env => {
+  it('validateLabels on a label tensor: checked where the backend reads synchronously, a clear error for GPU-resident labels on webgpu', async env => {
     // Computed on the backend, so the values live only on the device (a fresh tensor keeps its host
     // copy, and tfjs-webgpu runs ops on fewer than 1000 elements on the cpu): 2048 labels.
     const n = 2048, ids = randLabels(n, 4, 31);
@@ -143,7 +143,11 @@ defineSpec('sparseSoftmaxCrossEntropyWithLogits', it => {
         ['sparseSoftmaxCrossEntropyWithLogits', 'labels[1500] = 4', '[0, 4)'];
     await expectThrows(() => sparseSoftmaxCrossEntropyWithLogits(labels, logits, {validateLabels: true}), fragments,
                        'validateLabels on a tensor');
-    tf.dispose([labels, logits]);
+    // A tensor made from an array still has its values on the host: checked on every backend.
+    const fresh = tf.tensor1d(ids, 'int32');
+    await expectThrows(() => sparseSoftmaxCrossEntropyWithLogits(fresh, logits, {validateLabels: true}),
+                       ['labels[1500] = 4', '[0, 4)'], 'validateLabels on a fresh tensor');
+    tf.dispose([labels, logits, fresh]);
   });
 
   it('leaks no tensors (forward and backward)', async () => {
