@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, engine, tidy, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, engine, gather, range, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 
 /**
@@ -148,23 +148,63 @@ export function compositeSoftmaxCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: So
 
 /** Smoothed one-hot targets of sparse labels, and the ignored / out-of-range row masks. */
 export function sparseTargets(labels: Tensor, C: number, attrs: {labelSmoothing: number, ignoreIndex: number | null}): {yh: Tensor2D, masks: RowMasks} {
+  const {safe, masks} = sparseRows(labels, C, attrs);
+  // tf.oneHot is one kernel on every backend but refuses C = 1, where every row is class 0.
+  // Its dtype argument is not used: tfjs-wasm 4.22's OneHot writes int32 ones into a float32
+  // output (1.4e-45 each; test/wasm.test.ts caught it), so an int32 one-hot is cast instead.
+  const oneHotRows = (C === 1 ? onesLike(expandDims(cast(safe, 'float32'), 1)) :
+                                cast(oneHot(cast(safe, 'int32'), C), 'float32')) as Tensor2D;
+  const yh = smoothTargets(oneHotRows, attrs);
+  return {yh, masks};
+}
+
+/** The row masks of sparse labels [rows], and the labels with out-of-range ones replaced by 0. */
+function sparseRows(labels: Tensor, C: number, attrs: {ignoreIndex: number | null}): {safe: Tensor, masks: RowMasks} {
   const inRange = logicalAnd(greaterEqual(labels, 0), less(labels, C));
   const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
   const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
-  const safe = where(inRange, labels, zerosLike(labels));
-  // tf.oneHot is one kernel on every backend but refuses C = 1, where every row is class 0.
-  const oneHotRows = (C === 1 ? onesLike(expandDims(cast(safe, 'float32'), 1)) :
-                                oneHot(cast(safe, 'int32'), C, 1, 0, 'float32')) as Tensor2D;
-  const yh = smoothTargets(oneHotRows, attrs);
-  return {yh, masks: {ignored, invalid}};
+  return {safe: where(inRange, labels, zerosLike(labels)), masks: {ignored, invalid}};
+}
+
+/**
+ * The sparse forward without one-hot targets: the target's logit is gathered
+ * per row, so the loss costs the lse pass plus O(rows):
+ *   L = (1 − ε)·w[t]·(lse − z[t]) + (ε/C)·(lse·Σw − Σ_c w[c]·z[c]) + λ·lse²
+ * (FORMULAS.md with ŷ = (1 − ε)·onehot(t) + ε/C; the ε term is one more
+ * [rows, C] pass, only when ε > 0). Then the row masks, on [rows].
+ */
+function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor} {
+  const C = x.shape[1];
+  const {safe, masks} = sparseRows(labels, C, attrs);
+  const z = scaled(x, attrs.temperature) as Tensor2D;
+  const lse = logSumExpRows(z);
+  const lse1 = reshape(lse, [-1]);
+  const t = cast(safe, 'int32');
+  // A flat gather at row·C + t (int32 all the way: a JS number would upcast the
+  // indices to float32): gather with batchDims = 1 read out of bounds on tfjs-wasm
+  // 4.22 ("memory access out of bounds") and cannot reshape an empty batch.
+  const rows = x.shape[0];
+  const zt = rows === 0 ? zeros([0]) : gather(reshape(z, [-1]), add(mul(range(0, rows, 1, 'int32'), scalar(C, 'int32')), t));
+  const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
+  let loss = sub(lse1, zt);
+  if (w != null) loss = mul(gather(w, t), loss);
+  const eps = attrs.labelSmoothing;
+  if (eps !== 0) {
+    const wSum = w == null ? C : attrs.classWeights!.reduce((a, b) => a + b, 0);
+    const wz = sum(w == null ? z : mul(expandDims(w, 0), z), -1);
+    loss = add(mul(loss, 1 - eps), mul(sub(mul(lse1, wSum), wz), eps / C));
+  }
+  if (attrs.zLoss !== 0) {
+    loss = add(loss, mul(attrs.zLoss, mul(lse1, lse1)));
+  }
+  return {loss: applyRowMasks(loss, masks) as Tensor1D, lse};
 }
 
 /** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
 export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
   const C = x.shape[1];
   const f = customGrad2((logits: Tensor, t: Tensor, save: GradSaveFunc) => {
-    const {yh, masks} = sparseTargets(t, C, attrs);
-    const {loss, lse} = forward(logits as Tensor2D, yh, attrs, masks);
+    const {loss, lse} = sparseForward(logits as Tensor2D, t, attrs);
     save([logits, t, lse]);
     return {
       value: loss,
@@ -187,8 +227,7 @@ export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D
  * SparseSoftmaxCrossEntropy / ...Grad kernels directly). lse is `[rows]`.
  */
 export function compositeSparseLossAndLse(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor1D} {
-  const {yh, masks} = sparseTargets(labels, x.shape[1], attrs);
-  const {loss, lse} = forward(x, yh, attrs, masks);
+  const {loss, lse} = sparseForward(x, labels, attrs);
   return {loss, lse: reshape(lse, [-1]) as Tensor1D};
 }
 
