@@ -11,6 +11,34 @@
  *    set first thing in `main`.
  */
 
+/**
+ * WGSL of a workgroup-memory tree reduction of a vec3 state over a team of
+ * TEAM lanes (redA/redB/redC scratch, `lid`, `lane` in scope), combining with
+ * the WGSL function `combine`; every lane gets the team's result. Shared by the
+ * softmax (lseCombine) and focal (lseRCombine) row passes.
+ */
+function teamReduce3(name: string, combine: string): string {
+  return `fn ${name}(v : vec3<f32>) -> vec3<f32> {
+  redA[lid] = v.x;
+  redB[lid] = v.y;
+  redC[lid] = v.z;
+  workgroupBarrier();
+  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      let r = ${combine}(vec3<f32>(redA[lid], redB[lid], redC[lid]),
+                         vec3<f32>(redA[lid + stride], redB[lid + stride], redC[lid + stride]));
+      redA[lid] = r.x;
+      redB[lid] = r.y;
+      redC[lid] = r.z;
+    }
+    workgroupBarrier();
+  }
+  let r = vec3<f32>(redA[lid - lane], redB[lid - lane], redC[lid - lane]);
+  workgroupBarrier();
+  return r;
+}`;
+}
+
 /** Storage element type of a buffer of scalar type `type` read `vec` at a time. */
 export function storage(vec: 1 | 4, type: string): string {
   return vec === 4 ? `vec4<${type}>` : type;
@@ -162,25 +190,7 @@ fn teamSum(v : f32) -> f32 {
 }`;
   }
   return `${shared}
-fn teamLse(v : vec3<f32>) -> vec3<f32> {
-  redA[lid] = v.x;
-  redB[lid] = v.y;
-  redC[lid] = v.z;
-  workgroupBarrier();
-  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      let r = lseCombine(vec3<f32>(redA[lid], redB[lid], redC[lid]),
-                         vec3<f32>(redA[lid + stride], redB[lid + stride], redC[lid + stride]));
-      redA[lid] = r.x;
-      redB[lid] = r.y;
-      redC[lid] = r.z;
-    }
-    workgroupBarrier();
-  }
-  let r = vec3<f32>(redA[lid - lane], redB[lid - lane], redC[lid - lane]);
-  workgroupBarrier();
-  return r;
-}
+${teamReduce3('teamLse', 'lseCombine')}
 fn teamSum(v : f32) -> f32 {
   redA[lid] = v;
   workgroupBarrier();
@@ -343,25 +353,7 @@ fn teamSum2(v : vec2<f32>) -> vec2<f32> {
 }`;
   }
   return `
-fn teamLseR(v : vec3<f32>) -> vec3<f32> {
-  redA[lid] = v.x;
-  redB[lid] = v.y;
-  redC[lid] = v.z;
-  workgroupBarrier();
-  for (var stride = TEAM / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      let r = lseRCombine(vec3<f32>(redA[lid], redB[lid], redC[lid]),
-                          vec3<f32>(redA[lid + stride], redB[lid + stride], redC[lid + stride]));
-      redA[lid] = r.x;
-      redB[lid] = r.y;
-      redC[lid] = r.z;
-    }
-    workgroupBarrier();
-  }
-  let r = vec3<f32>(redA[lid - lane], redB[lid - lane], redC[lid - lane]);
-  workgroupBarrier();
-  return r;
-}
+${teamReduce3('teamLseR', 'lseRCombine')}
 fn teamSum2(v : vec2<f32>) -> vec2<f32> {
   redA[lid] = v.x;
   redB[lid] = v.y;
