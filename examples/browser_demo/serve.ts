@@ -6,40 +6,13 @@
  *   npx tsx examples/browser_demo/serve.ts            # then open the printed URL
  *   npx tsx examples/browser_demo/serve.ts --port 8080
  */
-import {readFileSync} from 'fs';
-import * as http from 'http';
-import type {AddressInfo} from 'net';
-import * as path from 'path';
-import * as esbuild from 'esbuild';
+import {PageServer, servePage} from '../serve_page';
 
-export interface DemoServer {
-  url: string;
-  close: () => Promise<void>;
-}
+export type DemoServer = PageServer;
 
 /** Bundles the page script (about a second) and starts the server; port 0 picks a free one. */
-export async function startDemoServer(port = 0): Promise<DemoServer> {
-  const bundle = await esbuild.build({
-    entryPoints: [path.join(__dirname, 'main.ts')],
-    bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2020',
-    keepNames: true,  // tfjs keys its shader caches by program class names
-    logLevel: 'silent', define: {'process.env.NODE_ENV': '"production"'},
-  });
-  const files: Record<string, [string, string]> = {
-    '/': ['text/html', readFileSync(path.join(__dirname, 'index.html'), 'utf8')],
-    '/bundle.js': ['text/javascript', bundle.outputFiles[0].text],
-  };
-  const server = http.createServer((req, res) => {
-    const file = files[(req.url ?? '/').split('?')[0]];
-    if (file == null) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, {'content-type': file[0]}).end(file[1]);
-  });
-  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return {url, close: () => new Promise(resolve => server.close(() => resolve()))};
+export function startDemoServer(port = 0): Promise<DemoServer> {
+  return servePage(__dirname, port);
 }
 
 if (require.main === module) {

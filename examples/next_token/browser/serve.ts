@@ -7,42 +7,14 @@
  *
  *   npx tsx examples/next_token/browser/serve.ts     # then open the printed URL
  */
-import {readFileSync} from 'fs';
-import * as http from 'http';
-import type {AddressInfo} from 'net';
-import * as path from 'path';
-import * as esbuild from 'esbuild';
+import {PageServer, servePage} from '../../serve_page';
 import {loadCorpus} from '../train';
 
-export interface NextTokenServer {
-  url: string;
-  close: () => Promise<void>;
-}
+export type NextTokenServer = PageServer;
 
-/** Bundles the page script and starts the server; port 0 picks a free one. */
-export async function startNextTokenServer(port = 0): Promise<NextTokenServer> {
-  const bundle = await esbuild.build({
-    entryPoints: [path.join(__dirname, 'main.ts')],
-    bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2020',
-    keepNames: true,  // tfjs keys its shader caches by program class names
-    logLevel: 'silent', define: {'process.env.NODE_ENV': '"production"'},
-  });
-  const files: Record<string, [string, string]> = {
-    '/': ['text/html', readFileSync(path.join(__dirname, 'index.html'), 'utf8')],
-    '/bundle.js': ['text/javascript', bundle.outputFiles[0].text],
-    '/corpus.txt': ['text/plain; charset=utf-8', loadCorpus()],
-  };
-  const server = http.createServer((req, res) => {
-    const file = files[(req.url ?? '/').split('?')[0]];
-    if (file == null) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, {'content-type': file[0]}).end(file[1]);
-  });
-  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return {url, close: () => new Promise(resolve => server.close(() => resolve()))};
+/** Bundles the page script and starts the server with the corpus; port 0 picks a free one. */
+export function startNextTokenServer(port = 0): Promise<NextTokenServer> {
+  return servePage(__dirname, port, {'/corpus.txt': ['text/plain; charset=utf-8', loadCorpus()]});
 }
 
 if (require.main === module) {
