@@ -8,13 +8,23 @@
  * its modes. `runPlan` measures every (shape, mode, provider) cell on the
  * active tfjs backend and returns plain JSON.
  *
- * One measurement:
- *  1. first run, timed apart (shader compilation, pipeline creation, texture
- *     allocation, tfjs-layers model build);
- *  2. `warmup` (≥ 1) more untimed runs, the first of them with the memory
- *     tracker on (peak bytes, see below);
- *  3. timed runs until both `minReps` runs and `budgetMs` milliseconds are
- *     spent (or `maxReps` runs): median, p20, p80 of the run times.
+ * The providers of one (suite, shape, mode) are measured side by side
+ * (`measureSideBySide`), so that they see the same load on a shared machine:
+ *  1. each provider in turn is prepared: its first run, timed apart (shader
+ *     compilation, pipeline creation, texture allocation, tfjs-layers model
+ *     build), then `warmup` (≥ 1) more untimed runs, the first of them with
+ *     the memory tracker on (peak bytes, see below). Every prepared state
+ *     (a compiled model in train mode) stays alive until step 2 ends;
+ *  2. the timed runs go round-robin, one run per provider per round, the
+ *     first provider rotating each round (A B C, B C A, C A B, …), until
+ *     `minReps` rounds are done and `budgetMs` per provider still in the
+ *     rotation is spent (or `maxReps` rounds): each provider's median, p20,
+ *     p80. Every provider so gets the same number of runs.
+ * A provider that throws (out of memory, say), while prepared or in a timed
+ * run, gets an 'error' cell and leaves the rotation (its state disposed at
+ * once); the others go on, and their states are disposed at the end.
+ * `measureCell` is the same protocol with one provider.
+ *
  * Every timed run ends by reading its results back (`readBack`), so GPU work
  * is inside the time. A result larger than READ_BACK_FULL_MAX elements (a
  * [rows, C] gradient, a sigmoid's elementwise loss) is not downloaded whole:
@@ -185,6 +195,12 @@ export interface CellResult extends Cell {
   gpuAllocatedGrowthBytes?: number;
   /** Tensors left alive by one run (should be 0). */
   leakedTensors?: number;
+  /**
+   * Its timed runs alternated with those of the other providers of the same
+   * (suite, shape, mode) (see the header). Absent in results from before the
+   * harness interleaved: there each provider's runs came one after the other.
+   */
+  interleaved?: true;
 }
 
 export interface ProgressEvent {
@@ -382,6 +398,8 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs): Prepared {
     },
     dispose() {
       model.dispose();
+      // Not owned by the model (compiled with an instance): its learning-rate scalar.
+      optimizer.dispose();
     },
   };
 }
@@ -398,57 +416,135 @@ function processCpuMs(): number | null {
   return (u.user + u.system) / 1000;
 }
 
-/** Measures one cell (see the header for the protocol). */
-export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts: RunOptions): Promise<CellResult> {
+function baseResult(cell: Cell): CellResult {
   const {rows, classes} = cell.shape;
   const logitsBytes = rows * classes * 4;
   const floorBytes = cell.mode === 'forward' ? logitsBytes : 2 * logitsBytes;
-  const base: CellResult = {...cell, status: 'ok', logitsBytes, floorBytes};
-  if (cell.mode === 'train' && p.layersLoss == null && p.compileTrain == null) {
-    return {...base, status: 'unavailable', error: p.noTrain ?? 'no train mode'};
-  }
-  let prepared: Prepared | null = null;
+  return {...cell, status: 'ok', logitsBytes, floorBytes};
+}
+
+/** One provider of a side-by-side measurement: its state, then its timed runs. */
+interface Lane {
+  cell: Cell;
+  base: CellResult;
+  /** Null once it failed (or before it is prepared, or after it is disposed). */
+  prepared: Prepared | null;
+  /** Set when it failed or cannot run: its final result. */
+  done: CellResult | null;
+  firstMs: number;
+  mem: PeakMemory | null;
+  leakedTensors: number;
+  times: number[];
+  cpuTimes: number[];
+}
+
+function disposeLane(lane: Lane): void {
   try {
-    prepared = prepare(cell.mode, p, inputs);
-    const noop = () => {};
-    let t0 = performance.now();
-    await prepared.run(noop);
-    const firstMs = performance.now() - t0;
-    const liveBefore = tf.memory().numTensors;
-    const mem = await trackPeakMemory(sample => prepared!.run(sample));
-    const leakedTensors = tf.memory().numTensors - liveBefore;
-    for (let i = 1; i < opts.warmup; i++) await prepared.run(noop);
-    const times: number[] = [];
-    const cpuTimes: number[] = [];
-    const start = performance.now();
-    while (times.length < opts.maxReps &&
-           (times.length < opts.minReps || performance.now() - start < opts.budgetMs)) {
-      const c0 = processCpuMs();
-      t0 = performance.now();
-      await prepared.run(noop);
-      times.push(performance.now() - t0);
-      if (c0 != null) cpuTimes.push(processCpuMs()! - c0);
-    }
-    const stats = summarize(times);
-    const cpu = cpuTimes.length ? {
-      cpuTimesMs: cpuTimes.map(t => Math.round(t * 1000) / 1000),
-      cpuMedianMs: summarize(cpuTimes).medianMs,
-    } : {};
-    return {
-      ...base, firstMs, ...stats, reps: times.length,
-      timesMs: times.map(t => Math.round(t * 1000) / 1000), ...cpu,
-      gbps: floorBytes / (stats.medianMs * 1e6),
-      ...mem, leakedTensors,
-    };
-  } catch (e) {
-    return {...base, status: 'error', error: errorText(e)};
-  } finally {
-    try {
-      prepared?.dispose();
-    } catch {
-      // A failed model build leaves nothing to dispose.
-    }
+    lane.prepared?.dispose();
+  } catch {
+    // A failed model build leaves nothing to dispose.
   }
+  lane.prepared = null;
+}
+
+function failLane(lane: Lane, e: unknown): void {
+  lane.done = {...lane.base, status: 'error', error: errorText(e)};
+  disposeLane(lane);
+}
+
+/** Step 1 of the header: build, first run timed apart, tracked warm-up, warm-ups. */
+async function prepareLane(lane: Lane, p: Provider, inputs: Inputs, opts: RunOptions): Promise<void> {
+  if (lane.cell.mode === 'train' && p.layersLoss == null && p.compileTrain == null) {
+    lane.done = {...lane.base, status: 'unavailable', error: p.noTrain ?? 'no train mode'};
+    return;
+  }
+  try {
+    const prepared = prepare(lane.cell.mode, p, inputs);
+    lane.prepared = prepared;
+    const noop = () => {};
+    const t0 = performance.now();
+    await prepared.run(noop);
+    lane.firstMs = performance.now() - t0;
+    const liveBefore = tf.memory().numTensors;
+    lane.mem = await trackPeakMemory(sample => prepared.run(sample));
+    lane.leakedTensors = tf.memory().numTensors - liveBefore;
+    for (let i = 1; i < opts.warmup; i++) await prepared.run(noop);
+  } catch (e) {
+    failLane(lane, e);
+  }
+}
+
+/** One timed run of a prepared lane (step 2 of the header). */
+async function timedRun(lane: Lane): Promise<void> {
+  const noop = () => {};
+  try {
+    const c0 = processCpuMs();
+    const t0 = performance.now();
+    await lane.prepared!.run(noop);
+    lane.times.push(performance.now() - t0);
+    if (c0 != null) lane.cpuTimes.push(processCpuMs()! - c0);
+  } catch (e) {
+    failLane(lane, e);
+  }
+}
+
+function laneResult(lane: Lane, interleaved: boolean): CellResult {
+  if (lane.done) return lane.done;
+  const {base, times, cpuTimes} = lane;
+  const stats = summarize(times);
+  const cpu = cpuTimes.length ? {
+    cpuTimesMs: cpuTimes.map(t => Math.round(t * 1000) / 1000),
+    cpuMedianMs: summarize(cpuTimes).medianMs,
+  } : {};
+  return {
+    ...base, firstMs: lane.firstMs, ...stats, reps: times.length,
+    timesMs: times.map(t => Math.round(t * 1000) / 1000), ...cpu,
+    gbps: base.floorBytes / (stats.medianMs * 1e6),
+    ...lane.mem, leakedTensors: lane.leakedTensors,
+    ...(interleaved ? {interleaved: true as const} : {}),
+  };
+}
+
+/**
+ * Measures the cells of one (suite, shape, mode) side by side, one cell per
+ * provider, `cells[i]` with `providers[i]` (see the header for the protocol):
+ * every provider is prepared in turn, then the timed runs go round-robin,
+ * the first provider of each round rotating. A provider that fails (while
+ * prepared or in a timed run) gets an 'error' result and leaves the rotation;
+ * the others go on. Every prepared state is disposed. Results in `cells`' order.
+ */
+export async function measureSideBySide(
+    cells: Cell[], providers: Provider[], inputs: Inputs, opts: RunOptions): Promise<CellResult[]> {
+  if (cells.length !== providers.length) throw new Error('measureSideBySide: one provider per cell');
+  const lanes: Lane[] = cells.map(cell => ({
+    cell, base: baseResult(cell), prepared: null, done: null, firstMs: NaN, mem: null, leakedTensors: 0,
+    times: [], cpuTimes: [],
+  }));
+  let interleaved = false;
+  try {
+    for (let i = 0; i < lanes.length; i++) await prepareLane(lanes[i], providers[i], inputs, opts);
+    const live = () => lanes.filter(l => l.prepared != null);
+    interleaved = live().length > 1;
+    // The budget is per provider, as if each had been measured alone: the
+    // rotation takes budgetMs for each provider still in it.
+    const start = performance.now();
+    for (let round = 0; round < opts.maxReps; round++) {
+      const n = live().length;
+      if (n === 0 || (round >= opts.minReps && performance.now() - start >= opts.budgetMs * n)) break;
+      for (let k = 0; k < lanes.length; k++) {
+        const lane = lanes[(k + round) % lanes.length];
+        if (lane.prepared) await timedRun(lane);
+      }
+    }
+    return lanes.map(l => laneResult(l, interleaved));
+  } finally {
+    for (const lane of lanes) disposeLane(lane);
+  }
+}
+
+/** Measures one cell alone (the protocol of the header with one provider). */
+export async function measureCell(cell: Cell, p: Provider, inputs: Inputs, opts: RunOptions): Promise<CellResult> {
+  return (await measureSideBySide([cell], [p], inputs, opts))[0];
 }
 
 // ---------------------------------------------------------------------------
@@ -491,7 +587,9 @@ export function parseShape(text: string): Shape {
 /**
  * Runs every cell on the active backend. Inputs are made once per (suite,
  * shape) and disposed after; an input that cannot be allocated marks all of
- * that shape's cells as errors.
+ * that shape's cells as errors. The providers of each (suite, shape, mode)
+ * are measured side by side (`measureSideBySide`); their results come out
+ * together, in the plan's order.
  */
 export async function runPlan(
     suites: Suite[], opts: RunOptions, onProgress?: (e: ProgressEvent) => void,
@@ -512,16 +610,19 @@ export async function runPlan(
       } catch (e) {
         inputError = 'inputs: ' + errorText(e);
       }
-      for (const cell of mine) {
-        const p = suite.providers.find(q => q.id === cell.provider)!;
-        const r: CellResult = inputs ?
-            await measureCell(cell, p, inputs, opts) :
-            {...cell, status: 'error', error: inputError, logitsBytes: shape.rows * shape.classes * 4,
-             floorBytes: (cell.mode === 'forward' ? 1 : 2) * shape.rows * shape.classes * 4};
-        if (cell.provider === 'fused') r.fusedKernel = registered(suite);
-        results.push(r);
-        onResult?.(results);
-        onProgress?.({done: ++done, total: cells.length, cell});
+      const modes = [...new Set(mine.map(c => c.mode))];
+      for (const mode of modes) {
+        const group = mine.filter(c => c.mode === mode);
+        const providers = group.map(c => suite.providers.find(q => q.id === c.provider)!);
+        const measured: CellResult[] = inputs ?
+            await measureSideBySide(group, providers, inputs, opts) :
+            group.map(cell => ({...baseResult(cell), status: 'error' as const, error: inputError}));
+        for (const [i, r] of measured.entries()) {
+          if (group[i].provider === 'fused') r.fusedKernel = registered(suite);
+          results.push(r);
+          onResult?.(results);
+          onProgress?.({done: ++done, total: cells.length, cell: group[i]});
+        }
       }
       if (inputs) tf.dispose([inputs.logits, inputs.labels, inputs.features, inputs.trainTargets]);
     }

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {parseArgs, toArgv} from '../../benchmarks/cli';
-import {DEFAULT_RUN_OPTIONS, planCells, Provider, quantile, RunOptions, Suite, summarize,
-  trackPeakMemory} from '../../benchmarks/harness';
+import {CellResult, DEFAULT_RUN_OPTIONS, measureCell, planCells, Provider, ProviderId, quantile, RunOptions,
+  runPlan, Suite, summarize, trackPeakMemory} from '../../benchmarks/harness';
 import {softmaxModes, softmaxShapes} from '../../benchmarks/shapes';
 
 beforeAll(async () => {
@@ -118,3 +118,124 @@ describe('plans and flags', () => {
   });
 
 });
+
+describe('providers side by side', () => {
+  // Real runs on the cpu backend: each provider's loss records its id when it
+  // is called (once per run in every mode), so the log is the order of runs.
+  const shape = {rows: 8, classes: 5};
+  const makeInputs = () => tf.tidy(() => {
+    const labels = tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 0, 1, 2], 'int32'), shape.classes), 'float32');
+    return {
+      logits: tf.randomNormal([shape.rows, shape.classes], 0, 1, 'float32', 3),
+      labels, features: tf.randomNormal([shape.rows, 32], 0, 1, 'float32', 4), trainTargets: labels,
+    };
+  });
+  /** A real softmax cross-entropy from tfjs ops; `failAt`: the call (1-based) that throws. */
+  const recording = (id: ProviderId, log: string[], failAt?: number): Provider => {
+    let calls = 0;
+    const loss = (y: tf.Tensor, x: tf.Tensor) => {
+      log.push(id);
+      if (++calls === failAt) throw new Error(`${id} failed on call ${calls}`);
+      return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(x)), -1));
+    };
+    return {id, call: id, loss, layersLoss: loss};
+  };
+  const suiteOf = (providers: Provider[], modes: Suite['modes'] = () => ['forward']): Suite => ({
+    id: 'recorded', title: '', kernels: [], providers, shapes: () => [shape], modes, makeInputs,
+  });
+  const opts = (over: Partial<RunOptions> = {}): RunOptions =>
+    ({...DEFAULT_RUN_OPTIONS, backend: 'cpu', warmup: 1, minReps: 3, maxReps: 3, budgetMs: 0, ...over});
+  const ok = (r: CellResult) => {
+    expect(r.status).toBe('ok');
+    expect(r.reps).toBe(3);
+    expect(r.timesMs).toHaveLength(3);
+    expect(r.medianMs).toBeGreaterThan(0);
+    expect(r.firstMs).toBeGreaterThan(0);
+    expect(r.peakExtraBytes).toBeGreaterThan(0);
+    expect(r.leakedTensors).toBe(0);
+  };
+
+  it('prepares each provider, then alternates the timed runs, rotating the first provider each round', async () => {
+    const log: string[] = [];
+    const providers = (['fused', 'composite', 'tf.losses'] as const).map(id => recording(id, log));
+    const before = tf.memory().numTensors;
+    const results = await runPlan([suiteOf(providers)], opts());
+    // First run + tracked warm-up per provider, then three rounds A B C, B C A, C A B.
+    expect(log).toEqual([
+      'fused', 'fused', 'composite', 'composite', 'tf.losses', 'tf.losses',
+      'fused', 'composite', 'tf.losses',
+      'composite', 'tf.losses', 'fused',
+      'tf.losses', 'fused', 'composite',
+    ]);
+    expect(results.map(r => r.provider)).toEqual(['fused', 'composite', 'tf.losses']);
+    for (const r of results) {
+      ok(r);
+      expect(r.interleaved).toBe(true);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('runs rounds until every provider has spent the time budget, all with the same number of runs', async () => {
+    const log: string[] = [];
+    const providers = (['fused', 'tf.losses'] as const).map(id => recording(id, log));
+    const t0 = performance.now();
+    const results = await runPlan([suiteOf(providers)], opts({minReps: 2, maxReps: 100000, budgetMs: 40}));
+    const wallMs = performance.now() - t0;
+    const reps = results.map(r => r.reps!);
+    expect(reps[0]).toBe(reps[1]);
+    expect(reps[0]).toBeGreaterThanOrEqual(2);
+    expect(reps[0]).toBeLessThan(100000);
+    // 40 ms per provider in the rotation: at least 80 ms of timed runs.
+    expect(wallMs).toBeGreaterThanOrEqual(80);
+    // After the two preparations: fused first in even rounds, tf.losses first in odd ones.
+    expect(log.slice(4)).toEqual(Array.from({length: reps[0]}, (_, round) =>
+      round % 2 === 0 ? ['fused', 'tf.losses'] : ['tf.losses', 'fused']).flat());
+  });
+
+  it('keeps measuring the others when a provider fails while prepared or in a timed run', async () => {
+    const log: string[] = [];
+    const providers = [
+      recording('fused', log),
+      recording('composite', log, 1),   // its first run throws
+      recording('tf.losses', log, 4),   // its second timed run throws (calls: first, tracked, timed, timed)
+      recording('tfjs-layers', log),
+    ];
+    const before = tf.memory().numTensors;
+    const results = await runPlan([suiteOf(providers, () => ['forward', 'forward+backward', 'train'])], opts());
+    expect(results.map(r => `${r.mode} ${r.provider}`)).toEqual(
+        ['forward', 'forward+backward', 'train'].flatMap(m =>
+          ['fused', 'composite', 'tf.losses', 'tfjs-layers'].map(p => `${m} ${p}`)));
+    for (const r of results) {
+      if (r.provider === 'fused' || r.provider === 'tfjs-layers' || r.mode !== 'forward') {
+        ok(r);
+      } else {
+        expect(r.status).toBe('error');
+        expect(r.error).toMatch(`${r.provider} failed on call`);
+        expect(r.medianMs).toBeUndefined();
+      }
+    }
+    // The forward group: composite failed in its first run, tf.losses in
+    // round 2 (its 4th call); the rotation went on without them.
+    expect(log.slice(0, 15)).toEqual([
+      'fused', 'fused', 'composite', 'tf.losses', 'tf.losses', 'tfjs-layers', 'tfjs-layers',
+      'fused', 'tf.losses', 'tfjs-layers',   // round 1: A (B) C D
+      'tf.losses', 'tfjs-layers', 'fused',   // round 2: (B) C✗ D A
+      'tfjs-layers', 'fused',                // round 3: D A
+    ]);
+    expect(log[15]).toBe('fused');           // the forward+backward group begins
+    // Every model of the train mode was disposed, every prepared state too.
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('measures one cell alone through measureCell', async () => {
+    const log: string[] = [];
+    const inputs = makeInputs();
+    const r = await measureCell({suite: 'recorded', shape, mode: 'forward+backward', provider: 'fused'},
+        recording('fused', log), inputs, opts());
+    ok(r);
+    expect(r.interleaved).toBeUndefined();
+    expect(log).toHaveLength(5);
+    tf.dispose([inputs.logits, inputs.labels, inputs.features]);
+  });
+});
+
