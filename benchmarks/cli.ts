@@ -1,22 +1,31 @@
 /**
  * Command-line flags shared by `run.ts`, the per-kernel scripts, the worker
- * and the real-GPU bundle.
- *
- *   --backends cpu,webgpu,wasm,tensorflow,chromium-webgl,chromium-webgpu
- *                       (default: every one available here)
- *   --suites softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce
- *   --providers fused,composite,tf.losses,tfjs-layers
- *   --modes forward,forward+backward,train
- *   --full              the sweep 4096×10 … 1024×32000 (GPUs: … 8192×32000)
- *   --shapes 64x1000,…  replace every suite's shapes
- *   --extra-shapes …    add shapes to every suite
- *   --min-reps N --max-reps N --budget-ms MS
- *   --warmup N          untimed runs after the first (at least 1: it carries the memory tracker)
- *   --results DIR       where JSON goes (default benchmarks/results)
- *   --out FILE          worker only: the JSON file
- *   --no-report         do not rebuild RESULTS.md and the chart
+ * and the real-GPU bundle: USAGE below (`npm run bench -- --help`).
  */
 import {DEFAULT_RUN_OPTIONS, Mode, MODES, PROVIDER_IDS, ProviderId, RunOptions, parseShape} from './harness';
+
+export const USAGE = `npm run bench -- [flags]   (or npx tsx benchmarks/<suite>.bench.ts [flags])
+
+  --backends cpu,webgpu,wasm,tensorflow,chromium-webgl,chromium-webgpu
+                      (default: every one available here)
+  --suites softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce
+  --providers fused,composite,tf.losses,tfjs-layers
+  --modes forward,forward+backward,train
+  --full              the sweep 4096×10 … 1024×32000 (GPUs: … 8192×32000)
+  --shapes 64x1000,…  replace every suite's shapes
+  --extra-shapes …    add shapes to every suite
+  --min-reps N        timed rounds at least (default ${DEFAULT_RUN_OPTIONS.minReps})
+  --max-reps N        timed rounds at most (default ${DEFAULT_RUN_OPTIONS.maxReps})
+  --budget-ms MS      timed rounds go on until MS per provider are spent (default ${DEFAULT_RUN_OPTIONS.budgetMs})
+  --warmup N          untimed runs after the first (at least 1: it carries the memory tracker; default ${DEFAULT_RUN_OPTIONS.warmup})
+  --results DIR       where JSON goes (default benchmarks/results)
+  --out FILE          worker only: the JSON file
+  --no-report         do not rebuild RESULTS.md and the chart
+  --help              this text
+
+The providers of one (suite, shape, mode) are measured side by side: each is
+prepared (first run, warm-ups), then the timed runs go round-robin, one run per
+provider per round, the first provider rotating (benchmarks/harness.ts).`;
 
 export interface Args {
   backends: string[];
@@ -25,6 +34,8 @@ export interface Args {
   resultsDir: string;
   out?: string;
   report: boolean;
+  /** --help: print USAGE, run nothing. */
+  help?: boolean;
 }
 
 function list(v: string): string[] {
@@ -70,6 +81,7 @@ export function parseArgs(argv: string[]): Args {
       case '--results': args.resultsDir = value(); break;
       case '--out': args.out = value(); break;
       case '--no-report': args.report = false; break;
+      case '--help': case '-h': args.help = true; break;
       default: throw new Error(`unknown flag ${flag} (see benchmarks/cli.ts)`);
     }
   }

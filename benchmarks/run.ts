@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as cliProgress from 'cli-progress';
-import {Args, parseArgs, toArgv} from './cli';
+import {Args, parseArgs, toArgv, USAGE} from './cli';
 import {planCells, ProgressEvent, RunOptions} from './harness';
 import {NODE_BACKENDS, NodeBackend, nodeBackendMissing} from './node/backends';
 import {PROGRESS_PREFIX} from './node/worker';
@@ -89,6 +89,10 @@ function runWorker(backend: string, args: Args, env: NodeJS.ProcessEnv, onProgre
 
 export async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
   const wanted = args.backends.length ? args.backends : ALL_BACKENDS;
   for (const b of wanted) {
     if (!(ALL_BACKENDS as readonly string[]).includes(b)) throw new Error(`unknown backend ${b} (known: ${ALL_BACKENDS.join(', ')})`);
