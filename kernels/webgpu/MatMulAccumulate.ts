@@ -12,8 +12,8 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {MatMulAccumulate, MatMulAccumulateAttrs, MatMulAccumulateInputs, ScaleInPlace, ScaleInPlaceInputs} from '../kernel_names';
 import {checkInPlaceTarget, matMulAccumulateShape} from '../in_place';
-import {launch, storageType} from './launch';
-import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, ScaleInPlaceProgram} from './matmul_accumulate_webgpu';
+import {disposeTemp, launch, makeOutput, storageType} from './launch';
+import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, ScaleInPlaceProgram, SplitKReduceProgram} from './matmul_accumulate_webgpu';
 
 interface TensorMap {tensorMap: {get(dataId: object): {values: unknown}}}
 
@@ -22,6 +22,46 @@ function alias(backend: WebGPUBackend, t: TensorInfo): TensorInfo {
   (backend as unknown as TensorMap).tensorMap.get(t.dataId).values = null;
   backend.incRef(t.dataId);
   return {dataId: t.dataId, shape: t.shape, dtype: t.dtype};
+}
+
+/**
+ * Split-K plan (see matmul_accumulate_webgpu.ts): a product of fewer than
+ * SPLIT_K_MIN_WORKGROUPS output tiles has its k range cut into slices of at
+ * least SPLIT_K_MIN_SLICE, enough slices to reach that many workgroups.
+ *
+ * Why these numbers (a model, not a GPU measurement: no GPU was lent to the
+ * session that wrote this). The NVIDIA H200 run of
+ * benchmarks/linear_cross_entropy.ts (4096 × 512 × 32000, results in
+ * benchmarks/results/nvidia-h200/) took 346 ms with 128-row chunks and 118 ms
+ * with 1024-row chunks against 68.8 ms unfused: a cost of about 7 ms per chunk
+ * whatever its size, which is what dh = G·W costs with 64 (or 512) workgroups
+ * each running 1000 serial k steps over V = 32000. An H200 holds about 3000
+ * such workgroups at once (132 SMs; 64 threads and 8 KiB of workgroup memory
+ * each), so 1024 gives every SM several to switch between while the others wait
+ * on memory; a slice of 256 (8 tile steps) keeps the extra traffic of the
+ * partial products (splits · M · P floats written and read once) well below
+ * the reads of A and B that the slice saves. The scratch is at most
+ * (SPLIT_K_MIN_WORKGROUPS + tiles) · 32² floats (8 MiB) and lives for one call.
+ * On SwiftShader (2 shared cpu cores, load 3; test/kernels/webgpu/measure_split_k.ts,
+ * interleaved) 32×8000×64 (2 tiles, 28 slices) went from 195 to 161 ms and
+ * 128×2000×512 (64 tiles, 7 slices) from 1249 to 1398 ms: an emulator with
+ * two cores is already busy with 64 workgroups and pays for the extra pass.
+ * The GPU run that checks the model: BUNDLE_ENTRY=linear_ce.mjs (chunks of
+ * 128 and 1024 rows) and measure_split_k.ts at 128x32000x512.
+ */
+export const SPLIT_K_MIN_WORKGROUPS = 1024;
+export const SPLIT_K_MIN_SLICE = 8 * MM_TILE;
+
+/** How many k slices of what length: {splits: 1, kSlice: K} means no split. */
+export function splitKPlan(M: number, P: number, K: number): {splits: number, kSlice: number} {
+  const tiles = Math.ceil(M / MM_TILE) * Math.ceil(P / MM_TILE);
+  if (tiles >= SPLIT_K_MIN_WORKGROUPS || K < 2 * SPLIT_K_MIN_SLICE) {
+    return {splits: 1, kSlice: K};
+  }
+  const wanted = Math.min(Math.ceil(SPLIT_K_MIN_WORKGROUPS / tiles), Math.floor(K / SPLIT_K_MIN_SLICE));
+  const kSlice = Math.ceil(K / wanted / MM_TILE) * MM_TILE;
+  const splits = Math.ceil(K / kSlice);
+  return splits > 1 ? {splits, kSlice} : {splits: 1, kSlice: K};
 }
 
 const matMulAccumulate: KernelFunc = ({inputs, backend, attrs}) => {
@@ -37,10 +77,20 @@ const matMulAccumulate: KernelFunc = ({inputs, backend, attrs}) => {
   const [bRow, bCol] = transposeB ? [1, K] : [P, 1];
   const tilesP = Math.ceil(P / MM_TILE);
   const tiles = Math.ceil(M / MM_TILE) * tilesP;
-  const program = new MatMulAccumulateProgram([storageType(webgpu, a), storageType(webgpu, b)]);
+  const {splits, kSlice} = splitKPlan(M, P, K);
+  const types = [storageType(webgpu, a), storageType(webgpu, b)] as const;
   const u = (data: number) => ({type: 'uint32' as const, data: [data] as [number]});
-  launch(webgpu, program, [acc], [a, b],
-      [u(M), u(K), u(P), u(aRow), u(aCol), u(bRow), u(bCol), u(rowOffset), u(tilesP), u(tiles)], tiles);
+  const uniforms = [u(M), u(K), u(P), u(aRow), u(aCol), u(bRow), u(bCol), u(rowOffset), u(tilesP), u(tiles), u(kSlice), u(splits)];
+  if (splits === 1) {
+    launch(webgpu, new MatMulAccumulateProgram(types, false), [acc], [a, b], uniforms, tiles);
+    return alias(webgpu, acc);
+  }
+  // Partial products of the k slices, then their sum into acc (in order); the scratch is freed
+  // once the queue that uses it is submitted (tfjs defers the release).
+  const scratch = makeOutput(webgpu, [splits, M, P]);
+  launch(webgpu, new MatMulAccumulateProgram(types, true), [scratch], [a, b], uniforms, tiles * splits);
+  launch(webgpu, new SplitKReduceProgram(), [acc], [scratch], [u(M), u(P), u(rowOffset), u(splits)], Math.ceil(M * P / SCALE_WG));
+  disposeTemp(webgpu, scratch);
   return alias(webgpu, acc);
 };
 

@@ -16,6 +16,18 @@
  * Tiles past the edges load zeros and skip their writes. Workgroups: one per
  * tile, folded into a 2-D grid by launch.ts (recovered as wid.y·nwg.x + wid.x).
  *
+ * Split-K (`partial` programs): a product with few output tiles and a long k
+ * (linear cross-entropy's dh = G·W of one chunk: M = rows of the chunk, P = H,
+ * K = V, e.g. 4 × 16 = 64 tiles over K = 32000) would run a handful of
+ * workgroups through a long serial loop of k steps, each waiting on its global
+ * loads: most of the GPU idles. Its k range is cut into `splits` slices of
+ * kSlice (a multiple of the tile) and workgroup (s, tile) writes the partial
+ * product of slice s into scratch[s, i, j] (plain stores, no accumulator);
+ * then SplitKReduceProgram adds Σ_s scratch[s, i, j] into acc, one thread per
+ * element, summing s in a fixed order: deterministic, no atomics (WGSL has no
+ * float atomics). The plan (how many splits) is `splitKPlan` in
+ * MatMulAccumulate.ts.
+ *
  * ScaleInPlaceProgram: x[e] *= s[0], one thread per element.
  */
 import {FusedProgram, StorageType} from './launch';
@@ -29,21 +41,31 @@ struct Uniforms {
   M : u32, K : u32, P : u32,
   aRow : u32, aCol : u32, bRow : u32, bCol : u32,
   rowOffset : u32, tilesP : u32, tiles : u32,
+  kSlice : u32, splits : u32,
 };`;
 
 export class MatMulAccumulateProgram implements FusedProgram {
   readonly key: string;
   readonly workgroupSize = MM_THREADS;
 
-  /** `types`: WGSL scalar type of the a and b buffers. */
-  constructor(readonly types: readonly [StorageType, StorageType]) {
-    this.key = `matMulAccumulate_t${MM_TILE}_${types.join('')}`;
+  /**
+   * `types`: WGSL scalar type of the a and b buffers. `partial`: binding 0 is
+   * the split-K scratch [splits, M, P], written (not accumulated) by workgroup
+   * (s, tile) for k in [s·kSlice, (s + 1)·kSlice); otherwise it is acc,
+   * updated in place over the whole k range (one slice).
+   */
+  constructor(readonly types: readonly [StorageType, StorageType], readonly partial: boolean) {
+    this.key = `matMulAccumulate_t${MM_TILE}_${types.join('')}${partial ? '_splitK' : ''}`;
   }
 
   getCode(): string {
     const [ta, tb] = this.types;
+    const store = this.partial ?
+        `out[(split * u.M + i) * u.P + j] = sum[r][c];` :
+        `let idx = (u.rowOffset + i) * u.P + j;
+        out[idx] = out[idx] + sum[r][c];`;
     return `${MATMUL_ACCUMULATE_UNIFORMS}
-@group(0) @binding(0) var<storage, read_write> acc : array<f32>;
+@group(0) @binding(0) var<storage, read_write> out : array<f32>;
 @group(0) @binding(1) var<storage, read> a : array<${ta}>;
 @group(0) @binding(2) var<storage, read> b : array<${tb}>;
 @group(0) @binding(3) var<uniform> u : Uniforms;
@@ -56,16 +78,20 @@ var<workgroup> Bs : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // Bs[k][j]
 fn main(@builtin(local_invocation_index) lid : u32,
         @builtin(workgroup_id) wid : vec3<u32>,
         @builtin(num_workgroups) nwg : vec3<u32>) {
-  let tile = wid.y * nwg.x + wid.x;
-  if (tile >= u.tiles) {
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= u.tiles * u.splits) {
     return;  // uniform per workgroup: the overshoot of the 2-D fold
   }
+  let split = g / u.tiles;
+  let tile = g % u.tiles;
+  let kBegin = split * u.kSlice;
+  let kEnd = min(u.K, kBegin + u.kSlice);
   let i0 = (tile / u.tilesP) * TILE;
   let j0 = (tile % u.tilesP) * TILE;
   let tx = lid % 8u;
   let ty = lid / 8u;
   var sum : array<array<f32, 4>, 4>;
-  for (var k0 = 0u; k0 < u.K; k0 += TILE) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE) {
     for (var e = lid; e < TILE * TILE; e += ${MM_THREADS}u) {
       var ii = e / TILE;
       var kk = e % TILE;
@@ -74,7 +100,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
         kk = e / TILE;
       }
       var va = 0.0;
-      if (i0 + ii < u.M && k0 + kk < u.K) {
+      if (i0 + ii < u.M && k0 + kk < kEnd) {
         va = f32(a[(i0 + ii) * u.aRow + (k0 + kk) * u.aCol]);
       }
       As[kk][ii] = va;
@@ -85,7 +111,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
         kb = e % TILE;
       }
       var vb = 0.0;
-      if (j0 + jj < u.P && k0 + kb < u.K) {
+      if (j0 + jj < u.P && k0 + kb < kEnd) {
         vb = f32(b[(k0 + kb) * u.bRow + (j0 + jj) * u.bCol]);
       }
       Bs[kb][jj] = vb;
@@ -111,8 +137,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + tx + 8u * c;
       if (i < u.M && j < u.P) {
-        let idx = (u.rowOffset + i) * u.P + j;
-        acc[idx] = acc[idx] + sum[r][c];
+        ${store}
       }
     }
   }
@@ -121,7 +146,41 @@ fn main(@builtin(local_invocation_index) lid : u32,
   }
 }
 
+/** Threads per workgroup of the elementwise programs (reduce, scale). */
 export const SCALE_WG = 256;
+
+/** acc[(rowOffset + i)·P + j] += Σ_s scratch[s, i, j], s in order; one thread per (i, j). */
+export class SplitKReduceProgram implements FusedProgram {
+  readonly key = 'matMulAccumulate_splitKReduce';
+  readonly workgroupSize = SCALE_WG;
+
+  getCode(): string {
+    return `
+struct Uniforms { M : u32, P : u32, rowOffset : u32, splits : u32, };
+@group(0) @binding(0) var<storage, read_write> acc : array<f32>;
+@group(0) @binding(1) var<storage, read> scratch : array<f32>;
+@group(0) @binding(2) var<uniform> u : Uniforms;
+
+@compute @workgroup_size(${SCALE_WG})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let e = (wid.y * nwg.x + wid.x) * ${SCALE_WG}u + lid;
+  let size = u.M * u.P;
+  if (e >= size) {
+    return;
+  }
+  var total = 0.0;
+  for (var s = 0u; s < u.splits; s++) {
+    total += scratch[s * size + e];
+  }
+  let idx = u.rowOffset * u.P + e;
+  acc[idx] = acc[idx] + total;
+}
+`;
+  }
+}
+
 
 export class ScaleInPlaceProgram implements FusedProgram {
   readonly key: string;

@@ -351,37 +351,39 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
     tf.dispose([h, w, b, labels, dy]);
   }, {only: inPlace});
 
-  it('MatMulAccumulate: every transpose, a row offset, accumulation over calls, read between calls', async env => {
-    const M = 37, K = 45, P = 33, R = 50, off = 9;
-    const acc0 = randn(R * P, 101);
-    let acc = tf.tensor2d(acc0, [R, P]);
-    const expected = Float64Array.from(acc0);
-    let seed = 102;
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-      const a = tf.tensor2d(randn(M * K, seed++), tA ? [K, M] : [M, K]);
-      const b = tf.tensor2d(randn(K * P, seed++), tB ? [P, K] : [K, P]);
-      const av = await values(a), bv = await values(b);
-      for (let i = 0; i < M; i++) {
-        for (let j = 0; j < P; j++) {
-          let s = 0;
-          for (let k = 0; k < K; k++) s += av[tA ? k * M + i : i * K + k] * bv[tB ? j * K + k : k * P + j];
-          expected[(off + i) * P + j] += s;
+  // The second shape has 4 output tiles and a long k: split-K on webgpu (kernels/webgpu/MatMulAccumulate.ts).
+  for (const [M, K, P, R, off] of [[37, 45, 33, 50, 9], [37, 3000, 33, 45, 5]]) {
+    it(`MatMulAccumulate ${M}×${K}×${P}: every transpose, a row offset, accumulation over calls, read between calls`, async env => {
+      const acc0 = randn(R * P, 101);
+      let acc = tf.tensor2d(acc0, [R, P]);
+      const expected = Float64Array.from(acc0);
+      let seed = 102;
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const a = tf.tensor2d(randn(M * K, seed++), tA ? [K, M] : [M, K]);
+        const b = tf.tensor2d(randn(K * P, seed++), tB ? [P, K] : [K, P]);
+        const av = await values(a), bv = await values(b);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < P; j++) {
+            let s = 0;
+            for (let k = 0; k < K; k++) s += av[tA ? k * M + i : i * K + k] * bv[tB ? j * K + k : k * P + j];
+            expected[(off + i) * P + j] += s;
+          }
         }
+        const next = tf.engine().runKernel(MatMulAccumulate, {acc, a, b}, {transposeA: tA, transposeB: tB, rowOffset: off}) as tf.Tensor;
+        expect(next.dataId === acc.dataId, () => 'the output must share the accumulator\'s buffer');
+        acc.dispose();
+        acc = next as tf.Tensor2D;
+        // A read between calls caches the values on the cpu side (webgpu): the next call must not leave them stale.
+        expectClose(await values(acc), expected, tol(env), `acc after transposeA=${tA}, transposeB=${tB}`);
+        tf.dispose([a, b]);
       }
-      const next = tf.engine().runKernel(MatMulAccumulate, {acc, a, b}, {transposeA: tA, transposeB: tB, rowOffset: off}) as tf.Tensor;
-      expect(next.dataId === acc.dataId, () => 'the output must share the accumulator\'s buffer');
+      const s = tf.scalar(-0.5);
+      const scaled = tf.engine().runKernel(ScaleInPlace, {x: acc, s}) as tf.Tensor;
       acc.dispose();
-      acc = next as tf.Tensor2D;
-      // A read between calls caches the values on the cpu side (webgpu): the next call must not leave them stale.
-      expectClose(await values(acc), expected, tol(env), `acc after transposeA=${tA}, transposeB=${tB}`);
-      tf.dispose([a, b]);
-    }
-    const s = tf.scalar(-0.5);
-    const scaled = tf.engine().runKernel(ScaleInPlace, {x: acc, s}) as tf.Tensor;
-    acc.dispose();
-    expectClose(await values(scaled), expected.map(v => -0.5 * v), tol(env), 'ScaleInPlace');
-    tf.dispose([scaled, s]);
-  }, {only: inPlace});
+      expectClose(await values(scaled), expected.map(v => -0.5 * v), tol(env), 'ScaleInPlace');
+      tf.dispose([scaled, s]);
+    }, {only: inPlace});
+  }
 
   it('in-place kernels refuse a shared target, a target that is also an input, and non-float32', async () => {
     const acc = tf.zeros([4, 3]);

@@ -17,6 +17,8 @@ import {
   SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad,
 } from '../../../kernels/kernel_names';
 import {fusedPipelineKeys} from '../../../kernels/webgpu/launch';
+import {SPLIT_K_MIN_SLICE, SPLIT_K_MIN_WORKGROUPS, splitKPlan} from '../../../kernels/webgpu/MatMulAccumulate';
+import {MatMulAccumulate} from '../../../kernels/kernel_names';
 import {SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
 import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
@@ -247,5 +249,44 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
       expectClose(await dz.data(), ref.dlabels(dy), RTOL, `sigmoid dlabels C=${C}`);
       tf.dispose([logits, labels, dyT, loss, dx, dz]);
     }
+  }));
+
+  test('MatMulAccumulate split-K: the plan, and the split path (dh = G·W of a linear-CE chunk) vs float64', run(async () => {
+    // The plan: few tiles and a long k split; many tiles or a short k do not.
+    check(splitKPlan(128, 512, 32000).splits > 1, () => `dh of a 128-row chunk: ${JSON.stringify(splitKPlan(128, 512, 32000))}`);
+    check(splitKPlan(32000, 512, 128).splits === 1, () => 'dW of a chunk has 16000 tiles: no split');
+    check(splitKPlan(8, 8, 2 * SPLIT_K_MIN_SLICE - 1).splits === 1, () => 'k too short to split');
+    for (const [M, P, K] of [[128, 512, 32000], [3, 5, 100000], [37, 33, 3000], [1024, 512, 32000]]) {
+      const {splits, kSlice} = splitKPlan(M, P, K);
+      const tiles = Math.ceil(M / 32) * Math.ceil(P / 32);
+      check(kSlice % 32 === 0 || splits === 1, () => `slice ${kSlice} is not a multiple of the tile`);
+      check(splits === Math.ceil(K / kSlice) && (splits - 1) * kSlice < K, () => `slices ${splits} × ${kSlice} do not cover k = ${K} exactly`);
+      check(splits === 1 || kSlice >= SPLIT_K_MIN_SLICE, () => `slice ${kSlice} below the minimum`);
+      check(splits === 1 || (splits - 1) * tiles < SPLIT_K_MIN_WORKGROUPS, () => `${splits} splits of ${tiles} tiles overshoot`);
+    }
+    // The split path on the device: 2 × 3 tiles over k = 5000 (splitKPlan: 18 slices of 288, the last one short).
+    const [M, K, P, R, off] = [40, 5000, 70, 47, 6];
+    const plan = splitKPlan(M, P, K);
+    check(plan.splits > 1 && K % plan.kSlice !== 0, () => `expected a short last slice: ${JSON.stringify(plan)}`);
+    const av = randn(M * K, 61), bv = randn(K * P, 62), acc0 = randn(R * P, 63);
+    const expected = Float64Array.from(acc0);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < P; j++) {
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += av[i * K + k] * bv[k * P + j];
+        expected[(off + i) * P + j] += sum;
+      }
+    }
+    const a = tf.tensor2d(av, [M, K]);
+    const b = tf.tensor2d(bv, [K, P]);
+    const acc = tf.tensor2d(acc0, [R, P]);
+    const before = new Set(fusedPipelineKeys(backend));
+    const out = runK(MatMulAccumulate, {acc, a, b}, {transposeA: false, transposeB: false, rowOffset: off}) as tf.Tensor;
+    acc.dispose();
+    expectClose(await out.data(), expected, RTOL, 'split-K acc');
+    const used = fusedPipelineKeys(backend).filter(k => !before.has(k));
+    check(used.some(k => k.includes('_splitK')) || [...before].some(k => k.includes('_splitK')),
+        () => `no split-K pipeline was used: ${used.join(', ')}`);
+    tf.dispose([a, b, out]);
   }));
 });
