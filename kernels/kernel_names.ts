@@ -225,5 +225,14 @@ export interface ScaleInPlaceInputs extends NamedTensorInfoMap {
   s: TensorInfo;
 }
 
+/**
+ * SparseSoftmaxCrossEntropyGrad (wrt 'logits') written over the logits: the
+ * same inputs, attributes and values, but the gradient replaces the logits in
+ * their own float32 buffer and the output shares the logits' dataId. Used on a
+ * chunk's logits, which nothing reads after the gradient, so one `[n, V]`
+ * buffer per chunk is alive instead of two.
+ */
+export const SparseSoftmaxCrossEntropyGradInPlace = 'FusedSparseSoftmaxCrossEntropyGradInPlace';
+
 /** The in-place kernel names (cpu and webgpu). */
-export const IN_PLACE_KERNEL_NAMES = [MatMulAccumulate, ScaleInPlace] as const;
+export const IN_PLACE_KERNEL_NAMES = [MatMulAccumulate, ScaleInPlace, SparseSoftmaxCrossEntropyGradInPlace] as const;

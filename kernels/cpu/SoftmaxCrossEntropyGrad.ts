@@ -19,7 +19,8 @@
 import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
+import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace} from '../kernel_names';
+import {checkInPlaceTarget} from '../in_place';
 import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, sumOf} from './row_math';
 
 interface GradArgs {
@@ -174,8 +175,13 @@ function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   return backend.makeTensorInfo([rows, C], 'float32', out);
 }
 
-function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
-  const {backend, attrs} = args;
+/**
+ * The sparse gradient into `out`, which is a fresh zeroed array or the logits'
+ * own array (`inPlace`: each element is read before it is written, the target
+ * logit before the row's sweep, and ignored rows are zeroed explicitly).
+ */
+function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean): void {
+  const {attrs} = args;
   if (attrs.wrt !== 'logits') {
     throw new Error('sparseSoftmaxCrossEntropyWithLogits: sparse labels are not differentiable');
   }
@@ -188,10 +194,12 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const w = classWeightArray(attrs, C);
   const smoothMass = (eps / C) * sumOf(w);
   const base = eps / C;  // every class's share of the smoothed target
-  const out = new Float32Array(rows * C);  // ignored rows stay 0
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const target = t[i];
     if (ignore != null && target === ignore) {
+      if (inPlace) {
+        out.fill(0, o, o + C);
+      }
       continue;
     }
     checkSparseLabel(target, i, C);
@@ -199,6 +207,8 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
     const l = lse[i];
     const g = dy[i] * invT;
     const pScale = (1 - eps) * w[target] + smoothMass + 2 * zLoss * l;
+    // The target entry is recomputed after the sweep from its logit, read first (the sweep may overwrite it).
+    const pt = fastExp(xa[xo + target] * invT - l);
     if (plain) {
       const gp = g * pScale;
       let c = 0;
@@ -217,10 +227,32 @@ function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
       }
     }
     // The target entry again, in one float64 expression: p − 1 must not cancel in float32.
-    const pt = fastExp(xa[xo + target] * invT - l);
     out[o + target] = g * (pScale * pt - w[target] * (1 - eps + base));
   }
-  return backend.makeTensorInfo([rows, C], 'float32', out);
+}
+
+function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
+  const [rows, C] = args.inputs.logits.shape;
+  const out = new Float32Array(rows * C);  // ignored rows stay 0
+  sparseGradInto(args, out, false);
+  return args.backend.makeTensorInfo([rows, C], 'float32', out);
+}
+
+/**
+ * The same gradient written over the logits (SparseSoftmaxCrossEntropyGradInPlace,
+ * aliasing rule in kernel_names.ts); the output shares the logits' dataId.
+ */
+function sparseSoftmaxCrossEntropyGradInPlace(args: GradArgs): TensorInfo {
+  const {inputs, backend} = args;
+  const {logits, labels, lse, dy} = inputs;
+  checkInPlaceTarget(SparseSoftmaxCrossEntropyGradInPlace, logits, [labels, lse, dy], backend.refCount(logits.dataId));
+  const values = backend.data.get(logits.dataId).values;
+  if (!(values instanceof Float32Array) || values.length !== logits.shape[0] * logits.shape[1]) {
+    throw new Error(`${SparseSoftmaxCrossEntropyGradInPlace} (cpu): the logits are not backed by their own Float32Array`);
+  }
+  sparseGradInto(args, values, true);
+  backend.incRef(logits.dataId);
+  return {dataId: logits.dataId, shape: logits.shape, dtype: logits.dtype};
 }
 
 export const softmaxCrossEntropyGradConfig: KernelConfig = {
@@ -233,4 +265,10 @@ export const sparseSoftmaxCrossEntropyGradConfig: KernelConfig = {
   kernelName: SparseSoftmaxCrossEntropyGrad,
   backendName: 'cpu',
   kernelFunc: sparseSoftmaxCrossEntropyGrad as unknown as KernelFunc,
+};
+
+export const sparseSoftmaxCrossEntropyGradInPlaceConfig: KernelConfig = {
+  kernelName: SparseSoftmaxCrossEntropyGradInPlace,
+  backendName: 'cpu',
+  kernelFunc: sparseSoftmaxCrossEntropyGradInPlace as unknown as KernelFunc,
 };

@@ -4,13 +4,14 @@ import {registerKernelsOnce} from '../register_util';
 import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
-import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
+import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradInPlaceConfig} from './SoftmaxCrossEntropyGrad';
 
 export const cpuKernelConfigs: KernelConfig[] = [
   softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig,
   softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig,
   sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig,
-  matMulAccumulateConfig, scaleInPlaceConfig,  // in-place, internal to linearSoftmaxCrossEntropy
+  // in place, internal to linearSoftmaxCrossEntropy
+  matMulAccumulateConfig, scaleInPlaceConfig, sparseSoftmaxCrossEntropyGradInPlaceConfig,
 ];
 
 export function registerCpuKernels(): void {

@@ -12,17 +12,8 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {MatMulAccumulate, MatMulAccumulateAttrs, MatMulAccumulateInputs, ScaleInPlace, ScaleInPlaceInputs} from '../kernel_names';
 import {checkInPlaceTarget, matMulAccumulateShape} from '../in_place';
-import {disposeTemp, launch, makeOutput, storageType} from './launch';
+import {aliasInPlace as alias, disposeTemp, launch, makeOutput, storageType} from './launch';
 import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, ScaleInPlaceProgram, SplitKReduceProgram} from './matmul_accumulate_webgpu';
-
-interface TensorMap {tensorMap: {get(dataId: object): {values: unknown}}}
-
-/** The output over the written buffer; the cpu-side cache of the old values (if any) is dropped. */
-function alias(backend: WebGPUBackend, t: TensorInfo): TensorInfo {
-  (backend as unknown as TensorMap).tensorMap.get(t.dataId).values = null;
-  backend.incRef(t.dataId);
-  return {dataId: t.dataId, shape: t.shape, dtype: t.dtype};
-}
 
 /**
  * Split-K plan (see matmul_accumulate_webgpu.ts): a product of fewer than

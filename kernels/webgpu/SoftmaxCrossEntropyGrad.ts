@@ -3,15 +3,18 @@
  *  - dense, w.r.t. logits: a row program (a label-mass row sum, then the
  *    elementwise sweep), softmax_cross_entropy_webgpu.ts;
  *  - sparse w.r.t. logits and dense w.r.t. labels: elementwise programs,
- *    softmax_cross_entropy_grad_webgpu.ts.
+ *    softmax_cross_entropy_grad_webgpu.ts; the sparse one also over the
+ *    logits' own buffer (SparseSoftmaxCrossEntropyGradInPlace, aliasing rule
+ *    in kernel_names.ts).
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {
   SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs,
-  SparseSoftmaxCrossEntropyGrad,
+  SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../kernel_names';
-import {disposeTemp, FusedProgram, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
+import {checkInPlaceTarget} from '../in_place';
+import {aliasInPlace, disposeTemp, FusedProgram, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {ELEMENTWISE_WG, rowVariant, rowWorkgroups} from './row_layout';
 import {checkClassWeights, rowsAndClasses, softmaxUniforms} from './SoftmaxCrossEntropy';
 import {SoftmaxCrossEntropyGradProgram} from './softmax_cross_entropy_webgpu';
@@ -61,6 +64,36 @@ function backward(sparse: boolean, kernel: string): KernelFunc {
   };
 }
 
+/** The sparse gradient written over the logits; the output shares their dataId. */
+const sparseGradInPlace: KernelFunc = ({inputs, backend, attrs}) => {
+  const {logits, labels, lse, dy} = inputs as SoftmaxCrossEntropyGradInputs;
+  const a = attrs as unknown as SoftmaxCrossEntropyGradAttrs;
+  const webgpu = backend as WebGPUBackend;
+  const kernel = SparseSoftmaxCrossEntropyGradInPlace;
+  const [rows, C] = rowsAndClasses(logits, labels, true, kernel);
+  checkClassWeights(a, C, kernel);
+  if (a.wrt !== 'logits') {
+    throw new Error(`${kernel} (webgpu): sparse labels have no gradient`);
+  }
+  checkInPlaceTarget(kernel, logits, [labels, lse, dy], webgpu.refCount(logits.dataId));
+  if (storageType(webgpu, logits) !== 'f32') {
+    throw new Error(`${kernel} (webgpu): the logits' buffer is not float32 (a cast tensor): not written in place`);
+  }
+  if (rows * C > 0) {
+    const hasWeights = a.classWeights != null;
+    const variant = {wg: ELEMENTWISE_WG, vec: C % 4 === 0 ? 4 : 1, weights: hasWeights} as const;
+    const inputsRead = [labels, lse, dy];
+    const program = new SparseSoftmaxCrossEntropyGradProgram(variant, ['f32', ...inputsRead.map(t => storageType(webgpu, t))], true);
+    const weights = hasWeights ? uploadVector(webgpu, a.classWeights as number[]) : null;
+    launch(webgpu, program, [logits], weights ? [...inputsRead, weights] : inputsRead,
+        softmaxUniforms(rows, C, a), Math.ceil(rows * C / variant.vec / ELEMENTWISE_WG));
+    if (weights) {
+      disposeTemp(webgpu, weights);
+    }
+  }
+  return aliasInPlace(webgpu, logits);
+};
+
 export const softmaxCrossEntropyGradConfig: KernelConfig = {
   kernelName: SoftmaxCrossEntropyGrad,
   backendName: 'webgpu',
@@ -71,4 +104,10 @@ export const sparseSoftmaxCrossEntropyGradConfig: KernelConfig = {
   kernelName: SparseSoftmaxCrossEntropyGrad,
   backendName: 'webgpu',
   kernelFunc: backward(true, SparseSoftmaxCrossEntropyGrad),
+};
+
+export const sparseSoftmaxCrossEntropyGradInPlaceConfig: KernelConfig = {
+  kernelName: SparseSoftmaxCrossEntropyGradInPlace,
+  backendName: 'webgpu',
+  kernelFunc: sparseGradInPlace,
 };

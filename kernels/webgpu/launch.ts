@@ -200,6 +200,19 @@ export function launch(
   }
 }
 
+/**
+ * The output of an in-place kernel (aliasing rule: kernels/kernel_names.ts):
+ * `t`'s own dataId with one more reference, as tfjs-backend-webgpu's reshape
+ * shares a dataId. A copy of the old values that tfjs cached on the cpu side
+ * (after a read-back) would now be stale: it is dropped, so the next read
+ * downloads the buffer.
+ */
+export function aliasInPlace(backend: WebGPUBackend, t: TensorInfo): TensorInfo {
+  (internals(backend).tensorMap.get(t.dataId) as {values?: unknown}).values = null;
+  backend.incRef(t.dataId);
+  return {dataId: t.dataId, shape: t.shape, dtype: t.dtype};
+}
+
 /** Whether the backend's device was created with the `subgroups` feature. */
 export function deviceHasSubgroups(backend: WebGPUBackend): boolean {
   return internals(backend).device.features.has('subgroups');

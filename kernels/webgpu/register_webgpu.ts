@@ -15,13 +15,14 @@ import {registerWebGPUFlags} from './flags_webgpu';
 import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
-import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './SoftmaxCrossEntropyGrad';
+import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradInPlaceConfig} from './SoftmaxCrossEntropyGrad';
 
 export const webgpuKernelConfigs: KernelConfig[] = [
   softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig,
   softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig,
   sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig,
-  matMulAccumulateConfig, scaleInPlaceConfig,  // in-place, internal to linearSoftmaxCrossEntropy
+  // in place, internal to linearSoftmaxCrossEntropy
+  matMulAccumulateConfig, scaleInPlaceConfig, sparseSoftmaxCrossEntropyGradInPlaceConfig,
 ];
 
 /** The focal kernels (FOCAL_KERNEL_NAMES of kernel_names.ts). */

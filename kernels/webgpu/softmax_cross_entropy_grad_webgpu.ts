@@ -49,22 +49,32 @@ export class SparseSoftmaxCrossEntropyGradProgram implements FusedProgram {
   readonly key: string;
   readonly workgroupSize: number;
 
-  /** `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy). */
-  constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[]) {
-    this.key = `softmaxCEGrad_sparse_${elementwiseKey(variant)}_${types.join('')}`;
+  /**
+   * `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy).
+   * `inPlace`: the logits are binding 0 itself (read_write, f32), read and
+   * then overwritten by the thread that owns each element (no race; WebGPU
+   * forbids binding one buffer both read-only and writable in a dispatch), and
+   * the inputs are (labels, lse, dy).
+   */
+  constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[], readonly inPlace = false) {
+    this.key = `softmaxCEGrad_sparse_${elementwiseKey(variant)}_${types.join('')}${inPlace ? '_inPlace' : ''}`;
     this.workgroupSize = variant.wg;
   }
 
   getCode(): string {
     const v = this.variant;
+    const first = this.inPlace ? 1 : 2;  // binding of the labels
+    const logitsBinding = this.inPlace ? '' :
+        `@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;`;
     const bindings = `
 @group(0) @binding(0) var<storage, read_write> dx : array<V>;
-@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(2) var<storage, read> labels : array<i32>;
-@group(0) @binding(3) var<storage, read> lseIn : array<${this.types[this.types.length - 2]}>;
-@group(0) @binding(4) var<storage, read> dy : array<${this.types[this.types.length - 1]}>;
-@group(0) @binding(${v.weights ? 6 : 5}) var<uniform> u : Uniforms;`;
-    return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, v.weights ? 5 : null)}
+${logitsBinding}
+@group(0) @binding(${first}) var<storage, read> labels : array<i32>;
+@group(0) @binding(${first + 1}) var<storage, read> lseIn : array<${this.types[this.types.length - 2]}>;
+@group(0) @binding(${first + 2}) var<storage, read> dy : array<${this.types[this.types.length - 1]}>;
+@group(0) @binding(${first + (v.weights ? 4 : 3)}) var<uniform> u : Uniforms;`;
+    const logitAt = this.inPlace ? 'dx[e]' : 'logits[e]';
+    return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, v.weights ? first + 3 : null)}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let t = labels[row];
   if (u.hasIgnore != 0u && t == u.ignoreIndex) {
@@ -84,7 +94,7 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   if (u.zLoss != 0.0) {
     scale += 2.0 * u.zLoss * lse;
   }
-  let z = V(logits[e]) / V(T);
+  let z = V(${logitAt}) / V(T);
   let yh = (1.0 - eps) * indicator(col, tu) + V(spread);
   let grad = f32(dy[row]) / T * (scale * exp(z - V(lse)) - weightV(col / VEC) * yh);
   dx[e] = select(grad, V(u.nan), isNanV(z) | B(isNanF(lse)));

@@ -30,7 +30,7 @@
  */
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {autoChunkSize, ChunkPlan, chunkLossAndLse, COMPOSITE_BUFFERS_PER_ROW, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, FUSED_BUFFERS_PER_ROW, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
+import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
 import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, readClassVector, toTensor} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
@@ -151,7 +151,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
   const budget = options.memoryBudgetBytes ?? DEFAULT_CHUNK_BUDGET_BYTES;
   assertArg(budget > 0, OP, () => `memoryBudgetBytes must be > 0, got ${budget}`);
   const chunkSize = options.chunkSize ??
-      autoChunkSize(N, V, budget, fusedChunksAvailable() ? FUSED_BUFFERS_PER_ROW : COMPOSITE_BUFFERS_PER_ROW);
+      autoChunkSize(N, V, budget, chunkBuffersPerRow());
   assertArg(Number.isInteger(chunkSize) && chunkSize > 0, OP, () => `chunkSize must be a positive integer, got ${chunkSize}`);
   if (options.validateLabels) {
     checkLabels($labels, V, attrs.ignoreIndex);

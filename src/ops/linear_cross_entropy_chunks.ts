@@ -25,15 +25,18 @@
  * in-place kernels of kernels/kernel_names.ts (cpu, webgpu), dW and dh are
  * instead two private buffers allocated once (filled with 0) and written in place by
  * `MatMulAccumulate` (dh: rows r0..r0+n, dW: += ), and the backward scales
- * them in place by dy (`ScaleInPlace`). Peak extra memory, forward + backward,
- * in floats:
- *     in place:      2·n·V + V·H + N·H    (+ V for db, + small per-chunk terms)
+ * them in place by dy (`ScaleInPlace`); G is written over the chunk's
+ * logits (`SparseSoftmaxCrossEntropyGradInPlace`), which nothing reads after
+ * it. Peak extra memory, forward + backward, in floats:
+ *     in place:      n·V + V·H + N·H      (+ V for db, + small per-chunk terms:
+ *                                          the n·H slice of hidden, webgpu's
+ *                                          split-K scratch of at most 2 M floats)
  *     out of place:  2·n·V + 2·V·H + 2·N·H (webgl, wasm, or the composite path forced)
  * against 2·N·V + V·H + N·H for the materialised logits (logits and G).
  *
  * Why writing in place is safe here (the aliasing rule of kernel_names.ts):
- * each accumulator is created by `fill` in `runChunks`, so no other tensor
- * shares its buffer; each kernel call returns a new tensor object over the same
+ * each accumulator is created by `fill` in `runChunks`, and each chunk's
+ * logits by its own matMul, so no other tensor shares their buffers; each kernel call returns a new tensor object over the same
  * buffer and the previous object is disposed right after, so exactly one live
  * tensor refers to the buffer between calls (the kernels check refCount = 1);
  * nothing reads the accumulators while they are being written (the chunk's
@@ -51,7 +54,7 @@
 import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
 import {
   MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
-  SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad,
+  SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../../kernels/kernel_names';
 import {compositeSparseLogitsGrad, compositeSparseLossAndLse} from './composite';
 import {useFusedKernel} from './fused';
@@ -72,29 +75,42 @@ export interface ChunkPlan {
 
 /**
  * Default budget for one chunk's `[n, V]` working set: 32 MiB. At V = 32000
- * that is 131 rows per chunk (fused kernels; 128 after balancing 4096 rows),
- * so at the issue's target N = 4096, H = 512 the whole forward + backward
- * peaks at 2·n·V + V·H + N·H = 26.7 M floats (in place), 1/10.5 of the
- * materialised path's 2·N·V + V·H + N·H; 64 MiB (256 rows) would give 1/8.04,
- * too close to the 1/8 target. Time: on the cpu backend, chunks of 128 and 256
- * rows ran at the same speed (1024 × 64 × 32000, interleaved,
- * benchmarks/linear_cross_entropy.results-cpu.md); a matMul of 128 × 512 ×
- * 32000 is large enough to amortise launches on cpu. On a GPU, smaller chunks
- * mean more dispatches per row; pass `chunkSize` or `memoryBudgetBytes` there.
+ * that is 262 rows per chunk in place (one [n, V] buffer; 256 after balancing
+ * 4096 rows), 131 out of place (two; 128), so at the issue's target N = 4096,
+ * H = 512 the whole forward + backward peaks at n·V + V·H + N·H = 26.7 M
+ * floats (in place), 1/10.5 of the materialised path's 2·N·V + V·H + N·H;
+ * 64 MiB would give 1/8.04, too close to the 1/8 target. Time: on the cpu
+ * backend, chunks of 128 and 256 rows ran at the same speed (1024 × 64 ×
+ * 32000, interleaved, benchmarks/linear_cross_entropy.results-cpu.md); a
+ * matMul of 128 × 512 × 32000 is large enough to amortise launches on cpu. On
+ * a GPU, smaller chunks mean more dispatches per row (NVIDIA H200, before
+ * split-K and G over the logits: 128-row chunks 5.0× the unfused time, 1024-row
+ * chunks 1.7×); pass `chunkSize` or `memoryBudgetBytes` there.
  */
 export const DEFAULT_CHUNK_BUDGET_BYTES = 32 * 1024 * 1024;
 
 /**
  * `[n, V]` float32 buffers alive at once per chunk, by path, measured with
  * benchmarks/linear_cross_entropy.memory.ts (N = 512, H = 16, V = 2000,
- * chunks of 16, forward + backward). Fused: 2.0 on cpu and webgpu (the logits
- * and G inside the gradient kernel, whose outputs are its only allocations).
+ * chunks of 16, forward + backward). In place (cpu, webgpu): 1.0, the logits,
+ * which the gradient kernel overwrites with G (SparseSoftmaxCrossEntropyGradInPlace).
+ * Fused out of place (webgl, or LINEAR_CE_IN_PLACE = false): 2.0, the logits
+ * and G inside the gradient kernel, whose outputs are its only allocations.
  * Composite: 9.5 on cpu, 11.0 on webgpu (tfjs ops keep every intermediate of
  * the loss, then of the gradient, until their scope ends: oneHot targets, z,
  * z − m, exp, masked terms, ...; webgpu frees them only at the next submit).
  */
+export const IN_PLACE_BUFFERS_PER_ROW = 1;
 export const FUSED_BUFFERS_PER_ROW = 2;
 export const COMPOSITE_BUFFERS_PER_ROW = 12;
+
+/** `[n, V]` buffers per chunk row on the active backend (see above). */
+export function chunkBuffersPerRow(): number {
+  if (!fusedChunksAvailable()) {
+    return COMPOSITE_BUFFERS_PER_ROW;
+  }
+  return inPlaceGradAvailable() ? IN_PLACE_BUFFERS_PER_ROW : FUSED_BUFFERS_PER_ROW;
+}
 
 /**
  * Rows per chunk such that the chunk's `[n, V]` working set fits in
@@ -126,12 +142,18 @@ function chunkLoss(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntrop
   return tidy(() => compositeSparseLossAndLse(logits, labels, attrs));
 }
 
-/** dL/dlogits of one chunk, with the per-row upstream factor `dy` [n] folded in. */
+/**
+ * dL/dlogits of one chunk, with the per-row upstream factor `dy` [n] folded
+ * in; `overLogits`: written over the chunk's logits (their buffer is private
+ * to the chunk loop and nothing reads them afterwards; aliasing rule in
+ * kernel_names.ts).
+ */
 function chunkGrad(logits: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor1D, attrs: SoftmaxCrossEntropyAttrs,
-                   fusedPath: boolean): Tensor2D {
+                   fusedPath: boolean, overLogits: boolean): Tensor2D {
   if (fusedPath) {
     const gradAttrs: SoftmaxCrossEntropyGradAttrs = {...attrs, wrt: 'logits'};
-    return engine().runKernel(SparseSoftmaxCrossEntropyGrad, {logits, labels, lse, dy}, gradAttrs as unknown as {}) as Tensor2D;
+    const kernel = overLogits ? SparseSoftmaxCrossEntropyGradInPlace : SparseSoftmaxCrossEntropyGrad;
+    return engine().runKernel(kernel, {logits, labels, lse, dy}, gradAttrs as unknown as {}) as Tensor2D;
   }
   return tidy(() => compositeSparseLogitsGrad(logits, labels, lse, dy, attrs));
 }
@@ -175,6 +197,11 @@ export function inPlaceAvailable(): boolean {
   return env().getBool(IN_PLACE_FLAG) && useFusedKernel(MatMulAccumulate) && useFusedKernel(ScaleInPlace);
 }
 
+/** True when, in addition, the fused chunk gradient can be written over the logits. */
+export function inPlaceGradAvailable(): boolean {
+  return inPlaceAvailable() && fusedChunksAvailable() && useFusedKernel(SparseSoftmaxCrossEntropyGradInPlace);
+}
+
 /** acc[rowOffset + i, :] += op(a)·op(b), into acc's own buffer (private accumulators only, see the file comment). */
 function accumulateInPlace(acc: Tensor2D, a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: boolean, rowOffset = 0): Tensor2D {
   const attrs: MatMulAccumulateAttrs = {transposeA, transposeB, rowOffset};
@@ -201,8 +228,9 @@ export function scaleGradient(grad: Tensor, dy: Tensor, inPlace: boolean): Tenso
  * up. Measured with benchmarks/linear_cross_entropy.memory.ts (Dawn, N = 512,
  * V = 2000, H = 16, chunks of 16 rows), extra peak in n·V floats beyond the
  * V·H and N·H terms: 7.0 without submits, 3.0 with one per chunk, 2.0 with
- * one after the logits are disposed and one at the chunk's end (as on cpu).
- * Two submits per chunk of about ten kernels cost nothing measurable. Duck-typed
+ * one after the logits are disposed and one at the chunk's end (as on cpu);
+ * 1.0 since G is written over the logits (the spec's peak test checks it on
+ * webgpu in Node and in Chromium). Two submits per chunk of about ten kernels cost nothing measurable. Duck-typed
  * on the backend's own submitQueue (tfjs-backend-webgpu 4.22); the other
  * backends free at dispose.
  */
@@ -240,6 +268,7 @@ export function runChunks(
   const V = plan.layout === 'VH' ? weight.shape[0] : weight.shape[1];
   const fusedPath = fusedChunksAvailable();
   const inPlace = rowScale != null && inPlaceAvailable();
+  const gradOverLogits = inPlace && inPlaceGradAvailable();
   const dhParts: Tensor2D[] = [];
   // In place: the two private accumulators, allocated once (see the file comment). `fill`, not
   // `zeros`: on webgpu, zeros are uploaded from the cpu through a staging buffer of the same size
@@ -258,8 +287,10 @@ export function runChunks(
       if (rowScale == null) {
         return;
       }
-      const g = chunkGrad(logits, t, lse, rowScale(r0, n), plan.attrs, fusedPath);
-      logits.dispose();  // before the two matMuls: at most two [n, V] buffers at once
+      const g = chunkGrad(logits, t, lse, rowScale(r0, n), plan.attrs, fusedPath, gradOverLogits);
+      // Before the two matMuls: at most two [n, V] buffers at once (one when G is written over the logits,
+      // whose buffer then lives on in g).
+      logits.dispose();
       releaseDisposedBuffers();
       const dbNext = bias == null ? [] : [db == null ? sum(g, 0) : add(db, sum(g, 0))];
       if (inPlace) {

@@ -16,12 +16,12 @@ import {refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/refe
 import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, values} from '../spec/assert';
 import {defineSpec, SpecEnv} from '../spec/registry';
 import {extraPeakBytes} from '../../benchmarks/linear_cross_entropy.memory';
-import {COMPOSITE_BUFFERS_PER_ROW, FUSED_BUFFERS_PER_ROW} from '../../src/ops/linear_cross_entropy_chunks';
-import {MatMulAccumulate, ScaleInPlace} from '../../kernels/kernel_names';
+import {COMPOSITE_BUFFERS_PER_ROW, IN_PLACE_BUFFERS_PER_ROW} from '../../src/ops/linear_cross_entropy_chunks';
+import {IN_PLACE_KERNEL_NAMES, MatMulAccumulate, ScaleInPlace, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace} from '../../kernels/kernel_names';
 
 /** Whether the op writes its accumulators in place on this backend (cpu, webgpu; not when the composite path is forced). */
 function inPlace(env: SpecEnv): boolean {
-  return !env.composite && tf.getKernel(MatMulAccumulate, env.backend) != null && tf.getKernel(ScaleInPlace, env.backend) != null;
+  return !env.composite && IN_PLACE_KERNEL_NAMES.every(k => tf.getKernel(k, env.backend) != null);
 }
 
 /** One problem: flat float32 data as the op sees it. */
@@ -278,10 +278,12 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
   it('peak memory grows with the chunk, not with N·V (bytes the backend allocates)', async env => {
     // N = 512, V = 2000: the unfused path holds at least the [N, V] logits and G
     // (8 MB fused). Chunks of 16 rows must stay within k·16·V + V·H + N·H floats
-    // in place (k [n, V] buffers per chunk: 2 fused, 12 composite; dW and dh
-    // written into one buffer each, scaled in place by dy), or within
-    // k·16·V + 2·V·H + 2·N·H out of place (dW old + new; dh parts + their
-    // concatenation); plus 16 KiB for webgpu's uniform buffers; and 8× below the unfused path.
+    // in place (k [n, V] buffers per chunk: 1 in place, where G overwrites the
+    // logits, 12 composite; dW and dh written into one buffer each, scaled in
+    // place by dy), or within k·16·V + 2·V·H + 2·N·H out of place (k = 2 fused:
+    // logits and G; dW old + new; dh parts + their concatenation); plus 16 KiB
+    // for webgpu's uniform buffers and split-K scratch (7·16·16 floats here);
+    // and 8× below the unfused path.
     const N = 512, H = 16, V = 2000, chunk = 16;
     const p = problem(N, H, V, 91, {bias: false});
     const h = tf.tensor2d(p.h, [N, H]);
@@ -291,7 +293,7 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
         tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCrossEntropy(a, b, labels, {chunkSize: chunk}))([h, w]), [h, w, labels]);
     const plain = await extraPeakBytes(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(
         sparseSoftmaxCrossEntropyWithLogits(labels, tf.matMul(a, b, false, true))))([h, w]), [h, w, labels]);
-    const k = env.composite ? COMPOSITE_BUFFERS_PER_ROW : FUSED_BUFFERS_PER_ROW;
+    const k = env.composite ? COMPOSITE_BUFFERS_PER_ROW : inPlace(env) ? IN_PLACE_BUFFERS_PER_ROW : 2;
     const copies = inPlace(env) ? 1 : 2;
     const bound = 4 * (k * chunk * V + copies * (V * H + N * H)) + 16384;
     expect(chunked <= bound, () => `chunked peak ${chunked} bytes > bound ${bound} (in place: ${inPlace(env)})`);
@@ -300,8 +302,8 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
   }, {only: env => env.backend === 'cpu' || env.backend === 'webgpu', slow: true});  // backends with a byte tracker
 
   it('in place: the [V, H] and [N, H] gradients exist once (peak of a large-H problem, bias, ignored rows)', async env => {
-    // H = 96 makes V·H and N·H dominate the chunk's 2·n·V: in place the peak is
-    // 2·n·V + V·H + N·H + V (db) floats, out of place it would add another V·H + N·H.
+    // H = 96 makes V·H and N·H dominate the chunk's n·V: in place the peak is
+    // n·V + V·H + N·H + 2·V (db) floats, out of place it would add another n·V + V·H + N·H.
     const N = 96, H = 96, V = 300, chunk = 8;
     const p = problem(N, H, V, 93, {ignore: -100});
     const h = tf.tensor2d(p.h, [N, H]);
@@ -312,8 +314,8 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
     const peak = await extraPeakBytes(() =>
         tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => linearSoftmaxCrossEntropy(x, y, labels, {...opts, bias: z}))([h, w, b]),
         [h, w, b, labels]);
-    const model = 4 * (FUSED_BUFFERS_PER_ROW * chunk * V + V * H + N * H + 2 * V);
-    const outOfPlace = model + 4 * (V * H + N * H);
+    const model = 4 * (IN_PLACE_BUFFERS_PER_ROW * chunk * V + V * H + N * H + 2 * V);
+    const outOfPlace = model + 4 * (chunk * V + V * H + N * H);
     expect(peak <= model + 16384, () => `peak ${peak} bytes > in-place model ${model} + 16 KiB (out-of-place model: ${outOfPlace})`);
     tf.dispose([h, w, b, labels]);
   }, {only: env => (env.backend === 'cpu' || env.backend === 'webgpu') && inPlace(env)});
@@ -384,6 +386,40 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
       tf.dispose([scaled, s]);
     }, {only: inPlace});
   }
+
+  it('SparseSoftmaxCrossEntropyGradInPlace: the out-of-place gradient written over the logits (options, ignored rows, C % 4 = 0 and not)', async env => {
+    for (const [rows, C] of [[7, 12], [6, 13]]) {
+      const x = randn(rows * C, 120 + C, 3);
+      const t = randLabels(rows, C, 121 + C);
+      t[2] = -100;  // ignored
+      const attrs = {temperature: 1.5, labelSmoothing: 0.1, zLoss: 1e-3, classWeights: Array.from({length: C}, (_, c) => 0.5 + c / C), ignoreIndex: -100};
+      for (const a of [attrs, {temperature: 1, labelSmoothing: 0, zLoss: 0, classWeights: null, ignoreIndex: -100}]) {
+        const labels = tf.tensor1d(t, 'int32');
+        const lse = tf.tensor1d(randn(rows, 122, 0.1).map((v, i) => v + Math.log(C) + x[i * C]));
+        const dy = tf.tensor1d(randn(rows, 123));
+        const logits = tf.tensor2d(x, [rows, C]);
+        const gradAttrs = {...a, wrt: 'logits'};
+        const ref = tf.engine().runKernel(SparseSoftmaxCrossEntropyGrad, {logits, labels, lse, dy}, gradAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const expected = await values(ref);
+        const g = tf.engine().runKernel(SparseSoftmaxCrossEntropyGradInPlace, {logits, labels, lse, dy}, gradAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        expect(g.dataId === logits.dataId, () => 'the output must share the logits\' buffer');
+        logits.dispose();
+        const got = await values(g);
+        expectClose(got, expected, tol(env), `in-place gradient [${rows}, ${C}]`);
+        expect(got.slice(2 * C, 3 * C).every(v => v === 0), () => 'the ignored row must be 0');
+        tf.dispose([ref, g, labels, lse, dy]);
+      }
+    }
+    // A shared target is refused and left untouched.
+    const logits = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const other = logits.clone();
+    const inputs = {logits, labels: tf.tensor1d([0, 1], 'int32'), lse: tf.tensor1d([3, 5]), dy: tf.tensor1d([1, 1])};
+    const gradAttrs = {temperature: 1, labelSmoothing: 0, zLoss: 0, classWeights: null, ignoreIndex: null, wrt: 'logits'};
+    await expectThrows(() => tf.engine().runKernel(SparseSoftmaxCrossEntropyGradInPlace, inputs, gradAttrs as unknown as tf.NamedAttrMap),
+        ['2 references'], 'shared logits');
+    expectClose(await values(other), [1, 2, 3, 4], 0, 'the shared logits after the refusal');
+    tf.dispose([other, ...Object.values(inputs)]);
+  }, {only: inPlace});
 
   it('in-place kernels refuse a shared target, a target that is also an input, and non-float32', async () => {
     const acc = tf.zeros([4, 3]);
