@@ -49,12 +49,23 @@ export function scaled(x: Tensor, temperature: number): Tensor {
   return temperature === 1 ? x : div(x, temperature);
 }
 
-/** Row-wise log-sum-exp of z [rows, C] → [rows, 1], stable (max-shifted; an all −∞ row gives −∞). */
+/**
+ * Row-wise log-sum-exp of z [rows, C] → [rows, 1], stable (max-shifted; an all
+ * −∞ row gives −∞: there z − m is NaN, and the final `where` picks m).
+ *
+ * The `where` is last on purpose. On tfjs-webgl, [rows, 1] goes into packed
+ * textures of 2×2 texels whose lanes past an odd row count are padding, and
+ * packed elementwise programs compute on those lanes too: log(sum) there is
+ * log(0) (−∞; −88.03 on SwiftShader, whose log(0) is finite), so
+ * exp(z − lse) put ≈1e38 or +∞ in the gradient's padding, then 0·∞ = NaN, and
+ * tfjs's packed MatMul sums the padding lanes of an odd shared dimension (a
+ * weight gradient Gᵀ·h over 13 rows: whole rows of it NaN). `where` runs unpacked,
+ * so its result is packed again with zeros in the padding before any packed
+ * consumer. (scripts/webgl-padding-nan-repro.ts shows it step by step.)
+ */
 export function logSumExpRows(z: Tensor): Tensor {
   const m = max(z, -1, true);
-  // A row of −∞ has m = −∞; shift by 0 there so exp gives 0 and lse = −∞.
-  const shift = where(equal(m, scalar(-Infinity)), zerosLike(m), m);
-  return add(log(sum(exp(sub(z, shift)), -1, true)), shift);
+  return where(equal(m, scalar(-Infinity)), m, add(log(sum(exp(sub(z, m)), -1, true)), m));
 }
 
 function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {

@@ -31,3 +31,33 @@ export async function checkValueAndGrads(g: GradCheck, expectedValue: number[], 
   }
   tf.dispose([dyT, ...grads]);
 }
+
+/**
+ * The logits gradient as the layer below sees it: logits = h·Wᵀ + b over 13
+ * rows (an odd count), and dW = Gᵀ·h against float64 from the reference G. On
+ * tfjs-webgl that matMul also sums the packed-texture padding lane past the
+ * last row, so a NaN or ∞ the op leaves there turns a whole dW row NaN
+ * (scripts/webgl-padding-nan-repro.ts). The bias (≥ 1) puts itself into the
+ * logits' padding lanes, as a dense layer's does: with log(0) = −88.03 in the
+ * padding (SwiftShader), exp(z − lse) there overflows only when z > 0.7.
+ * Tolerance: at least 1e-5 (float32 sums of 13 products).
+ */
+export async function checkWeightGradOddRows(loss: (logits: tf.Tensor2D) => tf.Tensor,
+    refDlogits: (x: Float32Array, dy: Float32Array) => ArrayLike<number>, rtol: number, what: string): Promise<void> {
+  const rows = 13, C = 11, H = 6;
+  const hv = randn(rows * H, 27), h = tf.tensor2d(hv, [rows, H]);
+  const w = tf.tensor2d(randn(C * H, 28, 0.4), [C, H]);
+  const dy = randn(rows, 29), dyT = tf.tensor1d(dy);
+  const b = tf.tensor1d(randn(C, 33, 0.5).map(v => 2 + v));
+  const logits = tf.add(tf.matMul(h, w, false, true), b) as tf.Tensor2D;
+  const G = refDlogits(await values(logits), dy);
+  const expected = new Array<number>(C * H).fill(0);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < C; c++) {
+      for (let k = 0; k < H; k++) expected[c * H + k] += G[i * C + c] * hv[i * H + k];
+    }
+  }
+  const dW = tf.grad((ww: tf.Tensor) => loss(tf.add(tf.matMul(h, ww as tf.Tensor2D, false, true), b) as tf.Tensor2D))(w, dyT);
+  expectClose(await values(dW), expected, Math.max(rtol, 1e-5), `${what}: dW = Gᵀ·h over ${rows} rows`);
+  tf.dispose([h, w, b, dyT, logits, dW]);
+}

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits} from '../../src/index';
 import {refSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
 import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, oneHotRows, poisonedBy, randLabels, randn, randProbs, values} from './assert';
-import {checkValueAndGrads} from './check';
+import {checkValueAndGrads, checkWeightGradOddRows} from './check';
 import {defineSpec} from './registry';
 
 /** Options valid for the op and the reference alike. */
@@ -145,6 +145,12 @@ defineSpec('softmaxCrossEntropyWithLogits', it => {
     expect(g.slice(4, 8).every(poisonedBy(env)), () => `gradient row 1 ${g.slice(4, 8)}`);
     expectFinite(g.slice(0, 4), 'gradient row 0');
     expectClose(out.filter((_, i) => i !== 1), refSoftmaxCrossEntropy(x, y, rows, C).loss.filter((_, i) => i !== 1), env.rtol, 'other rows');
+  });
+
+  it('weight gradient through a matMul over 13 rows (WebGL packed padding)', env => {
+    const y = randProbs(13, 11, 31), opts = {labelSmoothing: 0.1, zLoss: 1e-3};
+    return checkWeightGradOddRows(l => softmaxCrossEntropyWithLogits(tf.tensor2d(y, [13, 11]), l, opts),
+        (x, dy) => refSoftmaxCrossEntropy(x, y, 13, 11, opts).dlogits(dy), env.rtol, 'dense');
   });
 
   it('leaks no tensors (forward and backward)', async () => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
 import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, oneHotRows, poisonedBy, randLabels, randn, values} from './assert';
-import {checkValueAndGrads} from './check';
+import {checkValueAndGrads, checkWeightGradOddRows} from './check';
 import {defineSpec} from './registry';
 
 /** Options valid for the op and the reference alike. */
@@ -112,6 +112,12 @@ defineSpec('sparseSoftmaxCrossEntropyWithLogits', it => {
     const g = await values(tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(t, l))(tf.tensor2d(x, [rows, C])));
     expect(g.slice(8).every(poisonedBy(env)), () => `gradient row 2 ${g.slice(8)}`);
     expectFinite(g.slice(0, 8), 'gradient rows 0, 1');
+  });
+
+  it('weight gradient through a matMul over 13 rows (WebGL packed padding)', env => {
+    const t = randLabels(13, 11, 30), opts = {zLoss: 1e-3};
+    return checkWeightGradOddRows(l => sparseSoftmaxCrossEntropyWithLogits(t, l, opts),
+        (x, dy) => refSparseSoftmaxCrossEntropy(x, t, 13, 11, opts).dlogits(dy), env.rtol, 'sparse');
   });
 
   it('labels out of range: the cpu kernel throws naming the row and value', async () => {
