@@ -6,6 +6,12 @@
  *  - chunked-oop: the same with LINEAR_CE_IN_PLACE = false (out-of-place accumulation; not a default provider)
  *  - unfused:   mean(sparseSoftmaxCrossEntropyWithLogits(t, matMul(h, Wᵀ)))  (our fused CE, materialised logits)
  *  - tf.losses: tf.losses.softmaxCrossEntropy(oneHot(t, V), matMul(h, Wᵀ))   (what tfjs users have)
+ * `--mode forward` measures the loss without gradients instead (evaluation,
+ * inference: no tape), where two more providers apply:
+ *  - fused-forward: the op as users call it: on cpu and webgpu one fused kernel
+ *    (LinearSparseSoftmaxCrossEntropy: matmul + online softmax, a tile of
+ *    logits at a time), elsewhere the chunk loop;
+ *  - chunked: the op with LINEAR_CE_FUSED_FORWARD = false (its chunk loop).
  * Each timed run is tf.grads w.r.t. h and W, ending with a read-back of both
  * gradients (one element of a large one: the time covers the kernels, not a
  * [V, H] download). Statistics (median, p20, p80) and the kernel-boundary memory
@@ -37,12 +43,14 @@ import * as tf from '@tensorflow/tfjs';
 import {readBack, summarize, trackPeakMemory} from './harness';
 import {placeOnDevice, trackBackendBytes} from './linear_cross_entropy.memory';
 
-type ProviderId = 'chunked' | 'chunked-oop' | 'unfused' | 'tf.losses';
+type ProviderId = 'chunked' | 'chunked-oop' | 'fused-forward' | 'unfused' | 'tf.losses';
+type Mode = 'forward+backward' | 'forward';
 
 interface Args {
   backend: string;
   sizes: Array<{N: number, H: number, V: number}>;
   providers: ProviderId[];
+  mode: Mode;
   reps: number;
   /** Chunk sizes of the 'chunked' provider, 0 = the op's automatic choice; empty = [0]. */
   chunkSizes: number[];
@@ -62,7 +70,13 @@ function parseArgs(argv: string[], outDir: string): Args {
       if (![N, H, V].every(Number.isInteger)) throw new Error(`size "${s}" is not NxHxV`);
       return {N, H, V};
     }),
-    providers: get('providers', 'chunked,unfused,tf.losses')!.split(',') as ProviderId[],
+    providers: get('providers', get('mode') === 'forward' ? 'fused-forward,chunked,unfused,tf.losses' : 'chunked,unfused,tf.losses')!
+        .split(',') as ProviderId[],
+    mode: (() => {
+      const m = get('mode', 'forward+backward');
+      if (m !== 'forward' && m !== 'forward+backward') throw new Error(`--mode "${m}" is not forward or forward+backward`);
+      return m;
+    })(),
     reps: Number(get('reps', '3')),
     chunkSizes: get('chunk') == null ? [] : get('chunk')!.split(',').map(c => {
       if (c === 'auto') return 0;
@@ -83,8 +97,17 @@ interface Lib {
 function lossFn(p: ProviderId, lib: Lib, labels: tf.Tensor1D, V: number, chunkSize?: number) {
   return (h: tf.Tensor, w: tf.Tensor): tf.Tensor => {
     switch (p) {
-      case 'chunked':
-        return lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize});
+      case 'chunked': {
+        // The chunk loop also where the loss alone could come from the fused forward kernel (--mode forward).
+        tf.env().set('LINEAR_CE_FUSED_FORWARD', false);
+        try {
+          return lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize});
+        } finally {
+          tf.env().set('LINEAR_CE_FUSED_FORWARD', true);
+        }
+      }
+      case 'fused-forward':
+        return lib.linearSoftmaxCrossEntropy(h, w, labels);
       case 'chunked-oop': {
         // The same op with the in-place accumulation switched off (tfjs ops: old and new dW coexist).
         tf.env().set('LINEAR_CE_IN_PLACE', false);
@@ -154,12 +177,13 @@ async function guarded<T>(f: () => Promise<T>): Promise<T> {
  * `computed` runs when every kernel is recorded, before the read-back (whose
  * staging buffers belong to the measurement, not to the computation).
  */
-async function step(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor, computed?: () => void): Promise<number> {
+async function step(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor, mode: Mode,
+                    computed?: () => void): Promise<number> {
   return guarded(async () => {
     const t0 = performance.now();
     let grads: tf.Tensor[] = [];
     try {
-      grads = tf.grads(f)([h, w]);
+      grads = mode === 'forward' ? [tf.tidy(() => f(h, w))] : tf.grads(f)([h, w]);
       computed?.();
       // Completion, not download: a large gradient is read as one element (harness.ts: on a real GPU
       // downloading a [V, H] gradient took longer than the kernels).
@@ -178,13 +202,13 @@ async function step(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, 
  * the issue's target) needs only `--reps 0`. The inputs are on the device
  * before it starts (placeOnDevice), so their upload is not counted.
  */
-async function firstRun(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor, row: Row): Promise<void> {
+async function firstRun(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, w: tf.Tensor, row: Row, mode: Mode): Promise<void> {
   const tracker = trackBackendBytes();
   const before = tracker?.current() ?? 0;
   tracker?.resetPeak();
   try {
     const mem = await trackPeakMemory(async sample => {
-      row.firstMs = await step(f, h, w, () => {
+      row.firstMs = await step(f, h, w, mode, () => {
         sample();
         if (tracker != null) row.peakBackendExtraBytes = tracker.peak() - before;
       });
@@ -237,6 +261,8 @@ function deviceInfo(adapter?: {vendor?: string, architecture?: string, device?: 
 
 interface Row {
   backend: string; device?: string; N: number; H: number; V: number; provider: ProviderId; chunkSize: number | null;
+  /** Absent in rows measured before the mode existed: forward + backward. */
+  mode?: Mode;
   status: 'ok' | 'error'; error?: string;
   firstMs?: number; medianMs?: number; p20Ms?: number; p80Ms?: number; reps?: number;
   /** Peak bytes counted at every backend allocation (linear_cross_entropy.memory.ts). */
@@ -253,6 +279,9 @@ interface Row {
  */
 export async function runBenchmark(argv: string[], outDir: string): Promise<void> {
   const args = parseArgs(argv, outDir);
+  if (args.mode !== 'forward' && args.providers.includes('fused-forward')) {
+    throw new Error('provider fused-forward measures the loss without gradients: pass --mode forward');
+  }
   let adapter: {vendor?: string, architecture?: string, device?: string, description?: string} | undefined;
   if (args.backend === 'webgpu') {
     // Without a chosen Vulkan driver, SwiftShader from Debian's chromium where it exists (no GPU here).
@@ -284,7 +313,7 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
       const chunks: Array<number | null> = !provider.startsWith('chunked') ? [null] :
           [...new Set((args.chunkSizes.length > 0 ? args.chunkSizes : [0]).map(c => c === 0 ? lib.autoChunkSize(N, V) : c))];
       return chunks.map(chunkSize => {
-        const row: Row = {backend: tf.getBackend(), device: device.name, N, H, V, provider, chunkSize, status: 'ok'};
+        const row: Row = {backend: tf.getBackend(), device: device.name, N, H, V, provider, chunkSize, mode: args.mode, status: 'ok'};
         return {row, f: lossFn(provider, lib, labels, V, chunkSize ?? undefined), times: [] as number[]};
       });
     });
@@ -303,9 +332,9 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
       }
     };
     const tensorsBefore = tf.memory().numTensors;
-    for (const c of cells) await attempt(c, () => firstRun(c.f, h, w, c.row));
+    for (const c of cells) await attempt(c, () => firstRun(c.f, h, w, c.row, args.mode));
     for (let r = 0; r < args.reps; r++) {
-      for (const c of cells) await attempt(c, async () => { c.times.push(await step(c.f, h, w)); });
+      for (const c of cells) await attempt(c, async () => { c.times.push(await step(c.f, h, w, args.mode)); });
     }
     for (const c of cells) {
       await attempt(c, async () => {
@@ -319,12 +348,13 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
     tf.dispose([h, w, labels]);
   }
   const previous: Row[] = fs.existsSync(args.out) ? JSON.parse(fs.readFileSync(args.out, 'utf8')).rows : [];
-  const key = (r: Row) => `${r.backend} ${r.device ?? ''} ${r.N}x${r.H}x${r.V} ${r.provider} ${r.chunkSize}`;
+  const key = (r: Row) => `${r.backend} ${r.device ?? ''} ${r.N}x${r.H}x${r.V} ${r.provider} ${r.chunkSize} ${r.mode ?? 'forward+backward'}`;
   const merged = [...previous.filter(p => !rows.some(r => key(r) === key(p))), ...rows];
   const previousDevices: DeviceInfo[] = fs.existsSync(args.out) ? (JSON.parse(fs.readFileSync(args.out, 'utf8')).devices ?? []) : [];
   fs.mkdirSync(path.dirname(args.out), {recursive: true});
   fs.writeFileSync(args.out, JSON.stringify({
-    schema: 2, bench: 'linear_cross_entropy', note: 'forward + backward (tf.grads w.r.t. hidden and weight), mean reduction',
+    schema: 2, bench: 'linear_cross_entropy',
+    note: 'mean reduction; mode forward+backward (rows without a mode): tf.grads w.r.t. hidden and weight; mode forward: the loss without a tape',
     host: {cpus: os.cpus().length, node: process.version},
     devices: [...previousDevices.filter(d => d.name !== device.name), device], rows: merged,
   }, null, 1));
@@ -334,13 +364,14 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
 /** Markdown table; ratios against the unfused path of the same size on the same device. */
 export function table(rows: Row[]): string {
   const mb = (b?: number) => b == null ? '–' : (b / 2 ** 20).toFixed(1);
-  const lines = ['| device | N×H×V | provider | chunk | median ms (p20–p80) | peak extra MiB (alloc / harness) | time vs unfused | peak vs unfused |',
-                 '|---|---|---|---|---|---|---|---|'];
+  const lines = ['| device | N×H×V | mode | provider | chunk | median ms (p20–p80) | peak extra MiB (alloc / harness) | time vs unfused | peak vs unfused |',
+                 '|---|---|---|---|---|---|---|---|---|'];
+  const modeOf = (r: Row) => r.mode ?? 'forward+backward';
   for (const r of rows) {
     const base = rows.find(b => b.backend === r.backend && b.device === r.device && b.N === r.N && b.H === r.H && b.V === r.V &&
-                                b.provider === 'unfused' && b.status === 'ok');
+                                modeOf(b) === modeOf(r) && b.provider === 'unfused' && b.status === 'ok');
     const ratio = (a?: number, b?: number) => a == null || b == null ? '–' : (a / b).toFixed(2) + '×';
-    lines.push(`| ${r.device ?? r.backend} | ${r.N}×${r.H}×${r.V} | ${r.provider} | ${r.chunkSize ?? '–'} | ` +
+    lines.push(`| ${r.device ?? r.backend} | ${r.N}×${r.H}×${r.V} | ${modeOf(r)} | ${r.provider} | ${r.chunkSize ?? '–'} | ` +
         (r.status === 'ok' ? `${r.medianMs!.toFixed(0)} (${r.p20Ms!.toFixed(0)}–${r.p80Ms!.toFixed(0)})` : `failed: ${r.error}`) +
         ` | ${mb(r.peakBackendExtraBytes)} / ${mb(r.peakExtraBytes)} | ${ratio(r.medianMs, base?.medianMs)} | ` +
         `${ratio(r.peakBackendExtraBytes, base?.peakBackendExtraBytes)} |`);

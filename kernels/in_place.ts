@@ -3,7 +3,7 @@
  * ScaleInPlace; see the aliasing rule in kernel_names.ts).
  */
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {MatMulAccumulate, MatMulAccumulateAttrs} from './kernel_names';
+import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyInputs, MatMulAccumulate, MatMulAccumulateAttrs} from './kernel_names';
 
 /** The loop bounds of acc[rowOffset + i, j] += Σ_k A(i,k)·B(k,j). */
 export interface MatMulAccumulateShape {
@@ -54,4 +54,27 @@ export function matMulAccumulateShape(acc: TensorInfo, a: TensorInfo, b: TensorI
     throw new Error(`${MatMulAccumulate}: a and b must be float32, got ${a.dtype} and ${b.dtype}`);
   }
   return {M, K, P, transposeA, transposeB, rowOffset};
+}
+
+/**
+ * Validates the inputs of LinearSparseSoftmaxCrossEntropy (not an in-place
+ * kernel, but its shapes are checked here beside MatMulAccumulate's, by every
+ * backend); returns N, H, V.
+ */
+export function linearCrossEntropyShape(inputs: LinearSparseSoftmaxCrossEntropyInputs, layout: 'VH' | 'HV'): {N: number, H: number, V: number} {
+  const {hidden, weight, labels, bias} = inputs;
+  const k = LinearSparseSoftmaxCrossEntropy;
+  if (hidden.shape.length !== 2 || weight.shape.length !== 2 || labels.shape.length !== 1) {
+    throw new Error(`${k}: hidden and weight must be 2-D and labels 1-D, got [${hidden.shape}], [${weight.shape}], [${labels.shape}]`);
+  }
+  const [N, H] = hidden.shape;
+  const [V, HW] = layout === 'VH' ? weight.shape : [weight.shape[1], weight.shape[0]];
+  if (HW !== H || labels.shape[0] !== N || (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== V))) {
+    throw new Error(`${k}: shapes do not fit: hidden [${hidden.shape}], weight [${weight.shape}] (${layout}), ` +
+        `labels [${labels.shape}]${bias == null ? '' : `, bias [${bias.shape}]`}`);
+  }
+  if (hidden.dtype !== 'float32' || weight.dtype !== 'float32' || (bias != null && bias.dtype !== 'float32')) {
+    throw new Error(`${k}: hidden, weight and bias must be float32`);
+  }
+  return {N, H, V};
 }

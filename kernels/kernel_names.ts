@@ -110,6 +110,32 @@ export interface SigmoidCrossEntropyGradInputs extends NamedTensorInfoMap {
 }
 
 // ---------------------------------------------------------------------------
+// Fused linear + sparse softmax cross-entropy forward (linearSoftmaxCrossEntropy
+// without gradients). Registered on cpu and webgpu; elsewhere the op runs its
+// chunk loop (tfjs matMul + SparseSoftmaxCrossEntropy). Not in ALL_KERNEL_NAMES.
+// ---------------------------------------------------------------------------
+
+/**
+ * The SparseSoftmaxCrossEntropy outputs `[loss [N], lse [N]]` of the logits
+ * `hidden·Wᵀ + bias` (weight `[V, H]`, layout 'VH') or `hidden·W + bias`
+ * (weight `[H, V]`, 'HV'), with the softmax attributes applied to those
+ * logits exactly as in that kernel. The `[N, V]` logits never exist: the
+ * kernel keeps a tile of them (webgpu: workgroup memory; cpu: a block of rows)
+ * and the per-row online log-sum-exp state.
+ */
+export const LinearSparseSoftmaxCrossEntropy = 'FusedLinearSparseSoftmaxCrossEntropy';
+/** hidden float32 [N, H]; weight float32 [V, H] or [H, V]; labels int32 [N]; bias float32 [V] (optional). */
+export interface LinearSparseSoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
+  hidden: TensorInfo;
+  weight: TensorInfo;
+  labels: TensorInfo;
+  bias?: TensorInfo;
+}
+export interface LinearSparseSoftmaxCrossEntropyAttrs extends SoftmaxCrossEntropyAttrs {
+  weightLayout: 'VH' | 'HV';
+}
+
+// ---------------------------------------------------------------------------
 // Focal cross-entropy (Lin et al. 2017, Keras 3 definitions). Fused on cpu,
 // webgl and webgpu; other backends use the composite path in
 // src/ops/focal_cross_entropy.ts. Not part of ALL_KERNEL_NAMES: not every

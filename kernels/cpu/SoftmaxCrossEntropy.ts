@@ -188,29 +188,27 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
   return out;
 }
 
-function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {
-  const {inputs, backend, attrs} = args;
-  const [rows, C] = inputs.logits.shape;
-  const x = new F32Rows(values(backend, inputs.logits), C);
-  const xa = x.array;
-  const t = values(backend, inputs.labels);
+/**
+ * Sparse loss and lse of `rows` rows of `xa` (row i at offset i·C) with labels
+ * t[tOff + i], written to loss[tOff + i], lseOut[tOff + i]. `w`, `sumW` from
+ * classWeightArray / sumOf (sumW is only read when smoothing).
+ */
+export function sparseRowsForward(xa: Float32Array, rows: number, C: number, t: ArrayLike<number>, tOff: number,
+                                  attrs: SoftmaxCrossEntropyAttrs, w: Float64Array, sumW: number,
+                                  loss: Float32Array, lseOut: Float32Array): void {
   const invT = 1 / attrs.temperature;
   const eps = attrs.labelSmoothing, zLoss = attrs.zLoss, ignore = attrs.ignoreIndex;
-  const w = classWeightArray(attrs, C);
-  const sumW = eps === 0 ? 0 : sumOf(w);
-  const loss = new Float32Array(rows);
-  const lseOut = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
-    const target = t[i];
+    const target = t[tOff + i];
     const ignored = ignore != null && target === ignore;
     if (!ignored) {
-      checkSparseLabel(target, i, C);
+      checkSparseLabel(target, tOff + i, C);
     }
-    const off = x.row(i);
+    const off = i * C;
     const lse = invT === 1 ? rowLse(xa, off, C) : rowLseScaled(xa, off, C, invT);
-    lseOut[i] = lse;
+    lseOut[tOff + i] = lse;
     if (ignored) {
-      loss[i] = 0;
+      loss[tOff + i] = 0;
       continue;
     }
     const wt = w[target];
@@ -223,7 +221,28 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
       }
       l += (eps / C) * (sumW * lse - smoothDot);
     }
-    loss[i] = l + zLoss * lse * lse;
+    loss[tOff + i] = l + zLoss * lse * lse;
+  }
+}
+
+function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {
+  const {inputs, backend, attrs} = args;
+  const [rows, C] = inputs.logits.shape;
+  const t = values(backend, inputs.labels);
+  const w = classWeightArray(attrs, C);
+  const sumW = attrs.labelSmoothing === 0 ? 0 : sumOf(w);
+  const loss = new Float32Array(rows);
+  const lseOut = new Float32Array(rows);
+  const xv = values(backend, inputs.logits);
+  if (xv instanceof Float32Array) {
+    sparseRowsForward(xv, rows, C, t, 0, attrs, w, sumW, loss, lseOut);
+  } else {
+    // Not a Float32Array (a cast without copy): one row at a time through the F32Rows scratch.
+    const x = new F32Rows(xv, C);
+    for (let i = 0; i < rows; i++) {
+      x.row(i);
+      sparseRowsForward(x.array, 1, C, t, i, attrs, w, sumW, loss, lseOut);
+    }
   }
   return outputs(backend, rows, loss, lseOut);
 }

@@ -12,6 +12,7 @@ import {binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig} from '
 import {focalCrossEntropyConfig, sparseFocalCrossEntropyConfig} from './FocalCrossEntropy';
 import {focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './FocalCrossEntropyGrad';
 import {registerWebGPUFlags} from './flags_webgpu';
+import {linearSparseSoftmaxCrossEntropyConfig} from './LinearSparseSoftmaxCrossEntropy';
 import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
 import {softmaxCrossEntropyConfig, sparseSoftmaxCrossEntropyConfig} from './SoftmaxCrossEntropy';
@@ -23,6 +24,7 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig,
   // in place, internal to linearSoftmaxCrossEntropy
   matMulAccumulateConfig, scaleInPlaceConfig, sparseSoftmaxCrossEntropyGradInPlaceConfig,
+  linearSparseSoftmaxCrossEntropyConfig,  // linearSoftmaxCrossEntropy without gradients
 ];
 
 /** The focal kernels (FOCAL_KERNEL_NAMES of kernel_names.ts). */

@@ -30,7 +30,7 @@
  */
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
+import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
 import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, readClassVector, toTensor} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
@@ -106,9 +106,12 @@ function concatParts(parts: Tensor[], N: number): Tensor1D {
  * Linear layer + sparse softmax cross-entropy over a large vocabulary, in
  * chunks of rows: `loss(hidden·Wᵀ + b, labels)` without ever holding the
  * `[N, V]` logits. Differentiable with respect to `hidden`, `weight` and
- * `bias`. Peak extra memory: about 2·chunk·V + V·H + N·H floats on cpu and
- * webgpu (gradients accumulated in place), 2·chunk·V + 2·V·H + 2·N·H elsewhere,
- * instead of 2·N·V + V·H + N·H (see linear_cross_entropy_chunks.ts).
+ * `bias`. Peak extra memory: about chunk·V + V·H + N·H floats on cpu and
+ * webgpu (gradients accumulated in place, each chunk's gradient written over
+ * its logits), 2·chunk·V + 2·V·H + 2·N·H elsewhere, instead of
+ * 2·N·V + V·H + N·H (see linear_cross_entropy_chunks.ts). Without gradients
+ * (no tape: evaluation, inference), cpu and webgpu compute the loss in one
+ * fused kernel that holds only a tile of logits (O(N) extra memory).
  *
  * ```js
  * // hidden [batch, seq, H], lmHead [V, H], next-token ids [batch, seq]
@@ -176,9 +179,15 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
 
   let out: Tensor;
   if (!engine().isTapeOn()) {
-    // Inference: loss only.
+    // Inference: loss only, in one fused kernel where the backend has it (no [n, V] chunk at all).
     const losses: Tensor[] = [];
-    runChunks(h2, $weight as Tensor2D, $bias, t, plan, null, forwardChunk(losses, null));
+    if (fusedForwardAvailable() && N > 0) {
+      const {loss, lse} = fusedForward(h2, $weight as Tensor2D, $bias, t, attrs, layout);
+      lse.dispose();
+      losses.push(reduction === 'none' ? loss : sum(loss));
+    } else {
+      runChunks(h2, $weight as Tensor2D, $bias, t, plan, null, forwardChunk(losses, null));
+    }
     out = reduce(losses);
   } else if (reduction !== 'none') {
     const inPlace = inPlaceAvailable();
@@ -200,7 +209,13 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       const [h, w, b] = inputs;
       const losses: Tensor[] = [];
       const lses: Tensor[] = [];
-      runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, null, forwardChunk(losses, lses));
+      if (fusedForwardAvailable()) {
+        const fwd = fusedForward(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, attrs, layout);
+        losses.push(fwd.loss);
+        lses.push(fwd.lse);
+      } else {
+        runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, null, forwardChunk(losses, lses));
+      }
       const lse = concatParts(lses, N);
       save([...inputs, t, lse]);
       return {

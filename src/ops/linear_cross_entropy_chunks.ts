@@ -51,9 +51,10 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
+import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, NamedTensorMap, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
 import {
   MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
+  LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs,
   SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../../kernels/kernel_names';
 import {compositeSparseLogitsGrad, compositeSparseLossAndLse} from './composite';
@@ -115,10 +116,12 @@ export function chunkBuffersPerRow(): number {
 /**
  * Rows per chunk such that the chunk's `[n, V]` working set fits in
  * `budgetBytes`, balanced so the chunks have nearly equal sizes
- * (ceil(N / ceil(N / nMax)) ≤ nMax). At least one row.
+ * (ceil(N / ceil(N / nMax)) ≤ nMax). At least one row. `buffersPerRow`
+ * defaults to what the op's chunk loop holds on the active backend
+ * (`chunkBuffersPerRow`), so the default is the op's own automatic choice.
  */
 export function autoChunkSize(rows: number, vocab: number, budgetBytes = DEFAULT_CHUNK_BUDGET_BYTES,
-                              buffersPerRow = FUSED_BUFFERS_PER_ROW): number {
+                              buffersPerRow = chunkBuffersPerRow()): number {
   const maxRows = Math.max(1, Math.floor(budgetBytes / (buffersPerRow * 4 * Math.max(vocab, 1))));
   if (rows <= maxRows) {
     return Math.max(rows, 1);
@@ -186,6 +189,39 @@ function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, la
 export const IN_PLACE_FLAG = 'LINEAR_CE_IN_PLACE';
 if (!(env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[IN_PLACE_FLAG]) {
   env().registerFlag(IN_PLACE_FLAG, () => true);
+}
+
+/**
+ * tfjs flag `LINEAR_CE_FUSED_FORWARD` (default true): false makes the op run
+ * its chunk loop for the loss without gradients too, where the fused forward
+ * kernel exists (for comparisons: benchmarks/linear_cross_entropy.ts, and the
+ * spec, which checks both).
+ */
+export const FUSED_FORWARD_FLAG = 'LINEAR_CE_FUSED_FORWARD';
+if (!(env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[FUSED_FORWARD_FLAG]) {
+  env().registerFlag(FUSED_FORWARD_FLAG, () => true);
+}
+
+/** True when the active backend has the fused linear + cross-entropy forward (cpu, webgpu) and the flag allows it. */
+export function fusedForwardAvailable(): boolean {
+  return env().getBool(FUSED_FORWARD_FLAG) && useFusedKernel(LinearSparseSoftmaxCrossEntropy);
+}
+
+/**
+ * Per-row loss and lse of the logits `hidden·Wᵀ + b` in one kernel, without
+ * the `[N, V]` logits (no chunks: the kernel holds a tile of logits at a time).
+ * Where there is no gradient to accumulate (inference, and the forward pass of
+ * reduction 'none', whose backward recomputes each chunk).
+ */
+export function fusedForward(hidden: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, labels: Tensor1D,
+                             attrs: SoftmaxCrossEntropyAttrs, layout: WeightLayout): {loss: Tensor1D, lse: Tensor1D} {
+  const a: LinearSparseSoftmaxCrossEntropyAttrs = {...attrs, weightLayout: layout};
+  const inputs: NamedTensorMap = {hidden, weight, labels};
+  if (bias != null) {
+    inputs.bias = bias;
+  }
+  const [loss, lse] = engine().runKernel(LinearSparseSoftmaxCrossEntropy, inputs, a as unknown as {}) as Tensor[];
+  return {loss: loss as Tensor1D, lse: lse as Tensor1D};
 }
 
 /**

@@ -180,7 +180,8 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
   }
 
   it('automatic chunk size from a small memory budget (several chunks)', env => {
-    // 4 KiB budget / (2 buffers · 4 bytes · 37 classes) → 13 rows per chunk, balanced to 12 over 3 chunks.
+    // 4 KiB budget / (k buffers · 4 bytes · 37 classes): 27 rows per chunk in place (k = 1; 35 rows → 2 chunks
+    // of 18), 13 out of place (k = 2; 3 chunks of 12), 2 on the composite path (k = 12).
     const p = problem(35, 5, 37, 21, {ignore: -1});
     return check(p, {memoryBudgetBytes: 4096, ignoreIndex: -1}, 'mean', tol(env), 'auto chunk');
   });
@@ -231,6 +232,72 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
       tf.dispose([inference, value]);
     }
     tf.dispose([h, w, b, labels]);
+  });
+
+  // The loss without gradients: one fused kernel on cpu and webgpu (LinearSparseSoftmaxCrossEntropy),
+  // the chunk loop elsewhere or with LINEAR_CE_FUSED_FORWARD = false. Shapes off the 32-wide tiles
+  // of the WGSL kernel (rows, vocabulary, hidden size), both layouts, every option, per-row losses.
+  const FORWARD_CASES: Array<[string, number, number, number, {bias?: boolean, layout?: 'VH' | 'HV', ignore?: number},
+                              LinearSoftmaxCrossEntropyOptions]> = [
+    ['one row, V = 1, H = 1', 1, 1, 1, {}, {}],
+    ['33 rows × V = 37 × H = 5, smoothing', 33, 5, 37, {ignore: -100}, {ignoreIndex: -100, labelSmoothing: 0.1}],
+    ['70 rows × V = 100 × H = 40, every option, class weights', 70, 40, 100, {ignore: 7},
+      {ignoreIndex: 7, labelSmoothing: 0.2, zLoss: 1e-3, temperature: 0.7, classWeights: Array.from({length: 100}, (_, c) => 0.25 + (c % 7) / 3)}],
+    ["weight [H, V], no bias, V = 1000", 9, 16, 1000, {layout: 'HV', bias: false}, {labelSmoothing: 0.05}],
+    ['V = 65 × H = 64 (one full k tile and a partial vocabulary tile)', 31, 64, 65, {}, {zLoss: 1e-2}],
+  ];
+  for (const [name, N, H, V, shape, opts] of FORWARD_CASES) {
+    it(`without gradients (fused forward where registered): ${name}`, async env => {
+      const p = problem(N, H, V, 300 + N + V, shape);
+      const refOpts: RefSoftmaxOptions = {
+        temperature: opts.temperature, labelSmoothing: opts.labelSmoothing, zLoss: opts.zLoss,
+        ignoreIndex: opts.ignoreIndex ?? null, classWeights: (opts.classWeights as number[] | undefined) ?? null,
+      };
+      const expected = reference(p, refOpts, 'none').value;
+      const h = tf.tensor2d(p.h, [N, H]);
+      const w = tf.tensor2d(p.w, p.layout === 'VH' ? [V, H] : [H, V]);
+      const b = p.b == null ? undefined : tf.tensor1d(p.b);
+      const labels = tf.tensor1d(p.t, 'int32');
+      const full = {...opts, bias: b, weightLayout: p.layout, chunkSize: 4};
+      const before = tf.memory().numTensors;
+      for (const fused of [true, false]) {
+        tf.env().set('LINEAR_CE_FUSED_FORWARD', fused);
+        try {
+          const none = linearSoftmaxCrossEntropy(h, w, labels, {...full, reduction: 'none'});
+          const mean = linearSoftmaxCrossEntropy(h, w, labels, full);
+          const what = `${name} (${fused ? 'fused forward' : 'chunk loop'})`;
+          expectClose(await values(none), expected, tol(env), `${what}: per-row loss vs float64`);
+          const valid = p.t.filter(t => t !== opts.ignoreIndex).length;
+          expectClose(await values(mean), [Array.from(expected).reduce((a, c) => a + c, 0) / valid], tol(env), `${what}: mean`);
+          tf.dispose([none, mean]);
+        } finally {
+          tf.env().set('LINEAR_CE_FUSED_FORWARD', true);
+        }
+      }
+      expect(tf.memory().numTensors === before, () => `${tf.memory().numTensors - before} tensors leaked`);
+      tf.dispose([h, w, b, labels].filter(x => x != null) as tf.Tensor[]);
+    });
+  }
+
+  it('without gradients: extreme and masked logits (bias −∞ on some classes, hidden ×1e3, a NaN row)', async env => {
+    const N = 6, H = 3, V = 40;
+    const p = problem(N, H, V, 401);
+    p.h = p.h.map(v => v * 1e3);  // logits of order 1e3: lse ≫ loss, the float32 cancellation test
+    for (let v = 0; v < V; v += 3) p.b![v] = -Infinity;  // a masked vocabulary
+    for (let i = 0; i < N; i++) if (p.t[i] % 3 === 0) p.t[i] += 1;  // targets unmasked
+    p.h[2 * H + 1] = NaN;  // row 2: NaN in, NaN out
+    const expected = reference(p, {}, 'none').value;
+    const expectedSmooth = reference(p, {labelSmoothing: 0.1}, 'none').value;
+    expect(Number.isNaN(expected[2]) && expectedSmooth[0] === Infinity, () => `reference: ${expected[2]}, ${expectedSmooth[0]}`);
+    const h = tf.tensor2d(p.h, [N, H]);
+    const w = tf.tensor2d(p.w, [V, H]);
+    const b = tf.tensor1d(p.b!);
+    const labels = tf.tensor1d(p.t, 'int32');
+    const none = linearSoftmaxCrossEntropy(h, w, labels, {bias: b, reduction: 'none'});
+    const smooth = linearSoftmaxCrossEntropy(h, w, labels, {bias: b, reduction: 'none', labelSmoothing: 0.1});
+    expectClose(await values(none), expected, tol(env), 'masked, ×1e3, NaN row');
+    expectClose(await values(smooth), expectedSmooth, tol(env), 'smoothing over masked classes: +∞ (NaN row stays NaN)');
+    tf.dispose([h, w, b, labels, none, smooth]);
   });
 
   it('every row ignored: mean is NaN, sum is 0, gradients are 0', async () => {

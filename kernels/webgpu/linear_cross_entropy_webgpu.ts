@@ -1,0 +1,268 @@
+/**
+ * WGSL programs of LinearSparseSoftmaxCrossEntropy (kernels/kernel_names.ts):
+ * the sparse softmax cross-entropy of logits = hidden·Wᵀ + bias without the
+ * `[N, V]` logits in memory, launched by LinearSparseSoftmaxCrossEntropy.ts.
+ *
+ * LinearCrossEntropyTileProgram: the matmul fused with the online softmax
+ * (FORMULAS.md step 2). Workgroup (s, r) owns 32 rows of hidden and the
+ * vocabulary slice s. It walks the slice 32 classes at a time: a 32 × 32 tile
+ * of logits is computed like the MatMulAccumulate program (64 threads, 4 × 4
+ * outputs each, k staged through workgroup memory 32 at a time; A = hidden,
+ * B(k, v) = W(v, k) through strides in uniforms) and left in workgroup memory;
+ * then thread i < 32 folds row i of the tile into that row's state:
+ *   (m, s, nan)  the online log-sum-exp of z = (logit + bias) / T (lsePush),
+ *   sw, wSeen    Σ w[c]·(z[c] − m) and Σ w[c] over the classes seen, with sw
+ *                re-based whenever m grows (sw += (m_old − m_new)·wSeen), so
+ *                the smoothing term never forms the large Σ w·z next to
+ *                Σ w·lse (the float32 cancellation the softmax forward avoids
+ *                with a second pass, which here would mean a second matmul);
+ *   zt           z of the row's label, when the label falls in the slice.
+ * Only the 32 × 32 tile of logits ever exists. The state of each (slice, row)
+ * goes to `partial` [splits, N, 6].
+ *
+ * LinearCrossEntropyCombineProgram: one thread per row combines the slices'
+ * states (lseCombine; sw re-based to the final m) and writes, as the sparse
+ * forward kernel does,
+ *   lse  = m + log s
+ *   loss = (1 − ε)·w[t]·((m − z[t]) + log s) + ε/V·(Σw·log s − sw) + λ·lse²
+ * (each term a sum of non-negative parts: no cancellation), 0 for ignored
+ * rows, NaN for labels out of range and for rows whose lse is NaN.
+ */
+import {FusedProgram, StorageType} from './launch';
+import {lseSnippet, vecSnippet, weightSnippet} from './wgsl_common';
+
+/** Rows (and vocabulary entries) per tile, and threads per workgroup of the tile program. */
+export const LCE_TILE = 32;
+const LCE_THREADS = 64;
+/** Floats of state per (slice, row) in `partial`. */
+export const LCE_STATE = 6;
+/** Threads per workgroup of the combine program. */
+export const LCE_COMBINE_WG = 128;
+
+export const LINEAR_CE_UNIFORMS = `
+struct Uniforms {
+  rows : u32, hid : u32, vocab : u32,
+  wRow : u32, wCol : u32, vSlice : u32, splits : u32, rowTiles : u32,
+  temperature : f32, smoothing : f32, zLoss : f32,
+  ignoreIndex : i32, hasIgnore : u32, sumWeights : f32, negInf : f32, nan : f32,
+};`;
+
+/** What is baked into the WGSL text of both programs (and so into their keys). */
+export interface LinearCrossEntropyVariant {
+  /** WGSL storage type of hidden, weight and (when present) bias. */
+  types: readonly StorageType[];
+  hasBias: boolean;
+  weights: boolean;
+}
+
+function variantKey(v: LinearCrossEntropyVariant): string {
+  return `${v.types.join('')}${v.hasBias ? '_b' : ''}${v.weights ? '_w' : ''}`;
+}
+
+export class LinearCrossEntropyTileProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize = LCE_THREADS;
+
+  constructor(readonly variant: LinearCrossEntropyVariant) {
+    this.key = `linearCE_tile_t${LCE_TILE}_${variantKey(variant)}`;
+  }
+
+  getCode(): string {
+    const v = this.variant;
+    const [th, tw, tb] = v.types;
+    let next = 4;
+    const biasBinding = v.hasBias ? `@group(0) @binding(${next++}) var<storage, read> bias : array<${tb}>;` : '';
+    const weightBinding = v.weights ? next++ : null;
+    return `${LINEAR_CE_UNIFORMS}
+${vecSnippet(1)}
+@group(0) @binding(0) var<storage, read_write> partial : array<f32>;
+@group(0) @binding(1) var<storage, read> hidden : array<${th}>;
+@group(0) @binding(2) var<storage, read> weights : array<${tw}>;
+@group(0) @binding(3) var<storage, read> labels : array<i32>;
+${biasBinding}
+${weightSnippet(weightBinding)}
+@group(0) @binding(${next}) var<uniform> u : Uniforms;
+${lseSnippet}
+
+const TILE = ${LCE_TILE}u;
+var<workgroup> As : array<array<f32, ${LCE_TILE}>, ${LCE_TILE}>;  // As[k][i]: hidden
+var<workgroup> Bs : array<array<f32, ${LCE_TILE}>, ${LCE_TILE}>;  // Bs[k][j]: W(v0 + j, k)
+var<workgroup> Ls : array<array<f32, ${LCE_TILE + 1}>, ${LCE_TILE}>;  // Ls[i][j]: the logits tile (padded: no bank conflicts by row)
+
+@compute @workgroup_size(${LCE_THREADS})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= u.rowTiles * u.splits) {
+    return;  // uniform per workgroup: the overshoot of the 2-D fold
+  }
+  let split = g / u.rowTiles;
+  let i0 = (g % u.rowTiles) * TILE;
+  let vBegin = split * u.vSlice;
+  let vEnd = min(u.vocab, vBegin + u.vSlice);
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  let row = i0 + lid;
+  let owner = lid < TILE && row < u.rows;
+  var t = -1;
+  if (owner) {
+    t = labels[row];
+  }
+  var st = vec3<f32>(u.negInf, 0.0, 0.0);
+  var sw = 0.0;
+  var wSeen = 0.0;
+  var zt = 0.0;
+  for (var v0 = vBegin; v0 < vEnd; v0 += TILE) {
+    var sum : array<array<f32, 4>, 4>;
+    for (var r = 0u; r < 4u; r++) {
+      sum[r] = array<f32, 4>(0.0, 0.0, 0.0, 0.0);  // explicitly per tile (not only at the declaration)
+    }
+    for (var k0 = 0u; k0 < u.hid; k0 += TILE) {
+      for (var e = lid; e < TILE * TILE; e += ${LCE_THREADS}u) {
+        let ii = e / TILE;
+        let kk = e % TILE;
+        var va = 0.0;
+        if (i0 + ii < u.rows && k0 + kk < u.hid) {
+          va = f32(hidden[(i0 + ii) * u.hid + k0 + kk]);
+        }
+        As[kk][ii] = va;
+        // W(v, k) = weights[v·wRow + k·wCol]: load along the contiguous index.
+        var jj = e / TILE;
+        var kb = e % TILE;
+        if (u.wCol != 1u) {
+          jj = e % TILE;
+          kb = e / TILE;
+        }
+        var vb = 0.0;
+        if (v0 + jj < vEnd && k0 + kb < u.hid) {
+          vb = f32(weights[(v0 + jj) * u.wRow + (k0 + kb) * u.wCol]);
+        }
+        Bs[kb][jj] = vb;
+      }
+      workgroupBarrier();
+      for (var kk = 0u; kk < TILE; kk++) {
+        var av : array<f32, 4>;
+        var bv : array<f32, 4>;
+        for (var r = 0u; r < 4u; r++) {
+          av[r] = As[kk][ty + 8u * r];
+          bv[r] = Bs[kk][tx + 8u * r];
+        }
+        for (var r = 0u; r < 4u; r++) {
+          for (var c = 0u; c < 4u; c++) {
+            sum[r][c] = fma(av[r], bv[c], sum[r][c]);
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+    for (var r = 0u; r < 4u; r++) {
+      for (var c = 0u; c < 4u; c++) {
+        Ls[ty + 8u * r][tx + 8u * c] = sum[r][c];
+      }
+    }
+    workgroupBarrier();
+    if (owner) {
+      let n = min(TILE, vEnd - v0);
+      for (var j = 0u; j < n; j++) {
+        let c = v0 + j;
+        let z = (Ls[lid][j]${v.hasBias ? ' + f32(bias[c])' : ''}) / u.temperature;
+        let mOld = st.x;
+        st = lsePush(st, z);
+        if (i32(c) == t) {
+          zt = z;
+        }
+        if (u.smoothing != 0.0) {
+          let wc = weight(c);
+          if (wSeen != 0.0 && st.x != mOld) {
+            sw += (mOld - st.x) * wSeen;
+          }
+          // z = −∞ (a masked class): w·z is −∞ (w > 0) or NaN (w = 0), as w·ŷ·(lse − z) is +∞ or NaN.
+          sw += select(wc * (z - st.x), wc * z, z == u.negInf);
+          wSeen += wc;
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  if (owner) {
+    let o = (split * u.rows + row) * ${LCE_STATE}u;
+    partial[o] = st.x;
+    partial[o + 1u] = st.y;
+    partial[o + 2u] = st.z;
+    partial[o + 3u] = sw;
+    partial[o + 4u] = wSeen;
+    partial[o + 5u] = zt;
+  }
+}
+`;
+  }
+}
+
+export class LinearCrossEntropyCombineProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize = LCE_COMBINE_WG;
+
+  constructor(readonly weights: boolean) {
+    this.key = `linearCE_combine${weights ? '_w' : ''}`;
+  }
+
+  getCode(): string {
+    return `${LINEAR_CE_UNIFORMS}
+${vecSnippet(1)}
+@group(0) @binding(0) var<storage, read_write> lossOut : array<f32>;
+@group(0) @binding(1) var<storage, read_write> lseOut : array<f32>;
+@group(0) @binding(2) var<storage, read> partial : array<f32>;
+@group(0) @binding(3) var<storage, read> labels : array<i32>;
+${weightSnippet(this.weights ? 4 : null)}
+@group(0) @binding(${this.weights ? 5 : 4}) var<uniform> u : Uniforms;
+${lseSnippet}
+
+@compute @workgroup_size(${LCE_COMBINE_WG})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let row = (wid.y * nwg.x + wid.x) * ${LCE_COMBINE_WG}u + lid;
+  if (row >= u.rows) {
+    return;
+  }
+  var st = vec3<f32>(u.negInf, 0.0, 0.0);
+  for (var s = 0u; s < u.splits; s++) {
+    let o = (s * u.rows + row) * ${LCE_STATE}u;
+    st = lseCombine(st, vec3<f32>(partial[o], partial[o + 1u], partial[o + 2u]));
+  }
+  var sw = 0.0;
+  var zt = 0.0;
+  for (var s = 0u; s < u.splits; s++) {
+    let o = (s * u.rows + row) * ${LCE_STATE}u;
+    let wSeen = partial[o + 4u];
+    sw += partial[o + 3u];
+    if (wSeen != 0.0) {
+      sw += (partial[o] - st.x) * wSeen;  // re-based from the slice's max to the row's
+    }
+    zt += partial[o + 5u];  // only the slice holding the label wrote a nonzero z
+  }
+  let lse = lseOf(st);
+  let logS = log(st.y);
+  let t = labels[row];
+  var loss = 0.0;
+  if (u.hasIgnore != 0u && t == u.ignoreIndex) {
+    loss = 0.0;
+  } else if (t < 0 || t >= i32(u.vocab)) {
+    loss = u.nan;
+  } else {
+    let eps = u.smoothing;
+    loss = (1.0 - eps) * weight(u32(t)) * ((st.x - zt) + logS);
+    if (eps != 0.0) {
+      loss += eps / f32(u.vocab) * (u.sumWeights * logS - sw);
+    }
+    if (u.zLoss != 0.0) {
+      loss += u.zLoss * lse * lse;
+    }
+  }
+  lossOut[row] = select(loss, u.nan, isNanF(lse));
+  lseOut[row] = lse;
+}
+`;
+  }
+}
