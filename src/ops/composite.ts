@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, engine, gather, range, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, engine, gather, gatherND, getBackend, range, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 
 /**
@@ -169,12 +169,57 @@ export function sparseTargets(labels: Tensor, C: number, attrs: {labelSmoothing:
   return {yh, masks};
 }
 
-/** The row masks of sparse labels [rows], and the labels with out-of-range ones replaced by 0. */
+/**
+ * Backends whose tensors live in host memory, where reading a few values back
+ * is a copy, not a device round trip; tested here: cpu and wasm.
+ */
+function onHost(): boolean {
+  const b = getBackend();
+  return b === 'cpu' || b === 'wasm';
+}
+
+/**
+ * The row masks of sparse labels [rows], and the labels with out-of-range ones
+ * replaced by 0. On cpu and wasm the labels are read (a copy of [rows]) and
+ * only the masks that some row needs are built: usually none, and then the
+ * labels pass through untouched.
+ */
 function sparseRows(labels: Tensor, C: number, attrs: {ignoreIndex: number | null}): {safe: Tensor, masks: RowMasks} {
+  let needIgnored = attrs.ignoreIndex != null, needInvalid = true, needSafe = true;
+  if (onHost()) {
+    const v = labels.dataSync();
+    needIgnored = needInvalid = needSafe = false;
+    for (let i = 0; i < v.length; i++) {
+      const inRange = v[i] >= 0 && v[i] < C;
+      if (v[i] === attrs.ignoreIndex) needIgnored = true;
+      else if (!inRange) needInvalid = true;
+      if (!inRange) needSafe = true;
+    }
+    if (!needIgnored && !needSafe) return {safe: labels, masks: NO_MASKS};
+  }
   const inRange = logicalAnd(greaterEqual(labels, 0), less(labels, C));
-  const ignored = attrs.ignoreIndex == null ? null : equal(labels, attrs.ignoreIndex);
-  const invalid = ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
-  return {safe: where(inRange, labels, zerosLike(labels)), masks: {ignored, invalid}};
+  const ignored = needIgnored ? equal(labels, attrs.ignoreIndex!) : null;
+  const invalid = !needInvalid ? null : ignored == null ? logicalNot(inRange) : logicalNot(logicalOr(inRange, ignored));
+  return {safe: needSafe ? where(inRange, labels, zerosLike(labels)) : labels, masks: {ignored, invalid}};
+}
+
+/**
+ * The (row, label) pairs [rows, 2] (int32) of in-range labels `t`, for
+ * gatherND / tensorScatterUpdate. On cpu and wasm built on the host from the
+ * labels (tfjs-wasm's Pack and GatherV2 are slow for this: 4096 rows, stack
+ * 0.43 ms and a flat gather 0.29 ms, vs 0.05 ms for the host copy and 0.08 ms
+ * for gatherND).
+ */
+function targetIndex(t: Tensor, rows: number): Tensor2D {
+  if (onHost()) {
+    const v = t.dataSync(), idx = new Int32Array(2 * rows);
+    for (let i = 0; i < rows; i++) {
+      idx[2 * i] = i;
+      idx[2 * i + 1] = v[i];
+    }
+    return tensor2d(idx, [rows, 2], 'int32');
+  }
+  return stack([range(0, rows, 1, 'int32'), cast(t, 'int32')], 1) as Tensor2D;
 }
 
 /**
@@ -191,11 +236,10 @@ function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAt
   const lse = logSumExpRows(z);
   const lse1 = reshape(lse, [-1]);
   const t = cast(safe, 'int32');
-  // A flat gather at row·C + t (int32 all the way: a JS number would upcast the
-  // indices to float32): gather with batchDims = 1 read out of bounds on tfjs-wasm
-  // 4.22 ("memory access out of bounds") and cannot reshape an empty batch.
+  // gatherND at (i, t[i]): gather with batchDims = 1 read out of bounds on
+  // tfjs-wasm 4.22 ("memory access out of bounds") and cannot reshape an empty batch.
   const rows = x.shape[0];
-  const zt = rows === 0 ? zeros([0]) : gather(reshape(z, [-1]), add(mul(range(0, rows, 1, 'int32'), scalar(C, 'int32')), t));
+  const zt = rows === 0 ? zeros([0]) : gatherND(z, targetIndex(t, rows));
   const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
   let loss = sub(lse1, zt);
   if (w != null) loss = mul(gather(w, t), loss);
@@ -211,6 +255,106 @@ function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAt
   return {loss: applyRowMasks(loss, masks) as Tensor1D, lse};
 }
 
+/**
+ * p = softmax(z) [rows, C] given the forward's lse [rows, 1]: exp(z − lse),
+ * two elementwise passes, except on tfjs-wasm, whose Softmax kernel
+ * (XNNPACK's, vectorised exp) is one call and 4–5× faster than its Exp kernel
+ * alone (1024×1000: 1.5–1.8 vs 7.6–7.9 ms). Elsewhere Softmax is a chain of
+ * five kernels (cpu, webgl) and exp(z − lse) reuses the forward's work.
+ */
+function probabilities(z: Tensor, lse: Tensor): Tensor {
+  return getBackend() === 'wasm' ? softmax(z) : exp(sub(z, lse));
+}
+
+/**
+ * dL/dlogits of the sparse contract (FORMULAS.md) with no [rows, C] targets
+ * and no [rows, C] masks. With g = dy/T, W = (1 − ε)·w[t] + (ε/C)·Σw and
+ * ŷw[c] = (ε/C)·w[c] off the target:
+ *   off the target:  dx[i,c] = g·W·p + g·2λ·lse·p − g·(ε/C)·w[c]
+ *   on the target:   dx[i,t] = g·((W·p_t − ŷw_t) + 2λ·lse·p_t),  ŷw_t = (1 − ε)·w[t] + (ε/C)·w[t]
+ * The row masks go into g, a [rows] tensor: ignored rows 0, out-of-range rows
+ * NaN (NaN·p is NaN); on cpu and wasm only where some label needs one
+ * (sparseRows reads the labels). Before, one-hot targets, a row sum of them, and two
+ * `where`s with a [rows, 1] condition, which tfjs-core broadcasts with Tile:
+ * on tfjs-wasm that Tile alone took 56 ms for a bool [1024, 1] → [1024, 1000],
+ * more than tf.losses' whole forward+backward (32 ms). The target entries:
+ * on cpu and wasm computed on [rows] (p_t from the gathered target logit) and
+ * written in with `tensorScatterUpdate` (one copy); elsewhere as
+ * dx − g·(1 − ε)·w[t]·onehot(t), since tfjs-webgl's scatter program loops over
+ * every update for every output element (rows·C·rows steps) and a full-size
+ * `where` costs it an unpack (1024×1000 on SwiftShader: 54 ms, the arithmetic
+ * form 27 ms). At C = 1 every entry is a target and the [rows] form is the
+ * whole gradient: there W·p_t − ŷw_t is exactly 0 (W and ŷw_t are then the
+ * same float expression), taken before the z-loss term is added, which would
+ * otherwise drown in the cancellation.
+ *
+ * An ignored row's gradient is then 0·(…), which is 0 unless p or lse is NaN
+ * or ∞ there, i.e. unless the row's lse is not finite (a NaN or +∞ logit, or
+ * every logit −∞). The contract says 0 all the same: on cpu and wasm the
+ * labels and lse are read back (a copy) and just those rows are cleared
+ * (usually none); on other backends (GPUs) a `where` over the ignored rows.
+ */
+function sparseLogitsGrad(x: Tensor2D, labels: Tensor, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
+  const [rows, C] = x.shape;
+  if (rows === 0) return zeros([0, C]) as Tensor2D;
+  const T = attrs.temperature, eps = attrs.labelSmoothing, lambda = attrs.zLoss;
+  const {safe, masks} = sparseRows(labels, C, attrs);
+  const t = cast(safe, 'int32');
+  const lse1 = reshape(lse, [-1]);
+  // g = dy/T with the row masks: ignored rows 0, out-of-range rows NaN.
+  const g = applyRowMasks(T === 1 ? reshape(dy, [-1]) : div(reshape(dy, [-1]), T), masks);
+  const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
+  const wt = w == null ? null : gather(w, t);
+  const wSum = attrs.classWeights == null ? C : attrs.classWeights.reduce((a, b) => a + b, 0);
+  // W and ŷw_t, each one float expression: equal at C = 1, where Σw = w[t]. Unweighted, unsmoothed: 1.
+  const W = eps === 0 ? wt : add(mul(wt ?? 1, 1 - eps), mul(eps / C, wSum));
+  const yt = eps === 0 ? wt : add(mul(wt ?? 1, 1 - eps), mul(wt ?? 1, eps / C));
+
+  const z = scaled(x, T);
+  // A target entry computed on [rows]: g·((W·p_t − ŷw_t) + 2λ·lse·p_t).
+  const targetValue = (zt: Tensor) => {
+    const pt = exp(sub(zt, lse1));
+    let inner = sub(W == null ? pt : mul(W, pt), yt ?? 1);
+    if (lambda !== 0) inner = add(inner, mul(mul(lse1, 2 * lambda), pt));
+    return mul(g, inner);
+  };
+
+  let dx: Tensor;
+  if (C === 1) {
+    dx = reshape(targetValue(reshape(z, [-1])), [rows, 1]);  // every entry is a target
+  } else {
+    const p = probabilities(z, reshape(lse, [-1, 1]));
+    dx = mul(expandDims(W == null ? g : mul(g, W), 1), p);
+    if (lambda !== 0) dx = add(dx, mul(expandDims(mul(g, mul(lse1, 2 * lambda)), 1), p));
+    if (eps !== 0) {
+      const ge = expandDims(mul(g, eps / C), 1);
+      dx = sub(dx, w == null ? ge : mul(ge, expandDims(w, 0)));
+    }
+    if (onHost()) {
+      const target = targetIndex(t, rows);
+      dx = tensorScatterUpdate(dx, target, targetValue(gatherND(z, target)));
+    } else {
+      // dx[i, t] − g·(1 − ε)·w[t] (dx there already holds the target's share of the ε/C spread).
+      const gt = wt == null ? (eps === 0 ? g : mul(g, 1 - eps)) : mul(g, eps === 0 ? wt : mul(wt, 1 - eps));
+      dx = sub(dx, mul(expandDims(gt, 1), cast(oneHot(t, C), 'float32')));
+    }
+  }
+  // Ignored rows are 0·(…), which is NaN where p or lse is not finite: clear those rows.
+  if (masks.ignored != null) {
+    if (onHost()) {
+      const tv = labels.dataSync(), lv = lse1.dataSync();
+      const bad: number[] = [];
+      for (let i = 0; i < rows; i++) {
+        if (tv[i] === attrs.ignoreIndex && !Number.isFinite(lv[i])) bad.push(i);
+      }
+      if (bad.length > 0) dx = tensorScatterUpdate(dx, tensor2d(bad, [bad.length, 1], 'int32'), zeros([bad.length, C]));
+    } else {
+      dx = where(expandDims(masks.ignored, 1), zerosLike(dx), dx);
+    }
+  }
+  return dx as Tensor2D;
+}
+
 /** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
 export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
   const C = x.shape[1];
@@ -221,10 +365,7 @@ export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D
       value: loss,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, st, slse] = saved;
-        return [() => {
-          const s = sparseTargets(st, C, attrs);
-          return logitsGrad(sx as Tensor2D, s.yh, slse, dy, attrs, s.masks);
-        }, () => zerosLike(st)];
+        return [() => sparseLogitsGrad(sx as Tensor2D, st, slse, dy, attrs), () => zerosLike(st)];
       },
     };
   });
@@ -245,8 +386,7 @@ export function compositeSparseLossAndLse(x: Tensor2D, labels: Tensor1D, attrs: 
 /** dL/dlogits of the sparse contract for upstream `dy` [rows] and the forward's `lse` [rows]. */
 export function compositeSparseLogitsGrad(x: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor1D,
                                           attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
-  const s = sparseTargets(labels, x.shape[1], attrs);
-  return logitsGrad(x, s.yh, reshape(lse, [-1, 1]), dy, attrs, s.masks) as Tensor2D;
+  return sparseLogitsGrad(x, labels, lse, dy, attrs);
 }
 
 function softplus(v: Tensor): Tensor {
