@@ -26,7 +26,8 @@
  *   lse  = m + log s
  *   loss = (1 − ε)·w[t]·((m − z[t]) + log s) + ε/V·(Σw·log s − sw) + λ·lse²
  * (each term a sum of non-negative parts: no cancellation), 0 for ignored
- * rows, NaN for labels out of range and for rows whose lse is NaN.
+ * rows (whatever they hold), NaN for labels out of range and for the other
+ * rows whose lse is NaN.
  */
 import {FusedProgram, StorageType} from './launch';
 import {lseSnippet, vecSnippet, weightSnippet} from './wgsl_common';
@@ -245,9 +246,10 @@ fn main(@builtin(local_invocation_index) lid : u32,
   let lse = lseOf(st);
   let logS = log(st.y);
   let t = labels[row];
+  let ignored = u.hasIgnore != 0u && t == u.ignoreIndex;
   var loss = 0.0;
-  if (u.hasIgnore != 0u && t == u.ignoreIndex) {
-    loss = 0.0;
+  if (ignored) {
+    loss = 0.0;  // whatever the row holds, NaN included
   } else if (t < 0 || t >= i32(u.vocab)) {
     loss = u.nan;
   } else {
@@ -260,7 +262,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
       loss += u.zLoss * lse * lse;
     }
   }
-  lossOut[row] = select(loss, u.nan, isNanF(lse));
+  lossOut[row] = select(loss, u.nan, isNanF(lse) && !ignored);
   lseOut[row] = lse;
 }
 `;

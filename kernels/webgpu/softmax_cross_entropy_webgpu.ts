@@ -121,9 +121,10 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
   }
   if (valid && lane == 0u) {
     let t = labels[row];
+    let ignored = u.hasIgnore != 0u && t == u.ignoreIndex;
     var loss = 0.0;
-    if (u.hasIgnore != 0u && t == u.ignoreIndex) {
-      loss = 0.0;
+    if (ignored) {
+      loss = 0.0;  // whatever the row holds, NaN included (FORMULAS.md: ignored rows)
     } else if (t < 0 || t >= i32(C)) {
       loss = u.nan;
     } else {
@@ -136,7 +137,7 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
         loss += u.zLoss * lse * lse;
       }
     }
-    lossOut[row] = select(loss, u.nan, isNanF(lse));
+    lossOut[row] = select(loss, u.nan, isNanF(lse) && !ignored);
     lseOut[row] = lse;
   }` : `
   // Dense: Σ over ŷ ≠ 0 of w·ŷ·(lse − z) (ŷ = 0 terms are skipped: 0·∞ is NaN).

@@ -279,22 +279,25 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
     });
   }
 
-  it('without gradients: extreme and masked logits (bias −∞ on some classes, hidden ×1e3, a NaN row)', async env => {
+  it('without gradients: extreme and masked logits (bias −∞ on some classes, hidden ×1e3, a NaN row, an ignored NaN row)', async env => {
     const N = 6, H = 3, V = 40;
     const p = problem(N, H, V, 401);
     p.h = p.h.map(v => v * 1e3);  // logits of order 1e3: lse ≫ loss, the float32 cancellation test
     for (let v = 0; v < V; v += 3) p.b![v] = -Infinity;  // a masked vocabulary
     for (let i = 0; i < N; i++) if (p.t[i] % 3 === 0) p.t[i] += 1;  // targets unmasked
     p.h[2 * H + 1] = NaN;  // row 2: NaN in, NaN out
-    const expected = reference(p, {}, 'none').value;
-    const expectedSmooth = reference(p, {labelSmoothing: 0.1}, 'none').value;
+    p.h[4 * H] = NaN;      // row 4: ignored, so 0 whatever it holds
+    p.t[4] = -100;
+    const expected = reference(p, {ignoreIndex: -100}, 'none').value;
+    const expectedSmooth = reference(p, {labelSmoothing: 0.1, ignoreIndex: -100}, 'none').value;
+    expect(expected[4] === 0 && expectedSmooth[4] === 0, () => `reference, ignored NaN row: ${expected[4]}, ${expectedSmooth[4]}`);
     expect(Number.isNaN(expected[2]) && expectedSmooth[0] === Infinity, () => `reference: ${expected[2]}, ${expectedSmooth[0]}`);
     const h = tf.tensor2d(p.h, [N, H]);
     const w = tf.tensor2d(p.w, [V, H]);
     const b = tf.tensor1d(p.b!);
     const labels = tf.tensor1d(p.t, 'int32');
-    const none = linearSoftmaxCrossEntropy(h, w, labels, {bias: b, reduction: 'none'});
-    const smooth = linearSoftmaxCrossEntropy(h, w, labels, {bias: b, reduction: 'none', labelSmoothing: 0.1});
+    const none = linearSoftmaxCrossEntropy(h, w, labels, {bias: b, reduction: 'none', ignoreIndex: -100});
+    const smooth = linearSoftmaxCrossEntropy(h, w, labels, {bias: b, reduction: 'none', labelSmoothing: 0.1, ignoreIndex: -100});
     expectClose(await values(none), expected, tol(env), 'masked, ×1e3, NaN row');
     expectClose(await values(smooth), expectedSmooth, tol(env), 'smoothing over masked classes: +∞ (NaN row stays NaN)');
     tf.dispose([h, w, b, labels, none, smooth]);

@@ -121,15 +121,12 @@ defineSpec('sparseSoftmaxCrossEntropyWithLogits', it => {
     return checkSparse(x, t, rows, C, {ignoreIndex: -1, labelSmoothing: 0.1, zLoss: 1e-2}, env.rtol, 'non-finite ignored rows');
   });
 
-  // The fused webgpu forward writes NaN for an ignored row whose lse is NaN
-  // (kernels/webgpu/softmax_cross_entropy_webgpu.ts: `select(loss, u.nan, isNanF(lse))`
-  // does not look at the ignore): left out there until that kernel is fixed.
-  it('ignored rows give loss 0 and gradient 0 even with a NaN logit (not on the fused webgpu kernel: it gives NaN)', env => {
+  it('ignored rows give loss 0 and gradient 0 even with a NaN logit', env => {
     const rows = 4, C = 4, x = randn(rows * C, 32), t = Int32Array.from([1, -1, 2, -1]);
     x[5] = NaN;                   // row 1
     x[14] = NaN;                  // row 3
     return checkSparse(x, t, rows, C, {ignoreIndex: -1, zLoss: 1e-2}, env.rtol, 'NaN in ignored rows');
-  }, {only: env => env.backend !== 'webgpu' || env.composite});
+  });
 
   it('weight gradient through a matMul over 13 rows (WebGL packed padding)', env => {
     const t = randLabels(13, 11, 30), opts = {zLoss: 1e-3};
