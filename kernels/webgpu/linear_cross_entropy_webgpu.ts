@@ -6,9 +6,10 @@
  * LinearCrossEntropyTileProgram: the matmul fused with the online softmax
  * (FORMULAS.md step 2). Workgroup (s, r) owns 32 rows of hidden and the
  * vocabulary slice s. It walks the slice 32 classes at a time: a 32 × 32 tile
- * of logits is computed like the MatMulAccumulate program (64 threads, 4 × 4
- * outputs each, k staged through workgroup memory 32 at a time; A = hidden,
- * B(k, v) = W(v, k) through strides in uniforms) and left in workgroup memory;
+ * of logits is computed by the tile product shared with MatMulAccumulate
+ * (TILE_PRODUCT_SNIPPET: 64 threads, 4 × 4 outputs each, k staged through
+ * workgroup memory 32 at a time; A = hidden, B(k, v) = W(v, k) through
+ * strides in uniforms) and left in workgroup memory;
  * then thread i < 32 folds row i of the tile into that row's state:
  *   (m, s, nan)  the online log-sum-exp of z = (logit + bias) / T (lsePush),
  *   sw, wSeen    Σ w[c]·(z[c] − m) and Σ w[c] over the classes seen, with sw
@@ -30,10 +31,11 @@
  * rows whose lse is NaN.
  */
 import {FusedProgram, StorageType} from './launch';
+import {MM_TILE, TILE_PRODUCT_SNIPPET} from './matmul_accumulate_webgpu';
 import {lseSnippet, vecSnippet, weightSnippet} from './wgsl_common';
 
 /** Rows (and vocabulary entries) per tile, and threads per workgroup of the tile program. */
-export const LCE_TILE = 32;
+export const LCE_TILE = MM_TILE;
 const LCE_THREADS = 64;
 /** Floats of state per (slice, row) in `partial`. */
 export const LCE_STATE = 6;
@@ -85,10 +87,23 @@ ${weightSnippet(weightBinding)}
 @group(0) @binding(${next}) var<uniform> u : Uniforms;
 ${lseSnippet}
 
-const TILE = ${LCE_TILE}u;
-var<workgroup> As : array<array<f32, ${LCE_TILE}>, ${LCE_TILE}>;  // As[k][i]: hidden
-var<workgroup> Bs : array<array<f32, ${LCE_TILE}>, ${LCE_TILE}>;  // Bs[k][j]: W(v0 + j, k)
 var<workgroup> Ls : array<array<f32, ${LCE_TILE + 1}>, ${LCE_TILE}>;  // Ls[i][j]: the logits tile (padded: no bank conflicts by row)
+var<private> vEnd : u32;  // end of this workgroup's vocabulary slice
+
+fn loadA(i : u32, k : u32) -> f32 {
+  if (i >= u.rows) {
+    return 0.0;
+  }
+  return f32(hidden[i * u.hid + k]);
+}
+// B(k, v) = W(v, k) = weights[v·wRow + k·wCol].
+fn loadB(k : u32, v : u32) -> f32 {
+  if (v >= vEnd) {
+    return 0.0;
+  }
+  return f32(weights[v * u.wRow + k * u.wCol]);
+}
+${TILE_PRODUCT_SNIPPET}
 
 @compute @workgroup_size(${LCE_THREADS})
 fn main(@builtin(local_invocation_index) lid : u32,
@@ -101,7 +116,8 @@ fn main(@builtin(local_invocation_index) lid : u32,
   let split = g / u.rowTiles;
   let i0 = (g % u.rowTiles) * TILE;
   let vBegin = split * u.vSlice;
-  let vEnd = min(u.vocab, vBegin + u.vSlice);
+  let sliceEnd = min(u.vocab, vBegin + u.vSlice);  // uniform: bounds the loop with barriers
+  vEnd = sliceEnd;
   let tx = lid % 8u;
   let ty = lid / 8u;
   let row = i0 + lid;
@@ -114,49 +130,9 @@ fn main(@builtin(local_invocation_index) lid : u32,
   var sw = 0.0;
   var wSeen = 0.0;
   var zt = 0.0;
-  for (var v0 = vBegin; v0 < vEnd; v0 += TILE) {
-    var sum : array<array<f32, 4>, 4>;
-    for (var r = 0u; r < 4u; r++) {
-      sum[r] = array<f32, 4>(0.0, 0.0, 0.0, 0.0);  // explicitly per tile (not only at the declaration)
-    }
-    for (var k0 = 0u; k0 < u.hid; k0 += TILE) {
-      for (var e = lid; e < TILE * TILE; e += ${LCE_THREADS}u) {
-        let ii = e / TILE;
-        let kk = e % TILE;
-        var va = 0.0;
-        if (i0 + ii < u.rows && k0 + kk < u.hid) {
-          va = f32(hidden[(i0 + ii) * u.hid + k0 + kk]);
-        }
-        As[kk][ii] = va;
-        // W(v, k) = weights[v·wRow + k·wCol]: load along the contiguous index.
-        var jj = e / TILE;
-        var kb = e % TILE;
-        if (u.wCol != 1u) {
-          jj = e % TILE;
-          kb = e / TILE;
-        }
-        var vb = 0.0;
-        if (v0 + jj < vEnd && k0 + kb < u.hid) {
-          vb = f32(weights[(v0 + jj) * u.wRow + (k0 + kb) * u.wCol]);
-        }
-        Bs[kb][jj] = vb;
-      }
-      workgroupBarrier();
-      for (var kk = 0u; kk < TILE; kk++) {
-        var av : array<f32, 4>;
-        var bv : array<f32, 4>;
-        for (var r = 0u; r < 4u; r++) {
-          av[r] = As[kk][ty + 8u * r];
-          bv[r] = Bs[kk][tx + 8u * r];
-        }
-        for (var r = 0u; r < 4u; r++) {
-          for (var c = 0u; c < 4u; c++) {
-            sum[r][c] = fma(av[r], bv[c], sum[r][c]);
-          }
-        }
-      }
-      workgroupBarrier();
-    }
+  for (var v0 = vBegin; v0 < sliceEnd; v0 += TILE) {
+    // The 32 × 32 logits tile: A = hidden (contiguous along k), B(k, v) = W(v, k) (contiguous along k for [V, H]).
+    let sum = tileProduct(lid, i0, v0, 0u, u.hid, true, u.wCol != 1u);
     for (var r = 0u; r < 4u; r++) {
       for (var c = 0u; c < 4u; c++) {
         Ls[ty + 8u * r][tx + 8u * c] = sum[r][c];
@@ -164,7 +140,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
     }
     workgroupBarrier();
     if (owner) {
-      let n = min(TILE, vEnd - v0);
+      let n = min(TILE, sliceEnd - v0);
       for (var j = 0u; j < n; j++) {
         let c = v0 + j;
         let z = (Ls[lid][j]${v.hasBias ? ' + f32(bias[c])' : ''}) / u.temperature;

@@ -36,6 +36,77 @@ import {FusedProgram, StorageType} from './launch';
 export const MM_TILE = 32;
 const MM_THREADS = 64;
 
+/**
+ * The shared tile product (WGSL), used by MatMulAccumulateProgram and by the
+ * linear cross-entropy tile program (linear_cross_entropy_webgpu.ts):
+ * `tileProduct(lid, i0, j0, kBegin, kEnd, aAlongK, bAlongJ)` returns the
+ * calling thread's 4 × 4 block (rows i0 + ty + 8r, columns j0 + tx + 8c of
+ * the 32 × 32 tile; tx = lid % 8, ty = lid / 8) of Σ_{k ∈ [kBegin, kEnd)}
+ * A(i, k)·B(k, j), staging 32 k at a time through workgroup memory. The
+ * program defines `loadA(i, k)` and `loadB(k, j)` (0 past its own row and
+ * column bounds; k is always < kEnd). `aAlongK` / `bAlongJ` say which index
+ * is contiguous in memory, so neighbouring threads load neighbouring words.
+ * Calls must be in uniform control flow (barriers). The 4 × 4 sums start
+ * from explicit zeros: a `var` declared in a loop body was not re-zeroed on
+ * every iteration by Dawn on SwiftShader (the linear-CE tile program summed
+ * across vocabulary tiles until it was initialised by hand).
+ */
+export const TILE_PRODUCT_SNIPPET = `
+const TILE = ${MM_TILE}u;
+var<workgroup> As : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // As[k][i]
+var<workgroup> Bs : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // Bs[k][j]
+
+fn tileProduct(lid : u32, i0 : u32, j0 : u32, kBegin : u32, kEnd : u32, aAlongK : bool, bAlongJ : bool) -> array<array<f32, 4>, 4> {
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var sum : array<array<f32, 4>, 4>;
+  for (var r = 0u; r < 4u; r++) {
+    sum[r] = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  }
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE) {
+    for (var e = lid; e < TILE * TILE; e += ${MM_THREADS}u) {
+      var ii = e / TILE;
+      var kk = e % TILE;
+      if (!aAlongK) {
+        ii = e % TILE;
+        kk = e / TILE;
+      }
+      var va = 0.0;
+      if (k0 + kk < kEnd) {
+        va = loadA(i0 + ii, k0 + kk);
+      }
+      As[kk][ii] = va;
+      var jj = e % TILE;
+      var kb = e / TILE;
+      if (!bAlongJ) {
+        jj = e / TILE;
+        kb = e % TILE;
+      }
+      var vb = 0.0;
+      if (k0 + kb < kEnd) {
+        vb = loadB(k0 + kb, j0 + jj);
+      }
+      Bs[kb][jj] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE; kk++) {
+      var av : array<f32, 4>;
+      var bv : array<f32, 4>;
+      for (var r = 0u; r < 4u; r++) {
+        av[r] = As[kk][ty + 8u * r];
+        bv[r] = Bs[kk][tx + 8u * r];
+      }
+      for (var r = 0u; r < 4u; r++) {
+        for (var c = 0u; c < 4u; c++) {
+          sum[r][c] = fma(av[r], bv[c], sum[r][c]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  return sum;
+}`;
+
 export const MATMUL_ACCUMULATE_UNIFORMS = `
 struct Uniforms {
   M : u32, K : u32, P : u32,
@@ -70,9 +141,19 @@ export class MatMulAccumulateProgram implements FusedProgram {
 @group(0) @binding(2) var<storage, read> b : array<${tb}>;
 @group(0) @binding(3) var<uniform> u : Uniforms;
 
-const TILE = ${MM_TILE}u;
-var<workgroup> As : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // As[k][i]
-var<workgroup> Bs : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // Bs[k][j]
+fn loadA(i : u32, k : u32) -> f32 {
+  if (i >= u.M) {
+    return 0.0;
+  }
+  return f32(a[i * u.aRow + k * u.aCol]);
+}
+fn loadB(k : u32, j : u32) -> f32 {
+  if (j >= u.P) {
+    return 0.0;
+  }
+  return f32(b[k * u.bRow + j * u.bCol]);
+}
+${TILE_PRODUCT_SNIPPET}
 
 @compute @workgroup_size(${MM_THREADS})
 fn main(@builtin(local_invocation_index) lid : u32,
@@ -90,48 +171,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
   let j0 = (tile % u.tilesP) * TILE;
   let tx = lid % 8u;
   let ty = lid / 8u;
-  var sum : array<array<f32, 4>, 4>;
-  for (var k0 = kBegin; k0 < kEnd; k0 += TILE) {
-    for (var e = lid; e < TILE * TILE; e += ${MM_THREADS}u) {
-      var ii = e / TILE;
-      var kk = e % TILE;
-      if (u.aCol != 1u) {
-        ii = e % TILE;
-        kk = e / TILE;
-      }
-      var va = 0.0;
-      if (i0 + ii < u.M && k0 + kk < kEnd) {
-        va = f32(a[(i0 + ii) * u.aRow + (k0 + kk) * u.aCol]);
-      }
-      As[kk][ii] = va;
-      var jj = e % TILE;
-      var kb = e / TILE;
-      if (u.bCol != 1u) {
-        jj = e / TILE;
-        kb = e % TILE;
-      }
-      var vb = 0.0;
-      if (j0 + jj < u.P && k0 + kb < kEnd) {
-        vb = f32(b[(k0 + kb) * u.bRow + (j0 + jj) * u.bCol]);
-      }
-      Bs[kb][jj] = vb;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE; kk++) {
-      var av : array<f32, 4>;
-      var bv : array<f32, 4>;
-      for (var r = 0u; r < 4u; r++) {
-        av[r] = As[kk][ty + 8u * r];
-        bv[r] = Bs[kk][tx + 8u * r];
-      }
-      for (var r = 0u; r < 4u; r++) {
-        for (var c = 0u; c < 4u; c++) {
-          sum[r][c] = fma(av[r], bv[c], sum[r][c]);
-        }
-      }
-    }
-    workgroupBarrier();
-  }
+  let sum = tileProduct(lid, i0, j0, kBegin, kEnd, u.aCol == 1u, u.bCol == 1u);
   for (var r = 0u; r < 4u; r++) {
     let i = i0 + ty + 8u * r;
     for (var c = 0u; c < 4u; c++) {
