@@ -23,7 +23,7 @@ export {useFusedKernel} from './ops/fused';
 export * as kernelNames from '../kernels/kernel_names';
 // Drop-in tf.losses twins (`losses.*`), Keras-style loss classes, compileWithSparseLabels.
 export * from './losses';
-// Focal cross-entropy ops (fused on cpu) and losses, KL divergence, distillation.
+// Focal cross-entropy ops (fused on cpu, webgl and webgpu) and losses, KL divergence, distillation.
 export {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from './ops/focal_cross_entropy';
 export type {BinaryFocalCrossEntropyOptions, FocalCrossEntropyOptions, SparseFocalCrossEntropyOptions} from './ops/focal_cross_entropy';
 export {BinaryFocalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalFocalCrossentropy} from './losses/focal';

@@ -1,6 +1,6 @@
 /**
  * Keras 3 focal losses (Lin et al. 2017) on the focal ops
- * (src/ops/focal_cross_entropy.ts: fused on cpu, composite elsewhere):
+ * (src/ops/focal_cross_entropy.ts: fused on cpu, webgl and webgpu, composite elsewhere):
  *  - CategoricalFocalCrossentropy: one-hot / probability targets
  *  - SparseCategoricalFocalCrossentropy: integer class ids (our addition; Keras has none)
  *  - BinaryFocalCrossentropy: sigmoid, mean over `axis` per example
@@ -123,7 +123,7 @@ abstract class SoftmaxFocalLoss extends Loss {
 
 /**
  * Softmax focal cross-entropy, Keras 3's `CategoricalFocalCrossentropy`
- * (defaults α = 0.25, γ = 2), fused on cpu.
+ * (defaults α = 0.25, γ = 2), fused on cpu, webgl and webgpu.
  *
  * ```js
  * const loss = new CategoricalFocalCrossentropy({fromLogits: true, gamma: 2, alpha: [0.25, 0.5, 1]});
