@@ -161,9 +161,23 @@ function chunkGrad(logits: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor
   return tidy(() => compositeSparseLogitsGrad(logits, labels, lse, dy, attrs));
 }
 
+/**
+ * op(a)·op(b) + bias with the add fused into the matMul, except on tfjs-wasm
+ * (4.22), whose _FusedMatMul accepts only a rank-1 bias (it throws on the
+ * [V, H] accumulator below) and adds a rank-1 bias wrongly with transposeB
+ * (rows after the first come out shifted: 2.3 off at 13×6×11, found by the
+ * linear-CE spec on wasm); there a plain matMul and add.
+ */
+function matMulPlus(a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: boolean, bias: Tensor | null): Tensor2D {
+  if (bias != null && getBackend() === 'wasm') {
+    return add(matMul(a, b, transposeA, transposeB), bias);
+  }
+  return fused.matMul({a, b, transposeA, transposeB, bias: bias ?? undefined}) as Tensor2D;
+}
+
 /** logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]); the bias add is fused into the matMul. */
 function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout): Tensor2D {
-  return fused.matMul({a: h, b: weight, transposeB: layout === 'VH', bias: bias ?? undefined}) as Tensor2D;
+  return matMulPlus(h, weight, false, layout === 'VH', bias);
 }
 
 /** dh = G·W ([V, H]) or G·Wᵀ ([H, V]). */
@@ -178,7 +192,7 @@ function chunkHiddenGrad(g: Tensor2D, weight: Tensor2D, layout: WeightLayout): T
  */
 function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, layout: WeightLayout): Tensor2D {
   const [a, b] = layout === 'VH' ? [g, h] : [h, g];
-  return fused.matMul({a, b, transposeA: true, bias: acc ?? undefined}) as Tensor2D;
+  return matMulPlus(a, b, true, false, acc);
 }
 
 /**
