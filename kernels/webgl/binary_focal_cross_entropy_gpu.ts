@@ -13,13 +13,9 @@
  * chosen when the logits arrive packed), like the sigmoid cross-entropy
  * program. Every attribute is a uniform: one shader per (mode, layout).
  */
-import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
+import {ElementwiseProgram, elementwiseMain, packedElementwiseMain, perElement} from './elementwise_program';
 import {POW_GAMMA} from './focal_glsl';
-
-type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
-type CustomUniforms = Array<{name: string, type: UniformType}>;
 
 export interface BinaryFocalProgramConfig {
   rows: number;
@@ -29,28 +25,17 @@ export interface BinaryFocalProgramConfig {
   packed: boolean;
 }
 
-export class BinaryFocalProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput: boolean;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'oneMinusSmoothing', type: 'float'},
-    {name: 'halfSmoothing', type: 'float'},
-    {name: 'gamma', type: 'float'},
-    {name: 'alpha', type: 'float'},
-    /** 1 when applyClassBalancing, else 0. */
-    {name: 'balancing', type: 'float'},
-  ];
-
+export class BinaryFocalProgram extends ElementwiseProgram {
   constructor(cfg: BinaryFocalProgramConfig) {
     const backward = cfg.mode !== 'forward';
-    this.variableNames = ['logits', 'labels', ...(backward ? ['dy'] : [])];
-    this.outputShape = [cfg.rows, cfg.numClasses];
-    this.packedInputs = cfg.packed;
-    this.packedOutput = cfg.packed;
+    super(cfg, ['logits', 'labels', ...(backward ? ['dy'] : [])], [
+      {name: 'oneMinusSmoothing', type: 'float'},
+      {name: 'halfSmoothing', type: 'float'},
+      {name: 'gamma', type: 'float'},
+      {name: 'alpha', type: 'float'},
+      /** 1 when applyClassBalancing, else 0. */
+      {name: 'balancing', type: 'float'},
+    ]);
 
     const value = {
       forward: 'b * powGamma(u) * bce',
@@ -58,19 +43,13 @@ export class BinaryFocalProgram implements GPGPUProgram {
       labels: `dy * oneMinusSmoothing * (db * powGamma(u) * bce + b * gammaPowGamma1(u) * (1.0 - 2.0 * p) * bce -
                                          b * powGamma(u) * x)`,
     }[cfg.mode];
-    const main = cfg.packed ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        vec4 x = getLogits(rc.x, rc.y);
-        vec4 z = getLabels(rc.x, rc.y);
-        vec4 dy = ${backward ? 'getDy(rc.x, rc.y)' : 'vec4(0.0)'};
-        setOutput(vec4(element(x.x, z.x, dy.x), element(x.y, z.y, dy.y),
-                       element(x.z, z.z, dy.z), element(x.w, z.w, dy.w)));
-      }` : `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        setOutput(element(getLogits(rc.x, rc.y), getLabels(rc.x, rc.y), ${backward ? 'getDy(rc.x, rc.y)' : '0.0'}));
-      }`;
+    const main = cfg.packed ?
+        packedElementwiseMain(`
+        vec4 x = getLogits(r, c);
+        vec4 z = getLabels(r, c);
+        vec4 dy = ${backward ? 'getDy(r, c)' : 'vec4(0.0)'};`,
+                              [perElement('x'), perElement('z'), perElement('dy')]) :
+        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', backward ? 'getDy(row, col)' : '0.0']);
 
     this.userCode = `
       ${IS_NAN}

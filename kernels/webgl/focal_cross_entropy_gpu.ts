@@ -32,10 +32,9 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import {IS_NAN, vectorAccessor} from './cross_entropy_glsl';
+import {CustomUniforms, ElementwiseProgram} from './elementwise_program';
 import {EXPM1, FOCAL_TERMS, POW_GAMMA} from './focal_glsl';
-
-type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
-type CustomUniforms = Array<{name: string, type: UniformType}>;
+import {softmaxGradMain} from './softmax_cross_entropy_grad_gpu';
 
 /**
  * Uniforms of every softmax focal program, in this order (values:
@@ -278,24 +277,13 @@ export interface FocalGradConfig {
  * [rows]), lse [rows], dy [rows], then rowSum [rows] (S; wrt logits, not
  * target-only) and alpha [C] (when per class). Output [rows, C].
  */
-export class FocalGradProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput: boolean;
-  enableShapeUniforms = true;
-  customUniforms = FOCAL_UNIFORMS;
-
+export class FocalGradProgram extends ElementwiseProgram {
   constructor(cfg: FocalGradConfig) {
     const needsRowSum = cfg.wrt === 'logits' && !cfg.targetOnly;
-    this.variableNames = [
+    super(cfg, [
       'logits', 'labels', 'lse', 'dy', ...(needsRowSum ? ['rowSum'] : []),
       ...(cfg.perClassAlpha ? ['alpha'] : []),
-    ];
-    this.outputShape = [cfg.rows, cfg.numClasses];
-    this.packedInputs = cfg.packed;
-    this.packedOutput = cfg.packed;
+    ], FOCAL_UNIFORMS);
     const p = cfg.packed;
 
     // gradValue(z, ŷ, a, lse, dy, S): one element of dx or dlabels.
@@ -323,7 +311,7 @@ export class FocalGradProgram implements GPGPUProgram {
         return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, a, lse, dy, S);
       }
       // S of a row: from the row-sum input, or (target-only) its target logit.
-      float sOf(int row, int target, float lse, float given) {
+      float rowValue(int row, int target, float lse, float given) {
         ${cfg.targetOnly ? `
         ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
         if (target < 0 || target >= numClasses) return NAN;
@@ -333,51 +321,13 @@ export class FocalGradProgram implements GPGPUProgram {
         return gradValue(z, oneMinusSmoothing * y + smoothingOverC, a, lse, dy, S);
       }`;
 
-    const alphaPair = cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)';
-    const main = !p ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int row = rc.x;
-        int col = rc.y;
-        float z = getLogits(row, col) * invTemperature;
-        float lse = getLse(row);
-        ${cfg.sparse ? `
-        int target = round(getLabels(row));
-        float S = sOf(row, target, lse, ${needsRowSum ? 'getRowSum(row)' : '0.0'});
-        setOutput(element(z, col, target, lse, getDy(row), alphaAt(col), S));` : `
-        setOutput(element(z, getLabels(row, col), lse, getDy(row), alphaAt(col),
-                          ${needsRowSum ? 'getRowSum(row)' : '0.0'}));`}
-      }` : cfg.sparse ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int r = rc.x;
-        int c = rc.y;
-        vec4 z = getLogits(r, c) * invTemperature;
-        vec2 lse = getLse(r).xy;
-        vec2 dy = getDy(r).xy;
-        vec2 a = ${alphaPair};
-        vec2 t = getLabels(r).xy;
-        int t0 = round(t.x);
-        int t1 = round(t.y);
-        vec2 given = ${needsRowSum ? 'getRowSum(r).xy' : 'vec2(0.0)'};
-        float s0 = sOf(r, t0, lse.x, given.x);
-        float s1 = sOf(r + 1, t1, lse.y, given.y);
-        setOutput(vec4(element(z.x, c, t0, lse.x, dy.x, a.x, s0), element(z.y, c + 1, t0, lse.x, dy.x, a.y, s0),
-                       element(z.z, c, t1, lse.y, dy.y, a.x, s1), element(z.w, c + 1, t1, lse.y, dy.y, a.y, s1)));
-      }` : `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int r = rc.x;
-        int c = rc.y;
-        vec4 z = getLogits(r, c) * invTemperature;
-        vec4 y = getLabels(r, c);
-        vec2 lse = getLse(r).xy;
-        vec2 dy = getDy(r).xy;
-        vec2 a = ${alphaPair};
-        vec2 S = ${needsRowSum ? 'getRowSum(r).xy' : 'vec2(0.0)'};
-        setOutput(vec4(element(z.x, y.x, lse.x, dy.x, a.x, S.x), element(z.y, y.y, lse.x, dy.x, a.y, S.x),
-                       element(z.z, y.z, lse.y, dy.y, a.x, S.y), element(z.w, y.w, lse.y, dy.y, a.y, S.y)));
-      }`;
+    const main = softmaxGradMain({
+      packed: p,
+      sparse: cfg.sparse,
+      classValue: p ? (cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)') : 'alphaAt(col)',
+      rowInput: needsRowSum ? 'rowSum' : null,
+      sparseRowValue: true,
+    });
 
     this.userCode = `
       ${HELPERS}

@@ -12,12 +12,8 @@
  * fetched once, and the result stays packed like tfjs's own elementwise ops). q is a uniform (none or scalar) or
  * a per-class [C] input.
  */
-import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
-
-type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
-type CustomUniforms = Array<{name: string, type: UniformType}>;
+import {ElementwiseProgram, elementwiseMain, packedElementwiseMain, perClass, perElement} from './elementwise_program';
 
 export interface SigmoidProgramConfig {
   rows: number;
@@ -29,28 +25,17 @@ export interface SigmoidProgramConfig {
   packed: boolean;
 }
 
-export class SigmoidCEProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput: boolean;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'oneMinusSmoothing', type: 'float'},
-    {name: 'halfSmoothing', type: 'float'},
-    {name: 'posWeightScalar', type: 'float'},
-  ];
-
+export class SigmoidCEProgram extends ElementwiseProgram {
   constructor(cfg: SigmoidProgramConfig) {
     const backward = cfg.mode !== 'forward';
-    this.variableNames = [
+    super(cfg, [
       'logits', 'labels', ...(backward ? ['dy'] : []),
       ...(cfg.perClassPosWeight ? ['posWeight'] : []),
-    ];
-    this.outputShape = [cfg.rows, cfg.numClasses];
-    this.packedInputs = cfg.packed;
-    this.packedOutput = cfg.packed;
+    ], [
+      {name: 'oneMinusSmoothing', type: 'float'},
+      {name: 'halfSmoothing', type: 'float'},
+      {name: 'posWeightScalar', type: 'float'},
+    ]);
     const p = cfg.packed;
 
     const value = {
@@ -58,30 +43,18 @@ export class SigmoidCEProgram implements GPGPUProgram {
       logits: 'dy * (sigmoid(x) * (q * zHat + 1.0 - zHat) - q * zHat)',
       labels: 'dy * oneMinusSmoothing * (q * softplus(-x) - softplus(x))',
     }[cfg.mode];
-    const dy = (at: string) => backward ? `getDy(${at})` : '0.0';
     const q = cfg.perClassPosWeight ? (p ? 'getPosWeight(c).xy' : 'getPosWeight(col)') :
                                       (p ? 'vec2(posWeightScalar)' : 'posWeightScalar');
 
     // Packed: one 2x2 texel of each input per fragment, fetched once.
-    const main = p ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int r = rc.x;
-        int c = rc.y;
+    const main = p ?
+        packedElementwiseMain(`
         vec4 x = getLogits(r, c);
         vec4 z = getLabels(r, c);
         vec4 dy = ${backward ? 'getDy(r, c)' : 'vec4(0.0)'};
-        vec2 q = ${q};
-        setOutput(vec4(element(x.x, z.x, q.x, dy.x), element(x.y, z.y, q.y, dy.y),
-                       element(x.z, z.z, q.x, dy.z), element(x.w, z.w, q.y, dy.w)));
-      }` :
-                     `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int row = rc.x;
-        int col = rc.y;
-        setOutput(element(getLogits(row, col), getLabels(row, col), ${q}, ${dy('row, col')}));
-      }`;
+        vec2 q = ${q};`,
+                              [perElement('x'), perElement('z'), perClass('q'), perElement('dy')]) :
+        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', q, backward ? 'getDy(row, col)' : '0.0']);
 
     this.userCode = `
       ${IS_NAN}

@@ -20,11 +20,11 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {classWeightAccessor, IS_NAN} from './cross_entropy_glsl';
+import {classWeightAccessor, getterName, IS_NAN} from './cross_entropy_glsl';
+import {
+  CustomUniforms, ElementwiseProgram, elementwiseMain, packedElementwiseMain, perClass, perElement, perRow,
+} from './elementwise_program';
 import {FETCH4, linearCursor, linearFetch4} from './softmax_cross_entropy_gpu';
-
-type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
-type CustomUniforms = Array<{name: string, type: UniformType}>;
 
 export interface RowWeightProgramConfig {
   rows: number;
@@ -142,37 +142,92 @@ export interface SoftmaxGradProgramConfig {
   packed: boolean;
 }
 
+export interface SoftmaxGradMainConfig {
+  packed: boolean;
+  sparse: boolean;
+  /**
+   * The per-class factor (class weight, focal α): unpacked, a float
+   * expression of `col`; packed, a vec2 of classes (c, c + 1).
+   */
+  classValue: string;
+  /** The [rows] input of a per-row value (passed as `given`), or null (0). */
+  rowInput: string | null;
+  /**
+   * Sparse: whether `element` takes a per-row value, computed once per row
+   * by the program's `float rowValue(int row, int target, float lse, float given)`.
+   */
+  sparseRowValue: boolean;
+}
+
+/**
+ * `main` of the elementwise softmax-style backward (this file's and the
+ * focal one, focal_cross_entropy_gpu.ts), calling the program's
+ *
+ *     dense:  float element(float z, float y, float lse, float dy, float w, float given)
+ *     sparse: float element(float z, int col, int target, float lse, float dy, float w
+ *                           [, float rowValue])
+ *
+ * with z = logit / T, the label (dense) or the row's target (sparse), the
+ * row's lse and dy, the per-class factor w, and the per-row value. Packed:
+ * the fragment's 2x2 texel of every [rows, C] input and the (row, row + 1)
+ * pair of every [rows] input, each fetched once.
+ */
+export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
+  const given = (at: string) => cfg.rowInput != null ? `${getterName(cfg.rowInput)}(${at})` : '0.0';
+  if (!cfg.packed) {
+    return elementwiseMain(`
+        float z = getLogits(row, col) * invTemperature;
+        float lse = getLse(row);
+        ${cfg.sparse ? 'int target = round(getLabels(row));' : ''}
+        ${cfg.sparse && cfg.sparseRowValue ? `float v = rowValue(row, target, lse, ${given('row')});` : ''}`,
+                           cfg.sparse ?
+        ['z', 'col', 'target', 'lse', 'getDy(row)', cfg.classValue, ...(cfg.sparseRowValue ? ['v'] : [])] :
+        ['z', 'getLabels(row, col)', 'lse', 'getDy(row)', cfg.classValue, given('row')]);
+  }
+  const givenPair = `vec2 given = ${cfg.rowInput != null ? `${given('r')}.xy` : 'vec2(0.0)'};`;
+  const perRowPart = !cfg.sparse ? givenPair : `
+        vec2 t = getLabels(r).xy;
+        int t0 = round(t.x);
+        int t1 = round(t.y);
+        ${cfg.sparseRowValue ? `${givenPair}
+        float v0 = rowValue(r, t0, lse.x, given.x);
+        float v1 = rowValue(r + 1, t1, lse.y, given.y);` : ''}`;
+  return packedElementwiseMain(`
+        vec4 z = getLogits(r, c) * invTemperature;
+        ${cfg.sparse ? '' : 'vec4 y = getLabels(r, c);'}
+        vec2 lse = getLse(r).xy;
+        vec2 dy = getDy(r).xy;
+        vec2 w = ${cfg.classValue};
+        ${perRowPart}`,
+                               cfg.sparse ?
+      [perElement('z'), (_i, j) => j ? 'c + 1' : 'c', (i) => `t${i}`, perRow('lse'), perRow('dy'), perClass('w'),
+       ...(cfg.sparseRowValue ? [(i: number) => `v${i}`] : [])] :
+      [perElement('z'), perElement('y'), perRow('lse'), perRow('dy'), perClass('w'), perRow('given')]);
+}
+
+/** Uniforms of the elementwise backward (values: SoftmaxCrossEntropyGrad.ts). */
+const GRAD_UNIFORMS: CustomUniforms = [
+  {name: 'numClasses', type: 'int'},
+  {name: 'invTemperature', type: 'float'},
+  {name: 'oneMinusSmoothing', type: 'float'},
+  {name: 'smoothingOverC', type: 'float'},
+  {name: 'zLoss', type: 'float'},
+  {name: 'sumClassWeights', type: 'float'},
+  {name: 'ignoreIndex', type: 'int'},
+];
+
 /**
  * The elementwise backward. Inputs: logits [rows, C], labels ([rows, C] or
  * [rows]), lse [rows], dy [rows], then rowWeight [rows] (dense, wrt logits)
  * and classWeights [C] (when weighted).
  */
-export class SoftmaxCEGradProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput: boolean;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'numClasses', type: 'int'},
-    {name: 'invTemperature', type: 'float'},
-    {name: 'oneMinusSmoothing', type: 'float'},
-    {name: 'smoothingOverC', type: 'float'},
-    {name: 'zLoss', type: 'float'},
-    {name: 'sumClassWeights', type: 'float'},
-    {name: 'ignoreIndex', type: 'int'},
-  ];
-
+export class SoftmaxCEGradProgram extends ElementwiseProgram {
   constructor(cfg: SoftmaxGradProgramConfig) {
     const needsRowWeight = !cfg.sparse && cfg.wrt === 'logits';
-    this.variableNames = [
+    super(cfg, [
       'logits', 'labels', 'lse', 'dy', ...(needsRowWeight ? ['rowWeight'] : []),
       ...(cfg.weighted ? ['classWeights'] : []),
-    ];
-    this.outputShape = [cfg.rows, cfg.numClasses];
-    this.packedInputs = cfg.packed;
-    this.packedOutput = cfg.packed;
+    ], GRAD_UNIFORMS);
     const p = cfg.packed;
 
     const value = cfg.wrt === 'logits' ? `
@@ -194,49 +249,13 @@ export class SoftmaxCEGradProgram implements GPGPUProgram {
       float element(float z, float y, float lse, float dy, float w, float rowW) {
         return gradValue(z, oneMinusSmoothing * y + smoothingOverC, w, lse, dy, rowW);
       }`;
-    const weightPair = cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)';
-    // Packed: the fragment's 2x2 texel of every [rows, C] input and the
-    // (row, row + 1) pair of every [rows] input, each fetched once.
-    const main = !p ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int row = rc.x;
-        int col = rc.y;
-        float z = getLogits(row, col) * invTemperature;
-        ${cfg.sparse ?
-          'setOutput(element(z, col, round(getLabels(row)), getLse(row), getDy(row), weightAt(col)));' :
-          `setOutput(element(z, getLabels(row, col), getLse(row), getDy(row), weightAt(col),
-                             ${needsRowWeight ? 'getRowWeight(row)' : '0.0'}));`}
-      }` :
-                      cfg.sparse ? `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int r = rc.x;
-        int c = rc.y;
-        vec4 z = getLogits(r, c) * invTemperature;
-        vec2 lse = getLse(r).xy;
-        vec2 dy = getDy(r).xy;
-        vec2 w = ${weightPair};
-        vec2 t = getLabels(r).xy;
-        int t0 = round(t.x);
-        int t1 = round(t.y);
-        setOutput(vec4(element(z.x, c, t0, lse.x, dy.x, w.x), element(z.y, c + 1, t0, lse.x, dy.x, w.y),
-                       element(z.z, c, t1, lse.y, dy.y, w.x), element(z.w, c + 1, t1, lse.y, dy.y, w.y)));
-      }` :
-                                   `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int r = rc.x;
-        int c = rc.y;
-        vec4 z = getLogits(r, c) * invTemperature;
-        vec4 y = getLabels(r, c);
-        vec2 lse = getLse(r).xy;
-        vec2 dy = getDy(r).xy;
-        vec2 w = ${weightPair};
-        vec2 rowW = ${needsRowWeight ? 'getRowWeight(r).xy' : 'vec2(0.0)'};
-        setOutput(vec4(element(z.x, y.x, lse.x, dy.x, w.x, rowW.x), element(z.y, y.y, lse.x, dy.x, w.y, rowW.x),
-                       element(z.z, y.z, lse.y, dy.y, w.x, rowW.y), element(z.w, y.w, lse.y, dy.y, w.y, rowW.y)));
-      }`;
+    const main = softmaxGradMain({
+      packed: p,
+      sparse: cfg.sparse,
+      classValue: p ? (cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)') : 'weightAt(col)',
+      rowInput: needsRowWeight ? 'rowWeight' : null,
+      sparseRowValue: false,
+    });
 
     this.userCode = `
       ${IS_NAN}
@@ -298,16 +317,7 @@ export interface RowCoefProgramConfig {
 }
 
 /** Uniforms of the aligned backward's programs (the getter program's, plus −∞). */
-const GRAD_UNIFORMS: CustomUniforms = [
-  {name: 'numClasses', type: 'int'},
-  {name: 'invTemperature', type: 'float'},
-  {name: 'oneMinusSmoothing', type: 'float'},
-  {name: 'smoothingOverC', type: 'float'},
-  {name: 'zLoss', type: 'float'},
-  {name: 'sumClassWeights', type: 'float'},
-  {name: 'ignoreIndex', type: 'int'},
-  {name: 'negInf', type: 'float'},
-];
+const ALIGNED_GRAD_UNIFORMS: CustomUniforms = [...GRAD_UNIFORMS, {name: 'negInf', type: 'float'}];
 
 /**
  * One fragment per row. Inputs: lse, dy, then rowWeight (dense, d/dlogits)
@@ -319,7 +329,7 @@ export class SoftmaxCERowCoefProgram implements GPGPUProgram {
   userCode: string;
   packedOutput = true;
   enableShapeUniforms = true;
-  customUniforms = GRAD_UNIFORMS;
+  customUniforms = ALIGNED_GRAD_UNIFORMS;
 
   constructor(cfg: RowCoefProgramConfig) {
     this.variableNames = cfg.sparse ? ['lse', 'dy', 'labels', ...(cfg.weighted ? ['classWeights'] : [])] :
@@ -393,7 +403,7 @@ export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
   enableShapeUniforms = true;
-  customUniforms = GRAD_UNIFORMS;
+  customUniforms = ALIGNED_GRAD_UNIFORMS;
 
   constructor(cfg: AlignedGradProgramConfig) {
     this.variableNames = [
