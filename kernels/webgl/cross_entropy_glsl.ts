@@ -107,3 +107,74 @@ export function loopBound(n: number): number {
   while (p < n) p *= 2;
   return p;
 }
+
+/**
+ * Row reductions are staged (kernel_util.ts, planReduction): one fragment
+ * per (row, window of `windowSize` elements). Declares `start`, the window's
+ * first element (window `windowIndex` of the row), and `count`, its length
+ * (the last window of a row of `size` elements is shorter).
+ */
+export function windowBounds(windowIndex: string, size: string): string {
+  return `
+        int start = ${windowIndex} * windowSize;
+        int count = ${size} - start;
+        if (count > windowSize) count = windowSize;`;
+}
+
+/**
+ * The loop over a window (after `windowBounds`): to the baked power-of-two
+ * bound (WebGL1 needs constant loop bounds; part of the shader text, hence of
+ * the key), breaking at `count`. `body` runs per element, with `int c`, its
+ * index in the row.
+ */
+export function windowLoop(loopBound: number, body: string): string {
+  return `
+        for (int i = 0; i < ${loopBound}; i++) {
+          if (i >= count) break;
+          int c = start + i;
+          ${body}
+        }`;
+}
+
+/**
+ * The loop over a window of a packed [rows, C] input: one texel per step,
+ * i.e. two classes c, c + 1 of this row (windows start at even classes, see
+ * planReduction), so every texel is fetched once per row; `oddRow` picks the
+ * texel's half (zw for odd rows). `fetch` runs once per texel, then
+ * `step(0)` for class c and `step(1)` for c + 1 when it is in the window.
+ */
+export function packedWindowLoop(loopBound: number, fetch: string, step: (k: number) => string): string {
+  return `
+        bool oddRow = imod(row, 2) == 1;
+        for (int i = 0; i < ${loopBound}; i += 2) {
+          if (i >= count) break;
+          int c = start + i;
+          ${fetch}
+          ${step(0)}
+          if (i + 1 < count) ${step(1)}
+        }`;
+}
+
+/**
+ * In `packedWindowLoop`'s fetch: z = logits / T of classes (c, c + 1) as
+ * `vec2 z`, and the dense labels as `vec2 y` (none when sparse).
+ */
+export function packedLogitsLabelsFetch(sparse: boolean): string {
+  return `
+          vec4 xt = getLogits(row, c);
+          vec2 z = (oddRow ? xt.zw : xt.xy) * invTemperature;
+          ${sparse ? '' : 'vec4 yt = getLabels(row, c); vec2 y = oddRow ? yt.zw : yt.xy;'}`;
+}
+
+/**
+ * The sparse label rules of FORMULAS.md, where `int target` is known: an
+ * ignored row gives 0, a label outside [0, C) gives NaN. `exit(value)` is
+ * the statement that ends the function with that value (default `return`).
+ */
+export function targetChecks(hasIgnoreIndex: boolean, exit = (value: string) => `return ${value};`): string {
+  return `
+        ${hasIgnoreIndex ? `if (target == ignoreIndex) ${exit('0.0')}` : ''}
+        if (target < 0 || target >= numClasses) ${exit('NAN')}`;
+}
+/** `targetChecks` exit for `main`: write the value and stop. */
+export const setOutputAndReturn = (value: string): string => `{ setOutput(${value}); return; }`;

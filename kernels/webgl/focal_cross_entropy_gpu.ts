@@ -31,7 +31,10 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {IS_NAN, vectorAccessor} from './cross_entropy_glsl';
+import {
+  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor, windowBounds,
+  windowLoop,
+} from './cross_entropy_glsl';
 import {CustomUniforms, ElementwiseProgram} from './elementwise_program';
 import {EXPM1, FOCAL_TERMS, POW_GAMMA} from './focal_glsl';
 import {softmaxGradMain} from './softmax_cross_entropy_grad_gpu';
@@ -75,13 +78,23 @@ function logitAccessor(packed: boolean): string {
 }
 
 /**
- * Sparse row checks, pasted where `target` is known: an ignored row gives
- * `ignored`, a label outside [0, C) gives NaN (FORMULAS.md).
+ * Header of the per-row focal programs (row sum, target loss). Inputs:
+ * logits [rows, C], labels ([rows, C] or [rows]), lse [rows], then alpha [C]
+ * when a is per class; packed when the logits are.
  */
-function rowChecks(hasIgnoreIndex: boolean, ignored: string): string {
-  return `
-    ${hasIgnoreIndex ? `if (target == ignoreIndex) { setOutput(${ignored}); return; }` : ''}
-    if (target < 0 || target >= numClasses) { setOutput(NAN); return; }`;
+abstract class FocalRowProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode = '';
+  packedInputs: boolean;
+  enableShapeUniforms = true;
+  customUniforms = FOCAL_UNIFORMS;
+
+  constructor(cfg: {perClassAlpha: boolean, packed: boolean}, outputShape: number[]) {
+    this.variableNames = ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])];
+    this.outputShape = outputShape;
+    this.packedInputs = cfg.packed;
+  }
 }
 
 export interface FocalRowSumConfig {
@@ -105,40 +118,21 @@ export interface FocalRowSumConfig {
  * [rows], then alpha [C] when a is per class. Sparse rows: ignored → 0, label
  * outside [0, C) → NaN, in every window.
  */
-export class FocalRowSumProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  enableShapeUniforms = true;
-  customUniforms = FOCAL_UNIFORMS;
-
+export class FocalRowSumProgram extends FocalRowProgram {
   constructor(cfg: FocalRowSumConfig) {
-    this.variableNames = ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])];
-    this.outputShape = [cfg.rows, cfg.numWindows];
-    this.packedInputs = cfg.packed;
+    super(cfg, [cfg.rows, cfg.numWindows]);
     const target = (c: string, dense: string) =>
         cfg.sparse ? `oneMinusSmoothing * (${c} == target ? 1.0 : 0.0) + smoothingOverC` :
                      `oneMinusSmoothing * ${dense} + smoothingOverC`;
     const term = cfg.sum === 'loss' ? 't.x * t.z' : 't.x + t.y';
-    const loop = !cfg.packed ? `
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          int c = start + i;
+    const xy = (k: number) => 'xy'[k];
+    const loop = !cfg.packed ?
+        windowLoop(cfg.loopBound, `
           add(sum, sawNaN, getLogits(row, c) * invTemperature, ${target('c', 'getLabels(row, c)')},
-              alphaAt(c), lse);
-        }` : `
-        bool oddRow = imod(row, 2) == 1;
-        for (int i = 0; i < ${cfg.loopBound}; i += 2) {
-          if (i >= count) break;
-          int c = start + i;
-          vec4 xt = getLogits(row, c);
-          vec2 z = (oddRow ? xt.zw : xt.xy) * invTemperature;
-          ${cfg.sparse ? '' : 'vec4 yt = getLabels(row, c); vec2 y = oddRow ? yt.zw : yt.xy;'}
-          vec2 a = ${cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)'};
-          add(sum, sawNaN, z.x, ${target('c', 'y.x')}, a.x, lse);
-          if (i + 1 < count) add(sum, sawNaN, z.y, ${target('c + 1', 'y.y')}, a.y, lse);
-        }`;
+              alphaAt(c), lse);`) :
+        packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse)}
+          vec2 a = ${cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)'};`,
+                         (k) => `add(sum, sawNaN, z.${xy(k)}, ${target(k ? 'c + 1' : 'c', `y.${xy(k)}`)}, a.${xy(k)}, lse);`);
     this.userCode = `
       ${HELPERS}
       ${alphaAccessor(cfg.perClassAlpha, cfg.packed)}
@@ -159,10 +153,8 @@ export class FocalRowSumProgram implements GPGPUProgram {
       void main() {
         ivec2 coords = getOutputCoords();
         int row = coords.x;
-        int start = coords.y * windowSize;
-        int count = numClasses - start;
-        if (count > windowSize) count = windowSize;
-        ${cfg.sparse ? `int target = round(labelOfRow(row)); ${rowChecks(cfg.hasIgnoreIndex, '0.0')}` : ''}
+        ${windowBounds('coords.y', 'numClasses')}
+        ${cfg.sparse ? `int target = round(labelOfRow(row)); ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` : ''}
         float lse = lseOfRow(row);
         float sum = 0.0;
         bool sawNaN = false;
@@ -198,17 +190,13 @@ export class FocalPartialSumProgram implements GPGPUProgram {
       ${IS_NAN}
       void main() {
         ivec2 coords = getOutputCoords();
-        int start = coords.y * windowSize;
-        int count = numPartials - start;
-        if (count > windowSize) count = windowSize;
+        ${windowBounds('coords.y', 'numPartials')}
         float sum = 0.0;
         bool sawNaN = false;
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          float v = getPartials(coords.x, start + i);
+        ${windowLoop(cfg.loopBound, `
+          float v = getPartials(coords.x, c);
           if (isNaN(v)) sawNaN = true;
-          sum += v;
-        }
+          sum += v;`)}
         setOutput(sawNaN ? NAN : sum);
       }
     `;
@@ -227,18 +215,9 @@ export interface TargetLossConfig {
  * elsewhere, so loss = a[t]·q[t]^γ·g[t] from one logit per row. Inputs:
  * logits, labels [rows], lse [rows], alpha [C] when per class. Output [rows].
  */
-export class FocalTargetLossProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  enableShapeUniforms = true;
-  customUniforms = FOCAL_UNIFORMS;
-
+export class FocalTargetLossProgram extends FocalRowProgram {
   constructor(cfg: TargetLossConfig) {
-    this.variableNames = ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])];
-    this.outputShape = [cfg.rows];
-    this.packedInputs = cfg.packed;
+    super(cfg, [cfg.rows]);
     this.userCode = `
       ${HELPERS}
       ${alphaAccessor(cfg.perClassAlpha, cfg.packed)}
@@ -249,7 +228,7 @@ export class FocalTargetLossProgram implements GPGPUProgram {
       void main() {
         int row = getOutputCoords();
         int target = round(labelOfRow(row));
-        ${rowChecks(cfg.hasIgnoreIndex, '0.0')}
+        ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}
         float d = logitAt(row, target) * invTemperature - lseOfRow(row);
         if (isNaN(d)) { setOutput(NAN); return; }
         vec4 t = focalTerms(min(d, 0.0), alphaAt(target));
@@ -306,15 +285,13 @@ export class FocalGradProgram extends ElementwiseProgram {
     const element = cfg.sparse ? `
       ${sparseRow}
       float element(float z, int col, int target, float lse, float dy, float a, float S) {
-        ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
-        if (target < 0 || target >= numClasses) return NAN;
+        ${targetChecks(cfg.hasIgnoreIndex)}
         return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, a, lse, dy, S);
       }
       // S of a row: from the row-sum input, or (target-only) its target logit.
       float rowValue(int row, int target, float lse, float given) {
         ${cfg.targetOnly ? `
-        ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
-        if (target < 0 || target >= numClasses) return NAN;
+        ${targetChecks(cfg.hasIgnoreIndex)}
         return rowS(row, target, lse);` : 'return given;'}
       }` : `
       float element(float z, float y, float lse, float dy, float a, float S) {

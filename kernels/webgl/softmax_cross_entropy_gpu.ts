@@ -35,7 +35,10 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {IS_NAN, vectorAccessor} from './cross_entropy_glsl';
+import {
+  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor, windowBounds,
+  windowLoop,
+} from './cross_entropy_glsl';
 
 type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
 type CustomUniforms = Array<{name: string, type: UniformType}>;
@@ -94,6 +97,27 @@ export function linearCursor(name: string, flat: string, prefix = name): string 
 }
 export function linearFetch4(name: string, k: string): string {
   return `fetch4(${name}, ${name}X0 + ${k}, ${name}Y0, ${name}Inv)`;
+}
+/**
+ * The linear loop over a window (after `windowBounds`), four elements per
+ * step: `chunk(false)` per full chunk at offsets `vec4 k`, then the
+ * partial last chunk, `chunk(true)` (which masks lanes k ≥ count), once
+ * after the loop, so the loop body carries no tail test (SwiftShader paid
+ * for the untaken masking block in every chunk, ~30 ms of CPU per
+ * 1024 × 32000 stats pass).
+ */
+export function linearChunkLoop(loopBound: number, chunk: (masked: boolean) => string): string {
+  return `
+        int full = (count / 4) * 4;
+        for (int i = 0; i < ${loopBound}; i += 4) {
+          if (i >= full) break;
+          vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
+          ${chunk(false)}
+        }
+        if (full < count) {
+          vec4 k = vec4(float(full)) + vec4(0.0, 1.0, 2.0, 3.0);
+          ${chunk(true)}
+        }`;
 }
 /** GLSL of `fetch4` (pasted once per program that uses linearFetch4). */
 export const FETCH4 = `
@@ -207,9 +231,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     const dense = !cfg.sparse;
     const wMul = cfg.weighted ? 'w * ' : '';
     // One chunk at offset k (a vec4 of window offsets); `masked` for the
-    // window's last, partial chunk, which runs once after the loop (so the
-    // loop body carries no tail test: SwiftShader paid for the untaken
-    // masking block in every chunk, ~30 ms of CPU per 1024 × 32000 pass).
+    // window's last, partial chunk (linearChunkLoop).
     const chunk = (masked: boolean) => `
           vec4 z = ${linearFetch4('logits', 'k')} * invTemperature;
           ${dense ? `vec4 yHat = ${smoothed ? `oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC` :
@@ -236,19 +258,10 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         ${dense ? linearCursor('labels', 'base') : ''}
         ${cfg.weighted ? linearCursor('classWeights', 'start') : ''}
         float countF = float(count);
-        int full = (count / 4) * 4;
         float m = negInf;
         float s = 0.0;
         float A = 0.0, B = 0.0;
-        for (int i = 0; i < ${cfg.loopBound}; i += 4) {
-          if (i >= full) break;
-          vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
-          ${chunk(false)}
-        }
-        if (full < count) {
-          vec4 k = vec4(float(full)) + vec4(0.0, 1.0, 2.0, 3.0);
-          ${chunk(true)}
-        }
+        ${linearChunkLoop(cfg.loopBound, chunk)}
         ${dense ? '' : `
         if (target >= start && target < start + count) {
           // The target's (1 − ε)·w[t] share of ŷ (its ε/C share is summed above).
@@ -259,24 +272,14 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
           B += at * (m > negInf ? zt - m : zt);
         }`}
         st = vec4(m, s, A, B);`;
-    const loop = cfg.linear && !cfg.packed ? linearLoop : !cfg.packed ? `
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          int c = start + i;
+    const xy = (k: number) => 'xy'[k];
+    const loop = cfg.linear && !cfg.packed ? linearLoop : !cfg.packed ?
+        windowLoop(cfg.loopBound, `
           accumulate(st, sawNaN, getLogits(row, c) * invTemperature,
-                     ${label('c', 'getLabels(row, c)')}, ${cfg.weighted ? 'getClassWeights(c)' : '1.0'});
-        }` : `
-        bool oddRow = imod(row, 2) == 1;
-        for (int i = 0; i < ${cfg.loopBound}; i += 2) {
-          if (i >= count) break;
-          int c = start + i;
-          vec4 xt = getLogits(row, c);
-          vec2 x = (oddRow ? xt.zw : xt.xy) * invTemperature;
-          ${cfg.sparse ? '' : 'vec4 yt = getLabels(row, c); vec2 y = oddRow ? yt.zw : yt.xy;'}
-          vec2 w = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};
-          accumulate(st, sawNaN, x.x, ${label('c', 'y.x')}, w.x);
-          if (i + 1 < count) accumulate(st, sawNaN, x.y, ${label('c + 1', 'y.y')}, w.y);
-        }`;
+                     ${label('c', 'getLabels(row, c)')}, ${cfg.weighted ? 'getClassWeights(c)' : '1.0'});`) :
+        packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse)}
+          vec2 w = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};`,
+                         (k) => `accumulate(st, sawNaN, z.${xy(k)}, ${label(k ? 'c + 1' : 'c', `y.${xy(k)}`)}, w.${xy(k)});`);
     this.userCode = `
       ${IS_NAN}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
@@ -311,9 +314,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
       void main() {
         ivec2 coords = getOutputCoords();
         int row = coords.x / 2;
-        int start = (coords.y / 2) * windowSize;
-        int count = numClasses - start;
-        if (count > windowSize) count = windowSize;
+        ${windowBounds('(coords.y / 2)', 'numClasses')}
         int base = row * numClasses + start;
         ${cfg.sparse ? 'int target = round(labelOfRow(row));' : ''}
         vec4 st = vec4(negInf, 0.0, 0.0, 0.0);
@@ -359,17 +360,13 @@ export class SoftmaxCEMergeProgram implements GPGPUProgram {
 
       void main() {
         ivec2 coords = getOutputCoords();
-        int start = (coords.y / 2) * windowSize;
-        int count = numPartials - start;
-        if (count > windowSize) count = windowSize;
+        ${windowBounds('(coords.y / 2)', 'numPartials')}
         vec4 acc = vec4(negInf, 0.0, 0.0, 0.0);
         bool sawNaN = false;
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          vec4 part = getStats(coords.x, 2 * (start + i));
+        ${windowLoop(cfg.loopBound, `
+          vec4 part = getStats(coords.x, 2 * c);
           if (isNaN(part.x)) sawNaN = true;
-          mergeStats(acc, part);
-        }
+          mergeStats(acc, part);`)}
         setOutput(sawNaN ? vec4(NAN) : acc);
       }
     `;
@@ -408,8 +405,7 @@ export class SoftmaxCEFinalizeProgram implements GPGPUProgram {
     this.outputShape = [cfg.rows];
     const labelChecks = withLabels ? `
         int target = round(labelOfRow(row));
-        ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) { setOutput(0.0); return; }' : ''}
-        if (target < 0 || target >= numClasses) { setOutput(NAN); return; }` :
+        ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` :
                                      '';
     const result = cfg.output === 'lse' ? 'lse' : `
         // A = 0 (no target mass) skips the sum: 0·log 0 would be NaN.

@@ -20,11 +20,13 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
-import {classWeightAccessor, getterName, IS_NAN} from './cross_entropy_glsl';
+import {
+  classWeightAccessor, getterName, IS_NAN, packedWindowLoop, targetChecks, windowBounds, windowLoop,
+} from './cross_entropy_glsl';
 import {
   CustomUniforms, ElementwiseProgram, elementwiseMain, packedElementwiseMain, perClass, perElement, perRow,
 } from './elementwise_program';
-import {FETCH4, linearCursor, linearFetch4} from './softmax_cross_entropy_gpu';
+import {FETCH4, linearChunkLoop, linearCursor, linearFetch4} from './softmax_cross_entropy_gpu';
 
 export interface RowWeightProgramConfig {
   rows: number;
@@ -68,10 +70,9 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
     this.outputShape = [cfg.rows, cfg.numWindows];
     this.packedInputs = fromLabels && cfg.packed;
     const w = (c: string) => cfg.weighted ? `getClassWeights(${c})` : '1.0';
-    // Packed labels: one texel (two classes of this row) per step; windows
-    // start at even classes (planReduction).
-    // The partial last chunk runs once after the loop (no tail test in the
-    // loop body: see the stats pass in softmax_cross_entropy_gpu.ts).
+    // Packed labels: one texel (two classes of this row) per step
+    // (packedWindowLoop). Linear: as the forward's stats pass
+    // (linearChunkLoop).
     const chunk = (masked: boolean) => `
           vec4 yHat = oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC;
           vec4 wy = ${cfg.weighted ? `${linearFetch4('classWeights', 'k')} * yHat` : 'yHat'};
@@ -81,48 +82,24 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
     const linearLoop = `
         ${linearCursor('labels', 'row * size + start')}
         ${cfg.weighted ? linearCursor('classWeights', 'start') : ''}
-        int full = (count / 4) * 4;
         vec4 acc = vec4(0.0);
-        for (int i = 0; i < ${cfg.loopBound}; i += 4) {
-          if (i >= full) break;
-          vec4 k = vec4(float(i)) + vec4(0.0, 1.0, 2.0, 3.0);
-          ${chunk(false)}
-        }
-        if (full < count) {
-          vec4 k = vec4(float(full)) + vec4(0.0, 1.0, 2.0, 3.0);
-          ${chunk(true)}
-        }
+        ${linearChunkLoop(cfg.loopBound, chunk)}
         sum = (acc.x + acc.y) + (acc.z + acc.w);`;
-    const loop = fromLabels && cfg.linear && !cfg.packed ? linearLoop : !fromLabels ? `
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          sum += getPartials(row, start + i);
-        }` :
-                               !cfg.packed ? `
-        for (int i = 0; i < ${cfg.loopBound}; i++) {
-          if (i >= count) break;
-          int c = start + i;
-          sum += ${w('c')} * (oneMinusSmoothing * getLabels(row, c) + smoothingOverC);
-        }` :
-                                             `
-        bool oddRow = imod(row, 2) == 1;
-        for (int i = 0; i < ${cfg.loopBound}; i += 2) {
-          if (i >= count) break;
-          int c = start + i;
+    const loop = fromLabels && cfg.linear && !cfg.packed ? linearLoop :
+        !fromLabels ? windowLoop(cfg.loopBound, 'sum += getPartials(row, c);') :
+        !cfg.packed ?
+        windowLoop(cfg.loopBound, `sum += ${w('c')} * (oneMinusSmoothing * getLabels(row, c) + smoothingOverC);`) :
+        packedWindowLoop(cfg.loopBound, `
           vec4 yt = getLabels(row, c);
           vec2 yHat = oneMinusSmoothing * (oddRow ? yt.zw : yt.xy) + smoothingOverC;
-          vec2 wc = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};
-          sum += wc.x * yHat.x;
-          if (i + 1 < count) sum += wc.y * yHat.y;
-        }`;
+          vec2 wc = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};`,
+                         (k) => `sum += wc.${'xy'[k]} * yHat.${'xy'[k]};`);
     this.userCode = `
       ${fromLabels && cfg.linear && !cfg.packed ? FETCH4 : ''}
       void main() {
         ivec2 coords = getOutputCoords();
         int row = coords.x;
-        int start = coords.y * windowSize;
-        int count = size - start;
-        if (count > windowSize) count = windowSize;
+        ${windowBounds('coords.y', 'size')}
         float sum = 0.0;
         ${loop}
         setOutput(sum);
@@ -240,8 +217,7 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
     // W = (1 − ε)·w[t] + (ε/C)·Σw and ŷ = (1 − ε)·[c = t] + ε/C.
     const element = cfg.sparse ? `
       float element(float z, int col, int target, float lse, float dy, float w) {
-        ${cfg.hasIgnoreIndex ? 'if (target == ignoreIndex) return 0.0;' : ''}
-        if (target < 0 || target >= numClasses) return NAN;
+        ${targetChecks(cfg.hasIgnoreIndex)}
         float rowW = oneMinusSmoothing * weightAt(target) + smoothingOverC * sumClassWeights;
         return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, w, lse, dy, rowW);
       }` :
