@@ -14,7 +14,10 @@
  * kernels: dense 10.9 ms, sparse 7.9 ms). About 1.5 ms of each median above
  * those minima is the fresh 4 MB output array (page faults; the same
  * allocation alone: 0.2 ms best, 1.7 ms median), which no kernel can avoid:
- * tfjs owns the array it is given.
+ * tfjs owns the array it is given. The unrolled sweep is written out in both
+ * plain loops (dense and sparse): one shared function for it measured 10%
+ * slower in both (fwd+bwd at 1024×1000, best of 40, three alternating runs:
+ * dense 9.1 → 10.0 ms, sparse 7.9 → 8.9 ms).
  */
 import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
