@@ -1,18 +1,33 @@
 /**
  * Runs the browser suite once outside jest and prints one line per case
  * (what test/browser.test.ts asserts), the slowest cases and any stray
- * console errors. Usage: npx tsx scripts/browser-run.ts [plan | variant ...]
+ * console errors. Usage: npx tsx scripts/browser-run.ts [--help] [--grep=TEXT] [plan | variant ...]
  * e.g. `float16`, or `webgl` and `"webgl composite"` (variant ids in protocol.ts).
  */
 import {runBrowserSuite, findChromium} from '../test/browser/harness';
 import {PAGE_PLANS} from '../test/browser/protocol';
 
+function usage(): string {
+  return ['npx tsx scripts/browser-run.ts [--help] [--grep=TEXT] [plan | variant ...]',
+    '  (no plan or variant: all of them; --grep=TEXT: only cases whose name contains TEXT)',
+    ...PAGE_PLANS.map(p => `  plan ${JSON.stringify(p.id)}: variants ${p.variants.map(v => JSON.stringify(v.id)).join(', ')}`)].join('\n');
+}
+
 async function main(): Promise<void> {
-  const executablePath = findChromium();
-  if (executablePath == null) throw new Error('no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage());
+    return;
+  }
   const grep = args.find(a => a.startsWith('--grep='))?.slice('--grep='.length);
   const wanted = args.filter(a => !a.startsWith('--grep='));
+  const known = new Set(PAGE_PLANS.flatMap(p => [p.id, ...p.variants.map(v => v.id)]));
+  const unknown = wanted.filter(w => !known.has(w));
+  if (unknown.length > 0) {
+    throw new Error(`unknown plan or variant ${unknown.map(u => JSON.stringify(u)).join(', ')}\n${usage()}`);
+  }
+  const executablePath = findChromium();
+  if (executablePath == null) throw new Error('no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
   const byVariant = PAGE_PLANS.flatMap(p => p.variants.map(v => v.id)).filter(v => wanted.includes(v));
   const plans = wanted.length === 0 ? PAGE_PLANS :
       PAGE_PLANS.filter(p => wanted.includes(p.id) || p.variants.some(v => byVariant.includes(v.id)));
