@@ -68,6 +68,20 @@ export function logSumExpRows(z: Tensor): Tensor {
   return where(equal(m, scalar(-Infinity)), m, add(log(sum(exp(sub(z, m)), -1, true)), m));
 }
 
+/**
+ * logSumExpRows, except on tfjs-wasm: there its Exp kernel is scalar (7.3 ms
+ * for 1024×1000, most of the lse's 9 ms) while its Softmax (XNNPACK,
+ * vectorised exp) takes 0.9 ms, and the row maximum of p = softmax(z) is
+ * exp(m − lse) = 1/Σ exp(z − m), at least 1/C: lse = m − log(max_c p), 2.4 ms
+ * in all. A NaN in the row makes p's row NaN, so lse is NaN; +∞ gives NaN
+ * (∞ − ∞), as logSumExpRows does; an all −∞ row gives −∞ (the `where`).
+ */
+export function rowLogSumExp(z: Tensor): Tensor {
+  if (getBackend() !== 'wasm' || z.shape[0] === 0) return logSumExpRows(z);
+  const m = max(z, -1, true);
+  return where(equal(m, scalar(-Infinity)), m, sub(m, log(max(softmax(z), -1, true))));
+}
+
 function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {
   return attrs.classWeights == null ? null : expandDims(tensor1d(attrs.classWeights, 'float32'), 0);
 }
@@ -98,14 +112,42 @@ export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
   return out;
 }
 
+/**
+ * The dense loss (FORMULAS.md): terms with ŷ = 0 are skipped, not multiplied
+ * (0·∞ would be NaN). On cpu and wasm without the [rows, C] `where` that
+ * skipping takes unless a row needs it (equal + where: 8.5 of the 19 ms of
+ * the whole forward on tfjs-wasm at 1024×1000, whose comparison kernels are
+ * scalar): the terms are multiplied and summed, the [rows] sums are read back
+ * (a copy), and only if some came out NaN (where a skipped term can matter:
+ * 0 times a ±∞ or NaN logit, an infinite lse or class weight) are they summed
+ * again with the `where`, over the same products: on those rows alone when
+ * they are few (tfjs's Gather costs about as much per row as the full-size
+ * `where`: at 1024×1000 break-even near 1/8 of the rows on wasm, 1/25 on cpu),
+ * else on all rows. A row that is NaN by the contract (a NaN logit or label)
+ * stays NaN. Elsewhere (GPUs, where a read back is a sync) the `where` always.
+ */
 function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): {loss: Tensor1D, lse: Tensor} {
   const z = scaled(x, attrs.temperature) as Tensor2D;
-  const lse = logSumExpRows(z);
+  const lse = rowLogSumExp(z);
   const w = weightsRow(attrs);
-  const wy = w == null ? yh : mul(w, yh);
-  // Terms with ŷ = 0 are skipped, not multiplied (0·∞ would be NaN).
-  const terms = where(equal(yh, 0), zerosLike(yh), mul(wy, sub(lse, z)));
-  let loss = sum(terms, -1);
+  const terms = mul(w == null ? yh : mul(w, yh), sub(lse, z));
+  const skipZeros = (y: Tensor, t: Tensor) => sum(where(equal(y, 0), zerosLike(y), t), -1);
+  let loss: Tensor;
+  if (onHost()) {
+    loss = sum(terms, -1);
+    const v = loss.dataSync(), nan: number[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isNaN(v[i])) nan.push(i);
+    }
+    if (nan.length > 0 && 32 * nan.length <= v.length) {
+      const rows = tensor1d(nan, 'int32');
+      loss = tensorScatterUpdate(loss, reshape(rows, [-1, 1]), skipZeros(gather(yh, rows), gather(terms, rows)));
+    } else if (nan.length > 0) {
+      loss = skipZeros(yh, terms);
+    }
+  } else {
+    loss = skipZeros(yh, terms);
+  }
   if (attrs.zLoss !== 0) {
     loss = add(loss, mul(attrs.zLoss, reshape(mul(lse, lse), [-1])));
   }
@@ -114,7 +156,7 @@ function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, mas
 
 function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): Tensor {
   const z = scaled(x, attrs.temperature);
-  const p = exp(sub(z, lse));
+  const p = probabilities(z, lse);
   const w = weightsRow(attrs);
   const wy = w == null ? yh : mul(w, yh);
   const W = sum(wy, -1, true);
@@ -233,7 +275,7 @@ function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAt
   const C = x.shape[1];
   const {safe, masks} = sparseRows(labels, C, attrs);
   const z = scaled(x, attrs.temperature) as Tensor2D;
-  const lse = logSumExpRows(z);
+  const lse = rowLogSumExp(z);
   const lse1 = reshape(lse, [-1]);
   const t = cast(safe, 'int32');
   // gatherND at (i, t[i]): gather with batchDims = 1 read out of bounds on
