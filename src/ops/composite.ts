@@ -113,41 +113,39 @@ export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
 }
 
 /**
- * The dense loss (FORMULAS.md): terms with ŷ = 0 are skipped, not multiplied
- * (0·∞ would be NaN). On cpu and wasm without the [rows, C] `where` that
- * skipping takes unless a row needs it (equal + where: 8.5 of the 19 ms of
- * the whole forward on tfjs-wasm at 1024×1000, whose comparison kernels are
- * scalar): the terms are multiplied and summed, the [rows] sums are read back
- * (a copy), and only if some came out NaN (where a skipped term can matter:
- * 0 times a ±∞ or NaN logit, an infinite lse or class weight) are they summed
- * again with the `where`, over the same products: on those rows alone when
- * they are few (tfjs's Gather costs about as much per row as the full-size
- * `where`: at 1024×1000 break-even near 1/8 of the rows on wasm, 1/25 on cpu),
- * else on all rows. A row that is NaN by the contract (a NaN logit or label)
- * stays NaN. Elsewhere (GPUs, where a read back is a sync) the `where` always.
+ * Σ_c terms[i, c] over the c with ŷ[i, c] ≠ 0, per row [rows] (FORMULAS.md:
+ * terms with ŷ = 0 are skipped, not multiplied, since 0·∞ would be NaN).
+ * On cpu and wasm without the [rows, C] `where` that skipping takes unless a
+ * row needs it (equal + where: 8.5 of the 19 ms of the whole dense forward on
+ * tfjs-wasm at 1024×1000, whose comparison kernels are scalar): the terms, in
+ * which a skipped entry is 0·(something), are summed, the [rows] sums are
+ * read back (a copy), and only if some came out NaN (where a skipped entry
+ * can matter: 0 times a ±∞ or NaN, e.g. a −∞ logit under a 0 label) are they
+ * summed again with the `where`: on those rows alone when they are few
+ * (tfjs's Gather costs about as much per row as the full-size `where`: at
+ * 1024×1000 break-even near 1/8 of the rows on wasm, 1/25 on cpu), else on
+ * all rows. A row that is NaN by the contract (a NaN logit or label) stays
+ * NaN. Elsewhere (GPUs, where a read back is a sync) the `where` always.
  */
+export function rowSumSkippingZeros(yh: Tensor, terms: Tensor): Tensor {
+  const skipZeros = (y: Tensor, t: Tensor) => sum(where(equal(y, 0), zerosLike(y), t), -1);
+  if (!onHost()) return skipZeros(yh, terms);
+  const loss = sum(terms, -1);
+  const v = loss.dataSync(), nan: number[] = [];
+  for (let i = 0; i < v.length; i++) {
+    if (Number.isNaN(v[i])) nan.push(i);
+  }
+  if (nan.length === 0) return loss;
+  if (32 * nan.length > v.length) return skipZeros(yh, terms);
+  const rows = tensor1d(nan, 'int32');
+  return tensorScatterUpdate(loss, reshape(rows, [-1, 1]), skipZeros(gather(yh, rows), gather(terms, rows)));
+}
+
 function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): {loss: Tensor1D, lse: Tensor} {
   const z = scaled(x, attrs.temperature) as Tensor2D;
   const lse = rowLogSumExp(z);
   const w = weightsRow(attrs);
-  const terms = mul(w == null ? yh : mul(w, yh), sub(lse, z));
-  const skipZeros = (y: Tensor, t: Tensor) => sum(where(equal(y, 0), zerosLike(y), t), -1);
-  let loss: Tensor;
-  if (onHost()) {
-    loss = sum(terms, -1);
-    const v = loss.dataSync(), nan: number[] = [];
-    for (let i = 0; i < v.length; i++) {
-      if (Number.isNaN(v[i])) nan.push(i);
-    }
-    if (nan.length > 0 && 32 * nan.length <= v.length) {
-      const rows = tensor1d(nan, 'int32');
-      loss = tensorScatterUpdate(loss, reshape(rows, [-1, 1]), skipZeros(gather(yh, rows), gather(terms, rows)));
-    } else if (nan.length > 0) {
-      loss = skipZeros(yh, terms);
-    }
-  } else {
-    loss = skipZeros(yh, terms);
-  }
+  let loss = rowSumSkippingZeros(yh, mul(w == null ? yh : mul(w, yh), sub(lse, z)));
   if (attrs.zLoss !== 0) {
     loss = add(loss, mul(attrs.zLoss, reshape(mul(lse, lse), [-1])));
   }
@@ -381,20 +379,27 @@ function sparseLogitsGrad(x: Tensor2D, labels: Tensor, lse: Tensor, dy: Tensor, 
       dx = sub(dx, mul(expandDims(gt, 1), cast(oneHot(t, C), 'float32')));
     }
   }
-  // Ignored rows are 0·(…), which is NaN where p or lse is not finite: clear those rows.
-  if (masks.ignored != null) {
-    if (onHost()) {
-      const tv = labels.dataSync(), lv = lse1.dataSync();
-      const bad: number[] = [];
-      for (let i = 0; i < rows; i++) {
-        if (tv[i] === attrs.ignoreIndex && !Number.isFinite(lv[i])) bad.push(i);
-      }
-      if (bad.length > 0) dx = tensorScatterUpdate(dx, tensor2d(bad, [bad.length, 1], 'int32'), zeros([bad.length, C]));
-    } else {
-      dx = where(expandDims(masks.ignored, 1), zerosLike(dx), dx);
-    }
+  return clearIgnoredRows(dx, labels, lse1, masks, attrs.ignoreIndex) as Tensor2D;
+}
+
+/**
+ * A gradient [rows, C] whose row masks went into a [rows] factor (ignored
+ * rows 0): such a row is 0·(…), which is NaN where p or lse is not finite
+ * (a NaN or +∞ logit, every logit −∞); the contract says 0, so those rows are
+ * cleared. On cpu and wasm the labels and lse [rows] are read back (a copy)
+ * and just those rows are written (usually none); elsewhere (GPUs) a `where`
+ * over the ignored rows.
+ */
+export function clearIgnoredRows(dx: Tensor, labels: Tensor, lse: Tensor, masks: RowMasks, ignoreIndex: number | null): Tensor {
+  if (masks.ignored == null) return dx;
+  if (!onHost()) return where(expandDims(masks.ignored, 1), zerosLike(dx), dx);
+  const [rows, C] = dx.shape;
+  const tv = labels.dataSync(), lv = lse.dataSync();
+  const bad: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (tv[i] === ignoreIndex && !Number.isFinite(lv[i])) bad.push(i);
   }
-  return dx as Tensor2D;
+  return bad.length === 0 ? dx : tensorScatterUpdate(dx, tensor2d(bad, [bad.length, 1], 'int32'), zeros([bad.length, C]));
 }
 
 /** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */

@@ -5,9 +5,9 @@
  * gradients are the contract's closed forms (tf.customGrad), not autodiff
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */
-import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
+import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, reshape, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {applyRowMasks, logSumExpRows, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
+import {applyRowMasks, clearIgnoredRows, rowLogSumExp, rowSumSkippingZeros, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
 
 /** a = α·w as a [1, C] row (or a scalar when both are scalar / absent). */
 function classFactor(attrs: FocalCrossEntropyAttrs, C: number): Tensor | number {
@@ -30,7 +30,7 @@ interface SoftmaxParts {z: Tensor; lse: Tensor; logp: Tensor; p: Tensor; q: Tens
 
 function softmaxParts(x: Tensor, attrs: FocalCrossEntropyAttrs, lse?: Tensor): SoftmaxParts {
   const z = scaled(x, attrs.temperature);
-  const l = lse ?? logSumExpRows(z);
+  const l = lse ?? rowLogSumExp(z);
   const logp = sub(z, l);
   return {z, lse: l, logp, p: exp(logp), q: neg(expm1(logp)), g: neg(logp)};
 }
@@ -42,13 +42,20 @@ function smooth(y: Tensor, eps: number): Tensor {
 function focalForward(x: Tensor, yh: Tensor, attrs: FocalCrossEntropyAttrs, masks: RowMasks): {loss: Tensor, lse: Tensor} {
   const s = softmaxParts(x, attrs);
   const f = mul(mul(classFactor(attrs, x.shape[1]!), yh), powGamma(s.q, attrs.gamma));
-  // Terms with ŷ = 0 are skipped, not multiplied (0·∞ would be NaN).
-  const terms = where(equal(yh, 0), zerosLike(yh), mul(f, s.g));
-  return {loss: applyRowMasks(sum(terms, -1), masks), lse: s.lse};
+  // Terms with ŷ = 0 are skipped, not multiplied (0·∞ would be NaN); on cpu and wasm by
+  // summing again only where a row came out NaN.
+  return {loss: applyRowMasks(rowSumSkippingZeros(yh, mul(f, s.g)), masks), lse: s.lse};
 }
 
-/** dx = dy/T · (p·(A + Bs) − f − B), B = a·ŷ·γ·q^(γ−1)·p·g (0 where γ = 0, q = 0 or p = 0). */
-function focalLogitsGrad(x: Tensor, yh: Tensor, lse: Tensor, dy: Tensor, attrs: FocalCrossEntropyAttrs, masks: RowMasks): Tensor {
+/**
+ * dx = dy/T · (p·(A + Bs) − f − B), B = a·ŷ·γ·q^(γ−1)·p·g (0 where γ = 0, q = 0 or p = 0).
+ * The row masks of sparse labels go into g = dy/T on [rows] (ignored rows 0, out-of-range
+ * rows NaN), as in the sparse softmax backward (composite.ts), not into [rows, C] `where`s
+ * (tfjs-core broadcasts their [rows, 1] condition with Tile, slow on tfjs-wasm); ignored rows
+ * whose lse is not finite, where 0·(…) is NaN, are then cleared (clearIgnoredRows).
+ */
+function focalLogitsGrad(x: Tensor, yh: Tensor, lse: Tensor, dy: Tensor, attrs: FocalCrossEntropyAttrs,
+                         masks: RowMasks, labels?: Tensor): Tensor {
   const s = softmaxParts(x, attrs, lse);
   const ay = mul(classFactor(attrs, x.shape[1]!), yh);
   const f = mul(ay, powGamma(s.q, attrs.gamma));
@@ -59,8 +66,9 @@ function focalLogitsGrad(x: Tensor, yh: Tensor, lse: Tensor, dy: Tensor, attrs: 
   }
   const fB = add(f, B);
   const total = sum(fB, -1, true);
-  const dx = mul(div(expandDims(dy, 1), attrs.temperature), sub(mul(s.p, total), fB));
-  return applyRowMasks(dx, masks);
+  const g = applyRowMasks(attrs.temperature === 1 ? dy : div(dy, attrs.temperature), masks);
+  const dx = mul(expandDims(g, 1), sub(mul(s.p, total), fB));
+  return labels == null ? dx : clearIgnoredRows(dx, labels, reshape(lse, [-1]), masks, attrs.ignoreIndex);
 }
 
 /** dlabels = dy·(1 − ε)·a·q^γ·g. */
@@ -102,7 +110,7 @@ export function compositeSparseFocalCrossEntropy(x: Tensor2D, labels: Tensor1D, 
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, st, slse] = saved;
         const s = sparseTargets(st, C, attrs);
-        return [focalLogitsGrad(sx, s.yh, slse, dy, attrs, s.masks), zerosLike(st)];
+        return [focalLogitsGrad(sx, s.yh, slse, dy, attrs, s.masks, st), zerosLike(st)];
       },
     };
   });

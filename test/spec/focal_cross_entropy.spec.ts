@@ -296,6 +296,26 @@ defineSpec('focal cross-entropy', it => {
     tf.dispose([X, Y, T]);
   });
 
+  it('sparse: ignored rows give loss 0 and gradient 0 even with a NaN or +∞ logit or every logit −∞', async env => {
+    // The composite backward folds the row masks into dy/T on [rows]: an ignored row is 0·(…), NaN
+    // where its lse is not finite, and must be cleared.
+    const n = 6, K = 5, xs = randn(n * K, 99, 2);
+    const ts = Int32Array.from([1, -1, 2, -1, -1, 0]);
+    xs[7] = NaN;                  // row 1
+    xs[16] = Infinity;            // row 3
+    xs.fill(-Infinity, 20, 25);   // row 4
+    const {targets, ignored} = sparseToDense(ts, K, -1);
+    const X = tf.tensor2d(xs, [n, K]), T = tf.tensor1d(ts, 'int32');
+    for (const o of [{gamma: 2, alpha: 0.25}, {gamma: 0.5, labelSmoothing: 0.1, temperature: 1.5}] as RefFocalOptions[]) {
+      await checkValueAndGrads({
+        f: l => sparseSoftmaxFocalCrossEntropyWithLogits(T, l, {...opOptions(o), ignoreIndex: -1}),
+        xs: [X], names: ['logits'],
+        expected: dy => [refFocalGrad(xs, targets, n, K, dy, o, ignored)],
+      }, refFocalLoss(xs, targets, n, K, o, ignored), tol(env), `non-finite ignored rows, γ = ${o.gamma}`);
+    }
+    tf.dispose([X, T]);
+  });
+
   it('logits masked with −Infinity: finite off the target, +∞ loss on it', async env => {
     const n = 3, K = 5;
     const xs = randn(n * K, 98, 2);
