@@ -328,11 +328,11 @@ function probabilities(z: Tensor, lse: Tensor): Tensor {
  * same float expression), taken before the z-loss term is added, which would
  * otherwise drown in the cancellation.
  *
- * An ignored row's gradient is then 0·(…), which is 0 unless p or lse is NaN
- * or ∞ there, i.e. unless the row's lse is not finite (a NaN or +∞ logit, or
- * every logit −∞). The contract says 0 all the same: on cpu and wasm the
- * labels and lse are read back (a copy) and just those rows are cleared
- * (usually none); on other backends (GPUs) a `where` over the ignored rows.
+ * An ignored row's gradient is then 0·(…), which is −0 where (…) < 0 and NaN
+ * where p or lse is NaN or ∞, i.e. where the row's lse is not finite (a NaN
+ * or +∞ logit, or every logit −∞). The contract says 0: clearIgnoredRows
+ * writes those rows (on cpu and wasm from the labels read back, only when a
+ * row is ignored; on GPUs a `where`).
  */
 function sparseLogitsGrad(x: Tensor2D, labels: Tensor, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
   const [rows, C] = x.shape;
@@ -379,27 +379,28 @@ function sparseLogitsGrad(x: Tensor2D, labels: Tensor, lse: Tensor, dy: Tensor, 
       dx = sub(dx, mul(expandDims(gt, 1), cast(oneHot(t, C), 'float32')));
     }
   }
-  return clearIgnoredRows(dx, labels, lse1, masks, attrs.ignoreIndex) as Tensor2D;
+  return clearIgnoredRows(dx, labels, masks, attrs.ignoreIndex) as Tensor2D;
 }
 
 /**
  * A gradient [rows, C] whose row masks went into a [rows] factor (ignored
- * rows 0): such a row is 0·(…), which is NaN where p or lse is not finite
- * (a NaN or +∞ logit, every logit −∞); the contract says 0, so those rows are
- * cleared. On cpu and wasm the labels and lse [rows] are read back (a copy)
- * and just those rows are written (usually none); elsewhere (GPUs) a `where`
- * over the ignored rows.
+ * rows 0): such a row is 0·(…), which is −0 where (…) is negative and NaN
+ * where p or lse is not finite (a NaN or +∞ logit, every logit −∞); the
+ * contract says 0, so the ignored rows are written with zeros. On cpu and
+ * wasm the labels [rows] are read back (a copy) and just those rows are
+ * written (tensorScatterUpdate: nothing when no row is ignored, since then
+ * sparseRows built no mask); elsewhere (GPUs) a `where` over the ignored rows.
  */
-export function clearIgnoredRows(dx: Tensor, labels: Tensor, lse: Tensor, masks: RowMasks, ignoreIndex: number | null): Tensor {
+export function clearIgnoredRows(dx: Tensor, labels: Tensor, masks: RowMasks, ignoreIndex: number | null): Tensor {
   if (masks.ignored == null) return dx;
   if (!onHost()) return where(expandDims(masks.ignored, 1), zerosLike(dx), dx);
   const [rows, C] = dx.shape;
-  const tv = labels.dataSync(), lv = lse.dataSync();
-  const bad: number[] = [];
+  const tv = labels.dataSync(), ignored: number[] = [];
   for (let i = 0; i < rows; i++) {
-    if (tv[i] === ignoreIndex && !Number.isFinite(lv[i])) bad.push(i);
+    if (tv[i] === ignoreIndex) ignored.push(i);
   }
-  return bad.length === 0 ? dx : tensorScatterUpdate(dx, tensor2d(bad, [bad.length, 1], 'int32'), zeros([bad.length, C]));
+  return ignored.length === 0 ? dx :
+      tensorScatterUpdate(dx, tensor2d(ignored, [ignored.length, 1], 'int32'), zeros([ignored.length, C]));
 }
 
 /** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */

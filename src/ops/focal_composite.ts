@@ -5,7 +5,7 @@
  * gradients are the contract's closed forms (tf.customGrad), not autodiff
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */
-import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, reshape, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
+import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {applyRowMasks, clearIgnoredRows, rowLogSumExp, rowSumSkippingZeros, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
 
@@ -51,8 +51,9 @@ function focalForward(x: Tensor, yh: Tensor, attrs: FocalCrossEntropyAttrs, mask
  * dx = dy/T · (p·(A + Bs) − f − B), B = a·ŷ·γ·q^(γ−1)·p·g (0 where γ = 0, q = 0 or p = 0).
  * The row masks of sparse labels go into g = dy/T on [rows] (ignored rows 0, out-of-range
  * rows NaN), as in the sparse softmax backward (composite.ts), not into [rows, C] `where`s
- * (tfjs-core broadcasts their [rows, 1] condition with Tile, slow on tfjs-wasm); ignored rows
- * whose lse is not finite, where 0·(…) is NaN, are then cleared (clearIgnoredRows).
+ * (tfjs-core broadcasts their [rows, 1] condition with Tile, slow on tfjs-wasm); the ignored
+ * rows, 0·(…) (−0, or NaN where the lse is not finite), are then written with zeros
+ * (clearIgnoredRows).
  */
 function focalLogitsGrad(x: Tensor, yh: Tensor, lse: Tensor, dy: Tensor, attrs: FocalCrossEntropyAttrs,
                          masks: RowMasks, labels?: Tensor): Tensor {
@@ -68,7 +69,7 @@ function focalLogitsGrad(x: Tensor, yh: Tensor, lse: Tensor, dy: Tensor, attrs: 
   const total = sum(fB, -1, true);
   const g = applyRowMasks(attrs.temperature === 1 ? dy : div(dy, attrs.temperature), masks);
   const dx = mul(expandDims(g, 1), sub(mul(s.p, total), fB));
-  return labels == null ? dx : clearIgnoredRows(dx, labels, reshape(lse, [-1]), masks, attrs.ignoreIndex);
+  return labels == null ? dx : clearIgnoredRows(dx, labels, masks, attrs.ignoreIndex);
 }
 
 /** dlabels = dy·(1 − ε)·a·q^γ·g. */
