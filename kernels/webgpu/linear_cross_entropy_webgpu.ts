@@ -32,7 +32,7 @@
  */
 import {FusedProgram, StorageType} from './launch';
 import {MM_TILE, TILE_PRODUCT_SNIPPET} from './matmul_accumulate_webgpu';
-import {lseSnippet, vecSnippet, weightSnippet} from './wgsl_common';
+import {flatEntrySnippet, lseSnippet, vecSnippet, weightSnippet} from './wgsl_common';
 
 /** Rows (and vocabulary entries) per tile, and threads per workgroup of the tile program. */
 export const LCE_TILE = MM_TILE;
@@ -195,11 +195,8 @@ ${weightSnippet(this.weights ? 4 : null)}
 @group(0) @binding(${this.weights ? 5 : 4}) var<uniform> u : Uniforms;
 ${lseSnippet}
 
-@compute @workgroup_size(${LCE_COMBINE_WG})
-fn main(@builtin(local_invocation_index) lid : u32,
-        @builtin(workgroup_id) wid : vec3<u32>,
-        @builtin(num_workgroups) nwg : vec3<u32>) {
-  let row = (wid.y * nwg.x + wid.x) * ${LCE_COMBINE_WG}u + lid;
+${flatEntrySnippet(LCE_COMBINE_WG)}
+  let row = e;
   if (row >= u.rows) {
     return;
   }

@@ -31,6 +31,7 @@
  * ScaleInPlaceProgram: x[e] *= s[0], one thread per element.
  */
 import {FusedProgram, StorageType} from './launch';
+import {flatEntrySnippet} from './wgsl_common';
 
 /** Side of the product tile per workgroup, its k step, and threads (8 × 8, 4 × 4 outputs each). */
 export const MM_TILE = 32;
@@ -201,11 +202,7 @@ struct Uniforms { M : u32, P : u32, rowOffset : u32, splits : u32, };
 @group(0) @binding(1) var<storage, read> scratch : array<f32>;
 @group(0) @binding(2) var<uniform> u : Uniforms;
 
-@compute @workgroup_size(${SCALE_WG})
-fn main(@builtin(local_invocation_index) lid : u32,
-        @builtin(workgroup_id) wid : vec3<u32>,
-        @builtin(num_workgroups) nwg : vec3<u32>) {
-  let e = (wid.y * nwg.x + wid.x) * ${SCALE_WG}u + lid;
+${flatEntrySnippet(SCALE_WG)}
   let size = u.M * u.P;
   if (e >= size) {
     return;
@@ -220,7 +217,6 @@ fn main(@builtin(local_invocation_index) lid : u32,
 `;
   }
 }
-
 
 export class ScaleInPlaceProgram implements FusedProgram {
   readonly key: string;
@@ -237,11 +233,7 @@ struct Uniforms { size : u32, };
 @group(0) @binding(1) var<storage, read> s : array<${this.scaleType}>;
 @group(0) @binding(2) var<uniform> u : Uniforms;
 
-@compute @workgroup_size(${SCALE_WG})
-fn main(@builtin(local_invocation_index) lid : u32,
-        @builtin(workgroup_id) wid : vec3<u32>,
-        @builtin(num_workgroups) nwg : vec3<u32>) {
-  let e = (wid.y * nwg.x + wid.x) * ${SCALE_WG}u + lid;
+${flatEntrySnippet(SCALE_WG)}
   if (e < u.size) {
     x[e] = x[e] * f32(s[0]);
   }

@@ -231,6 +231,19 @@ fn main(@builtin(local_invocation_index) localIndex : u32,
   };
 }
 
+/**
+ * Entry point of a program with one thread per element, opened up to its
+ * first statement: `let e` is the element's flat index over launch.ts's 2-D
+ * grid of `wg`-thread workgroups (the caller closes the function).
+ */
+export function flatEntrySnippet(wg: number): string {
+  return `@compute @workgroup_size(${wg})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let e = (wid.y * nwg.x + wid.x) * ${wg}u + lid;`;
+}
+
 /** `weightV(c4)` / `weight(c)`: per-class weights from a buffer, or 1. */
 export function weightSnippet(binding: number | null, name = 'classWeights'): string {
   if (binding == null) {
