@@ -24,32 +24,17 @@
  * src/ops/composite.ts's logSumExpRows now ends in a `where`, so lse has zero
  * padding and exp(z − lse) stays finite there.
  */
-import type {AddressInfo} from 'net';
 import * as path from 'path';
 
-import {chromium} from 'playwright-core';
-
-import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../test/browser/harness';
+import {runScript, withScriptPage} from './script_page';
 
 async function main(): Promise<void> {
-  const executablePath = findChromium();
-  if (executablePath == null) throw new Error('no Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
-  const server = await serve(await bundleEntry(path.join(__dirname, 'webgl-padding-nan-repro.page.ts')));
-  const browser = await chromium.launch({executablePath, headless: true, args: CHROMIUM_ARGS});
-  try {
-    const page = await browser.newPage();
-    page.on('pageerror', e => console.error(`page error: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  await withScriptPage(path.join(__dirname, 'webgl-padding-nan-repro.page.ts'), async (page, open) => {
+    await open();
     await page.waitForFunction(() => '__paddingRepro' in window);
     const lines = await page.evaluate(() => (window as unknown as {__paddingRepro(): Promise<string[]>}).__paddingRepro());
     console.log(lines.join('\n'));
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 }
 
-main().catch(e => {
-  console.error(e);
-  process.exit(1);
-});
+runScript(main);
