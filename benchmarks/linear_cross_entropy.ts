@@ -94,29 +94,27 @@ interface Lib {
   autoChunkSize: typeof import('../src/index').autoChunkSize;
 }
 
+/** `f()` with the boolean tfjs flag `flag` false, restored to true after. */
+function withFlagOff<T>(flag: string, f: () => T): T {
+  tf.env().set(flag, false);
+  try {
+    return f();
+  } finally {
+    tf.env().set(flag, true);
+  }
+}
+
 function lossFn(p: ProviderId, lib: Lib, labels: tf.Tensor1D, V: number, chunkSize?: number) {
   return (h: tf.Tensor, w: tf.Tensor): tf.Tensor => {
     switch (p) {
-      case 'chunked': {
+      case 'chunked':
         // The chunk loop also where the loss alone could come from the fused forward kernel (--mode forward).
-        tf.env().set('LINEAR_CE_FUSED_FORWARD', false);
-        try {
-          return lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize});
-        } finally {
-          tf.env().set('LINEAR_CE_FUSED_FORWARD', true);
-        }
-      }
+        return withFlagOff('LINEAR_CE_FUSED_FORWARD', () => lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize}));
       case 'fused-forward':
         return lib.linearSoftmaxCrossEntropy(h, w, labels);
-      case 'chunked-oop': {
+      case 'chunked-oop':
         // The same op with the in-place accumulation switched off (tfjs ops: old and new dW coexist).
-        tf.env().set('LINEAR_CE_IN_PLACE', false);
-        try {
-          return lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize});
-        } finally {
-          tf.env().set('LINEAR_CE_IN_PLACE', true);
-        }
-      }
+        return withFlagOff('LINEAR_CE_IN_PLACE', () => lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize}));
       case 'unfused':
         return tf.mean(lib.sparseSoftmaxCrossEntropyWithLogits(labels, tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D, false, true)));
       case 'tf.losses':

@@ -10,21 +10,17 @@ import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs, L
 import {linearCrossEntropyShape} from '../in_place';
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {LCE_COMBINE_WG, LCE_STATE, LCE_TILE, LinearCrossEntropyCombineProgram, LinearCrossEntropyTileProgram} from './linear_cross_entropy_webgpu';
-import {SPLIT_K_MIN_SLICE, SPLIT_K_MIN_WORKGROUPS} from './MatMulAccumulate';
+import {sliceLongLoop} from './MatMulAccumulate';
 import {checkClassWeights, softmaxUniforms} from './SoftmaxCrossEntropy';
 
 /**
- * Vocabulary slices: as many as bring rowTiles·splits to SPLIT_K_MIN_WORKGROUPS
- * (a few row tiles would otherwise walk the whole vocabulary serially: the
- * split-K argument of MatMulAccumulate.ts, whose constants are reused and
- * whose caveat applies: a model, not measured on a GPU), each at least
- * SPLIT_K_MIN_SLICE classes and a multiple of the tile.
+ * Vocabulary slices: MatMulAccumulate's split-K rule (sliceLongLoop) with the
+ * row tiles as the workgroups that would each walk the whole vocabulary (its
+ * constants are a model, not measured on a GPU; see MatMulAccumulate.ts).
  */
 export function vocabSlices(N: number, V: number): {splits: number, vSlice: number} {
-  const rowTiles = Math.ceil(N / LCE_TILE);
-  const wanted = Math.max(1, Math.min(Math.ceil(SPLIT_K_MIN_WORKGROUPS / rowTiles), Math.floor(V / SPLIT_K_MIN_SLICE)));
-  const vSlice = Math.ceil(V / wanted / LCE_TILE) * LCE_TILE;
-  return {splits: Math.ceil(V / vSlice), vSlice};
+  const {splits, kSlice} = sliceLongLoop(Math.ceil(N / LCE_TILE), V);
+  return {splits, vSlice: kSlice};
 }
 
 const linearSparseSoftmaxCrossEntropy: KernelFunc = ({inputs, backend, attrs}) => {

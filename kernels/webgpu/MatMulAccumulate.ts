@@ -43,9 +43,13 @@ import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, ScaleInPlaceProgram, SplitKR
 export const SPLIT_K_MIN_WORKGROUPS = 1024;
 export const SPLIT_K_MIN_SLICE = 8 * MM_TILE;
 
-/** How many k slices of what length: {splits: 1, kSlice: K} means no split. */
-export function splitKPlan(M: number, P: number, K: number): {splits: number, kSlice: number} {
-  const tiles = Math.ceil(M / MM_TILE) * Math.ceil(P / MM_TILE);
+/**
+ * How many slices of what length cut a loop of K steps that `tiles`
+ * workgroups would otherwise each run whole (the rule above): {splits: 1,
+ * kSlice: K} means no split. Also the vocabulary slices of the linear-CE tile
+ * program (LinearSparseSoftmaxCrossEntropy.ts).
+ */
+export function sliceLongLoop(tiles: number, K: number): {splits: number, kSlice: number} {
   if (tiles >= SPLIT_K_MIN_WORKGROUPS || K < 2 * SPLIT_K_MIN_SLICE) {
     return {splits: 1, kSlice: K};
   }
@@ -53,6 +57,11 @@ export function splitKPlan(M: number, P: number, K: number): {splits: number, kS
   const kSlice = Math.ceil(K / wanted / MM_TILE) * MM_TILE;
   const splits = Math.ceil(K / kSlice);
   return splits > 1 ? {splits, kSlice} : {splits: 1, kSlice: K};
+}
+
+/** The split-K plan of an M × P product over K. */
+export function splitKPlan(M: number, P: number, K: number): {splits: number, kSlice: number} {
+  return sliceLongLoop(Math.ceil(M / MM_TILE) * Math.ceil(P / MM_TILE), K);
 }
 
 const matMulAccumulate: KernelFunc = ({inputs, backend, attrs}) => {
