@@ -7,7 +7,7 @@
  *
  * For rows r0..r1 (a chunk of n rows of `hidden`, `h` is `[n, H]`):
  *
- *     logits = h·Wᵀ + b                                 [n, V]   (tfjs matMul, bias fused)
+ *     logits = h·Wᵀ + b                                 [n, V]   (tfjs matMul, bias fused; on cpu our MatMulAccumulate)
  *     loss, lse = SparseSoftmaxCrossEntropy(logits, t)  [n], [n] (online log-sum-exp kernel)
  *     G = SparseSoftmaxCrossEntropyGrad(logits, t, lse, dy = scale)   [n, V]
  *     dh[r0:r1] = G·W                                    [n, H]
@@ -51,7 +51,7 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, NamedTensorMap, notEqual, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, zeros} from '@tensorflow/tfjs-core';
+import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, NamedTensorMap, notEqual, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, tile, zeros} from '@tensorflow/tfjs-core';
 import {
   MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
   LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs,
@@ -175,8 +175,29 @@ function matMulPlus(a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: b
   return fused.matMul({a, b, transposeA, transposeB, bias: bias ?? undefined}) as Tensor2D;
 }
 
+/**
+ * Backends whose MatMulAccumulate kernel also computes the chunk's logits
+ * (into a fresh buffer holding the bias rows, or zeros), instead of tfjs's
+ * matMul. cpu: tfjs-backend-cpu's matMul runs a generic strided dot loop; our
+ * loops (kernels/cpu/matmul_accumulate.ts) were 2.5–2.8× faster on the three
+ * products of a 128-row chunk at 128×512×32000
+ * (benchmarks/matmul_accumulate.cpu.results.md), and the logits product
+ * h·Wᵀ is the third one of each chunk. Not webgpu: tfjs's WebGPU matMul has
+ * vec4 loads and its own split-K for this shape, and no GPU was lent to
+ * compare them.
+ */
+const OWN_LOGITS_GEMM_BACKENDS = new Set(['cpu']);
+
 /** logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]); the bias add is fused into the matMul. */
-function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout): Tensor2D {
+function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout, ownGemm: boolean): Tensor2D {
+  if (ownGemm) {
+    const [n, V] = [h.shape[0], layout === 'VH' ? weight.shape[0] : weight.shape[1]];
+    // A buffer private to this call (the aliasing rule of kernel_names.ts): tile's or fill's output.
+    const start = bias == null ? fill([n, V], 0) as Tensor2D : tile(reshape(bias, [1, V]), [n, 1]) as Tensor2D;
+    const logits = accumulateInPlace(start, h, weight, false, layout === 'VH');
+    start.dispose();  // the buffer's one reference is now `logits` (the gradient kernel writes over it)
+    return logits;
+  }
   return matMulPlus(h, weight, false, layout === 'VH', bias);
 }
 
@@ -319,6 +340,7 @@ export function runChunks(
   const fusedPath = fusedChunksAvailable();
   const inPlace = rowScale != null && inPlaceAvailable();
   const gradOverLogits = inPlace && inPlaceGradAvailable();
+  const ownGemm = inPlaceAvailable() && OWN_LOGITS_GEMM_BACKENDS.has(getBackend());
   const dhParts: Tensor2D[] = [];
   // In place: the two private accumulators, allocated once (see the file comment). `fill`, not
   // `zeros`: on webgpu, zeros are uploaded from the cpu through a staging buffer of the same size
@@ -332,7 +354,7 @@ export function runChunks(
     const step = tidy((): Tensor[] | void => {
       const h = slice(hidden, [r0, 0], [n, H]);
       const t = slice(labels, [r0], [n]);
-      const logits = chunkLogits(h, weight, bias, plan.layout);
+      const logits = chunkLogits(h, weight, bias, plan.layout, ownGemm);
       const lse = lseOf(r0, n, logits, t);
       if (rowScale == null) {
         return;
