@@ -5,6 +5,8 @@
  *   dW += Gᵀ·h   [V, n]·[n, H]    (weight layout 'VH': transposeA)
  *   dh  = G·W    [n, V]·[V, H]    ('VH')
  *   dh  = G·Wᵀ   [n, V]·[H, V]ᵀ   ('HV': transposeB, the "dot" loop order)
+ *   z   = h·Wᵀ   [n, H]·[V, H]ᵀ   (the chunk's logits, 'VH': the "dot" order)
+ *   z   = h·W    [n, H]·[H, V]    (the chunk's logits, 'HV')
  * Both sides are timed on the same inputs, taking turns per repetition; the
  * tfjs side includes allocating its output (ours writes into an existing one).
  * Also a sweep of the axpy loop's block sizes (--sweep).
@@ -41,6 +43,10 @@ async function main(): Promise<void> {
      shape: {M: n, K: V, P: H, transposeA: false, transposeB: false, rowOffset: 0}, a: gv, b: wv, out: n * H},
     {name: `dh = G·Wᵀ   [${n},${V}]·[${H},${V}]ᵀ`, tfjs: () => tf.matMul(g, wt, false, true),
      shape: {M: n, K: V, P: H, transposeA: false, transposeB: true, rowOffset: 0}, a: gv, b: wtv, out: n * H},
+    {name: `z = h·Wᵀ    [${n},${H}]·[${V},${H}]ᵀ`, tfjs: () => tf.matMul(h, w, false, true),
+     shape: {M: n, K: H, P: V, transposeA: false, transposeB: true, rowOffset: 0}, a: hv, b: wv, out: n * V},
+    {name: `z = h·W     [${n},${H}]·[${H},${V}]`, tfjs: () => tf.matMul(h, wt),
+     shape: {M: n, K: H, P: V, transposeA: false, transposeB: false, rowOffset: 0}, a: hv, b: wtv, out: n * V},
   ];
   const gflop = 2 * n * H * V / 1e9;
   console.log(`| product (n×H×V = ${n}×${H}×${V}) | tfjs cpu matMul ms | MatMulAccumulate ms | speed-up | GFLOP/s ours | max rel. diff |`);

@@ -7,19 +7,28 @@
  * [P, K]), written into `c` itself (no output array).
  *
  * Two loop orders, chosen by where B's inner index is contiguous:
- *  - B not transposed (row k of B is contiguous): "axpy" order. For each row i
- *    of C and a group of 4 k's, c[i, :] += a0·B[k] + a1·B[k+1] + a2·B[k+2] +
- *    a3·B[k+3]: one load and one store of c per 4 multiply-adds, the 4-term sum
- *    in float64 (JavaScript numbers), rounded to float32 once per group. Rows of
- *    C are taken in blocks of ROW_BLOCK and k in blocks of K_BLOCK so that the
- *    K_BLOCK rows of B being streamed stay in L2 while a block of C rows is hot.
+ *  - B not transposed (row k of B is contiguous): "axpy" order. For 4 rows i
+ *    of C and a group of 4 k's, c[i, :] += a(i,k)·B[k] + … + a(i,k+3)·B[k+3]:
+ *    the 4 loaded elements of B feed 4 rows (16 multiply-adds per 4 loads of
+ *    B and 4 loads and stores of c), each 4-term sum in float64 (JavaScript
+ *    numbers), rounded to float32 once per group. Rows of C are taken in
+ *    blocks of ROW_BLOCK and k in blocks of K_BLOCK so that the K_BLOCK rows
+ *    of B being streamed stay in L2 while a block of C rows is hot.
  *  - B transposed (row j of b is contiguous in k): "dot" order, 2 rows of C ×
- *    2 columns per step (4 float64 accumulators, 4 loads per 4 multiply-adds),
- *    k in blocks of K_BLOCK so the two a rows and two b rows stay in L1/L2.
+ *    4 columns per sweep of k (8 float64 accumulators, 6 loads per 8
+ *    multiply-adds), k in spans of 16·K_BLOCK so the rows stay in L1/L2.
+ * Every element of c receives the same sums in the same order whatever the
+ * blocking (the register blocks only share loads), so results are bitwise
+ * those of the one-row loops that came before.
  *
- * Measured with benchmarks/matmul_accumulate.cpu.ts against tfjs's cpu matMul at
- * the chunk shape of the issue's target (128 × 512 × 32000): 2.5–2.8× faster in
- * all three products (benchmarks/matmul_accumulate.cpu.results.md).
+ * Measured with benchmarks/matmul_accumulate.cpu.ts: against tfjs's cpu matMul
+ * at the chunk shape of the issue's target (128 × 512 × 32000), 2.5–2.8×
+ * faster in all three products with one row (axpy) and 2 × 2 (dot) blocks
+ * (benchmarks/matmul_accumulate.cpu.results.md); the 4-row axpy block then
+ * ran 2.0× faster than one row (dW += Gᵀ·h, dh = G·W, logits h·W at 128 ×
+ * 512 × 4000: 2.4–2.6 → 4.7–5.3 GFLOP/s; 2 rows gave 3.9–4.2) and the 2 × 4
+ * dot block 1.45× faster than 2 × 2 (dh = G·Wᵀ, logits h·Wᵀ: 2.8–3.0 → 4.1–4.2
+ * GFLOP/s; 4 × 2 and 4 × 4 within 3% of it), Node 20, load < 1.
  */
 import type {MatMulAccumulateShape} from '../in_place';
 
@@ -56,29 +65,54 @@ function axpyOrder(c: Float32Array, a: ArrayLike<number>, b: ArrayLike<number>, 
   const cBase = s.rowOffset * P;
   for (let i0 = 0; i0 < M; i0 += rowBlock) {
     const i1 = Math.min(i0 + rowBlock, M);
+    const i4 = i0 + ((i1 - i0) & ~3);
     for (let k0 = 0; k0 < K; k0 += kBlock) {
       const k1 = Math.min(k0 + kBlock, K);
       const k4 = k0 + ((k1 - k0) & ~3);
-      for (let i = i0; i < i1; i++) {
-        const ci = cBase + i * P;
-        const ai = i * aRow;
-        let k = k0;
-        for (; k < k4; k += 4) {
-          const a0 = a[ai + k * aCol], a1 = a[ai + (k + 1) * aCol];
-          const a2 = a[ai + (k + 2) * aCol], a3 = a[ai + (k + 3) * aCol];
+      // 4 rows of C × 4 k per sweep of j: each loaded row element of B feeds 4 rows.
+      for (let i = i0; i < i4; i += 4) {
+        const ci = cBase + i * P, ai = i * aRow;
+        for (let k = k0; k < k4; k += 4) {
+          const p0 = ai + k * aCol, p1 = p0 + aRow, p2 = p1 + aRow, p3 = p2 + aRow;
+          const a00 = a[p0], a01 = a[p0 + aCol], a02 = a[p0 + 2 * aCol], a03 = a[p0 + 3 * aCol];
+          const a10 = a[p1], a11 = a[p1 + aCol], a12 = a[p1 + 2 * aCol], a13 = a[p1 + 3 * aCol];
+          const a20 = a[p2], a21 = a[p2 + aCol], a22 = a[p2 + 2 * aCol], a23 = a[p2 + 3 * aCol];
+          const a30 = a[p3], a31 = a[p3 + aCol], a32 = a[p3 + 2 * aCol], a33 = a[p3 + 3 * aCol];
           const b0 = k * P, b1 = b0 + P, b2 = b1 + P, b3 = b2 + P;
           for (let j = 0; j < P; j++) {
-            c[ci + j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
-          }
-        }
-        for (; k < k1; k++) {
-          const a0 = a[ai + k * aCol];
-          const b0 = k * P;
-          for (let j = 0; j < P; j++) {
-            c[ci + j] += a0 * b[b0 + j];
+            const y0 = b[b0 + j], y1 = b[b1 + j], y2 = b[b2 + j], y3 = b[b3 + j];
+            c[ci + j] += a00 * y0 + a01 * y1 + a02 * y2 + a03 * y3;
+            c[ci + P + j] += a10 * y0 + a11 * y1 + a12 * y2 + a13 * y3;
+            c[ci + 2 * P + j] += a20 * y0 + a21 * y1 + a22 * y2 + a23 * y3;
+            c[ci + 3 * P + j] += a30 * y0 + a31 * y1 + a32 * y2 + a33 * y3;
           }
         }
       }
+      // The rest: the k tail of those rows, and the last < 4 rows of the block.
+      for (let i = i0; i < i1; i++) {
+        axpyRow(c, a, b, cBase + i * P, i * aRow, aCol, P, i < i4 ? k4 : k0, k1);
+      }
+    }
+  }
+}
+
+/** c[ci + j] += Σ_{k ∈ [kFrom, kTo)} a[ai + k·aCol]·b[k·P + j], 4 k per sweep of j, then single k. */
+function axpyRow(c: Float32Array, a: ArrayLike<number>, b: ArrayLike<number>, ci: number, ai: number, aCol: number, P: number,
+                 kFrom: number, kTo: number): void {
+  let k = kFrom;
+  for (; k + 3 < kTo; k += 4) {
+    const a0 = a[ai + k * aCol], a1 = a[ai + (k + 1) * aCol];
+    const a2 = a[ai + (k + 2) * aCol], a3 = a[ai + (k + 3) * aCol];
+    const b0 = k * P, b1 = b0 + P, b2 = b1 + P, b3 = b2 + P;
+    for (let j = 0; j < P; j++) {
+      c[ci + j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
+    }
+  }
+  for (; k < kTo; k++) {
+    const a0 = a[ai + k * aCol];
+    const b0 = k * P;
+    for (let j = 0; j < P; j++) {
+      c[ci + j] += a0 * b[b0 + j];
     }
   }
 }
@@ -88,31 +122,37 @@ function dotOrder(c: Float32Array, a: ArrayLike<number>, b: ArrayLike<number>, s
   const kSpan = blocks.kBlock * 16;
   const aRow = transposeA ? 1 : K, aCol = transposeA ? M : 1;
   const cBase = s.rowOffset * P;
+  const i2 = M & ~1, j4 = P & ~3;
   // B(k, j) = b[j·K + k]
   for (let k0 = 0; k0 < K; k0 += kSpan) {
     const k1 = Math.min(k0 + kSpan, K);
-    for (let i = 0; i < M; i += 2) {
-      const two = i + 1 < M;
-      const a0 = i * aRow, a1 = two ? (i + 1) * aRow : a0;
-      for (let j = 0; j < P; j += 2) {
-        const twoJ = j + 1 < P;
-        const b0 = j * K, b1 = twoJ ? (j + 1) * K : b0;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    // 2 rows of C × 4 columns per sweep of k: 8 float64 sums from 6 loads.
+    for (let i = 0; i < i2; i += 2) {
+      const p0 = i * aRow, p1 = p0 + aRow;
+      for (let j = 0; j < j4; j += 4) {
+        const q0 = j * K, q1 = q0 + K, q2 = q1 + K, q3 = q2 + K;
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
         for (let k = k0; k < k1; k++) {
-          const x0 = a[a0 + k * aCol], x1 = a[a1 + k * aCol];
-          const y0 = b[b0 + k], y1 = b[b1 + k];
-          s00 += x0 * y0;
-          s01 += x0 * y1;
-          s10 += x1 * y0;
-          s11 += x1 * y1;
+          const x0 = a[p0 + k * aCol], x1 = a[p1 + k * aCol];
+          const y0 = b[q0 + k], y1 = b[q1 + k], y2 = b[q2 + k], y3 = b[q3 + k];
+          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
         }
-        const c0 = cBase + i * P + j;
-        c[c0] += s00;
-        if (twoJ) c[c0 + 1] += s01;
-        if (two) {
-          c[c0 + P] += s10;
-          if (twoJ) c[c0 + P + 1] += s11;
+        const c0 = cBase + i * P + j, c1 = c0 + P;
+        c[c0] += s00; c[c0 + 1] += s01; c[c0 + 2] += s02; c[c0 + 3] += s03;
+        c[c1] += s10; c[c1 + 1] += s11; c[c1 + 2] += s12; c[c1 + 3] += s13;
+      }
+    }
+    // The edges (the last odd row, the last < 4 columns): one output at a time.
+    for (let i = 0; i < M; i++) {
+      const ai = i * aRow;
+      for (let j = i < i2 ? j4 : 0; j < P; j++) {
+        const bj = j * K;
+        let sum = 0;
+        for (let k = k0; k < k1; k++) {
+          sum += a[ai + k * aCol] * b[bj + k];
         }
+        c[cBase + i * P + j] += sum;
       }
     }
   }
