@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {matMulAccumulateInto} from '../kernels/cpu/matmul_accumulate';
-import type {MatMulAccumulateShape} from '../kernels/in_place';
+import type {MatMulAccumulateShape} from '../kernels/linear_cross_entropy_checks';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

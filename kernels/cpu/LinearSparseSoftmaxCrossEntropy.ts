@@ -10,7 +10,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs, LinearSparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {linearCrossEntropyShape} from '../in_place';
+import {linearCrossEntropyShape} from '../linear_cross_entropy_checks';
 import {matMulAccumulateInto} from './matmul_accumulate';
 import {classWeightArray, sumOf} from './row_math';
 import {sparseRowsForward} from './SoftmaxCrossEntropy';

@@ -8,7 +8,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {MatMulAccumulate, MatMulAccumulateAttrs, MatMulAccumulateInputs, ScaleInPlace, ScaleInPlaceInputs} from '../kernel_names';
-import {checkInPlaceTarget, matMulAccumulateShape} from '../in_place';
+import {checkInPlaceTarget, matMulAccumulateShape} from '../linear_cross_entropy_checks';
 import {matMulAccumulateInto} from './matmul_accumulate';
 
 /** The target's own Float32Array (a cast without copy could leave another array type: refused). */

@@ -23,7 +23,7 @@ import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace} from '../kernel_names';
-import {checkInPlaceTarget} from '../in_place';
+import {checkInPlaceTarget} from '../linear_cross_entropy_checks';
 import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, sumOf} from './row_math';
 
 interface GradArgs {

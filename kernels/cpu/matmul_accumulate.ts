@@ -30,7 +30,7 @@
  * dot block 1.45× faster than 2 × 2 (dh = G·Wᵀ, logits h·Wᵀ: 2.8–3.0 → 4.1–4.2
  * GFLOP/s; 4 × 2 and 4 × 4 within 3% of it), Node 20, load < 1.
  */
-import type {MatMulAccumulateShape} from '../in_place';
+import type {MatMulAccumulateShape} from '../linear_cross_entropy_checks';
 
 /**
  * Rows of C per block (axpy order): 32 rows × H = 512 floats = 64 KiB; k per

@@ -7,7 +7,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs, LinearSparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {linearCrossEntropyShape} from '../in_place';
+import {linearCrossEntropyShape} from '../linear_cross_entropy_checks';
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {LCE_COMBINE_WG, LCE_STATE, LCE_TILE, LinearCrossEntropyCombineProgram, LinearCrossEntropyTileProgram} from './linear_cross_entropy_webgpu';
 import {sliceLongLoop} from './MatMulAccumulate';

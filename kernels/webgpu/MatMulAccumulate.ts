@@ -11,7 +11,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {MatMulAccumulate, MatMulAccumulateAttrs, MatMulAccumulateInputs, ScaleInPlace, ScaleInPlaceInputs} from '../kernel_names';
-import {checkInPlaceTarget, matMulAccumulateShape} from '../in_place';
+import {checkInPlaceTarget, matMulAccumulateShape} from '../linear_cross_entropy_checks';
 import {aliasInPlace as alias, disposeTemp, launch, makeOutput, storageType} from './launch';
 import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, ScaleInPlaceProgram, SplitKReduceProgram} from './matmul_accumulate_webgpu';
 

@@ -13,7 +13,7 @@ import {
   SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs,
   SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../kernel_names';
-import {checkInPlaceTarget} from '../in_place';
+import {checkInPlaceTarget} from '../linear_cross_entropy_checks';
 import {aliasInPlace, disposeTemp, FusedProgram, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {ELEMENTWISE_WG, rowVariant, rowWorkgroups} from './row_layout';
 import {checkClassWeights, rowsAndClasses, softmaxUniforms} from './SoftmaxCrossEntropy';

@@ -1,6 +1,8 @@
 /**
- * Argument checks shared by every backend's in-place kernels (MatMulAccumulate,
- * ScaleInPlace; see the aliasing rule in kernel_names.ts).
+ * Argument checks shared by every backend's kernels of linearSoftmaxCrossEntropy:
+ * the in-place MatMulAccumulate, ScaleInPlace and
+ * SparseSoftmaxCrossEntropyGradInPlace (checkInPlaceTarget: the aliasing rule
+ * in kernel_names.ts) and the fused LinearSparseSoftmaxCrossEntropy.
  */
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyInputs, MatMulAccumulate, MatMulAccumulateAttrs} from './kernel_names';
@@ -56,11 +58,7 @@ export function matMulAccumulateShape(acc: TensorInfo, a: TensorInfo, b: TensorI
   return {M, K, P, transposeA, transposeB, rowOffset};
 }
 
-/**
- * Validates the inputs of LinearSparseSoftmaxCrossEntropy (not an in-place
- * kernel, but its shapes are checked here beside MatMulAccumulate's, by every
- * backend); returns N, H, V.
- */
+/** Validates the inputs of LinearSparseSoftmaxCrossEntropy; returns N, H, V. */
 export function linearCrossEntropyShape(inputs: LinearSparseSoftmaxCrossEntropyInputs, layout: 'VH' | 'HV'): {N: number, H: number, V: number} {
   const {hidden, weight, labels, bias} = inputs;
   const k = LinearSparseSoftmaxCrossEntropy;
