@@ -124,7 +124,9 @@ export function topLabel(rows: ProbabilityRows): {confidences: Float64Array, cor
  * reliability-diagram bins (per bin: mean confidence, accuracy, count).
  *
  * ```js
- * const r = await calibration(labels, logits, {fromLogits: true});
+ * const labels = tf.tensor1d([0, 1, 2, 1], 'int32');                      // class ids [N]
+ * const logits = tf.tensor2d([[3, 0, -1], [0.5, 1.5, 0], [0, 2, 1], [1, 0.8, 0]]);
+ * const r = await calibration(labels, logits, {fromLogits: true, nBins: 5});
  * console.log(r.ece, r.mce, r.bins);
  * ```
  */

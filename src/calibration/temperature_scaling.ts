@@ -44,8 +44,10 @@ export interface TemperatureScalingResult {
  * [N], int32, or probability / one-hot rows [N, C]).
  *
  * ```js
+ * const valLogits = tf.tensor2d([[4, 0, -2], [3, 1, 0], [0, 5, 1], [2, 2.5, 0]]);   // held-out [N, C]
+ * const valLabels = tf.tensor1d([0, 1, 1, 0], 'int32');
  * const {temperature} = await fitTemperature(valLogits, valLabels);
- * const calibrated = tf.softmax(tf.div(testLogits, temperature));
+ * const calibrated = tf.softmax(tf.div(valLogits, temperature));   // use it on new logits the same way
  * ```
  */
 export async function fitTemperature(logits: Tensor, labels: Tensor, options: TemperatureScalingOptions = {}): Promise<TemperatureScalingResult> {

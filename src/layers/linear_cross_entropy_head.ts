@@ -13,15 +13,19 @@
  * serves both a training model and an inference model (shared weights):
  *
  * ```js
+ * const V = 500, context = 8;                                        // vocabulary, tokens of context
+ * const x = tf.randomUniformInt([64, context], 0, V);                // token ids [batch, context]
+ * const y = tf.randomUniformInt([64], 0, V);                         // the next token of each row
  * const tokens = tf.input({shape: [context], dtype: 'int32'});
  * const labels = tf.input({shape: [1], dtype: 'int32'});
- * const hidden = tf.layers.dense({units: 256, activation: 'relu'}).apply(
- *     tf.layers.flatten().apply(tf.layers.embedding({inputDim: V, outputDim: 32}).apply(tokens)));
+ * const hidden = tf.layers.dense({units: 64, activation: 'relu'}).apply(
+ *     tf.layers.flatten().apply(tf.layers.embedding({inputDim: V, outputDim: 16}).apply(tokens)));
  * const head = new LinearCrossEntropyHead({units: V, zLoss: 1e-4});
  * const train = tf.model({inputs: [tokens, labels], outputs: head.apply([hidden, labels])});
  * train.compile({optimizer: 'adam', loss: headOutputLoss});
- * await train.fit([x, y], tf.zeros([y.shape[0], 1]), {epochs: 3});     // targets are ignored
+ * await train.fit([x, y], tf.zeros([64, 1]), {epochs: 2});          // targets are ignored
  * const predict = tf.model({inputs: tokens, outputs: head.apply(hidden)});  // logits [batch, V]
+ * predict.predict(x.slice(0, 2)).print();
  * ```
  *
  * The loss output has one entry per labelled position (`[batch, 1]` for

@@ -43,8 +43,11 @@ const BINARY_SPEC = {
  * fused sigmoid kernel, with PyTorch's `pos_weight` as `posWeight`.
  *
  * ```js
+ * const model = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 2})]});   // logits [N, K]
  * const loss = new BinaryCrossentropy({fromLogits: true, posWeight: 3});
- * model.compile({optimizer: 'adam', loss});   // yTrue in [0, 1], [N, K]
+ * model.compile({optimizer: 'adam', loss});
+ * await model.fit(tf.randomNormal([16, 4]), tf.tensor2d([0, 1, 1, 1, 0, 0, 1, 0], [4, 2]).tile([4, 1]), {epochs: 2});
+ * loss.call(tf.tensor2d([[1, 0]]), tf.tensor2d([[2, -1]])).print();   // 0.3470, the mean of 3·softplus(−2) and softplus(−1)
  * ```
  */
 export class BinaryCrossentropy extends Loss {

@@ -116,8 +116,11 @@ abstract class SoftmaxLoss extends Loss {
  *
  * ```js
  * const loss = new CategoricalCrossentropy({fromLogits: true, labelSmoothing: 0.1});
- * model.compile({optimizer: 'adam', loss});   // yTrue one-hot [N, C]
- * loss.call(yTrue, logits).print();           // mean over the batch
+ * const yTrue = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);                 // one-hot (or probability) rows [N, C]
+ * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
+ * loss.call(yTrue, logits).print();                                   // 0.4235, the batch mean
+ * const model = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 3})]});  // outputs logits
+ * model.compile({optimizer: 'adam', loss});
  * ```
  */
 export class CategoricalCrossentropy extends SoftmaxLoss {
@@ -146,9 +149,11 @@ export class CategoricalCrossentropy extends SoftmaxLoss {
  * args)` to get both (see layers_sparse.ts).
  *
  * ```js
+ * const model = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 3})]});  // outputs logits
  * const loss = new SparseCategoricalCrossentropy({fromLogits: true, ignoreClass: -1});
  * compileWithSparseLabels(model, {optimizer: 'adam', loss, metrics: ['accuracy']});
- * await model.fit(x, labels, {epochs: 10});   // labels [N] or [N, 1]
+ * const labels = tf.tensor1d([0, 2, 1, -1, 0, 1, 2, -1], 'int32');   // [N] or [N, 1]; -1 adds no loss
+ * await model.fit(tf.randomNormal([8, 4]), labels, {epochs: 2});
  * ```
  */
 export class SparseCategoricalCrossentropy extends SoftmaxLoss {

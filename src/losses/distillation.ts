@@ -41,7 +41,9 @@ export interface KLDivergenceArgs extends BaseLossArgs {
  *
  * ```js
  * const kl = new KLDivergence({fromLogits: true});
- * kl.call(teacherProbs, studentLogits).print();
+ * const teacherProbs = tf.tensor2d([[0.7, 0.2, 0.1]]);
+ * const studentLogits = tf.tensor2d([[2, 1, 0]]);
+ * kl.call(teacherProbs, studentLogits).print();   // 0.0058
  * ```
  */
 export class KLDivergence extends Loss {
@@ -100,7 +102,7 @@ export interface DistillationLossArgs extends BaseLossArgs {
  * `T·(p_T − q)`, on the scale of the hard term's.
  *
  * `yTrue` carries both targets in the student's own shape `[N, C]`, as
- * `model.fit` requires, built by `distillationTargets(labels, teacherLogits)`:
+ * `model.fit` requires, built by `distillationTargets(teacherLogits, labels)`:
  * the teacher's log-probabilities `ℓ = logSoftmax(x_t)` (all ≤ 0), except at
  * the hard label t, which holds `1 − ℓ_t` (≥ 1, the row's only positive
  * entry). The loss decodes t as the positive entry and ℓ_t = 1 − y_t.
@@ -111,10 +113,14 @@ export interface DistillationLossArgs extends BaseLossArgs {
  * weighs an example by the argmax of its target row) sees the hard label.
  *
  * ```js
+ * const x = tf.randomNormal([32, 4]);
+ * const labels = tf.randomUniformInt([32], 0, 3);                      // hard class ids [N]
+ * const teacher = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 3})]});   // logits
+ * const student = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 3})]});   // logits
  * const teacherLogits = teacher.predict(x);
  * const loss = new DistillationLoss({temperature: 4, alpha: 0.1});
- * student.compile({optimizer: 'adam', loss});     // the student outputs logits
- * await student.fit(x, distillationTargets(teacherLogits, labels), {epochs: 20});
+ * student.compile({optimizer: 'adam', loss});
+ * await student.fit(x, distillationTargets(teacherLogits, labels), {epochs: 2});
  * ```
  */
 export class DistillationLoss extends Loss {
@@ -170,7 +176,9 @@ export class DistillationLoss extends Loss {
  * label's entry ℓ_t replaced by `1 − ℓ_t`.
  *
  * ```js
- * const targets = distillationTargets(labels, teacher.predict(x));
+ * const teacherLogits = tf.tensor2d([[2, 0.5, -1], [0, 1, 3]]);
+ * const targets = distillationTargets(teacherLogits, tf.tensor1d([0, 2], 'int32'));
+ * targets.print();   // log-softmax of the teacher, 1 − ℓ at each hard label
  * ```
  */
 export function distillationTargets(teacherLogits: Tensor, labels?: Tensor): Tensor {

@@ -127,7 +127,9 @@ abstract class SoftmaxFocalLoss extends Loss {
  *
  * ```js
  * const loss = new CategoricalFocalCrossentropy({fromLogits: true, gamma: 2, alpha: [0.25, 0.5, 1]});
- * model.compile({optimizer: 'adam', loss});   // yTrue one-hot [N, C]
+ * const model = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 3})]});  // outputs logits
+ * model.compile({optimizer: 'adam', loss});
+ * await model.fit(tf.randomNormal([16, 4]), tf.oneHot(tf.randomUniformInt([16], 0, 3), 3), {epochs: 2});  // one-hot [N, C]
  * ```
  */
 export class CategoricalFocalCrossentropy extends SoftmaxFocalLoss {
@@ -186,6 +188,7 @@ export class SparseCategoricalFocalCrossentropy extends SoftmaxFocalLoss {
  *
  * ```js
  * const loss = new BinaryFocalCrossentropy({fromLogits: true, applyClassBalancing: true, alpha: 0.25});
+ * loss.call(tf.tensor2d([[1, 0, 0]]), tf.tensor2d([[2, -1, 0.5]])).print();   // 0.1002, the mean over the 3 outputs
  * ```
  */
 export class BinaryFocalCrossentropy extends Loss {

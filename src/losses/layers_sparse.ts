@@ -79,9 +79,12 @@ function metricNames(metrics: ModelCompileArgs['metrics']): string[] {
  * output name; entries that are not our sparse loss are passed through.
  *
  * ```js
+ * const model = tf.sequential({layers: [tf.layers.dense({inputShape: [2], units: 3})]});  // outputs logits
  * const loss = new SparseCategoricalCrossentropy({fromLogits: true});
  * compileWithSparseLabels(model, {optimizer: tf.train.adam(0.01), loss, metrics: ['accuracy']});
- * await model.fit(features, tf.tensor1d(classIds, 'int32'), {epochs: 20});
+ * const features = tf.tensor2d([[0, 1], [1, 0], [1, 1], [0, 0]]);
+ * const history = await model.fit(features, tf.tensor1d([2, 1, 0, 1], 'int32'), {epochs: 5});
+ * console.log(history.history.acc);   // sparse categorical accuracy per epoch
  * ```
  *
  * With `fromLogits: true`, the metric names 'crossentropy' / 'ce' are refused:

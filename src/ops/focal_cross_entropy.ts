@@ -103,7 +103,7 @@ function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: Foca
  * Differentiable w.r.t. logits and labels.
  *
  * ```js
- * softmaxFocalCrossEntropyWithLogits([[0, 1, 0]], [[1, 2, 0.5]], {gamma: 2, alpha: 0.25}).print();
+ * softmaxFocalCrossEntropyWithLogits([[0, 1, 0]], [[1, 2, 0.5]], {gamma: 2, alpha: 0.25}).print();  // [0.0160]
  * ```
  */
 function softmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,

@@ -114,9 +114,13 @@ function concatParts(parts: Tensor[], N: number): Tensor1D {
  * fused kernel that holds only a tile of logits (O(N) extra memory).
  *
  * ```js
- * // hidden [batch, seq, H], lmHead [V, H], next-token ids [batch, seq]
- * const loss = linearSoftmaxCrossEntropy(hidden, lmHead, nextIds, {ignoreIndex: -100, zLoss: 1e-4});
- * const grads = tf.variableGrads(() => linearSoftmaxCrossEntropy(model(x), lmHead, y));
+ * const [batch, seq, H, V] = [2, 5, 16, 1000];
+ * const hidden = tf.randomNormal([batch, seq, H]);                      // a model's last hidden states
+ * const lmHead = tf.variable(tf.randomNormal([V, H], 0, 0.02));         // [V, H]
+ * const nextIds = tf.randomUniformInt([batch, seq], 0, V);              // int32 [batch, seq]
+ * linearSoftmaxCrossEntropy(hidden, lmHead, nextIds, {ignoreIndex: -100, zLoss: 1e-4}).print();
+ * const {value, grads} = tf.variableGrads(() => linearSoftmaxCrossEntropy(hidden, lmHead, nextIds));
+ * console.log(grads[lmHead.name].shape);                               // [1000, 16]
  * ```
  *
  * @param hidden float32 `[..., H]`.

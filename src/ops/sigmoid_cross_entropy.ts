@@ -28,8 +28,8 @@ export interface SigmoidCrossEntropyOptions {
  * ```js
  * const labels = tf.tensor2d([[1, 0], [0, 1]]);
  * const logits = tf.tensor2d([[2, -1], [0.5, 3]]);
- * sigmoidCrossEntropyWithLogits(labels, logits).print();
- * sigmoidCrossEntropyWithLogits(labels, logits, {posWeight: [3, 1]}).print();
+ * sigmoidCrossEntropyWithLogits(labels, logits).print();  // [0.1269, 0.3133, 0.9741, 0.0486]
+ * sigmoidCrossEntropyWithLogits(labels, logits, {posWeight: [3, 1]}).print();  // [0.3808, 0.3133, 0.9741, 0.0486]
  * ```
  */
 function sigmoidCrossEntropyWithLogits_<T extends Tensor>(

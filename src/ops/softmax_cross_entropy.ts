@@ -82,8 +82,8 @@ function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: SoftmaxCr
  * ```js
  * const labels = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
  * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
- * softmaxCrossEntropyWithLogits(labels, logits).print();  // [0.4640, 0.0659]
- * softmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing: 0.1, temperature: 2}).print();
+ * softmaxCrossEntropyWithLogits(labels, logits).print();  // [0.4644, 0.0659]
+ * softmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing: 0.1, temperature: 2}).print();  // [0.7735, 0.4230]
  * ```
  */
 function softmaxCrossEntropyWithLogits_<T extends Tensor>(
@@ -112,8 +112,8 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
  *
  * ```js
  * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
- * sparseSoftmaxCrossEntropyWithLogits([1, 0], logits).print();  // [0.4640, 0.0659]
- * sparseSoftmaxCrossEntropyWithLogits([1, -100], logits, {ignoreIndex: -100}).print();  // [0.4640, 0]
+ * sparseSoftmaxCrossEntropyWithLogits([1, 0], logits).print();  // [0.4644, 0.0659]
+ * sparseSoftmaxCrossEntropyWithLogits([1, -100], logits, {ignoreIndex: -100}).print();  // [0.4644, 0]
  * ```
  */
 function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
