@@ -41,6 +41,14 @@ import type {MatMulAccumulateShape} from '../linear_cross_entropy_checks';
 const ROW_BLOCK = 32;
 const K_BLOCK = 64;
 
+/**
+ * Columns of C per block in the dot order: 64 rows of b (64 × H = 512 floats =
+ * 128 KiB). Without it, the chunk's logits h·Wᵀ (128 × 512 × 32000) streamed
+ * all of W (62.5 MiB, beyond the caches) once per pair of rows: 3.5 GFLOP/s;
+ * blocks of 16 to 256 columns all gave 3.9–4.05 (scratch benchmark, load ~1.5).
+ */
+const DOT_COL_BLOCK = 64;
+
 /** Block sizes (exposed for the tuning benchmark). */
 export interface Blocks {
   rowBlock: number;
@@ -126,21 +134,25 @@ function dotOrder(c: Float32Array, a: ArrayLike<number>, b: ArrayLike<number>, s
   // B(k, j) = b[j·K + k]
   for (let k0 = 0; k0 < K; k0 += kSpan) {
     const k1 = Math.min(k0 + kSpan, K);
+    // Columns in blocks of DOT_COL_BLOCK (their rows of b stay in L2 while every row of C passes),
     // 2 rows of C × 4 columns per sweep of k: 8 float64 sums from 6 loads.
-    for (let i = 0; i < i2; i += 2) {
-      const p0 = i * aRow, p1 = p0 + aRow;
-      for (let j = 0; j < j4; j += 4) {
-        const q0 = j * K, q1 = q0 + K, q2 = q1 + K, q3 = q2 + K;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-        for (let k = k0; k < k1; k++) {
-          const x0 = a[p0 + k * aCol], x1 = a[p1 + k * aCol];
-          const y0 = b[q0 + k], y1 = b[q1 + k], y2 = b[q2 + k], y3 = b[q3 + k];
-          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+    for (let jb = 0; jb < j4; jb += DOT_COL_BLOCK) {
+      const jEnd = Math.min(jb + DOT_COL_BLOCK, j4);
+      for (let i = 0; i < i2; i += 2) {
+        const p0 = i * aRow, p1 = p0 + aRow;
+        for (let j = jb; j < jEnd; j += 4) {
+          const q0 = j * K, q1 = q0 + K, q2 = q1 + K, q3 = q2 + K;
+          let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+          for (let k = k0; k < k1; k++) {
+            const x0 = a[p0 + k * aCol], x1 = a[p1 + k * aCol];
+            const y0 = b[q0 + k], y1 = b[q1 + k], y2 = b[q2 + k], y3 = b[q3 + k];
+            s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+            s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+          }
+          const c0 = cBase + i * P + j, c1 = c0 + P;
+          c[c0] += s00; c[c0 + 1] += s01; c[c0 + 2] += s02; c[c0 + 3] += s03;
+          c[c1] += s10; c[c1 + 1] += s11; c[c1 + 2] += s12; c[c1 + 3] += s13;
         }
-        const c0 = cBase + i * P + j, c1 = c0 + P;
-        c[c0] += s00; c[c0 + 1] += s01; c[c0 + 2] += s02; c[c0 + 3] += s03;
-        c[c1] += s10; c[c1 + 1] += s11; c[c1 + 2] += s12; c[c1 + 3] += s13;
       }
     }
     // The edges (the last odd row, the last < 4 columns): one output at a time.
