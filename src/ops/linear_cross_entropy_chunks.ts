@@ -179,12 +179,13 @@ function matMulPlus(a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: b
  * Backends whose MatMulAccumulate kernel also computes the chunk's logits
  * (into a fresh buffer holding the bias rows, or zeros), instead of tfjs's
  * matMul. cpu: tfjs-backend-cpu's matMul runs a generic strided dot loop; our
- * loops (kernels/cpu/matmul_accumulate.ts) were 2.5–2.8× faster on the three
- * products of a 128-row chunk at 128×512×32000
- * (benchmarks/matmul_accumulate.cpu.results.md), and the logits product
- * h·Wᵀ is the third one of each chunk. Not webgpu: tfjs's WebGPU matMul has
- * vec4 loads and its own split-K for this shape, and no GPU was lent to
- * compare them.
+ * loops (kernels/cpu/matmul_accumulate.ts) are 3.5–5.2× faster on the products
+ * of a 128-row chunk at 128×512×32000, the logits h·Wᵀ 3.5× and h·W 5.2×
+ * (benchmarks/matmul_accumulate.cpu.results.md). Taking over the logits alone
+ * (with the earlier, unblocked loops) moved the op from 0.58× to 0.40× the
+ * materialised path's time at 1024×64×32000. Not webgpu: the logits product
+ * has thousands of output tiles, where tfjs's WebGPU matMul (vec4 loads) is
+ * at least as good as our 32×32 tiles, and no GPU was lent to compare them.
  */
 const OWN_LOGITS_GEMM_BACKENDS = new Set(['cpu']);
 
