@@ -79,16 +79,21 @@ const matMulAccumulate: KernelFunc = ({inputs, backend, attrs}) => {
   const tiles = Math.ceil(M / MM_TILE) * tilesP;
   const {splits, kSlice} = splitKPlan(M, P, K);
   const types = [storageType(webgpu, a), storageType(webgpu, b)] as const;
+  // vec4 staging where both inputs are float32 with their contiguous dimension a multiple of 4
+  // (A: K, or M when transposed; B: P, or K when transposed).
+  const aContiguous = transposeA ? M : K, bContiguous = transposeB ? K : P;
+  const staging = types[0] === 'f32' && types[1] === 'f32' && aContiguous % 4 === 0 && bContiguous % 4 === 0 ?
+      {aAlongK: !transposeA, bAlongJ: !transposeB} : null;
   const u = (data: number) => ({type: 'uint32' as const, data: [data] as [number]});
   const uniforms = [u(M), u(K), u(P), u(aRow), u(aCol), u(bRow), u(bCol), u(rowOffset), u(tilesP), u(tiles), u(kSlice), u(splits)];
   if (splits === 1) {
-    launch(webgpu, new MatMulAccumulateProgram(types, false), [acc], [a, b], uniforms, tiles);
+    launch(webgpu, new MatMulAccumulateProgram(types, false, staging), [acc], [a, b], uniforms, tiles);
     return alias(webgpu, acc);
   }
   // Partial products of the k slices, then their sum into acc (in order); the scratch is freed
   // once the queue that uses it is submitted (tfjs defers the release).
   const scratch = makeOutput(webgpu, [splits, M, P]);
-  launch(webgpu, new MatMulAccumulateProgram(types, true), [scratch], [a, b], uniforms, tiles * splits);
+  launch(webgpu, new MatMulAccumulateProgram(types, true, staging), [scratch], [a, b], uniforms, tiles * splits);
   launch(webgpu, new SplitKReduceProgram(), [acc], [scratch], [u(M), u(P), u(rowOffset), u(splits)], Math.ceil(M * P / SCALE_WG));
   disposeTemp(webgpu, scratch);
   return alias(webgpu, acc);

@@ -135,7 +135,7 @@ fn main(@builtin(local_invocation_index) lid : u32,
     let sum = tileProduct(lid, i0, v0, 0u, u.hid, true, u.wCol != 1u);
     for (var r = 0u; r < 4u; r++) {
       for (var c = 0u; c < 4u; c++) {
-        Ls[ty + 8u * r][tx + 8u * c] = sum[r][c];
+        Ls[4u * ty + r][4u * tx + c] = sum[r][c];
       }
     }
     workgroupBarrier();

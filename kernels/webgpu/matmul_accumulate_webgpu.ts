@@ -7,14 +7,28 @@
  * the one thread that owns each element, so no other invocation reads or
  * writes it (no race). Classic shared-memory tiling: a workgroup of 64 threads
  * owns a 32 × 32 tile of the product; per 32-wide step of k it stages a 32 × 32
- * tile of A and of B in workgroup memory (both stored k-major), and each thread
- * accumulates a 4 × 4 block in registers (f32), added to acc once at the end.
+ * tile of A and of B in workgroup memory (both stored k-major, as vec4 rows),
+ * and each thread accumulates a 4 × 4 block (4 consecutive rows × 4
+ * consecutive columns) in four vec4 registers, added to acc once at the end.
  * A(i,k) = a[i·aRow + k·aCol] and B(k,j) = b[k·bRow + j·bCol]: transposes are
- * strides, all in uniforms, so one pipeline per pair of input storage types
- * serves every shape and layout; tiles are loaded along the contiguous index
+ * strides, all in uniforms. Float32 inputs whose contiguous dimension is a
+ * multiple of 4 (the linear-CE chunks: H and V) are bound as array<vec4<f32>>
+ * and staged with vec4 loads, one pipeline per layout pair; otherwise scalar
+ * loads with the layout read from the strides (one pipeline per pair of
+ * input storage types). Either way tiles are loaded along the contiguous index
  * (aCol = 1 or aRow = 1) so neighbouring threads read neighbouring words.
  * Tiles past the edges load zeros and skip their writes. Workgroups: one per
  * tile, folded into a 2-D grid by launch.ts (recovered as wid.y·nwg.x + wid.x).
+ *
+ * Why vec4 registers and tiles: the first version kept the 4 × 4 sums and the
+ * operands in private arrays indexed by loop counters (sum[r][c]) and loaded
+ * 8 scalars from workgroup memory per k step. On Dawn/SwiftShader it ran the
+ * products of a 256-row linear-CE chunk (256 × 128 × 4000) 2.3–2.5× slower
+ * than tfjs's matMul (test/kernels/webgpu/measure_accumulate_vs_tfjs.ts);
+ * vec4 staging alone gave 1.9–2.2×, vec4 sums and tiles (2 vec4 loads and 4
+ * vec4 multiply-adds per k step, the layout of tfjs's vec4 matMul) 0.51×
+ * (1447 → 320 ms for dW += Gᵀ·h, 1394 → 302 ms for dh = G·W). Not measured on
+ * a GPU.
  *
  * Split-K (`partial` programs): a product with few output tiles and a long k
  * (linear cross-entropy's dh = G·W of one chunk: M = rows of the chunk, P = H,
@@ -38,33 +52,60 @@ export const MM_TILE = 32;
 const MM_THREADS = 64;
 
 /**
- * The shared tile product (WGSL), used by MatMulAccumulateProgram and by the
- * linear cross-entropy tile program (linear_cross_entropy_webgpu.ts):
- * `tileProduct(lid, i0, j0, kBegin, kEnd, aAlongK, bAlongJ)` returns the
- * calling thread's 4 × 4 block (rows i0 + ty + 8r, columns j0 + tx + 8c of
- * the 32 × 32 tile; tx = lid % 8, ty = lid / 8) of Σ_{k ∈ [kBegin, kEnd)}
- * A(i, k)·B(k, j), staging 32 k at a time through workgroup memory. The
- * program defines `loadA(i, k)` and `loadB(k, j)` (0 past its own row and
- * column bounds; k is always < kEnd). `aAlongK` / `bAlongJ` say which index
- * is contiguous in memory, so neighbouring threads load neighbouring words.
- * Calls must be in uniform control flow (barriers). The 4 × 4 sums start
- * from explicit zeros: a `var` declared in a loop body was not re-zeroed on
- * every iteration by Dawn on SwiftShader (the linear-CE tile program summed
- * across vocabulary tiles until it was initialised by hand).
+ * How MatMulAccumulateProgram stages its tiles: `vec4` loads of 4
+ * consecutive words from the inputs bound as array<vec4<f32>> (their
+ * contiguous dimension a multiple of 4), the two layouts fixed in the
+ * program's text. Without it (null) the scalar loads of `loadA` / `loadB`
+ * with the layouts chosen at run time (`aAlongK`, `bAlongJ`).
  */
-export const TILE_PRODUCT_SNIPPET = `
-const TILE = ${MM_TILE}u;
-var<workgroup> As : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // As[k][i]
-var<workgroup> Bs : array<array<f32, ${MM_TILE}>, ${MM_TILE}>;  // Bs[k][j]
+export interface TileStaging {
+  /** A(i, k) contiguous in k (a is [M, K]) rather than in i (a is [K, M]). */
+  aAlongK: boolean;
+  /** B(k, j) contiguous in j (b is [K, P]) rather than in k (b is [P, K]). */
+  bAlongJ: boolean;
+}
 
-fn tileProduct(lid : u32, i0 : u32, j0 : u32, kBegin : u32, kEnd : u32, aAlongK : bool, bAlongJ : bool) -> array<array<f32, 4>, 4> {
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var sum : array<array<f32, 4>, 4>;
-  for (var r = 0u; r < 4u; r++) {
-    sum[r] = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+/**
+ * Stages 32 × 32 words of one operand with 64 threads, 4 vec4 loads each;
+ * consecutive threads load consecutive vec4 of one row of the input (so the
+ * loads are coalesced). `outer` is the tile's non-k index (i of A, j of B).
+ * A vec4 past the outer bound or at k ≥ kEnd loads zeros (K, M or P being
+ * multiples of 4, and k0, kEnd too, a vec4 is either wholly in or wholly out).
+ */
+function vec4StageSnippet(name: 'A' | 'B', alongK: boolean): string {
+  const [tile, src, outer0, outerBound, stride] = name === 'A' ?
+      ['As', 'a', 'i0', 'u.M', alongK ? 'u.aRow' : 'u.aCol'] : ['Bs', 'b', 'j0', 'u.P', alongK ? 'u.bCol' : 'u.bRow'];
+  if (alongK) {
+    // row \`o\` of the input holds k contiguously: vec4 g of it is k = k0 + 4g .. + 3
+    return `
+    for (var e = lid; e < 256u; e += ${MM_THREADS}u) {
+      let o = e / 8u;
+      let g = e % 8u;
+      var v = vec4<f32>(0.0);
+      if (${outer0} + o < ${outerBound} && k0 + 4u * g < kEnd) {
+        v = ${src}[((${outer0} + o) * ${stride} + k0) / 4u + g];
+      }
+      ${tile}[4u * g][o / 4u][o % 4u] = v.x;
+      ${tile}[4u * g + 1u][o / 4u][o % 4u] = v.y;
+      ${tile}[4u * g + 2u][o / 4u][o % 4u] = v.z;
+      ${tile}[4u * g + 3u][o / 4u][o % 4u] = v.w;
+    }`;
   }
-  for (var k0 = kBegin; k0 < kEnd; k0 += TILE) {
+  // row k of the input holds the outer index contiguously: vec4 g of it is outer0 + 4g .. + 3
+  return `
+    for (var e = lid; e < 256u; e += ${MM_THREADS}u) {
+      let kk = e / 8u;
+      let g = e % 8u;
+      var v = vec4<f32>(0.0);
+      if (${outer0} + 4u * g < ${outerBound} && k0 + kk < kEnd) {
+        v = ${src}[((k0 + kk) * ${stride} + ${outer0}) / 4u + g];
+      }
+      ${tile}[kk][g] = v;
+    }`;
+}
+
+/** The scalar staging of both tiles, layouts chosen at run time (loadA / loadB defined by the program). */
+const SCALAR_STAGE_SNIPPET = `
     for (var e = lid; e < TILE * TILE; e += ${MM_THREADS}u) {
       var ii = e / TILE;
       var kk = e % TILE;
@@ -76,7 +117,7 @@ fn tileProduct(lid : u32, i0 : u32, j0 : u32, kBegin : u32, kEnd : u32, aAlongK 
       if (k0 + kk < kEnd) {
         va = loadA(i0 + ii, k0 + kk);
       }
-      As[kk][ii] = va;
+      As[kk][ii / 4u][ii % 4u] = va;
       var jj = e % TILE;
       var kb = e / TILE;
       if (!bAlongJ) {
@@ -87,26 +128,63 @@ fn tileProduct(lid : u32, i0 : u32, j0 : u32, kBegin : u32, kEnd : u32, aAlongK 
       if (k0 + kb < kEnd) {
         vb = loadB(k0 + kb, j0 + jj);
       }
-      Bs[kb][jj] = vb;
-    }
+      Bs[kb][jj / 4u][jj % 4u] = vb;
+    }`;
+
+/**
+ * The shared tile product (WGSL), used by MatMulAccumulateProgram and by the
+ * linear cross-entropy tile program (linear_cross_entropy_webgpu.ts):
+ * `tileProduct(lid, i0, j0, kBegin, kEnd, aAlongK, bAlongJ)` returns the
+ * calling thread's 4 × 4 block of Σ_{k ∈ [kBegin, kEnd)} A(i, k)·B(k, j):
+ * element [r][c] is row i0 + 4·ty + r, column j0 + 4·tx + c of the 32 × 32
+ * tile (tx = lid % 8, ty = lid / 8), staging 32 k at a time through
+ * workgroup memory as vec4 rows (As[k][i / 4], Bs[k][j / 4]), so each k step
+ * is 2 vec4 loads and 4 vec4 multiply-adds per thread (the layout of tfjs's
+ * vec4 matMul for a transposed A). With scalar staging (`staging` null) the
+ * program defines `loadA(i, k)` and `loadB(k, j)` (0 past its own row and
+ * column bounds; k is always < kEnd) and `aAlongK` / `bAlongJ` say which
+ * index is contiguous in memory, so neighbouring threads load neighbouring
+ * words; with vec4 staging the program binds `a` and `b` as
+ * array<vec4<f32>> and provides the uniforms M, P, aRow, aCol, bRow, bCol
+ * (the two flags are then ignored).
+ * Calls must be in uniform control flow (barriers). The sums start from
+ * explicit zeros: a `var` declared in a loop body was not re-zeroed on every
+ * iteration by Dawn on SwiftShader (the linear-CE tile program summed across
+ * vocabulary tiles until it was initialised by hand).
+ */
+export function tileProductSnippet(staging: TileStaging | null): string {
+  const stage = staging == null ? SCALAR_STAGE_SNIPPET :
+      vec4StageSnippet('A', staging.aAlongK) + vec4StageSnippet('B', !staging.bAlongJ);
+  return `
+const TILE = ${MM_TILE}u;
+var<workgroup> As : array<array<vec4<f32>, ${MM_TILE / 4}>, ${MM_TILE}>;  // As[k][i / 4][i % 4]
+var<workgroup> Bs : array<array<vec4<f32>, ${MM_TILE / 4}>, ${MM_TILE}>;  // Bs[k][j / 4][j % 4]
+
+fn tileProduct(lid : u32, i0 : u32, j0 : u32, kBegin : u32, kEnd : u32, aAlongK : bool, bAlongJ : bool) -> array<vec4<f32>, 4> {
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var s3 = vec4<f32>(0.0);
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE) {${stage}
     workgroupBarrier();
     for (var kk = 0u; kk < TILE; kk++) {
-      var av : array<f32, 4>;
-      var bv : array<f32, 4>;
-      for (var r = 0u; r < 4u; r++) {
-        av[r] = As[kk][ty + 8u * r];
-        bv[r] = Bs[kk][tx + 8u * r];
-      }
-      for (var r = 0u; r < 4u; r++) {
-        for (var c = 0u; c < 4u; c++) {
-          sum[r][c] = fma(av[r], bv[c], sum[r][c]);
-        }
-      }
+      let av = As[kk][ty];
+      let bv = Bs[kk][tx];
+      s0 = fma(vec4<f32>(av.x), bv, s0);
+      s1 = fma(vec4<f32>(av.y), bv, s1);
+      s2 = fma(vec4<f32>(av.z), bv, s2);
+      s3 = fma(vec4<f32>(av.w), bv, s3);
     }
     workgroupBarrier();
   }
-  return sum;
+  return array<vec4<f32>, 4>(s0, s1, s2, s3);
 }`;
+}
+
+/** The tile product with scalar staging (the linear cross-entropy tile program's). */
+export const TILE_PRODUCT_SNIPPET = tileProductSnippet(null);
 
 export const MATMUL_ACCUMULATE_UNIFORMS = `
 struct Uniforms {
@@ -116,32 +194,8 @@ struct Uniforms {
   kSlice : u32, splits : u32,
 };`;
 
-export class MatMulAccumulateProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize = MM_THREADS;
-
-  /**
-   * `types`: WGSL scalar type of the a and b buffers. `partial`: binding 0 is
-   * the split-K scratch [splits, M, P], written (not accumulated) by workgroup
-   * (s, tile) for k in [s·kSlice, (s + 1)·kSlice); otherwise it is acc,
-   * updated in place over the whole k range (one slice).
-   */
-  constructor(readonly types: readonly [StorageType, StorageType], readonly partial: boolean) {
-    this.key = `matMulAccumulate_t${MM_TILE}_${types.join('')}${partial ? '_splitK' : ''}`;
-  }
-
-  getCode(): string {
-    const [ta, tb] = this.types;
-    const store = this.partial ?
-        `out[(split * u.M + i) * u.P + j] = sum[r][c];` :
-        `let idx = (u.rowOffset + i) * u.P + j;
-        out[idx] = out[idx] + sum[r][c];`;
-    return `${MATMUL_ACCUMULATE_UNIFORMS}
-@group(0) @binding(0) var<storage, read_write> out : array<f32>;
-@group(0) @binding(1) var<storage, read> a : array<${ta}>;
-@group(0) @binding(2) var<storage, read> b : array<${tb}>;
-@group(0) @binding(3) var<uniform> u : Uniforms;
-
+/** loadA / loadB of the scalar staging, strides from the uniforms. */
+const SCALAR_LOADS = `
 fn loadA(i : u32, k : u32) -> f32 {
   if (i >= u.M) {
     return 0.0;
@@ -153,8 +207,38 @@ fn loadB(k : u32, j : u32) -> f32 {
     return 0.0;
   }
   return f32(b[k * u.bRow + j * u.bCol]);
-}
-${TILE_PRODUCT_SNIPPET}
+}`;
+
+export class MatMulAccumulateProgram implements FusedProgram {
+  readonly key: string;
+  readonly workgroupSize = MM_THREADS;
+
+  /**
+   * `types`: WGSL scalar type of the a and b buffers. `partial`: binding 0 is
+   * the split-K scratch [splits, M, P], written (not accumulated) by workgroup
+   * (s, tile) for k in [s·kSlice, (s + 1)·kSlice); otherwise it is acc,
+   * updated in place over the whole k range (one slice).
+   */
+  constructor(readonly types: readonly [StorageType, StorageType], readonly partial: boolean,
+              readonly staging: TileStaging | null = null) {
+    const stage = staging == null ? '' : `_vec4${staging.aAlongK ? 'Ak' : 'Ai'}${staging.bAlongJ ? 'Bj' : 'Bk'}`;
+    this.key = `matMulAccumulate_t${MM_TILE}_${types.join('')}${partial ? '_splitK' : ''}${stage}`;
+  }
+
+  getCode(): string {
+    const [ta, tb] = this.staging == null ? this.types : ['vec4<f32>', 'vec4<f32>'];
+    const store = this.partial ?
+        `out[(split * u.M + i) * u.P + j] = sum[r][c];` :
+        `let idx = (u.rowOffset + i) * u.P + j;
+        out[idx] = out[idx] + sum[r][c];`;
+    return `${MATMUL_ACCUMULATE_UNIFORMS}
+@group(0) @binding(0) var<storage, read_write> out : array<f32>;
+@group(0) @binding(1) var<storage, read> a : array<${ta}>;
+@group(0) @binding(2) var<storage, read> b : array<${tb}>;
+@group(0) @binding(3) var<uniform> u : Uniforms;
+
+${this.staging == null ? SCALAR_LOADS : ''}
+${tileProductSnippet(this.staging)}
 
 @compute @workgroup_size(${MM_THREADS})
 fn main(@builtin(local_invocation_index) lid : u32,
@@ -174,9 +258,9 @@ fn main(@builtin(local_invocation_index) lid : u32,
   let ty = lid / 8u;
   let sum = tileProduct(lid, i0, j0, kBegin, kEnd, u.aCol == 1u, u.bCol == 1u);
   for (var r = 0u; r < 4u; r++) {
-    let i = i0 + ty + 8u * r;
+    let i = i0 + 4u * ty + r;
     for (var c = 0u; c < 4u; c++) {
-      let j = j0 + tx + 8u * c;
+      let j = j0 + 4u * tx + c;
       if (i < u.M && j < u.P) {
         ${store}
       }

@@ -425,7 +425,9 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
 
   // The second shape has 4 output tiles and a long k: split-K on webgpu (kernels/webgpu/MatMulAccumulate.ts).
   // The third is smaller than the cpu loops' register blocks (4 rows × 4 k, 2 rows × 4 columns).
-  for (const [M, K, P, R, off] of [[37, 45, 33, 50, 9], [37, 3000, 33, 45, 5], [3, 7, 2, 6, 2]]) {
+  // The last two have every dimension a multiple of 4 (not of 32): webgpu's vec4 staging in every
+  // layout, with partial tiles, and with split-K.
+  for (const [M, K, P, R, off] of [[37, 45, 33, 50, 9], [37, 3000, 33, 45, 5], [3, 7, 2, 6, 2], [36, 44, 20, 44, 8], [36, 2000, 20, 36, 0]]) {
     it(`MatMulAccumulate ${M}×${K}×${P}: every transpose, a row offset, accumulation over calls, read between calls`, async env => {
       const acc0 = randn(R * P, 101);
       let acc = tf.tensor2d(acc0, [R, P]);

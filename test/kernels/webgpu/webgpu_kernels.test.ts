@@ -289,4 +289,32 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
         () => `no split-K pipeline was used: ${used.join(', ')}`);
     tf.dispose([a, b, out]);
   }));
+
+  test('MatMulAccumulate vec4 staging: every layout (dimensions multiples of 4, partial tiles, split-K) vs float64, and the vec4 pipelines ran', run(async () => {
+    for (const [M, K, P] of [[36, 44, 20], [12, 4000, 8]]) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const av = randn(M * K, 71), bv = randn(K * P, 72), acc0 = randn(M * P, 73);
+        const expected = Float64Array.from(acc0);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < P; j++) {
+            let sum = 0;
+            for (let k = 0; k < K; k++) sum += av[tA ? k * M + i : i * K + k] * bv[tB ? j * K + k : k * P + j];
+            expected[i * P + j] += sum;
+          }
+        }
+        const a = tf.tensor2d(av, tA ? [K, M] : [M, K]);
+        const b = tf.tensor2d(bv, tB ? [P, K] : [K, P]);
+        const acc = tf.tensor2d(acc0, [M, P]);
+        const out = runK(MatMulAccumulate, {acc, a, b}, {transposeA: tA, transposeB: tB, rowOffset: 0}) as tf.Tensor;
+        acc.dispose();
+        expectClose(await out.data(), expected, RTOL, `${M}×${K}×${P} transposeA=${tA} transposeB=${tB}`);
+        tf.dispose([a, b, out]);
+      }
+    }
+    const keys = fusedPipelineKeys(backend);
+    for (const layout of ['_vec4AkBj', '_vec4AiBj', '_vec4AkBk', '_vec4AiBk']) {
+      check(keys.some(k => k.includes(layout) && !k.includes('_splitK')) && keys.some(k => k.includes('_splitK' + layout)),
+          () => `no ${layout} pipeline (one pass and split-K) among ${keys.join(', ')}`);
+    }
+  }));
 });
