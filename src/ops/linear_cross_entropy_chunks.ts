@@ -7,7 +7,7 @@
  *
  * For rows r0..r1 (a chunk of n rows of `hidden`, `h` is `[n, H]`):
  *
- *     logits = h·Wᵀ + b                                 [n, V]   (tfjs matMul, bias fused; on cpu our MatMulAccumulate)
+ *     logits = h·Wᵀ + b                                 [n, V]   (tfjs matMul, bias fused; on cpu and webgpu our MatMulAccumulate)
  *     loss, lse = SparseSoftmaxCrossEntropy(logits, t)  [n], [n] (online log-sum-exp kernel)
  *     G = SparseSoftmaxCrossEntropyGrad(logits, t, lse, dy = scale)   [n, V]
  *     dh[r0:r1] = G·W                                    [n, H]
@@ -183,11 +183,14 @@ function matMulPlus(a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: b
  * of a 128-row chunk at 128×512×32000, the logits h·Wᵀ 3.5× and h·W 5.2×
  * (benchmarks/matmul_accumulate.cpu.results.md). Taking over the logits alone
  * (with the earlier, unblocked loops) moved the op from 0.58× to 0.40× the
- * materialised path's time at 1024×64×32000. Not webgpu: the logits product
- * has thousands of output tiles, where tfjs's WebGPU matMul (vec4 loads) is
- * at least as good as our 32×32 tiles, and no GPU was lent to compare them.
+ * materialised path's time at 1024×64×32000. webgpu: tfjs's matMul has no
+ * vec4 path when B is transposed (its isVec4 needs !transposeB), which is the
+ * logits h·Wᵀ of a [V, H] weight; ours stages vec4 in every layout
+ * (matmul_accumulate_webgpu.ts). On Dawn/SwiftShader ours took 0.35× tfjs's
+ * time for h·Wᵀ at 256×128×4000 and 0.42× at 64×64×32000
+ * (test/kernels/webgpu/measure_accumulate_vs_tfjs.ts); not measured on a GPU.
  */
-const OWN_LOGITS_GEMM_BACKENDS = new Set(['cpu']);
+const OWN_LOGITS_GEMM_BACKENDS = new Set(['cpu', 'webgpu']);
 
 /** logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]); the bias add is fused into the matMul. */
 function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout, ownGemm: boolean): Tensor2D {

@@ -26,7 +26,7 @@ async function time(f: () => tf.Tensor): Promise<number> {
 
 async function measure(n: number, H: number, V: number): Promise<void> {
   const g = tf.randomNormal([n, V], 0, 1e-3), h = tf.randomNormal([n, H]), w = tf.randomNormal([V, H], 0, 0.05);
-  let dW = tf.fill([V, H], 0), dh = tf.fill([n, H], 0);
+  let dW = tf.fill([V, H], 0), dh = tf.fill([n, H], 0), z = tf.fill([n, V], 0);
   const cases: Array<{name: string, ours: () => tf.Tensor, tfjs: () => tf.Tensor}> = [
     {name: `dW += Gᵀ·h [${V},${n}]·[${n},${H}]`,
      ours: () => { const next = tf.engine().runKernel(MatMulAccumulate, {acc: dW, a: g, b: h}, {transposeA: true, transposeB: false, rowOffset: 0}) as tf.Tensor; dW.dispose(); dW = next; return next; },
@@ -34,6 +34,9 @@ async function measure(n: number, H: number, V: number): Promise<void> {
     {name: `dh = G·W [${n},${V}]·[${V},${H}]`,
      ours: () => { const next = tf.engine().runKernel(MatMulAccumulate, {acc: dh, a: g, b: w}, {transposeA: false, transposeB: false, rowOffset: 0}) as tf.Tensor; dh.dispose(); dh = next; return next; },
      tfjs: () => tf.matMul(g, w)},
+    {name: `z += h·Wᵀ [${n},${H}]·[${V},${H}]ᵀ`,
+     ours: () => { const next = tf.engine().runKernel(MatMulAccumulate, {acc: z, a: h, b: w}, {transposeA: false, transposeB: true, rowOffset: 0}) as tf.Tensor; z.dispose(); z = next; return next; },
+     tfjs: () => tf.matMul(h, w, false, true)},
   ];
   for (const c of cases) {
     const ours: number[] = [], theirs: number[] = [];
@@ -49,7 +52,7 @@ async function measure(n: number, H: number, V: number): Promise<void> {
     console.log(`${c.name}\tours ${median(ours).toFixed(1)} ms\ttfjs ${median(theirs).toFixed(1)} ms\t` +
         `ratio ${(median(ours) / median(theirs)).toFixed(2)}\tload ${loadavg()[0].toFixed(1)}`);
   }
-  tf.dispose([g, h, w, dW, dh]);
+  tf.dispose([g, h, w, dW, dh, z]);
 }
 
 async function main() {
