@@ -58,7 +58,9 @@ async function measure(n: number, H: number, V: number): Promise<void> {
 async function main() {
   await ensureNodeWebGPU();
   registerWebGPUKernels();
-  const shapes = process.argv.slice(2).length ? process.argv.slice(2) : ['256x128x4000'];
+  // Shapes only (the GPU bundle's run.sh passes --results DIR first).
+  const given = process.argv.slice(2).filter(a => /^\d+x\d+x\d+$/.test(a));
+  const shapes = given.length ? given : ['256x128x4000'];
   for (const s of shapes) {
     const [n, H, V] = s.split('x').map(Number);
     await measure(n, H, V);
