@@ -76,7 +76,7 @@ function vec4StageSnippet(name: 'A' | 'B', alongK: boolean): string {
   const [tile, src, outer0, outerBound, stride] = name === 'A' ?
       ['As', 'a', 'i0', 'u.M', alongK ? 'u.aRow' : 'u.aCol'] : ['Bs', 'b', 'j0', 'u.P', alongK ? 'u.bCol' : 'u.bRow'];
   if (alongK) {
-    // row \`o\` of the input holds k contiguously: vec4 g of it is k = k0 + 4g .. + 3
+    // row o of the input holds k contiguously: vec4 g of it is k = k0 + 4g .. + 3
     return `
     for (var e = lid; e < 256u; e += ${MM_THREADS}u) {
       let o = e / 8u;
