@@ -192,7 +192,10 @@ function matMulPlus(a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: b
  */
 const OWN_LOGITS_GEMM_BACKENDS = new Set(['cpu', 'webgpu']);
 
-/** logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]); the bias add is fused into the matMul. */
+/**
+ * logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]): with `ownGemm`, MatMulAccumulate onto the bias rows
+ * (or zeros); otherwise tfjs's matMul with the bias add fused.
+ */
 function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout, ownGemm: boolean): Tensor2D {
   if (ownGemm) {
     const [n, V] = [h.shape[0], layout === 'VH' ? weight.shape[0] : weight.shape[1]];
