@@ -32,7 +32,7 @@
  */
 import {FusedProgram, StorageType} from './launch';
 import {MM_TILE, TILE_PRODUCT_SNIPPET} from './matmul_accumulate_webgpu';
-import {flatEntrySnippet, lseSnippet, vecSnippet, weightSnippet} from './wgsl_common';
+import {flatEntrySnippet, lseSnippet, vecSnippet, weightSnippet, workgroupEntrySnippet} from './wgsl_common';
 
 /** Rows (and vocabulary entries) per tile, and threads per workgroup of the tile program. */
 export const LCE_TILE = MM_TILE;
@@ -105,14 +105,7 @@ fn loadB(k : u32, v : u32) -> f32 {
 }
 ${TILE_PRODUCT_SNIPPET}
 
-@compute @workgroup_size(${LCE_THREADS})
-fn main(@builtin(local_invocation_index) lid : u32,
-        @builtin(workgroup_id) wid : vec3<u32>,
-        @builtin(num_workgroups) nwg : vec3<u32>) {
-  let g = wid.y * nwg.x + wid.x;
-  if (g >= u.rowTiles * u.splits) {
-    return;  // uniform per workgroup: the overshoot of the 2-D fold
-  }
+${workgroupEntrySnippet(LCE_THREADS, 'u.rowTiles * u.splits')}
   let split = g / u.rowTiles;
   let i0 = (g % u.rowTiles) * TILE;
   let vBegin = split * u.vSlice;

@@ -45,7 +45,7 @@
  * ScaleInPlaceProgram: x[e] *= s[0], one thread per element.
  */
 import {FusedProgram, StorageType} from './launch';
-import {flatEntrySnippet} from './wgsl_common';
+import {flatEntrySnippet, workgroupEntrySnippet} from './wgsl_common';
 
 /** Side of the product tile per workgroup, its k step, and threads (8 × 8, 4 × 4 outputs each). */
 export const MM_TILE = 32;
@@ -240,14 +240,7 @@ export class MatMulAccumulateProgram implements FusedProgram {
 ${this.staging == null ? SCALAR_LOADS : ''}
 ${tileProductSnippet(this.staging)}
 
-@compute @workgroup_size(${MM_THREADS})
-fn main(@builtin(local_invocation_index) lid : u32,
-        @builtin(workgroup_id) wid : vec3<u32>,
-        @builtin(num_workgroups) nwg : vec3<u32>) {
-  let g = wid.y * nwg.x + wid.x;
-  if (g >= u.tiles * u.splits) {
-    return;  // uniform per workgroup: the overshoot of the 2-D fold
-  }
+${workgroupEntrySnippet(MM_THREADS, 'u.tiles * u.splits')}
   let split = g / u.tiles;
   let tile = g % u.tiles;
   let kBegin = split * u.kSlice;

@@ -244,6 +244,24 @@ fn main(@builtin(local_invocation_index) lid : u32,
   let e = (wid.y * nwg.x + wid.x) * ${wg}u + lid;`;
 }
 
+/**
+ * Entry point of a program with one workgroup per item (a tile, a tile of a
+ * slice), opened up to its first statement: `let g` is the workgroup's flat
+ * index over launch.ts's 2-D grid, and workgroups past `count` (a WGSL
+ * expression; the overshoot of the fold) return at once, uniformly, before
+ * any barrier. `lid` is the thread's index in the workgroup.
+ */
+export function workgroupEntrySnippet(wg: number, count: string): string {
+  return `@compute @workgroup_size(${wg})
+fn main(@builtin(local_invocation_index) lid : u32,
+        @builtin(workgroup_id) wid : vec3<u32>,
+        @builtin(num_workgroups) nwg : vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= ${count}) {
+    return;  // uniform per workgroup: the overshoot of the 2-D fold
+  }`;
+}
+
 /** `weightV(c4)` / `weight(c)`: per-class weights from a buffer, or 1. */
 export function weightSnippet(binding: number | null, name = 'classWeights'): string {
   if (binding == null) {
