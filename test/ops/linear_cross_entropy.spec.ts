@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {linearSoftmaxCrossEntropy, LinearSoftmaxCrossEntropyOptions} from '../../src/ops/linear_cross_entropy';
 import {sparseSoftmaxCrossEntropyWithLogits} from '../../src/ops/softmax_cross_entropy';
-import {refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
+import {refMatMulAccumulate, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
 import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, values} from '../spec/assert';
 import {defineSpec, SpecEnv} from '../spec/registry';
 import {extraPeakBytes} from '../../benchmarks/linear_cross_entropy.memory';
@@ -431,19 +431,12 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
     it(`MatMulAccumulate ${M}×${K}×${P}: every transpose, a row offset, accumulation over calls, read between calls`, async env => {
       const acc0 = randn(R * P, 101);
       let acc = tf.tensor2d(acc0, [R, P]);
-      const expected = Float64Array.from(acc0);
+      let expected: Float64Array = Float64Array.from(acc0);
       let seed = 102;
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
         const a = tf.tensor2d(randn(M * K, seed++), tA ? [K, M] : [M, K]);
         const b = tf.tensor2d(randn(K * P, seed++), tB ? [P, K] : [K, P]);
-        const av = await values(a), bv = await values(b);
-        for (let i = 0; i < M; i++) {
-          for (let j = 0; j < P; j++) {
-            let s = 0;
-            for (let k = 0; k < K; k++) s += av[tA ? k * M + i : i * K + k] * bv[tB ? j * K + k : k * P + j];
-            expected[(off + i) * P + j] += s;
-          }
-        }
+        expected = refMatMulAccumulate(expected, await values(a), await values(b), M, K, P, tA, tB, off);
         const next = tf.engine().runKernel(MatMulAccumulate, {acc, a, b}, {transposeA: tA, transposeB: tB, rowOffset: off}) as tf.Tensor;
         expect(next.dataId === acc.dataId, () => 'the output must share the accumulator\'s buffer');
         acc.dispose();

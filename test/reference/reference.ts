@@ -141,3 +141,22 @@ export function refSigmoidCrossEntropy(x: ArrayLike<number>, z: ArrayLike<number
   };
   return {loss, dlogits, dlabels};
 }
+
+/**
+ * acc[(rowOffset + i)·P + j] + Σ_k A(i, k)·B(k, j) in float64 (a new array; acc is [R, P]), with
+ * A = a ([M, K]) or aᵀ (a is [K, M]) and B = b ([K, P]) or bᵀ (b is [P, K]): the contract of the
+ * MatMulAccumulate kernel (kernels/kernel_names.ts).
+ */
+export function refMatMulAccumulate(acc: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>,
+                                    M: number, K: number, P: number, transposeA = false, transposeB = false,
+                                    rowOffset = 0): Float64Array {
+  const out = Float64Array.from(acc);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < P; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[transposeA ? k * M + i : i * K + k] * b[transposeB ? j * K + k : k * P + j];
+      out[(rowOffset + i) * P + j] += s;
+    }
+  }
+  return out;
+}

@@ -20,7 +20,7 @@ import {fusedPipelineKeys} from '../../../kernels/webgpu/launch';
 import {SPLIT_K_MIN_SLICE, SPLIT_K_MIN_WORKGROUPS, splitKPlan} from '../../../kernels/webgpu/MatMulAccumulate';
 import {MatMulAccumulate} from '../../../kernels/kernel_names';
 import {SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
-import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
+import {refMatMulAccumulate, refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
 import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
 import {inErrorScope, setupWebGPU, teardownWebGPU} from './harness';
 
@@ -269,14 +269,7 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
     const plan = splitKPlan(M, P, K);
     check(plan.splits > 1 && K % plan.kSlice !== 0, () => `expected a short last slice: ${JSON.stringify(plan)}`);
     const av = randn(M * K, 61), bv = randn(K * P, 62), acc0 = randn(R * P, 63);
-    const expected = Float64Array.from(acc0);
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < P; j++) {
-        let sum = 0;
-        for (let k = 0; k < K; k++) sum += av[i * K + k] * bv[k * P + j];
-        expected[(off + i) * P + j] += sum;
-      }
-    }
+    const expected = refMatMulAccumulate(acc0, av, bv, M, K, P, false, false, off);
     const a = tf.tensor2d(av, [M, K]);
     const b = tf.tensor2d(bv, [K, P]);
     const acc = tf.tensor2d(acc0, [R, P]);
@@ -294,14 +287,7 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
     for (const [M, K, P] of [[36, 44, 20], [12, 4000, 8]]) {
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
         const av = randn(M * K, 71), bv = randn(K * P, 72), acc0 = randn(M * P, 73);
-        const expected = Float64Array.from(acc0);
-        for (let i = 0; i < M; i++) {
-          for (let j = 0; j < P; j++) {
-            let sum = 0;
-            for (let k = 0; k < K; k++) sum += av[tA ? k * M + i : i * K + k] * bv[tB ? j * K + k : k * P + j];
-            expected[i * P + j] += sum;
-          }
-        }
+        const expected = refMatMulAccumulate(acc0, av, bv, M, K, P, tA, tB);
         const a = tf.tensor2d(av, tA ? [K, M] : [M, K]);
         const b = tf.tensor2d(bv, tB ? [P, K] : [K, P]);
         const acc = tf.tensor2d(acc0, [M, P]);
