@@ -51,7 +51,7 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, NamedTensorMap, notEqual, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, tile, zeros} from '@tensorflow/tfjs-core';
+import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, mul, NamedTensorMap, notEqual, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, tile, zeros} from '@tensorflow/tfjs-core';
 import {
   MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
   LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs,
@@ -296,7 +296,7 @@ export function scaleGradient(grad: Tensor, dy: Tensor, inPlace: boolean): Tenso
   if (inPlace && !engine().isTapeOn()) {
     return engine().runKernel(ScaleInPlace, {x: grad, s: dy}) as Tensor;
   }
-  return grad.mul(dy);
+  return mul(grad, dy);
 }
 
 /**
