@@ -23,6 +23,9 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  setupFiles: ['<rootDir>/test/setup/quiet.ts'],
+  // After jest's summary: every skipped test by name; under CI only tfjs-node may skip.
+  reporters: ['default', '<rootDir>/test/reporters/skip_summary.js'],
   testTimeout: 120000,
   // The browser and webgpu suites own a browser / a GPU device: no parallel
   // workers fighting over 2 cores.
