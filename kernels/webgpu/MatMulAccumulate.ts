@@ -8,7 +8,7 @@
  * the cpu side (after a read-back) would now be stale: it is dropped, so the
  * next read downloads the buffer.
  */
-import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {MatMulAccumulate, MatMulAccumulateAttrs, MatMulAccumulateInputs, ScaleInPlace, ScaleInPlaceInputs} from '../kernel_names';
 import {checkInPlaceTarget, matMulAccumulateShape} from '../linear_cross_entropy_checks';

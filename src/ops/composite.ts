@@ -405,7 +405,6 @@ export function clearIgnoredRows(dx: Tensor, labels: Tensor, masks: RowMasks, ig
 
 /** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
 export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
-  const C = x.shape[1];
   const f = customGrad2((logits: Tensor, t: Tensor, save: GradSaveFunc) => {
     const {loss, lse} = sparseForward(logits as Tensor2D, t, attrs);
     save([logits, t, lse]);
