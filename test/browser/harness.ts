@@ -62,7 +62,12 @@ export async function bundleEntry(entry = path.join(ROOT, 'test', 'browser', 'en
     keepNames: true,
     sourcemap: 'inline',
     logLevel: 'silent',
-    define: {'process.env.NODE_ENV': '"test"'},
+    // The property tests' flags (test/spec/properties.ts) reach the page as constants.
+    define: {
+      'process.env.NODE_ENV': '"test"',
+      ...Object.fromEntries(['FUSED_CE_PROPERTY_RUNS', 'FUSED_CE_PROPERTY_SEED', 'FUSED_CE_PROPERTY_REPORT'].map(
+          k => [`process.env.${k}`, JSON.stringify(process.env[k] ?? '')])),
+    },
   });
   return result.outputFiles[0].text;
 }

@@ -64,7 +64,8 @@ export function refFocalGrad(x: ArrayLike<number>, targets: ArrayLike<number>, r
       const q = (s - e[c]) / s;
       const g = -(z[c] - m - Math.log(s));
       f.push(a(c) * yh * Math.pow(q, gamma));
-      B.push(yh === 0 || gamma === 0 || q === 0 ? 0 : a(c) * yh * gamma * Math.pow(q, gamma - 1) * p[c] * g);
+      // p·log p → 0 where p = 0 (a masked logit under smoothing).
+      B.push(yh === 0 || gamma === 0 || q === 0 || p[c] === 0 ? 0 : a(c) * yh * gamma * Math.pow(q, gamma - 1) * p[c] * g);
     }
     const A = f.reduce((u, v) => u + v, 0), Bs = B.reduce((u, v) => u + v, 0);
     for (let c = 0; c < C; c++) out.push(dy[i] / T * (p[c] * (A + Bs) - f[c] - B[c]));

@@ -1,0 +1,59 @@
+/**
+ * Which kernels an op really ran: the spec's guard against a fused path that
+ * silently stops running (a composite fallback gives the same numbers, so no
+ * value check notices). Runner-independent (no jest globals).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type {SpecEnv} from './registry';
+
+/**
+ * Backends that register our fused cross-entropy kernels (softmax, sparse,
+ * sigmoid, focal; kernels/register_all.ts). Written out, not read from the
+ * kernel registry: a backend that lost its kernels must fail, not skip.
+ */
+export const FUSED_BACKENDS = ['cpu', 'webgl', 'webgpu'];
+
+/** True where the fused kernels must run: a backend that has them, composite path not forced. */
+export function fusedEnv(env: SpecEnv): boolean {
+  return !env.composite && FUSED_BACKENDS.includes(env.backend);
+}
+
+/**
+ * Names of the kernels `f` runs through the engine (forward and backward), by
+ * wrapping engine().runKernel while `f` runs and its outputs are read.
+ * Disposes the outputs.
+ */
+export async function kernelsRun(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> {
+  const seen: string[] = [];
+  await recordKernels(seen, async () => {
+    const out = f();
+    for (const t of Array.isArray(out) ? out : [out]) {
+      await t.data();
+      t.dispose();
+    }
+  });
+  return seen;
+}
+
+/** Runs `f`, appending the name of every kernel it runs through the engine to `seen`. */
+export async function recordKernels<T>(seen: string[], f: () => Promise<T>): Promise<T> {
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  engine.runKernel = function(this: typeof engine, name: string, ...rest: unknown[]) {
+    seen.push(name);
+    return (original as (...a: unknown[]) => unknown).call(this, name, ...rest);
+  } as typeof engine.runKernel;
+  try {
+    return await f();
+  } finally {
+    engine.runKernel = original;
+  }
+}
+
+/** Throws unless every kernel of `wanted` is in `seen`. */
+export function expectRan(seen: readonly string[], wanted: readonly string[], what: string): void {
+  const missing = wanted.filter(k => !seen.includes(k));
+  if (missing.length > 0) {
+    throw new Error(`${what}: ${missing.join(', ')} did not run (ran: ${[...new Set(seen)].join(', ')})`);
+  }
+}
