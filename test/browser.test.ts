@@ -12,13 +12,14 @@
  * where a missing browser fails.
  */
 import {BrowserRun, findChromium, runBrowserSuite} from './browser/harness';
+import {isCI} from './ci';
 import {PAGE_PLANS, resultKey} from './browser/protocol';
 import {variantCases, variantEnv} from './browser/variant_cases';
 import {caseName} from './spec/registry';
 import {applies} from './spec/run_case';
 
 const executablePath = findChromium();
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+const CI = isCI();
 const MISSING = 'No Chromium found (looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, ' +
                 '/usr/bin/google-chrome). Install it with `apt-get install chromium` (Debian) or set CHROMIUM_PATH.';
 

@@ -19,9 +19,10 @@ import type {DemoState} from '../../examples/browser_demo/main';
 import {startDemoServer} from '../../examples/browser_demo/serve';
 import '../../src/index';
 import {CHROMIUM_ARGS, findChromium} from '../browser/harness';
+import {isCI} from '../ci';
 
 const executablePath = findChromium();
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+const CI = isCI();
 if (executablePath == null && !CI) {
   console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING THE BROWSER DEMO TEST: no Chromium (set CHROMIUM_PATH)\n${'!'.repeat(78)}\n`);
 }

@@ -12,9 +12,10 @@ import * as path from 'path';
 import {chromium} from 'playwright-core';
 import {startNextTokenServer} from '../../examples/next_token/browser/serve';
 import {CHROMIUM_ARGS, findChromium} from '../browser/harness';
+import {isCI} from '../ci';
 
 const executablePath = findChromium();
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+const CI = isCI();
 if (executablePath == null && !CI) {
   console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING THE BROWSER NEXT-TOKEN TEST: no Chromium (set CHROMIUM_PATH)\n${'!'.repeat(78)}\n`);
 }

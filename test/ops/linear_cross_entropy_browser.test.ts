@@ -10,6 +10,7 @@ import * as path from 'path';
 import type {AddressInfo} from 'net';
 import {chromium} from 'playwright-core';
 import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../browser/harness';
+import {isCI} from '../ci';
 import {allCases, caseName, SpecEnv} from '../spec/registry';
 import {applies} from '../spec/run_case';
 // Registers the package's kernels here too: the spec's in-place cases apply where MatMulAccumulate is registered.
@@ -18,7 +19,7 @@ import './linear_cross_entropy.spec';
 import type {LceResult} from './linear_cross_entropy_browser_entry';
 
 const executablePath = findChromium();
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+const CI = isCI();
 if (executablePath == null && !CI) {
   console.warn('\n!! SKIPPING linearSoftmaxCrossEntropy in Chromium (webgl, webgpu): no Chromium found ' +
                '(apt-get install chromium, or set CHROMIUM_PATH). Under CI=true this fails instead. !!\n');
