@@ -69,15 +69,20 @@ export interface SparseSoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
   labels: TensorInfo;
 }
 /**
- * Outputs of both softmax forward kernels: [loss [rows], lse [rows]], where
- * lse is the log-sum-exp of logits / T per row, kept for the backward (small on
- * purpose: tfjs feeds a zeros dy of its full shape to unused outputs).
+ * Outputs of both softmax forward kernels: [loss [rows], lse [rows, 2]], where
+ * the second output is each row's log-sum-exp of logits / T in two parts,
+ * (m, s): m = max_c logits[i, c] (the raw logit, before the temperature: an
+ * exact float32 value) and s = Σ_c exp((logits[i, c] − m) / T) in [1, C], so
+ * lse = m / T + log s. Kept for the backward, which computes
+ * p = exp((x − m)/T) / s: a float32 lse would put up to ½ ulp(|lse|) into
+ * every p (FORMULAS.md, "Precision"). Small on purpose: tfjs feeds a zeros dy
+ * of its full shape to unused outputs. A +∞ logit makes s NaN.
  */
 export type SoftmaxCrossEntropyOutputs = [TensorInfo, TensorInfo];
 
 /**
  * Backward inputs (dense and sparse): logits [rows, C], labels ([rows, C]
- * float32 or [rows] int32), lse [rows] from the forward, dy [rows].
+ * float32 or [rows] int32), lse [rows, 2] (m, s) from the forward, dy [rows].
  * Output: one float32 [rows, C] tensor.
  */
 export interface SoftmaxCrossEntropyGradInputs extends NamedTensorInfoMap {
@@ -116,7 +121,7 @@ export interface SigmoidCrossEntropyGradInputs extends NamedTensorInfoMap {
 // ---------------------------------------------------------------------------
 
 /**
- * The SparseSoftmaxCrossEntropy outputs `[loss [N], lse [N]]` of the logits
+ * The SparseSoftmaxCrossEntropy outputs `[loss [N], lse [N, 2]]` of the logits
  * `hidden·Wᵀ + bias` (weight `[V, H]`, layout 'VH') or `hidden·W + bias`
  * (weight `[H, V]`, 'HV'), with the softmax attributes applied to those
  * logits exactly as in that kernel. The `[N, V]` logits never exist: the
@@ -164,7 +169,8 @@ export const FOCAL_KERNEL_NAMES = [
 /**
  * Attributes of the softmax focal kernels (dense and sparse), forward and
  * backward. Inputs and outputs are those of the softmax cross-entropy kernels:
- * forward `{logits, labels}` → `[loss [rows], lse [rows]]`; backward
+ * forward `{logits, labels}` → `[loss [rows], lse [rows, 2]]` ((m, s) as for
+ * softmax cross-entropy); backward
  * `{logits, labels, lse, dy}` → one float32 `[rows, C]`.
  */
 export interface FocalCrossEntropyAttrs {

@@ -4,14 +4,15 @@
  *   L[i] = Σ_{c: ŷ≠0} a[c]·ŷ[c]·(1 − p[c])^γ·(lse − z[c])
  * Two passes per row: the online log-sum-exp (row_math.rowLogSumExp), then the
  * focal terms of the classes with ŷ ≠ 0 (sparse without smoothing: only the
- * target class, O(1) after the lse pass). Outputs [loss [rows], lse [rows]],
- * the lse saved for the backward kernel.
+ * target class, O(1) after the lse pass). Outputs [loss [rows], (m, s) [rows, 2]]
+ * (row_math.ROW_STATS), saved for the backward kernel (which recomputes lse
+ * in float64 anyway, see FocalCrossEntropyGrad.ts).
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FocalCrossEntropy, FocalCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy} from '../kernel_names';
 import {focalClassWeights, focalTerms} from './focal_math';
-import {checkSparseLabel, rowLogSumExp} from './row_math';
+import {checkSparseLabel, ROW_STATS, rowLogSumExp} from './row_math';
 
 interface FocalArgs {
   inputs: SoftmaxCrossEntropyInputs;
@@ -34,10 +35,11 @@ function focalForward(args: FocalArgs, target: TargetFn, ignored: (i: number) =>
   const a = focalClassWeights(attrs, C);
   const terms = new Float64Array(2);
   const loss = new Float32Array(rows);
-  const lseOut = new Float32Array(rows);
+  const lseOut = new Float32Array(2 * rows);
   for (let i = 0, off = 0; i < rows; i++, off += C) {
     const lse = rowLogSumExp(x, off, C, invT);
-    lseOut[i] = lse;
+    lseOut[2 * i] = ROW_STATS[0];
+    lseOut[2 * i + 1] = ROW_STATS[1];
     if (ignored(i)) {
       continue;
     }
@@ -51,7 +53,7 @@ function focalForward(args: FocalArgs, target: TargetFn, ignored: (i: number) =>
     }
     loss[i] = l;
   }
-  return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows], 'float32', lseOut)];
+  return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows, 2], 'float32', lseOut)];
 }
 
 /** ŷ for dense labels: (1 − ε)·y + ε/C. */

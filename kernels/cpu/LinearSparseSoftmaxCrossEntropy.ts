@@ -4,8 +4,8 @@
  * logits. Rows are taken LINEAR_CE_ROW_BLOCK at a time: the block's logits
  * (a scratch of block × V floats, reused for every block) come from the
  * MatMulAccumulate arithmetic (matmul_accumulate.ts) onto the bias rows, then
- * the sparse forward's own row loop (SoftmaxCrossEntropy.ts) gives loss and
- * lse per row in float64. Host work only besides those two loops.
+ * the sparse forward's own row loop (SoftmaxCrossEntropy.ts) gives loss (in
+ * float64) and the saved (m, s) per row. Host work only besides those two loops.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
@@ -38,7 +38,7 @@ function linearSparseSoftmaxCrossEntropy(args: {inputs: LinearSparseSoftmaxCross
   const w = classWeightArray(attrs, V);
   const sumW = attrs.labelSmoothing === 0 ? 0 : sumOf(w);
   const loss = new Float32Array(N);
-  const lse = new Float32Array(N);
+  const lse = new Float32Array(2 * N);  // (m, s) per row
   const block = new Float32Array(Math.min(LINEAR_CE_ROW_BLOCK, N) * V);
   for (let r0 = 0; r0 < N; r0 += LINEAR_CE_ROW_BLOCK) {
     const n = Math.min(LINEAR_CE_ROW_BLOCK, N - r0);
@@ -54,7 +54,7 @@ function linearSparseSoftmaxCrossEntropy(args: {inputs: LinearSparseSoftmaxCross
         {M: n, K: H, P: V, transposeA: false, transposeB: attrs.weightLayout === 'VH', rowOffset: 0});
     sparseRowsForward(block, n, V, t, r0, attrs, w, sumW, loss, lse);
   }
-  return [backend.makeTensorInfo([N], 'float32', loss), backend.makeTensorInfo([N], 'float32', lse)];
+  return [backend.makeTensorInfo([N], 'float32', loss), backend.makeTensorInfo([N, 2], 'float32', lse)];
 }
 
 export const linearSparseSoftmaxCrossEntropyConfig: KernelConfig = {

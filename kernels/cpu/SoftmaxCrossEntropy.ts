@@ -20,14 +20,21 @@ import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keepLabelRows, labelRowsCapacity, rowLse, rowLseScaled, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keepLabelRows, labelRowsCapacity, ROW_STATS, rowLse, rowLseScaled, sumOf} from './row_math';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
   return backend.data.get(t.dataId).values as ArrayLike<number>;
 }
 
-function outputs(backend: MathBackendCPU, rows: number, loss: Float32Array, lse: Float32Array): TensorInfo[] {
-  return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows], 'float32', lse)];
+/** The outputs: loss [rows] and the saved (m, s) per row, [rows, 2] (row_math.ROW_STATS). */
+function outputs(backend: MathBackendCPU, rows: number, loss: Float32Array, stats: Float32Array): TensorInfo[] {
+  return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows, 2], 'float32', stats)];
+}
+
+/** Row i's (m, s) from ROW_STATS into the saved [rows, 2] array. */
+function saveRowStats(stats: Float32Array, i: number): void {
+  stats[2 * i] = ROW_STATS[0];
+  stats[2 * i + 1] = ROW_STATS[1];
 }
 
 /**
@@ -51,7 +58,7 @@ function denseForwardPlain(x: F32Rows, y: F32Rows, rows: number, C: number, zLos
     const lse = rowLse(xa, xo, C);
     n = n <= cap ? labelTermsKept(xa, xo, ya, yo, C, kept, n) : labelTerms(xa, xo, ya, yo, C, n);
     kept.start[i + 1] = n;
-    lseOut[i] = lse;
+    saveRowStats(lseOut, i);
     loss[i] = TERMS[0] * lse - TERMS[1] + zLoss * lse * lse;
   }
   return n <= cap;
@@ -147,22 +154,24 @@ function denseForwardGeneral(x: F32Rows, y: F32Rows, rows: number, C: number, at
     const xo = x.row(i), yo = y.row(i);
     let m = -Infinity, s = 0, mass = 0, dot = 0;
     for (let c = 0; c < C; c++) {
-      const z = xa[xo + c] * invT;
-      if (z > m) {
-        s = s * fastExp(m - z) + 1;
-        m = z;
-      } else if (z !== -Infinity) {
-        s += fastExp(z - m);
+      const v = xa[xo + c];  // m and the rescaling in logit units (row_math.ROW_STATS)
+      if (v > m) {
+        s = s * fastExp((m - v) * invT) + 1;
+        m = v;
+      } else if (v !== -Infinity) {
+        s += fastExp((v - m) * invT);
       }
       const yh = keep * ya[yo + c] + base;
       if (yh !== 0) {
         const wy = w[c] * yh;
         mass += wy;
-        dot += wy * z;
+        dot += wy * (v * invT);
       }
     }
-    const lse = m + Math.log(s);
-    lseOut[i] = lse;
+    if (m === Infinity) s = NaN;  // a +∞ logit: the row is NaN (FORMULAS.md)
+    const lse = m * invT + Math.log(s);
+    lseOut[2 * i] = m;
+    lseOut[2 * i + 1] = s;
     loss[i] = mass * lse - dot + zLoss * lse * lse;
   }
 }
@@ -173,7 +182,7 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
   const x = new F32Rows(values(backend, inputs.logits), C);
   const y = new F32Rows(values(backend, inputs.labels), C);
   const loss = new Float32Array(rows);
-  const lse = new Float32Array(rows);
+  const lse = new Float32Array(2 * rows);
   if (!isPlain(attrs)) {
     denseForwardGeneral(x, y, rows, C, attrs, loss, lse);
     return outputs(backend, rows, loss, lse);
@@ -189,8 +198,8 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
 }
 
 /**
- * Sparse loss and lse of `rows` rows of `xa` (row i at offset i·C) with labels
- * t[tOff + i], written to loss[tOff + i], lseOut[tOff + i]. `w`, `sumW` from
+ * Sparse loss and (m, s) of `rows` rows of `xa` (row i at offset i·C) with labels
+ * t[tOff + i], written to loss[tOff + i] and lseOut[2·(tOff + i) ..] ([rows, 2]). `w`, `sumW` from
  * classWeightArray / sumOf (sumW is only read when smoothing).
  */
 export function sparseRowsForward(xa: Float32Array, rows: number, C: number, t: ArrayLike<number>, tOff: number,
@@ -206,7 +215,7 @@ export function sparseRowsForward(xa: Float32Array, rows: number, C: number, t: 
     }
     const off = i * C;
     const lse = invT === 1 ? rowLse(xa, off, C) : rowLseScaled(xa, off, C, invT);
-    lseOut[tOff + i] = lse;
+    saveRowStats(lseOut, tOff + i);
     if (ignored) {
       loss[tOff + i] = 0;
       continue;
@@ -232,7 +241,7 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
   const w = classWeightArray(attrs, C);
   const sumW = attrs.labelSmoothing === 0 ? 0 : sumOf(w);
   const loss = new Float32Array(rows);
-  const lseOut = new Float32Array(rows);
+  const lseOut = new Float32Array(2 * rows);
   const xv = values(backend, inputs.logits);
   if (xv instanceof Float32Array) {
     sparseRowsForward(xv, rows, C, t, 0, attrs, w, sumW, loss, lseOut);

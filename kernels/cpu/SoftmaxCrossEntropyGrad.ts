@@ -2,7 +2,9 @@
  * cpu backward kernels of softmax cross-entropy (kernels/FORMULAS.md):
  *   d/dlogits  dx[i,c] = dy[i]/T · ((W[i] + 2λ·lse[i])·p[i,c] − w[c]·ŷ[i,c])
  *   d/dlabels  dy[i]·(1 − ε)·w[c]·(lse[i] − z[i,c])          (dense only)
- * with p = exp(z − lse) from the saved per-row lse: one elementwise pass that
+ * with p = exp(z − lse), lse rebuilt per row in float64 from the forward's
+ * saved (m, s) (row_math.savedLse; a float32 lse would cost every p up to
+ * ½ ulp(|lse|), FORMULAS.md "Precision"): one elementwise pass that
  * writes only the gradient, sequentially, one fastExp per element and nothing
  * else transcendental (dense d/dlogits first sums W[i] over the labels row,
  * which is then still in L1).
@@ -24,7 +26,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace} from '../kernel_names';
 import {checkInPlaceTarget} from '../linear_cross_entropy_checks';
-import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, sumOf} from './row_math';
+import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, savedLse, sumOf} from './row_math';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -66,7 +68,7 @@ function denseGradPlain(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: Arra
   const xa = x.array, ya = y.array;
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const xo = x.row(i), yo = y.row(i);
-    const l = lse[i], g = dy[i];
+    const l = savedLse(lse, i, 1), g = dy[i];
     const pScale = rowSum(ya, yo, C) + 2 * zLoss * l;
     let c = 0;
     for (; c + 3 < C; c += 4) {
@@ -93,7 +95,7 @@ function denseGradKept(x: F32Rows, kept: LabelRows, lse: ArrayLike<number>, dy: 
   const {start, cls, val} = kept;
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const xo = x.row(i);
-    const l = lse[i], g = dy[i];
+    const l = savedLse(lse, i, 1), g = dy[i];
     const k0 = start[i], k1 = start[i + 1];
     let W = 0;
     for (let k = k0; k < k1; k++) {
@@ -128,7 +130,7 @@ function denseGradGeneral(x: F32Rows, y: F32Rows, lse: ArrayLike<number>, dy: Ar
   const xa = x.array, ya = y.array;
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const xo = x.row(i), yo = y.row(i);
-    const l = lse[i];
+    const l = savedLse(lse, i, invT);
     let W = 0;  // Σ_c w[c]·ŷ[c]: label rows need not sum to 1
     for (let c = 0; c < C; c++) {
       W += w[c] * (keep * ya[yo + c] + base);
@@ -150,7 +152,7 @@ function denseLabelsGrad(x: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<numbe
   const xa = x.array;
   for (let i = 0, o = 0; i < rows; i++, o += C) {
     const xo = x.row(i);
-    const l = lse[i];
+    const l = savedLse(lse, i, invT);
     const scale = dy[i] * keep;
     for (let c = 0; c < C; c++) {
       out[o + c] = scale * w[c] * (l - xa[xo + c] * invT);
@@ -207,7 +209,7 @@ function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean): vo
     }
     checkSparseLabel(target, i, C);
     const xo = x.row(i);
-    const l = lse[i];
+    const l = savedLse(lse, i, invT);
     const g = dy[i] * invT;
     const pScale = (1 - eps) * w[target] + smoothMass + 2 * zLoss * l;
     // The target entry is recomputed after the sweep from its logit, read first (the sweep may overwrite it).

@@ -10,23 +10,49 @@ import {fastExp} from './fast_exp';
 import type {SoftmaxCrossEntropyAttrs} from '../kernel_names';
 
 /**
+ * The row's log-sum-exp in two parts, as the last rowLse / rowLseScaled /
+ * rowLogSumExp call left them: [0] m = max_c x (the raw logit, before the
+ * temperature: an exact float32 value), [1] s = Σ_c exp((x − m)/T), in
+ * [1, C]. lse = m/T + log s. The forward kernels save (m, s) per row for the
+ * backward (kernel_names.ts: the `lse` output [rows, 2]), which rebuilds lse
+ * in float64 from them: a float32 lse would put up to ½ ulp(|lse|) into every
+ * exp(z − lse) (FORMULAS.md, "Precision").
+ */
+export const ROW_STATS = new Float64Array(2);
+
+/** lse = m/T + log s of row i of a saved `[rows, 2]` (m, s) array, in float64. */
+export function savedLse(stats: ArrayLike<number>, i: number, invT: number): number {
+  return stats[2 * i] * invT + Math.log(stats[2 * i + 1]);
+}
+
+/**
  * Online log-sum-exp of `x[off .. off+C) · invT` (online softmax, one pass):
- * keep the running max m and s = Σ exp(z − m); when a larger z arrives rescale
- * s by exp(m − z). −∞ entries add nothing; NaN makes the result NaN.
+ * keep the running max m of x and s = Σ exp((x − m)·invT); when a larger x
+ * arrives rescale s by exp((m − x)·invT). −∞ entries add nothing; NaN makes
+ * the result NaN, and so does +∞ (FORMULAS.md: a row with a +∞ logit is NaN,
+ * as in PyTorch). Leaves (m, s) in ROW_STATS.
  */
 export function rowLogSumExp(x: ArrayLike<number>, off: number, C: number, invT: number): number {
   let m = -Infinity;
   let s = 0;
   for (let c = 0; c < C; c++) {
-    const z = x[off + c] * invT;
-    if (z > m) {
-      s = s * fastExp(m - z) + 1;
-      m = z;
-    } else if (z !== -Infinity) {
-      s += fastExp(z - m);  // NaN z lands here and poisons s.
+    const v = x[off + c];
+    if (v > m) {
+      s = s * fastExp((m - v) * invT) + 1;
+      m = v;
+    } else if (v !== -Infinity) {
+      s += fastExp((v - m) * invT);  // NaN lands here and poisons s.
     }
   }
-  return m + Math.log(s);
+  return finishRow(m, s, invT);
+}
+
+/** Stores (m, s) in ROW_STATS (s = NaN for a +∞ max) and returns lse = m·invT + log s. */
+function finishRow(m: number, s: number, invT: number): number {
+  if (m === Infinity) s = NaN;
+  ROW_STATS[0] = m;
+  ROW_STATS[1] = s;
+  return m * invT + Math.log(s);
 }
 
 /**
@@ -81,7 +107,7 @@ export class F32Rows {
 
 /**
  * Online log-sum-exp of the row `x[off .. off+C)` (as `rowLogSumExp`, T = 1,
- * Float32Array only: the kernels' hot loop).
+ * Float32Array only: the kernels' hot loop). Leaves (m, s) in ROW_STATS.
  */
 export function rowLse(x: Float32Array, off: number, C: number): number {
   let m = -Infinity;
@@ -95,23 +121,23 @@ export function rowLse(x: Float32Array, off: number, C: number): number {
       s += fastExp(z - m);  // NaN z lands here and poisons s.
     }
   }
-  return m + Math.log(s);
+  return finishRow(m, s, 1);
 }
 
-/** The same with z = x·invT (temperature ≠ 1). */
+/** The same with z = x·invT (temperature ≠ 1); m stays in logit units. */
 export function rowLseScaled(x: Float32Array, off: number, C: number, invT: number): number {
   let m = -Infinity;
   let s = 0;
   for (let c = off, end = off + C; c < end; c++) {
-    const z = x[c] * invT;
-    if (z > m) {
-      s = s * fastExp(m - z) + 1;
-      m = z;
-    } else if (z !== -Infinity) {
-      s += fastExp(z - m);
+    const v = x[c];
+    if (v > m) {
+      s = s * fastExp((m - v) * invT) + 1;
+      m = v;
+    } else if (v !== -Infinity) {
+      s += fastExp((v - m) * invT);
     }
   }
-  return m + Math.log(s);
+  return finishRow(m, s, invT);
 }
 
 /**

@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, engine, gather, gatherND, getBackend, range, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, concat, engine, gather, gatherND, getBackend, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 
 /**
@@ -82,6 +82,65 @@ export function rowLogSumExp(z: Tensor): Tensor {
   return where(equal(m, scalar(-Infinity)), m, sub(m, log(max(softmax(z), -1, true))));
 }
 
+/**
+ * The row log-sum-exp of z = x/T in parts (FORMULAS.md, "Precision"):
+ * m = max_c x [rows, 1] (in logit units: an exact float32 value),
+ * d = (x − m)/T [rows, C] (z − m/T without the rounding of z itself: in this
+ * order d stays accurate in float32 where |x|/T is 1e6), s = Σ_c exp(d)
+ * [rows, 1], in [1, C]. lse = m/T + log s, but no float32 lse is formed for
+ * the loss or the gradient: the loss terms are log s − d and p = exp(d)/s.
+ * An all −∞ row, and a +∞ logit, make d NaN (∞ − ∞) and so s (the contract's
+ * loss and gradient there are NaN). On tfjs-wasm (see rowLogSumExp)
+ * s = 1/max_c softmax(d): the row's largest probability is exp(0)/s; with
+ * T = 1 and `needD` false, softmax(x) itself and no d. The same number of
+ * [rows, C] passes as the single-lse form (d replaces z − lse and lse − z),
+ * except on tfjs-wasm's dense forward, where d is one more.
+ */
+export interface RowParts {m: Tensor; d: Tensor | null; s: Tensor}
+export function rowParts(x: Tensor, T: number, needD = true): RowParts {
+  const m = max(x, -1, true);
+  const wasm = getBackend() === 'wasm' && x.shape[0] !== 0;
+  const d = needD || !wasm || T !== 1 ? scaled(sub(x, m), T) : null;
+  const s = wasm ? div(1, max(softmax(d ?? x), -1, true)) : sum(exp(d!), -1, true);
+  return {m, d, s};
+}
+
+/**
+ * A [rows, 1] row factor made by log or 1/· (of s), ending in a `where` on
+ * GPUs so that tfjs-webgl's packed padding lanes are 0, not log(0) or 1/0
+ * (see logSumExpRows). Rows with m = −∞ get m (their loss and gradient are
+ * NaN through d anyway).
+ */
+function rowFactor(m: Tensor, v: Tensor): Tensor {
+  return onHost() ? v : where(equal(m, scalar(-Infinity)), m, v);
+}
+
+/** The kernels' saved second output, [rows, 2] (m, s) (kernel_names.ts), from RowParts. */
+export function savedStats(m: Tensor, s: Tensor): Tensor {
+  // (tfjs-cpu's concat of empty tensors leaves an array its Slice cannot read.)
+  return m.shape[0] === 0 ? zeros([0, 2]) : concat([m, s], 1);
+}
+
+/** m and s ([rows, 1] each) of a saved [rows, 2] (m, s). */
+export function splitStats(stats: Tensor): {m: Tensor, s: Tensor} {
+  return {m: slice(stats, [0, 0], [-1, 1]), s: slice(stats, [0, 1], [-1, 1])};
+}
+
+/** lse = m/T + log s [rows, 1], for the z-loss (which needs lse itself, to float32 accuracy). */
+function lseOf(m: Tensor, ls: Tensor, T: number): Tensor {
+  return add(scaled(m, T), ls);
+}
+
+/**
+ * p = e·k given the saved (m, s): e = exp((x − m)/T) and k = 1/s [rows, 1],
+ * so that a caller folds k into its row factor (no [rows, C] pass for it). On
+ * tfjs-wasm e = softmax itself (see probabilities) and k = null.
+ */
+function probabilityParts(x: Tensor, m: Tensor, s: Tensor, T: number): {e: Tensor, k: Tensor | null} {
+  if (getBackend() === 'wasm') return {e: softmax(T === 1 ? x : scaled(sub(x, m), T)), k: null};
+  return {e: exp(scaled(sub(x, m), T)), k: rowFactor(m, div(1, s))};
+}
+
 function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {
   return attrs.classWeights == null ? null : expandDims(tensor1d(attrs.classWeights, 'float32'), 0);
 }
@@ -141,40 +200,48 @@ export function rowSumSkippingZeros(yh: Tensor, terms: Tensor): Tensor {
   return tensorScatterUpdate(loss, reshape(rows, [-1, 1]), skipZeros(gather(yh, rows), gather(terms, rows)));
 }
 
+/** The dense forward: loss [rows] and the saved (m, s) [rows, 2]. Terms w·ŷ·(log s − d) = w·ŷ·(lse − z). */
 function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): {loss: Tensor1D, lse: Tensor} {
-  const z = scaled(x, attrs.temperature) as Tensor2D;
-  const lse = rowLogSumExp(z);
+  const {m, d, s} = rowParts(x, attrs.temperature);
+  const ls = rowFactor(m, log(s));
   const w = weightsRow(attrs);
-  let loss = rowSumSkippingZeros(yh, mul(w == null ? yh : mul(w, yh), sub(lse, z)));
+  let loss = rowSumSkippingZeros(yh, mul(w == null ? yh : mul(w, yh), sub(ls, d!)));
   if (attrs.zLoss !== 0) {
+    const lse = lseOf(m, ls, attrs.temperature);
     loss = add(loss, mul(attrs.zLoss, reshape(mul(lse, lse), [-1])));
   }
-  return {loss: applyRowMasks(loss, masks) as Tensor1D, lse};
+  return {loss: applyRowMasks(loss, masks) as Tensor1D, lse: savedStats(m, s)};
 }
 
-function logitsGrad(x: Tensor2D, yh: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): Tensor {
-  const z = scaled(x, attrs.temperature);
-  const p = probabilities(z, lse);
+/** d/dlogits from the saved (m, s) [rows, 2]: p = e·k (probabilityParts), k folded into W. */
+function logitsGrad(x: Tensor2D, yh: Tensor2D, stats: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): Tensor {
+  const {m, s} = splitStats(stats);
+  const {e, k} = probabilityParts(x, m, s, attrs.temperature);
   const w = weightsRow(attrs);
   const wy = w == null ? yh : mul(w, yh);
   const W = sum(wy, -1, true);
   // W·p − w·ŷ first, then the z-loss term 2λ·lse·p: adding 2λ·lse to W before
-  // the subtraction would cancel in float32 (C = 1: W·p − w·ŷ is exactly 0).
-  let inner = sub(mul(W, p), wy);
+  // the subtraction would cancel in float32 (C = 1: W·p − w·ŷ is exactly 0:
+  // e = exp(0) = 1 and k = 1/1).
+  let inner = sub(mul(k == null ? W : mul(W, k), e), wy);
   if (attrs.zLoss !== 0) {
-    inner = add(inner, mul(mul(2 * attrs.zLoss, lse), p));
+    const lse = lseOf(m, rowFactor(m, log(s)), attrs.temperature);
+    const zk = mul(2 * attrs.zLoss, lse);
+    inner = add(inner, mul(k == null ? zk : mul(zk, k), e));
   }
   const g = div(expandDims(dy, 1), attrs.temperature);
   const dx = mul(g, inner);
   return applyRowMasks(dx, masks);
 }
 
-function labelsGrad(x: Tensor2D, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor {
-  const z = scaled(x, attrs.temperature);
+/** d/dlabels = dy·(1 − ε)·w·(lse − z), with lse − z = log s − (x − m)/T from the saved (m, s). */
+function labelsGrad(x: Tensor2D, stats: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor {
+  const {m, s} = splitStats(stats);
+  const d = scaled(sub(x, m), attrs.temperature);
   const w = weightsRow(attrs);
   const scale = mul(expandDims(dy, 1), 1 - attrs.labelSmoothing);
-  const d = mul(scale, sub(lse, z));
-  return w == null ? d : mul(w, d);
+  const g = mul(scale, sub(rowFactor(m, log(s)), d));
+  return w == null ? g : mul(w, g);
 }
 
 export const NO_MASKS: RowMasks = {ignored: null, invalid: null};
@@ -272,27 +339,32 @@ function targetIndex(t: Tensor, rows: number): Tensor2D {
 function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor} {
   const C = x.shape[1];
   const {safe, masks} = sparseRows(labels, C, attrs);
-  const z = scaled(x, attrs.temperature) as Tensor2D;
-  const lse = rowLogSumExp(z);
-  const lse1 = reshape(lse, [-1]);
+  const T = attrs.temperature, eps = attrs.labelSmoothing;
+  // lse − z = log s − d (rowParts): no float32 lse in the loss.
+  const {m, d, s} = rowParts(x, T, eps !== 0);
+  const m1 = reshape(m, [-1]);
+  const ls1 = reshape(rowFactor(m, log(s)), [-1]);
   const t = cast(safe, 'int32');
   // gatherND at (i, t[i]): gather with batchDims = 1 read out of bounds on
   // tfjs-wasm 4.22 ("memory access out of bounds") and cannot reshape an empty batch.
   const rows = x.shape[0];
-  const zt = rows === 0 ? zeros([0]) : gatherND(z, targetIndex(t, rows));
+  // d_t = (x_t − m)/T, from d, or (tfjs-wasm at T = 1 without smoothing: no d) from x_t.
+  const dt = rows === 0 ? zeros([0]) : d != null ? gatherND(d, targetIndex(t, rows)) :
+                                                   sub(gatherND(x, targetIndex(t, rows)), m1);
   const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
-  let loss = sub(lse1, zt);
+  let loss = sub(ls1, dt);
   if (w != null) loss = mul(gather(w, t), loss);
-  const eps = attrs.labelSmoothing;
   if (eps !== 0) {
+    // (ε/C)·Σ_c w[c]·(log s − d[c]): both parts ≥ 0 (d ≤ 0), no cancellation.
     const wSum = w == null ? C : attrs.classWeights!.reduce((a, b) => a + b, 0);
-    const wz = sum(w == null ? z : mul(expandDims(w, 0), z), -1);
-    loss = add(mul(loss, 1 - eps), mul(sub(mul(lse1, wSum), wz), eps / C));
+    const wd = sum(w == null ? d! : mul(expandDims(w, 0), d!), -1);
+    loss = add(mul(loss, 1 - eps), mul(sub(mul(ls1, wSum), wd), eps / C));
   }
   if (attrs.zLoss !== 0) {
+    const lse1 = lseOf(m1, ls1, T);
     loss = add(loss, mul(attrs.zLoss, mul(lse1, lse1)));
   }
-  return {loss: applyRowMasks(loss, masks) as Tensor1D, lse};
+  return {loss: applyRowMasks(loss, masks) as Tensor1D, lse: savedStats(m, s)};
 }
 
 /**
@@ -334,13 +406,18 @@ function probabilities(z: Tensor, lse: Tensor): Tensor {
  * writes those rows (on cpu and wasm from the labels read back, only when a
  * row is ignored; on GPUs a `where`).
  */
-function sparseLogitsGrad(x: Tensor2D, labels: Tensor, lse: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
+function sparseLogitsGrad(x: Tensor2D, labels: Tensor, stats: Tensor, dy: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
   const [rows, C] = x.shape;
   if (rows === 0) return zeros([0, C]) as Tensor2D;
   const T = attrs.temperature, eps = attrs.labelSmoothing, lambda = attrs.zLoss;
   const {safe, masks} = sparseRows(labels, C, attrs);
   const t = cast(safe, 'int32');
-  const lse1 = reshape(lse, [-1]);
+  // The saved (m, s): p = exp((x − m)/T)·k with k = 1/s (probabilityParts); lse only for the z-loss.
+  const {m, s} = splitStats(stats);
+  const m1 = reshape(m, [-1]);
+  const k1 = reshape(rowFactor(m, div(1, s)), [-1]);
+  const lse1 = lambda === 0 ? null : lseOf(m1, reshape(rowFactor(m, log(s)), [-1]), T);
+  const dOf = (xt: Tensor) => scaled(sub(xt, m1), T);  // (x_t − m)/T on [rows]
   // g = dy/T with the row masks: ignored rows 0, out-of-range rows NaN.
   const g = applyRowMasks(T === 1 ? reshape(dy, [-1]) : div(reshape(dy, [-1]), T), masks);
   const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
@@ -350,29 +427,29 @@ function sparseLogitsGrad(x: Tensor2D, labels: Tensor, lse: Tensor, dy: Tensor, 
   const W = eps === 0 ? wt : add(mul(wt ?? 1, 1 - eps), mul(eps / C, wSum));
   const yt = eps === 0 ? wt : add(mul(wt ?? 1, 1 - eps), mul(wt ?? 1, eps / C));
 
-  const z = scaled(x, T);
-  // A target entry computed on [rows]: g·((W·p_t − ŷw_t) + 2λ·lse·p_t).
-  const targetValue = (zt: Tensor) => {
-    const pt = exp(sub(zt, lse1));
+  // A target entry computed on [rows] from d_t = (x_t − m)/T: g·((W·p_t − ŷw_t) + 2λ·lse·p_t).
+  const targetValue = (dt: Tensor) => {
+    const pt = mul(exp(dt), k1);
     let inner = sub(W == null ? pt : mul(W, pt), yt ?? 1);
-    if (lambda !== 0) inner = add(inner, mul(mul(lse1, 2 * lambda), pt));
+    if (lse1 != null) inner = add(inner, mul(mul(lse1, 2 * lambda), pt));
     return mul(g, inner);
   };
 
   let dx: Tensor;
   if (C === 1) {
-    dx = reshape(targetValue(reshape(z, [-1])), [rows, 1]);  // every entry is a target
+    dx = reshape(targetValue(dOf(reshape(x, [-1]))), [rows, 1]);  // every entry is a target (d = 0, p = 1)
   } else {
-    const p = probabilities(z, reshape(lse, [-1, 1]));
-    dx = mul(expandDims(W == null ? g : mul(g, W), 1), p);
-    if (lambda !== 0) dx = add(dx, mul(expandDims(mul(g, mul(lse1, 2 * lambda)), 1), p));
+    const {e, k} = probabilityParts(x, m, s, T);  // p = e·k, k folded into the [rows] factors
+    const gk = k == null ? g : mul(g, k1);
+    dx = mul(expandDims(W == null ? gk : mul(gk, W), 1), e);
+    if (lse1 != null) dx = add(dx, mul(expandDims(mul(gk, mul(lse1, 2 * lambda)), 1), e));
     if (eps !== 0) {
       const ge = expandDims(mul(g, eps / C), 1);
       dx = sub(dx, w == null ? ge : mul(ge, expandDims(w, 0)));
     }
     if (onHost()) {
       const target = targetIndex(t, rows);
-      dx = tensorScatterUpdate(dx, target, targetValue(gatherND(z, target)));
+      dx = tensorScatterUpdate(dx, target, targetValue(dOf(gatherND(x, target))));
     } else {
       // dx[i, t] − g·(1 − ε)·w[t] (dx there already holds the target's share of the ε/C spread).
       const gt = wt == null ? (eps === 0 ? g : mul(g, 1 - eps)) : mul(g, eps === 0 ? wt : mul(wt, 1 - eps));
@@ -423,15 +500,16 @@ export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D
  * The two halves of the sparse contract without the customGrad wrapper, for
  * callers that run with the tape off and handle the gradient themselves
  * (linear_cross_entropy_chunks.ts, the composite twin of calling the
- * SparseSoftmaxCrossEntropy / ...Grad kernels directly). lse is `[rows]`.
+ * SparseSoftmaxCrossEntropy / ...Grad kernels directly). lse is the kernels'
+ * saved (m, s), `[rows, 2]`.
  */
-export function compositeSparseLossAndLse(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor1D} {
+export function compositeSparseLossAndLse(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor2D} {
   const {loss, lse} = sparseForward(x, labels, attrs);
-  return {loss, lse: reshape(lse, [-1]) as Tensor1D};
+  return {loss, lse: lse as Tensor2D};
 }
 
-/** dL/dlogits of the sparse contract for upstream `dy` [rows] and the forward's `lse` [rows]. */
-export function compositeSparseLogitsGrad(x: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor1D,
+/** dL/dlogits of the sparse contract for upstream `dy` [rows] and the forward's saved (m, s) `lse` [rows, 2]. */
+export function compositeSparseLogitsGrad(x: Tensor2D, labels: Tensor1D, lse: Tensor2D, dy: Tensor1D,
                                           attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
   return sparseLogitsGrad(x, labels, lse, dy, attrs);
 }

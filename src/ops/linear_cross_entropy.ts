@@ -95,9 +95,9 @@ function sumParts(parts: Tensor[]): Tensor {
   return total;
 }
 
-/** Concatenation of kept per-chunk `[n]` tensors (disposed here). */
-function concatParts(parts: Tensor[], N: number): Tensor1D {
-  const out = (parts.length === 0 ? zeros([N]) : parts.length === 1 ? parts[0].clone() : concat(parts)) as Tensor1D;
+/** Concatenation of kept per-chunk `[n, …]` tensors along rows (disposed here); `[N, …inner]` zeros for none. */
+function concatParts(parts: Tensor[], N: number, inner: number[] = []): Tensor1D {
+  const out = (parts.length === 0 ? (zeros([N, ...inner] as number[]) as Tensor) : parts.length === 1 ? parts[0].clone() : concat(parts)) as Tensor1D;
   dispose(parts);
   return out;
 }
@@ -170,7 +170,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
 
   // The chunk's per-row losses (kept past the chunk's scope) and its lse.
   const forwardChunk = (losses: Tensor[], lses: Tensor[] | null) =>
-      (_r0: number, _n: number, logits: Tensor2D, tc: Tensor1D): Tensor1D => {
+      (_r0: number, _n: number, logits: Tensor2D, tc: Tensor1D): Tensor2D => {
         const {loss, lse} = chunkLossAndLse(logits, tc, attrs);
         losses.push(keep(reduction === 'none' ? loss : sum(loss)));
         if (lses != null) {
@@ -220,17 +220,17 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       } else {
         runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, null, forwardChunk(losses, lses));
       }
-      const lse = concatParts(lses, N);
+      const lse = concatParts(lses, N, [2]);  // (m, s) per row [N, 2]
       save([...inputs, t, lse]);
       return {
         value: reduce(losses),
         gradFunc: (dy: Tensor, saved: Tensor[]) => {
           const [sh, sw] = saved;
           const sb = (saved.length === 5 ? saved[2] : null) as Tensor1D | null;
-          const [st, slse] = saved.slice(-2) as Tensor1D[];
+          const [st, slse] = saved.slice(-2) as [Tensor1D, Tensor2D];
           // Recompute each chunk's logits; lse comes from the forward pass, dy per row.
           const grads = runChunks(sh as Tensor2D, sw as Tensor2D, sb, st, plan,
-              (r0, n) => slice(dy as Tensor1D, [r0], [n]), (r0, n) => slice(slse, [r0], [n]))!;
+              (r0, n) => slice(dy as Tensor1D, [r0], [n]), (r0, n) => slice(slse, [r0, 0], [n, 2]))!;
           return [grads.dHidden, grads.dWeight, ...(grads.dBias == null ? [] : [grads.dBias])];
         },
       };

@@ -136,10 +136,10 @@ export function fusedChunksAvailable(): boolean {
 }
 
 /** Per-row loss and log-sum-exp of one chunk: the fused kernel or its composite twin. */
-function chunkLoss(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs, fusedPath: boolean): {loss: Tensor1D, lse: Tensor1D} {
+function chunkLoss(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs, fusedPath: boolean): {loss: Tensor1D, lse: Tensor2D} {
   if (fusedPath) {
     const [loss, lse] = engine().runKernel(SparseSoftmaxCrossEntropy, {logits, labels}, attrs as unknown as {}) as Tensor[];
-    return {loss: loss as Tensor1D, lse: lse as Tensor1D};
+    return {loss: loss as Tensor1D, lse: lse as Tensor2D};
   }
   // Own scope: the composite's [n, V] intermediates go before the gradient's.
   return tidy(() => compositeSparseLossAndLse(logits, labels, attrs));
@@ -151,7 +151,7 @@ function chunkLoss(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntrop
  * to the chunk loop and nothing reads them afterwards; aliasing rule in
  * kernel_names.ts).
  */
-function chunkGrad(logits: Tensor2D, labels: Tensor1D, lse: Tensor1D, dy: Tensor1D, attrs: SoftmaxCrossEntropyAttrs,
+function chunkGrad(logits: Tensor2D, labels: Tensor1D, lse: Tensor2D, dy: Tensor1D, attrs: SoftmaxCrossEntropyAttrs,
                    fusedPath: boolean, overLogits: boolean): Tensor2D {
   if (fusedPath) {
     const gradAttrs: SoftmaxCrossEntropyGradAttrs = {...attrs, wrt: 'logits'};
@@ -256,14 +256,14 @@ export function fusedForwardAvailable(): boolean {
  * reduction 'none', whose backward recomputes each chunk).
  */
 export function fusedForward(hidden: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, labels: Tensor1D,
-                             attrs: SoftmaxCrossEntropyAttrs, layout: WeightLayout): {loss: Tensor1D, lse: Tensor1D} {
+                             attrs: SoftmaxCrossEntropyAttrs, layout: WeightLayout): {loss: Tensor1D, lse: Tensor2D} {
   const a: LinearSparseSoftmaxCrossEntropyAttrs = {...attrs, weightLayout: layout};
   const inputs: NamedTensorMap = {hidden, weight, labels};
   if (bias != null) {
     inputs.bias = bias;
   }
   const [loss, lse] = engine().runKernel(LinearSparseSoftmaxCrossEntropy, inputs, a as unknown as {}) as Tensor[];
-  return {loss: loss as Tensor1D, lse: lse as Tensor1D};
+  return {loss: loss as Tensor1D, lse: lse as Tensor2D};
 }
 
 /**
@@ -333,7 +333,8 @@ export interface ChunkGrads {
 /**
  * The chunk loop shared by the forward pass ('mean', 'sum') and the backward
  * pass of 'none'. `rowScale(r0, n)` gives the chunk's per-row upstream factor
- * `[n]`; `lseOf(r0, n, logits, labels)` gives its log-sum-exp (recomputed by
+ * `[n]`; `lseOf(r0, n, logits, labels)` gives its log-sum-exp as the kernels'
+ * saved (m, s) `[n, 2]` (kernel_names.ts; recomputed by
  * the forward kernel, or sliced from the forward pass's saved values) and may
  * report the chunk's per-row loss. `withGrads = false` skips G, dh, dW, db
  * (inference: the tape is off).
@@ -341,7 +342,7 @@ export interface ChunkGrads {
 export function runChunks(
     hidden: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, labels: Tensor1D, plan: ChunkPlan,
     rowScale: ((r0: number, n: number) => Tensor1D) | null,
-    lseOf: (r0: number, n: number, logits: Tensor2D, labels: Tensor1D) => Tensor1D): ChunkGrads | null {
+    lseOf: (r0: number, n: number, logits: Tensor2D, labels: Tensor1D) => Tensor2D): ChunkGrads | null {
   const [N, H] = hidden.shape;
   const V = plan.layout === 'VH' ? weight.shape[0] : weight.shape[1];
   const fusedPath = fusedChunksAvailable();
@@ -414,7 +415,7 @@ export function runChunks(
 }
 
 /** The chunk forward: per-row loss and lse of every chunk, via the loss kernel. */
-export function chunkLossAndLse(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor1D} {
+export function chunkLossAndLse(logits: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): {loss: Tensor1D, lse: Tensor2D} {
   return chunkLoss(logits, labels, attrs, fusedChunksAvailable());
 }
 
