@@ -3,6 +3,20 @@
  * TensorFlow.js. Importing this module registers every kernel (cpu, webgl,
  * webgpu) and gradient it has; a second import is a no-op.
  */
+// Gradients of tfjs-core's own ops (Reshape, Transpose, Mul, Sum, ...), which
+// our ops' gradients and composites differentiate through. Only the declared
+// peers may be installed (no @tensorflow/tfjs), and tfjs-core registers none
+// by itself in CommonJS (its node bundle does not; its
+// dist/register_all_gradients is an ESM-only file a CJS build cannot
+// require). tfjs-layers, a required peer, registers all of them when it
+// loads: its ESM index imports tfjs-core's register_all_gradients, its CJS
+// node bundle carries and registers the same configs (into tfjs-core's
+// global registry). So this import is kept for that side effect, in both
+// builds, whatever else uses tfjs-layers. Checked by the declared-peers smoke
+// install (scripts/check-package.ts). The script-tag build maps it to the
+// global `tf` of tf.min.js, which registers them itself.
+import '@tensorflow/tfjs-layers';
+
 import {registerAllKernels} from '../kernels/register_all';
 import {registerGradients} from './gradients/register_gradients';
 
