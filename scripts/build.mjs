@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` (also run by `prepare`, so `npm ci` and `npm install <git
+ * url>` have dist/, and by `prepack`, so `npm pack` and `npm publish` always
+ * carry a fresh one): everything that goes into the package's dist/.
+ *
+ *   dist/esm   ES modules + .d.ts for bundlers (the `module` export condition;
+ *              extensionless relative imports, which bundlers resolve and
+ *              Node's own ESM loader does not)
+ *   dist/cjs   CommonJS + .d.ts for Node (require and import) and TypeScript
+ *   dist/tfjs-fused-cross-entropy.min.js
+ *              the script-tag build, tfjs's convention (like
+ *              tf-backend-webgpu.min.js): a minified IIFE of src/index.ts that
+ *              takes every `@tensorflow/*` import from the global `tf` of
+ *              tfjs's own dist/tf.min.js and exposes the package as the
+ *              global `tfFusedCE`.
+ *
+ * The two tsc runs go in parallel (each type-checks the whole program).
+ */
+import {spawn} from 'node:child_process';
+import {createRequire} from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import * as esbuild from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(ROOT, 'package.json'));
+
+export const SCRIPT_TAG_FILE = 'dist/tfjs-fused-cross-entropy.min.js';
+export const SCRIPT_TAG_GLOBAL = 'tfFusedCE';
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {cwd: ROOT, stdio: 'inherit'});
+    child.on('error', reject);
+    child.on('exit', code => code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+/**
+ * The names the package imports from each `@tensorflow/*` package, read from
+ * an unminified ESM bundle of src/index.ts with those packages external.
+ */
+async function importedTfjsNames() {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT, entryPoints: ['src/index.ts'], bundle: true, write: false, format: 'esm',
+    platform: 'browser', target: 'es2020', external: ['@tensorflow/*'], logLevel: 'silent',
+  });
+  const text = result.outputFiles[0].text;
+  const names = new Map();
+  for (const m of text.matchAll(/^import\s*(?:(\{[^}]*\})|(\*\s*as\s+[\w$]+)|([\w$]+))?\s*(?:from\s*)?"(@tensorflow\/[^"]+)";?$/gm)) {
+    const [, named, namespace, defaultName, pkg] = m;
+    if (namespace != null || defaultName != null) {
+      throw new Error(`script-tag build: a namespace or default import of ${pkg} cannot be checked against the global tf`);
+    }
+    const set = names.get(pkg) ?? new Set();
+    for (const part of (named ?? '{}').slice(1, -1).split(',')) {
+      const name = part.trim().split(/\s+as\s+/)[0];
+      if (name) set.add(name);
+    }
+    names.set(pkg, set);
+  }
+  return names;
+}
+
+/**
+ * Every runtime value the bundle takes from `tf` must exist on the `tf` that
+ * tfjs's script tags make: dist/tf.min.js (tfjs-core, -layers, -converter,
+ * -data, -backend-cpu, -backend-webgl re-exported as one object), plus
+ * tf-backend-webgpu.min.js for imports from tfjs-backend-webgpu. Both are
+ * UMD files: loaded with require they return the object the page gets.
+ */
+function checkAgainstGlobalTf(names) {
+  const quiet = console.warn;
+  console.warn = () => {};
+  const log = console.log;
+  console.log = () => {};  // tfjs-backend-cpu's "install tfjs-node" banner
+  let tfKeys, webgpuKeys;
+  try {
+    tfKeys = new Set(Object.keys(require('@tensorflow/tfjs/dist/tf.min.js')));
+    webgpuKeys = new Set(Object.keys(require('@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js')));
+  } finally {
+    console.warn = quiet;
+    console.log = log;
+  }
+  const missing = [];
+  for (const [pkg, set] of names) {
+    const allowed = pkg === '@tensorflow/tfjs-backend-webgpu' ? new Set([...tfKeys, ...webgpuKeys]) : tfKeys;
+    for (const name of set) {
+      if (!allowed.has(name)) missing.push(`${pkg}: ${name}`);
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error('script-tag build: these imports do not exist on the global tf of tf.min.js ' +
+                    `(+ tf-backend-webgpu.min.js): ${missing.join(', ')}`);
+  }
+}
+
+/** `@tensorflow/*` → the page's global `tf` (a clear error if tfjs is not loaded first). */
+const tfGlobalPlugin = {
+  name: 'tf-global',
+  setup(build) {
+    build.onResolve({filter: /^@tensorflow\//}, args => ({path: args.path, namespace: 'tf-global'}));
+    build.onLoad({filter: /.*/, namespace: 'tf-global'}, args => ({
+      loader: 'js',
+      contents: `if (typeof tf === 'undefined') {
+  throw new Error('tfjs-fused-cross-entropy: load @tensorflow/tfjs (dist/tf.min.js) before this script (${args.path} comes from the global tf)');
+}
+module.exports = tf;`,
+    }));
+  },
+};
+
+async function buildScriptTag() {
+  const names = await importedTfjsNames();
+  checkAgainstGlobalTf(names);
+  const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/index.ts'],
+    outfile: SCRIPT_TAG_FILE,
+    bundle: true,
+    format: 'iife',
+    globalName: SCRIPT_TAG_GLOBAL,
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    // tfjs names shader programs (WebGPU labels, WebGL cache keys) after their class.
+    keepNames: true,
+    legalComments: 'none',
+    banner: {js: `/** tfjs-fused-cross-entropy ${version} | Apache-2.0 | needs @tensorflow/tfjs (global tf) loaded first; exposes ${SCRIPT_TAG_GLOBAL} */`},
+    plugins: [tfGlobalPlugin],
+    logLevel: 'warning',
+  });
+  const counted = [...names.values()].reduce((n, s) => n + s.size, 0);
+  const bytes = fs.statSync(path.join(ROOT, SCRIPT_TAG_FILE)).size;
+  console.log(`${SCRIPT_TAG_FILE}: ${(bytes / 1024).toFixed(1)} KiB, global ${SCRIPT_TAG_GLOBAL}; ` +
+              `${counted} names from ${[...names.keys()].join(', ')}, all on tf.min.js's tf`);
+}
+
+async function main() {
+  // `prepare` passes --skip-when-packing: `npm pack` and `npm publish` run
+  // prepack and then prepare, and prepack has just built.
+  if (process.argv.includes('--skip-when-packing') && ['pack', 'publish'].includes(process.env.npm_command)) {
+    console.log(`build: skipped in prepare (npm ${process.env.npm_command} built in prepack)`);
+    return;
+  }
+  fs.rmSync(path.join(ROOT, 'dist'), {recursive: true, force: true});
+  const tsc = require.resolve('typescript/bin/tsc');
+  await Promise.all([
+    run(process.execPath, [tsc, '-p', 'tsconfig.esm.json']),
+    run(process.execPath, [tsc, '-p', 'tsconfig.cjs.json']),
+  ]);
+  await buildScriptTag();
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch(e => {
+    console.error(e.message ?? e);
+    process.exit(1);
+  });
+}
