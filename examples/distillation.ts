@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const epochs = quick ? 15 : 150;
   // The teacher stops early (50 epochs): trained as long as the students it
   // overfits this small data set, and an overconfident teacher hands its
-  // overconfidence down (measured: teacher at 150 epochs NLL 0.62, ECE 9.3%).
+  // overconfidence down (measured at commit af18368: a 150-epoch teacher has
+  // test NLL 0.62, ECE 8.7%, and its distilled student NLL 0.46, ECE 7.5%).
   const teacherEpochs = quick ? 15 : 50;
   const T = 4, alpha = 0.1;
   const data = loadSeattleWeather();

@@ -37,9 +37,26 @@ export function mlp(inputs: number, hidden: number[], outputs: number, seed: num
 }
 
 /**
- * model.fit with a one-line progress report every `every` epochs. No
- * shuffling (tfjs shuffles with Math.random): the splits come in a seeded
- * random order, so runs are reproducible.
+ * A number that changes with every bit of a model's weights: Σ w_k·(1 + (k mod
+ * 101)/101) over all weights in order, in float64. Runs are bitwise
+ * deterministic, so it is the same on every run of the same code; a change
+ * anywhere in the training arithmetic (a kernel's rounding, an op's order)
+ * changes it, even where the metrics, printed to 3–4 digits, stay put.
+ */
+export async function weightsFingerprint(model: tf.LayersModel): Promise<number> {
+  let sum = 0, k = 0;
+  for (const w of model.getWeights()) {
+    const v = await w.data();
+    for (let i = 0; i < v.length; i++, k++) sum += v[i] * (1 + (k % 101) / 101);
+  }
+  return sum;
+}
+
+/**
+ * model.fit with a one-line progress report every `every` epochs, then the
+ * trained weights' fingerprint (17 digits). No shuffling (tfjs-layers
+ * shuffles every epoch with Math.random): the splits come in a seeded random
+ * order and the initialisers are seeded, so runs repeat bit for bit.
  */
 export async function train(name: string, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor,
                             epochs: number, batchSize: number, extra: Partial<tf.ModelFitArgs> = {}, every = 0): Promise<void> {
@@ -56,6 +73,7 @@ export async function train(name: string, model: tf.LayersModel, x: tf.Tensor, y
       },
     },
   });
+  console.log(`  [${name}] weights fingerprint ${(await weightsFingerprint(model)).toPrecision(17)}`);
 }
 
 /** Logits of a model on x, as numbers. */

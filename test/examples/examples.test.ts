@@ -4,19 +4,40 @@
  * promises: the tables it prints, numbers in range, and the invariants that
  * hold by construction (temperature scaling keeps accuracy; the diagrams are
  * written). About 30–60 s in all on 2 busy cores.
+ *
+ * The runs are deterministic (seeded splits and initial weights, fit without
+ * shuffling), so examples/README.md documents what they print, and the same
+ * runs check it: every number of a `$ npx tsx examples/… --quick` block, to
+ * the decimals the README writes (examples/lib/readme_outputs.ts), the
+ * trained weights' 17-digit fingerprints included: a change in the training
+ * arithmetic that the 3–4 printed digits of a short run hide (and a long run
+ * magnifies) fails here, which a check of the metrics alone misses. The full
+ * runs it documents are checked with EXAMPLES_FULL=1 (several minutes); after
+ * a change that moves the numbers, `npx tsx examples/update_readme_numbers.ts
+ * [--full]` rewrites the blocks.
  */
 import {execFile} from 'child_process';
 import {existsSync, readFileSync, rmSync} from 'fs';
 import * as path from 'path';
 import {promisify} from 'util';
+import {documentedRuns, mismatches} from '../../examples/lib/readme_outputs';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
-async function runExample(name: string): Promise<string> {
-  const {stdout} = await promisify(execFile)(TSX, [path.join('examples', `${name}.ts`), '--quick'],
-      {cwd: ROOT, timeout: 100_000, maxBuffer: 16 << 20});
-  return stdout;
+/** Each command's output, run once: the README check below reuses the runs of the tests above it. */
+const runs = new Map<string, Promise<string>>();
+
+function runCommand(script: string, args: string[], timeout = 100_000): Promise<string> {
+  const key = [script, ...args].join(' ');
+  if (!runs.has(key)) {
+    runs.set(key, promisify(execFile)(TSX, [script, ...args], {cwd: ROOT, timeout, maxBuffer: 16 << 20}).then(r => r.stdout));
+  }
+  return runs.get(key)!;
+}
+
+function runExample(name: string): Promise<string> {
+  return runCommand(`examples/${name}.ts`, ['--quick']);
 }
 
 /** The cells of the table row that starts with `label` (two-space separated columns). */
@@ -82,6 +103,30 @@ test('ce_vs_hinge: both losses trained and scored (accuracy, NLL, ECE)', async (
     }
   }
 }, 120_000);
+
+const README = path.join(ROOT, 'examples', 'README.md');
+const documented = documentedRuns(README);
+
+describe('examples/README.md: the printed numbers it documents', () => {
+  test('documents a --quick run of each example, and full runs', () => {
+    const quick = documented.filter(r => r.quick).map(r => r.script).sort();
+    expect(quick).toEqual(['calibration', 'ce_vs_hinge', 'class_imbalance', 'distillation'].map(n => `examples/${n}.ts`));
+    expect(documented.filter(r => !r.quick).length).toBeGreaterThanOrEqual(4);
+    for (const r of documented) expect(r.lines.length).toBeGreaterThanOrEqual(3);
+  });
+  const full = process.env.EXAMPLES_FULL === '1';
+  // Full runs only when asked (no skipped test otherwise: they are not registered).
+  for (const run of documented.filter(r => r.quick || full)) {
+    test(`$ ${run.command}`, async () => {
+      const stdout = await runCommand(run.script, run.args, run.quick ? 100_000 : 1_200_000);
+      const wrong = mismatches('examples/README.md', run, stdout);
+      if (wrong.length > 0) {
+        throw new Error(`${wrong.length} documented line(s) no longer hold (npx tsx examples/update_readme_numbers.ts ` +
+                        `${run.quick ? '' : '--full '}rewrites them):\n${wrong.join('\n')}`);
+      }
+    }, run.quick ? 120_000 : 1_300_000);
+  }
+});
 
 test('examples/output is git-ignored except its .gitignore', () => {
   expect(existsSync(path.join(ROOT, 'examples', 'output', '.gitignore'))).toBe(true);
