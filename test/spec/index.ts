@@ -5,6 +5,7 @@ import './sigmoid_cross_entropy.spec';
 import './focal_cross_entropy.spec';
 import './precision.spec';
 import './properties.spec';
+import './fused_kernels_ran.spec';
 
 export {allCases, caseName} from './registry';
 export type {SpecCase, SpecEnv} from './registry';

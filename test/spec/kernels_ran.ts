@@ -4,6 +4,7 @@
  * value check notices). Runner-independent (no jest globals).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {setForceComposite} from '../../src/flags';
 import type {SpecEnv} from './registry';
 
 /**
@@ -56,4 +57,21 @@ export function expectRan(seen: readonly string[], wanted: readonly string[], wh
   if (missing.length > 0) {
     throw new Error(`${what}: ${missing.join(', ')} did not run (ran: ${[...new Set(seen)].join(', ')})`);
   }
+}
+
+/**
+ * Runs `f` (forward and backward) and requires `wanted` among its kernels; then again with the
+ * composite path forced, where they must be missing.
+ */
+export async function expectFusedRuns(f: () => tf.Tensor | tf.Tensor[], wanted: string[], what: string): Promise<void> {
+  expectRan(await kernelsRun(f), wanted, what);
+  setForceComposite(true);
+  let composite: string[];
+  try {
+    composite = await kernelsRun(f);
+  } finally {
+    setForceComposite(false);
+  }
+  const still = wanted.filter(k => composite.includes(k));
+  if (still.length > 0) throw new Error(`${what}: with the composite path forced, ${still.join(', ')} still ran: the check proves nothing`);
 }
