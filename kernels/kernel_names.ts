@@ -92,8 +92,28 @@ export interface SoftmaxCrossEntropyGradInputs extends NamedTensorInfoMap {
   dy: TensorInfo;
 }
 
+/**
+ * The reduction of an elementwise `[rows, C]` kernel (sigmoid, binary focal),
+ * applied inside the kernel, and the layout of its backward's `dy`
+ * (kernels/FORMULAS.md, "Fused reductions"):
+ *  - 'none': forward `[rows, C]`, `L[i, c]·scale`; dy `[rows, C]`;
+ *  - 'rows': forward `[rows]`, `scale·Σ_c L[i, c]`; dy `[rows]`, broadcast along C;
+ *  - 'all':  forward `[]` (a scalar), `scale·Σ_{i,c} L[i, c]`; dy one element.
+ * The backward is `dx[i, c] = scale·dy_b[i, c]·∂L[i, c]`, dy_b the broadcast dy.
+ * So an op that reduces such a loss differentiates the reduction in this
+ * kernel pair, never through tfjs's sum/mean gradients, which build an
+ * `[rows, C]` ones tensor on the host (an N·C·4-byte upload on GPUs).
+ */
+export type ElementwiseReduction = 'none' | 'rows' | 'all';
+export interface ElementwiseReductionAttrs {
+  /** Default 'none'. */
+  reduction?: ElementwiseReduction;
+  /** Multiplies the forward output and the backward (default 1): 1/C, 1/(rows·C) for means. */
+  scale?: number;
+}
+
 /** Attributes of the sigmoid cross-entropy kernels. */
-export interface SigmoidCrossEntropyAttrs {
+export interface SigmoidCrossEntropyAttrs extends ElementwiseReductionAttrs {
   /** ε in [0, 1): targets become z·(1 − ε) + ε/2. */
   labelSmoothing: number;
   /** Positive-class weight q: null (= 1), length 1 (scalar) or length C (per class). */
@@ -102,12 +122,12 @@ export interface SigmoidCrossEntropyAttrs {
 export interface SigmoidCrossEntropyGradAttrs extends SigmoidCrossEntropyAttrs {
   wrt: 'logits' | 'labels';
 }
-/** Sigmoid forward inputs: logits, labels float32 [rows, C]. Output: loss [rows, C]. */
+/** Sigmoid forward inputs: logits, labels float32 [rows, C]. Output: loss [rows, C], [rows] or [] (`reduction`). */
 export interface SigmoidCrossEntropyInputs extends NamedTensorInfoMap {
   logits: TensorInfo;
   labels: TensorInfo;
 }
-/** Sigmoid backward inputs: logits, labels, dy, all [rows, C]. Output: [rows, C]. */
+/** Sigmoid backward inputs: logits, labels [rows, C]; dy the forward output's shape (`reduction`). Output: [rows, C]. */
 export interface SigmoidCrossEntropyGradInputs extends NamedTensorInfoMap {
   logits: TensorInfo;
   labels: TensorInfo;
@@ -194,11 +214,11 @@ export interface FocalCrossEntropyGradAttrs extends FocalCrossEntropyAttrs {
 
 /**
  * Attributes of the binary focal kernels. Inputs/outputs as the sigmoid
- * kernels: forward `{logits, labels}` [rows, C] → loss [rows, C] (elementwise;
- * the Keras mean over the last axis is the loss class's job); backward
- * `{logits, labels, dy}` → [rows, C].
+ * kernels: forward `{logits, labels}` [rows, C] → loss [rows, C], or reduced
+ * by `reduction` / `scale` ([rows] for the Keras mean over the last axis);
+ * backward `{logits, labels, dy}` → [rows, C], dy of the forward output's shape.
  */
-export interface BinaryFocalCrossEntropyAttrs {
+export interface BinaryFocalCrossEntropyAttrs extends ElementwiseReductionAttrs {
   /** ε in [0, 1): targets become z·(1 − ε) + ε/2. */
   labelSmoothing: number;
   /** γ ≥ 0. */

@@ -12,6 +12,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
 import {sigmoid, softplus} from './focal_math';
+import {dyStride} from './SigmoidCrossEntropy';
 
 /** The per-element quantities every formula above needs. */
 interface Element {
@@ -50,17 +51,42 @@ function mapElements(backend: MathBackendCPU, logits: TensorInfo, labels: Tensor
 
 function binaryFocalCrossEntropy(args: {inputs: SigmoidCrossEntropyInputs, backend: MathBackendCPU, attrs: BinaryFocalCrossEntropyAttrs}): TensorInfo {
   const {inputs, backend, attrs} = args;
-  return mapElements(backend, inputs.logits, inputs.labels, attrs, (_x, e) => e.b * e.uG * e.bce);
+  const reduction = attrs.reduction ?? 'none', scale = attrs.scale ?? 1;
+  const loss = mapElements(backend, inputs.logits, inputs.labels, attrs,
+      scale === 1 ? (_x, e) => e.b * e.uG * e.bce : (_x, e) => scale * e.b * e.uG * e.bce);
+  if (reduction === 'none') {
+    return loss;
+  }
+  // Fused reduction (FORMULAS.md): float64 row sums of the (scaled) loss.
+  const [rows, C] = inputs.logits.shape;
+  const values = backend.data.get(loss.dataId).values as Float32Array;
+  const sums = new Float32Array(reduction === 'rows' ? rows : 1);
+  let total = 0;
+  for (let i = 0, k = 0; i < rows; i++) {
+    let acc = 0;
+    for (let c = 0; c < C; c++, k++) acc += values[k];
+    if (reduction === 'rows') sums[i] = acc;
+    else total += acc;
+  }
+  if (reduction === 'all') sums[0] = total;
+  backend.disposeIntermediateTensorInfo(loss);
+  return backend.makeTensorInfo(reduction === 'rows' ? [rows] : [], 'float32', sums);
 }
 
 function binaryFocalCrossEntropyGrad(args: {inputs: SigmoidCrossEntropyGradInputs, backend: MathBackendCPU, attrs: BinaryFocalCrossEntropyGradAttrs}): TensorInfo {
   const {inputs, backend, attrs} = args;
-  const dy = backend.data.get(inputs.dy.dataId).values as ArrayLike<number>;
+  const [rows, C] = inputs.logits.shape;
+  const dyValues = backend.data.get(inputs.dy.dataId).values as ArrayLike<number>;
+  const mode = dyStride(attrs.reduction, inputs.dy.shape.reduce((a, b) => a * b, 1), rows, C, BinaryFocalCrossEntropyGrad);
+  const scale = attrs.scale ?? 1;
+  // The upstream value of element k (FORMULAS.md, "Fused reductions").
+  const dyAt = mode === 2 ? (k: number) => scale * dyValues[k] :
+      mode === 1 ? (k: number) => scale * dyValues[Math.floor(k / C)] : () => scale * dyValues[0];
   const db = attrs.applyClassBalancing ? 2 * attrs.alpha - 1 : 0;
   const f: Elementwise = attrs.wrt === 'labels' ?
-      (x, e, i) => dy[i] * (1 - attrs.labelSmoothing) *
+      (x, e, i) => dyAt(i) * (1 - attrs.labelSmoothing) *
           (db * e.uG * e.bce + e.b * e.uG1 * (1 - 2 * e.p) * e.bce - e.b * e.uG * x) :
-      (_x, e, i) => dy[i] * e.b *
+      (_x, e, i) => dyAt(i) * e.b *
           (e.uG1 * (1 - 2 * e.zh) * e.p * (1 - e.p) * e.bce + e.uG * (e.p - e.zh));
   return mapElements(backend, inputs.logits, inputs.labels, attrs, f);
 }

@@ -8,6 +8,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs} from '../kernel_names';
 
 import {BinaryFocalProgram} from './binary_focal_cross_entropy_gpu';
+import {checkDy, reduceRows} from './elementwise_reduction_webgl';
 import {asWebGL, isPackedOnGpu} from './kernel_util';
 
 type Args = Parameters<KernelFunc>[0];
@@ -17,12 +18,14 @@ function binaryFocal(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorI
   const {logits, labels, dy} = args.inputs as {logits: TensorInfo, labels: TensorInfo, dy?: TensorInfo};
   const attrs = args.attrs as unknown as BinaryFocalCrossEntropyGradAttrs;
   const [rows, numClasses] = logits.shape;
-  const program = new BinaryFocalProgram({rows, numClasses, mode, packed: isPackedOnGpu(backend, logits)});
+  const dyMode = mode === 'forward' ? 'none' : checkDy(attrs.reduction, dy as TensorInfo, rows, numClasses, BinaryFocalCrossEntropyGrad);
+  const program = new BinaryFocalProgram({rows, numClasses, mode, packed: isPackedOnGpu(backend, logits), dyMode});
   const inputs = mode === 'forward' ? [logits, labels] : [logits, labels, dy as TensorInfo];
-  return backend.runWebGLProgram(program, inputs, 'float32', [
+  const result = backend.runWebGLProgram(program, inputs, 'float32', [
     [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [attrs.gamma], [attrs.alpha],
-    [attrs.applyClassBalancing ? 1 : 0],
+    [attrs.applyClassBalancing ? 1 : 0], [attrs.scale ?? 1],
   ]);
+  return mode === 'forward' ? reduceRows(backend, result, attrs.reduction, attrs.scale) : result;
 }
 
 export const binaryFocalCrossEntropyConfig: KernelConfig = {

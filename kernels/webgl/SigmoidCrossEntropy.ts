@@ -7,6 +7,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SigmoidCrossEntropy, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs} from '../kernel_names';
 
+import {checkDy, reduceRows} from './elementwise_reduction_webgl';
 import {asWebGL, isPackedOnGpu, uploadVector} from './kernel_util';
 import {SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
 
@@ -17,6 +18,7 @@ function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'):
   const {logits, labels, dy} = args.inputs as {logits: TensorInfo, labels: TensorInfo, dy?: TensorInfo};
   const attrs = args.attrs as unknown as SigmoidCrossEntropyGradAttrs;
   const [rows, numClasses] = logits.shape;
+  const dyMode = mode === 'forward' ? 'none' : checkDy(attrs.reduction, dy as TensorInfo, rows, numClasses, SigmoidCrossEntropyGrad);
   const q = attrs.posWeight;
   // A length-1 posWeight is a scalar uniform; a length-C one an input.
   const posWeight = q != null && q.length > 1 ? uploadVector(backend, q) : null;
@@ -26,15 +28,16 @@ function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'):
     mode,
     perClassPosWeight: posWeight != null,
     packed: isPackedOnGpu(backend, logits),
+    dyMode,
   });
   const inputs = [logits, labels];
   if (mode !== 'forward') inputs.push(dy as TensorInfo);
   if (posWeight != null) inputs.push(posWeight);
   const result = backend.runWebGLProgram(program, inputs, 'float32', [
-    [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [q != null && q.length === 1 ? q[0] : 1],
+    [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [q != null && q.length === 1 ? q[0] : 1], [attrs.scale ?? 1],
   ]);
   if (posWeight != null) backend.disposeIntermediateTensorInfo(posWeight);
-  return result;
+  return mode === 'forward' ? reduceRows(backend, result, attrs.reduction, attrs.scale) : result;
 }
 
 export const sigmoidCrossEntropyConfig: KernelConfig = {

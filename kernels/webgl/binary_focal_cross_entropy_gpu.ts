@@ -16,6 +16,7 @@
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
 import {ElementwiseProgram, elementwiseMain, packedElementwiseMain, perElement} from './elementwise_program';
 import {POW_GAMMA} from './focal_glsl';
+import {DyMode, dyArgs} from './sigmoid_cross_entropy_gpu';
 
 export interface BinaryFocalProgramConfig {
   rows: number;
@@ -23,6 +24,8 @@ export interface BinaryFocalProgramConfig {
   /** 'forward' (loss), or the backward w.r.t. 'logits' or 'labels'. */
   mode: 'forward' | 'logits' | 'labels';
   packed: boolean;
+  /** How the backward reads dy (fused reductions, as the sigmoid program). */
+  dyMode?: DyMode;
 }
 
 export class BinaryFocalProgram extends ElementwiseProgram {
@@ -35,21 +38,23 @@ export class BinaryFocalProgram extends ElementwiseProgram {
       {name: 'alpha', type: 'float'},
       /** 1 when applyClassBalancing, else 0. */
       {name: 'balancing', type: 'float'},
+      {name: 'scale', type: 'float'},
     ]);
+    const dy = dyArgs(cfg.dyMode ?? 'none');
 
     const value = {
-      forward: 'b * powGamma(u) * bce',
-      logits: 'dy * b * (gammaPowGamma1(u) * (1.0 - 2.0 * zHat) * p * pm * bce + powGamma(u) * (p - zHat))',
-      labels: `dy * oneMinusSmoothing * (db * powGamma(u) * bce + b * gammaPowGamma1(u) * (1.0 - 2.0 * p) * bce -
+      forward: 'scale * b * powGamma(u) * bce',
+      logits: 'scale * dy * b * (gammaPowGamma1(u) * (1.0 - 2.0 * zHat) * p * pm * bce + powGamma(u) * (p - zHat))',
+      labels: `scale * dy * oneMinusSmoothing * (db * powGamma(u) * bce + b * gammaPowGamma1(u) * (1.0 - 2.0 * p) * bce -
                                          b * powGamma(u) * x)`,
     }[cfg.mode];
     const main = cfg.packed ?
         packedElementwiseMain(`
         vec4 x = getLogits(r, c);
         vec4 z = getLabels(r, c);
-        vec4 dy = ${backward ? 'getDy(r, c)' : 'vec4(0.0)'};`,
-                              [perElement('x'), perElement('z'), perElement('dy')]) :
-        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', backward ? 'getDy(row, col)' : '0.0']);
+        ${backward ? dy.prelude : ''}`,
+                              [perElement('x'), perElement('z'), backward ? dy.packed : () => '0.0']) :
+        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', backward ? dy.unpacked : '0.0']);
 
     this.userCode = `
       ${IS_NAN}

@@ -13,7 +13,7 @@
  * a per-class [C] input.
  */
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
-import {ElementwiseProgram, elementwiseMain, packedElementwiseMain, perClass, perElement} from './elementwise_program';
+import {ElementwiseProgram, elementwiseMain, PackedArg, packedElementwiseMain, perClass, perElement, perRow} from './elementwise_program';
 
 export interface SigmoidProgramConfig {
   rows: number;
@@ -23,6 +23,29 @@ export interface SigmoidProgramConfig {
   /** posWeight has one value per class (an input) rather than a scalar uniform. */
   perClassPosWeight: boolean;
   packed: boolean;
+  /**
+   * How the backward reads dy (kernels/FORMULAS.md, "Fused reductions"):
+   * 'none' [rows, C], 'rows' [rows] broadcast along C, 'all' a scalar.
+   */
+  dyMode?: DyMode;
+}
+
+export type DyMode = 'none' | 'rows' | 'all';
+
+/**
+ * dy in an elementwise program: the unpacked `element` argument, and the
+ * packed prelude line plus argument (DyMode above). A [rows] dy is fetched as
+ * the (row, row + 1) pair of a packed texel, as the softmax backward does.
+ */
+export function dyArgs(mode: DyMode): {unpacked: string, prelude: string, packed: PackedArg} {
+  switch (mode) {
+    case 'none':
+      return {unpacked: 'getDy(row, col)', prelude: 'vec4 dy = getDy(r, c);', packed: perElement('dy')};
+    case 'rows':
+      return {unpacked: 'getDy(row)', prelude: 'vec2 dy = getDy(r).xy;', packed: perRow('dy')};
+    case 'all':
+      return {unpacked: 'getDy()', prelude: 'float dy = getDy().x;', packed: () => 'dy'};
+  }
 }
 
 export class SigmoidCEProgram extends ElementwiseProgram {
@@ -35,13 +58,15 @@ export class SigmoidCEProgram extends ElementwiseProgram {
       {name: 'oneMinusSmoothing', type: 'float'},
       {name: 'halfSmoothing', type: 'float'},
       {name: 'posWeightScalar', type: 'float'},
+      {name: 'scale', type: 'float'},
     ]);
+    const dy = dyArgs(cfg.dyMode ?? 'none');
     const p = cfg.packed;
 
     const value = {
-      forward: 'q * zHat * softplus(-x) + (1.0 - zHat) * softplus(x)',
-      logits: 'dy * (sigmoid(x) * (q * zHat + 1.0 - zHat) - q * zHat)',
-      labels: 'dy * oneMinusSmoothing * (q * softplus(-x) - softplus(x))',
+      forward: 'scale * (q * zHat * softplus(-x) + (1.0 - zHat) * softplus(x))',
+      logits: 'scale * dy * (sigmoid(x) * (q * zHat + 1.0 - zHat) - q * zHat)',
+      labels: 'scale * dy * oneMinusSmoothing * (q * softplus(-x) - softplus(x))',
     }[cfg.mode];
     const q = cfg.perClassPosWeight ? (p ? 'getPosWeight(c).xy' : 'getPosWeight(col)') :
                                       (p ? 'vec2(posWeightScalar)' : 'posWeightScalar');
@@ -51,10 +76,10 @@ export class SigmoidCEProgram extends ElementwiseProgram {
         packedElementwiseMain(`
         vec4 x = getLogits(r, c);
         vec4 z = getLabels(r, c);
-        vec4 dy = ${backward ? 'getDy(r, c)' : 'vec4(0.0)'};
+        ${backward ? dy.prelude : ''}
         vec2 q = ${q};`,
-                              [perElement('x'), perElement('z'), perClass('q'), perElement('dy')]) :
-        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', q, backward ? 'getDy(row, col)' : '0.0']);
+                              [perElement('x'), perElement('z'), perClass('q'), backward ? dy.packed : () => '0.0']) :
+        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', q, backward ? dy.unpacked : '0.0']);
 
     this.userCode = `
       ${IS_NAN}

@@ -11,6 +11,7 @@ import {
 } from '../kernel_names';
 import {BinaryFocalProgram, FocalMode} from './focal_cross_entropy_webgpu';
 import {launch, makeEmpty, makeOutput, storageType, UniformScalar} from './launch';
+import {checkDy, reduceRows} from './elementwise_reduction_webgpu';
 import {ELEMENTWISE_WG} from './row_layout';
 
 function run(backend: WebGPUBackend, mode: FocalMode, inputs: TensorInfo[], attrs: BinaryFocalCrossEntropyAttrs,
@@ -19,11 +20,12 @@ function run(backend: WebGPUBackend, mode: FocalMode, inputs: TensorInfo[], attr
   if (inputs.some(t => t.dtype !== 'float32')) {
     throw new Error(`${kernel} (webgpu): inputs must be float32`);
   }
-  if (inputs.some(t => t.shape.length !== logits.shape.length || t.shape.some((d, i) => d !== logits.shape[i]))) {
+  if (inputs.slice(0, 2).some(t => t.shape.length !== logits.shape.length || t.shape.some((d, i) => d !== logits.shape[i]))) {
     throw new Error(`${kernel} (webgpu): inputs must share the logits' shape [${logits.shape}]`);
   }
   const C = logits.shape.length === 0 ? 1 : logits.shape[logits.shape.length - 1];
   const size = logits.shape.reduce((p, d) => p * d, 1);
+  const dyMode = mode === 'forward' ? 'none' : checkDy(attrs.reduction, inputs[2], C === 0 ? 0 : size / C, C, kernel);
   if (size === 0) {
     return makeEmpty(backend, logits.shape);
   }
@@ -38,16 +40,18 @@ function run(backend: WebGPUBackend, mode: FocalMode, inputs: TensorInfo[], attr
     {type: 'uint32', data: [attrs.applyClassBalancing ? 1 : 0]},
     {type: 'float32', data: [-Infinity]},
     {type: 'float32', data: [NaN]},
+    {type: 'float32', data: [attrs.scale ?? 1]},
   ];
   launch(backend, new BinaryFocalProgram({wg: ELEMENTWISE_WG, vec, weights: false}, mode,
-      inputs.map(t => storageType(backend, t))), [out], inputs, uniforms, Math.ceil(size / vec / ELEMENTWISE_WG));
+      inputs.map(t => storageType(backend, t)), dyMode), [out], inputs, uniforms, Math.ceil(size / vec / ELEMENTWISE_WG));
   return out;
 }
 
 const forwardFunc: KernelFunc = ({inputs, backend, attrs}) => {
   const {logits, labels} = inputs as SigmoidCrossEntropyInputs;
-  return run(backend as WebGPUBackend, 'forward', [logits, labels],
-      attrs as unknown as BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropy);
+  const a = attrs as unknown as BinaryFocalCrossEntropyAttrs;
+  const b = backend as WebGPUBackend;
+  return reduceRows(b, run(b, 'forward', [logits, labels], a, BinaryFocalCrossEntropy), a.reduction, a.scale);
 };
 
 const backwardFunc: KernelFunc = ({inputs, backend, attrs}) => {

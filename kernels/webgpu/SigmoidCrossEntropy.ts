@@ -9,6 +9,7 @@ import {
   SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs,
 } from '../kernel_names';
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, UniformScalar, uploadVector} from './launch';
+import {checkDy, reduceRows} from './elementwise_reduction_webgpu';
 import {ELEMENTWISE_WG} from './row_layout';
 import {SigmoidCrossEntropyProgram} from './sigmoid_cross_entropy_webgpu';
 
@@ -26,6 +27,7 @@ function run(
   if (q != null && q.length !== 1 && q.length !== C) {
     throw new Error(`${kernel} (webgpu): posWeight has ${q.length} entries for ${C} classes`);
   }
+  const dyMode = mode === 'forward' ? 'none' : checkDy(attrs.reduction, inputs[2], rows, C, kernel);
   if (size === 0) {
     return makeEmpty(backend, logits.shape);
   }
@@ -40,9 +42,10 @@ function run(
     {type: 'float32', data: [q == null || perClass ? 1 : q[0]]},
     {type: 'float32', data: [-Infinity]},
     {type: 'float32', data: [NaN]},
+    {type: 'float32', data: [attrs.scale ?? 1]},
   ];
   launch(backend, new SigmoidCrossEntropyProgram({wg: ELEMENTWISE_WG, vec, weights: perClass}, mode,
-          inputs.map(t => storageType(backend, t))), [out],
+          inputs.map(t => storageType(backend, t)), dyMode), [out],
       qBuffer ? [...inputs, qBuffer] : inputs, uniforms, Math.ceil(size / vec / ELEMENTWISE_WG));
   if (qBuffer) {
     disposeTemp(backend, qBuffer);
@@ -52,8 +55,9 @@ function run(
 
 const forwardFunc: KernelFunc = ({inputs, backend, attrs}) => {
   const {logits, labels} = inputs as SigmoidCrossEntropyInputs;
-  return run(backend as WebGPUBackend, 'forward', [logits, labels],
-      attrs as unknown as SigmoidCrossEntropyAttrs, SigmoidCrossEntropy);
+  const a = attrs as unknown as SigmoidCrossEntropyAttrs;
+  const b = backend as WebGPUBackend;
+  return reduceRows(b, run(b, 'forward', [logits, labels], a, SigmoidCrossEntropy), a.reduction, a.scale);
 };
 
 const backwardFunc: KernelFunc = ({inputs, backend, attrs}) => {

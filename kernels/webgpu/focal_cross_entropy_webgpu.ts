@@ -34,6 +34,7 @@
  * C % 4 == 0), as the sigmoid programs.
  */
 import {FusedProgram, StorageType} from './launch';
+import {DyMode, dyAccess} from './sigmoid_cross_entropy_webgpu';
 import type {RowVariant} from './softmax_cross_entropy_webgpu';
 import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
 import {
@@ -66,6 +67,7 @@ struct Uniforms {
   balancing : u32,
   negInf : f32,
   nan : f32,
+  scale : f32,
 };`;
 
 /**
@@ -444,24 +446,26 @@ export class BinaryFocalProgram implements FusedProgram {
   readonly workgroupSize: number;
 
   /** `types`: WGSL scalar type of each input buffer (logits, labels[, dy]). */
-  constructor(readonly variant: ElementwiseVariant, readonly mode: FocalMode, readonly types: readonly StorageType[]) {
-    this.key = `binaryFocal_${mode}_${elementwiseKey(variant)}_${types.join('')}`;
+  constructor(readonly variant: ElementwiseVariant, readonly mode: FocalMode, readonly types: readonly StorageType[],
+              readonly dyMode: DyMode = 'none') {
+    this.key = `binaryFocal_${mode}_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`;
     this.workgroupSize = variant.wg;
   }
 
   getCode(): string {
     const v = this.variant;
     const backward = this.mode !== 'forward';
+    const dy = dyAccess(this.dyMode, v.vec, this.types[2] ?? 'f32');
     const bindings = `
 @group(0) @binding(0) var<storage, read_write> result : array<V>;
 @group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
 @group(0) @binding(2) var<storage, read> labels : array<${storage(v.vec, this.types[1])}>;${backward ? `
-@group(0) @binding(3) var<storage, read> dy : array<${storage(v.vec, this.types[2])}>;` : ''}
+@group(0) @binding(3) var<storage, read> dy : ${dy.binding};` : ''}
 @group(0) @binding(${backward ? 4 : 3}) var<uniform> u : Uniforms;`;
     const value = {
-      forward: 'b * uG * bce',
-      logits: 'V(dy[e]) * b * (uG1 * (V(1.0) - 2.0 * zh) * p * pm * bce + uG * (p - zh))',
-      labels: 'V(dy[e]) * (1.0 - u.smoothing) * (db * uG * bce + b * uG1 * (pm - p) * bce - b * uG * x)',
+      forward: 'u.scale * b * uG * bce',
+      logits: `u.scale * ${dy.value} * b * (uG1 * (V(1.0) - 2.0 * zh) * p * pm * bce + uG * (p - zh))`,
+      labels: `u.scale * ${dy.value} * (1.0 - u.smoothing) * (db * uG * bce + b * uG1 * (pm - p) * bce - b * uG * x)`,
     }[this.mode];
     return `${elementwiseHeader(v, BINARY_FOCAL_UNIFORMS, bindings, null)}
 ${mathSnippet}

@@ -8,6 +8,9 @@
  *   loss      = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x)   (two non-negative terms: no cancellation)
  *   d/dlogits = dy·(σ(x)·(q·ẑ + 1 − ẑ) − q·ẑ)
  *   d/dlabels = dy·(1 − ε)·(q·softplus(−x) − softplus(x))
+ * times the uniform `scale`; the backward reads dy per element, per row or
+ * once (`DyMode`, the forward's fused reduction; the host code sums the
+ * forward's rows with tfjs's own reduction).
  */
 import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
 import {FusedProgram, StorageType} from './launch';
@@ -21,7 +24,23 @@ struct Uniforms {
   posWeight : f32,
   negInf : f32,
   nan : f32,
+  scale : f32,
 };`;
+
+/**
+ * How a backward program reads dy (kernels/FORMULAS.md, "Fused reductions"):
+ * 'none' dy[e] ([rows, C], vectorised like the logits), 'rows' dy[row]
+ * ([rows], broadcast along C), 'all' dy[0].
+ */
+export type DyMode = 'none' | 'rows' | 'all';
+
+/** The WGSL binding of dy and the expression of the element's (vector's) upstream value. */
+export function dyAccess(mode: DyMode, vec: 1 | 4, type: StorageType): {binding: string, value: string} {
+  if (mode === 'none') {
+    return {binding: `array<${storage(vec, type)}>`, value: 'V(dy[e])'};
+  }
+  return {binding: `array<${type}>`, value: `V(f32(dy[${mode === 'rows' ? 'row' : '0'}]))`};
+}
 
 /** `weights` in the variant means a per-class posWeight buffer. */
 export class SigmoidCrossEntropyProgram implements FusedProgram {
@@ -32,8 +51,8 @@ export class SigmoidCrossEntropyProgram implements FusedProgram {
   /** `types`: WGSL scalar type of each input buffer (logits, labels[, dy]). */
   constructor(
       readonly variant: ElementwiseVariant, readonly mode: 'forward' | 'logits' | 'labels',
-      readonly types: readonly StorageType[]) {
-    this.key = `sigmoidCE_${mode}_${elementwiseKey(variant)}_${types.join('')}`;
+      readonly types: readonly StorageType[], readonly dyMode: DyMode = 'none') {
+    this.key = `sigmoidCE_${mode}_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`;
     this.workgroupSize = variant.wg;
   }
 
@@ -41,16 +60,17 @@ export class SigmoidCrossEntropyProgram implements FusedProgram {
     const v = this.variant;
     const backward = this.mode !== 'forward';
     const qBinding = backward ? 4 : 3;
+    const dy = dyAccess(this.dyMode, v.vec, this.types[2] ?? 'f32');
     const bindings = `
 @group(0) @binding(0) var<storage, read_write> result : array<V>;
 @group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
 @group(0) @binding(2) var<storage, read> labels : array<${storage(v.vec, this.types[1])}>;${backward ? `
-@group(0) @binding(3) var<storage, read> dy : array<${storage(v.vec, this.types[2])}>;` : ''}
+@group(0) @binding(3) var<storage, read> dy : ${dy.binding};` : ''}
 @group(0) @binding(${v.weights ? qBinding + 1 : qBinding}) var<uniform> u : Uniforms;`;
     const value = {
-      forward: 'q * zh * softplusV(-x) + (V(1.0) - zh) * softplusV(x)',
-      logits: 'V(dy[e]) * (sigmoidV(x) * (q * zh + V(1.0) - zh) - q * zh)',
-      labels: 'V(dy[e]) * (1.0 - u.smoothing) * (q * softplusV(-x) - softplusV(x))',
+      forward: 'u.scale * (q * zh * softplusV(-x) + (V(1.0) - zh) * softplusV(x))',
+      logits: `u.scale * ${dy.value} * (sigmoidV(x) * (q * zh + V(1.0) - zh) - q * zh)`,
+      labels: `u.scale * ${dy.value} * (1.0 - u.smoothing) * (q * softplusV(-x) - softplusV(x))`,
     }[this.mode];
     return `${elementwiseHeader(v, SIGMOID_UNIFORMS, bindings, v.weights ? qBinding : null, 'posWeights')}
 ${mathSnippet}

@@ -13,6 +13,15 @@ import {sigmoidCrossEntropyWithLogits} from '../ops/sigmoid_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, toNumberArray, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
 
+/**
+ * Whether `axis` is the last axis of a rank ≥ 1 tensor: the per-example mean
+ * of the elementwise losses then runs as the op's 'meanOverClasses'
+ * reduction, fused with its gradient (no ones tensor of the logits' shape).
+ */
+export function overLastAxis(axis: number, rank: number): boolean {
+  return rank >= 1 && (axis === -1 || axis === rank - 1);
+}
+
 /** Arguments of `BinaryCrossentropy` (Keras 3 names, camelCase) plus `posWeight`. */
 export interface BinaryCrossentropyArgs extends BaseLossArgs {
   /** Whether `yPred` holds logits (true) or probabilities (false, the default). */
@@ -73,10 +82,15 @@ export class BinaryCrossentropy extends Loss {
       const p = clipByValue(yPred, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
       logits = sub(log(p), log1p(neg(p)));
     }
-    const perElement = sigmoidCrossEntropyWithLogits(yTrue, logits, {
+    const options = {
       labelSmoothing: this.labelSmoothing,
       ...(this.posWeight == null ? {} : {posWeight: this.posWeight}),
-    });
+    };
+    if (overLastAxis(this.axis, logits.rank)) {
+      // The mean over the classes inside the fused kernels, and in their gradient.
+      return {values: sigmoidCrossEntropyWithLogits(yTrue, logits, {...options, reduction: 'meanOverClasses'})};
+    }
+    const perElement = sigmoidCrossEntropyWithLogits(yTrue, logits, options);
     return {values: perElement.rank === 0 ? perElement : mean(perElement, this.axis)};
   }
 

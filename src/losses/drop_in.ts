@@ -13,9 +13,11 @@
  *  - `labelSmoothing` must lie in [0, 1) (tfjs ignores a negative one and
  *    accepts ≥ 1 silently).
  */
-import {op, Reduction, Tensor, TensorLike} from '@tensorflow/tfjs-core';
+import {op, Reduction, Tensor, tensor, TensorLike} from '@tensorflow/tfjs-core';
 import {sigmoidCrossEntropyWithLogits} from '../ops/sigmoid_cross_entropy';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
+import {ElementwiseLossReduction} from '../ops/elementwise_reduction';
+import {fusedWeightedLoss} from './fused_weighted_loss';
 import {tfjsWeightedLoss} from './reduction';
 
 /**
@@ -76,8 +78,10 @@ function sparseSoftmaxCrossEntropy_<O extends Tensor = Tensor>(
 function sigmoidCrossEntropy_<O extends Tensor = Tensor>(
     multiClassLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
-  const perElement = sigmoidCrossEntropyWithLogits(multiClassLabels, logits, {labelSmoothing});
-  return tfjsWeightedLoss(perElement, weights, reduction) as O;
+  // The reduction runs in the op's kernels (and their gradient): see fused_weighted_loss.ts.
+  const $logits = logits instanceof Tensor ? logits : tensor(logits, undefined, 'float32');
+  const loss = (r: ElementwiseLossReduction) => sigmoidCrossEntropyWithLogits(multiClassLabels, $logits, {labelSmoothing, reduction: r});
+  return fusedWeightedLoss(loss, $logits.shape, weights, reduction) as O;
 }
 
 // `op` names the scope and tidies the intermediates (the per-example losses),

@@ -16,6 +16,7 @@
 import {cast, clipByValue, div, log, log1p, mean, neg, notEqual, scalar, serialization, squeeze, sub, sum, Tensor} from '@tensorflow/tfjs-core';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../ops/focal_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, toNumberArray, validateArgs} from './loss';
+import {overLastAxis} from './binary';
 import {KerasReduction} from './reduction';
 
 /** Arguments of `CategoricalFocalCrossentropy` (Keras 3 names, camelCase) plus ours. */
@@ -218,9 +219,14 @@ export class BinaryFocalCrossentropy extends Loss {
       const p = clipByValue(yPred, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
       logits = sub(log(p), log1p(neg(p)));
     }
-    const perElement = sigmoidFocalCrossEntropyWithLogits(yTrue, logits, {
+    const options = {
       applyClassBalancing: this.applyClassBalancing, alpha: this.alpha, gamma: this.gamma, labelSmoothing: this.labelSmoothing,
-    });
+    };
+    if (overLastAxis(this.axis, logits.rank)) {
+      // The mean over the last axis inside the fused kernels, and in their gradient.
+      return {values: sigmoidFocalCrossEntropyWithLogits(yTrue, logits, {...options, reduction: 'meanOverClasses'})};
+    }
+    const perElement = sigmoidFocalCrossEntropyWithLogits(yTrue, logits, options);
     return {values: perElement.rank === 0 ? perElement : mean(perElement, this.axis)};
   }
 

@@ -8,6 +8,7 @@
  */
 import {add, concat, engine, gather, gatherND, getBackend, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
+import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 
 /**
  * tf.customGrad for a function of two tensors, with lazy gradients: gradFunc
@@ -544,8 +545,9 @@ export function compositeSigmoidCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: Si
     sp.dispose();
     save([logits, labels]);
     return {
-      value: loss,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      value: reduceElementwise(loss, attrs),
+      gradFunc: (dyIn: Tensor, saved: Tensor[]) => {
+        const dy = broadcastDy(dyIn, attrs);
         const [sx, sz] = saved;
         return [
           () => {

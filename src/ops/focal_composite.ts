@@ -8,6 +8,7 @@
 import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {applyRowMasks, clearIgnoredRows, rowLogSumExp, rowSumSkippingZeros, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
+import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 
 /** a = α·w as a [1, C] row (or a scalar when both are scalar / absent). */
 function classFactor(attrs: FocalCrossEntropyAttrs, C: number): Tensor | number {
@@ -144,8 +145,9 @@ export function compositeBinaryFocalCrossEntropy(x: Tensor2D, z: Tensor2D, attrs
     const e = binaryParts(logits, labels, attrs);
     save([logits, labels]);
     return {
-      value: mul(mul(e.b, e.uG), e.bce),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      value: reduceElementwise(mul(mul(e.b, e.uG), e.bce), attrs),
+      gradFunc: (dyIn: Tensor, saved: Tensor[]) => {
+        const dy = broadcastDy(dyIn, attrs);
         const [sx, sz] = saved;
         const k = binaryParts(sx, sz, attrs);
         const dx = mul(mul(dy, k.b), add(

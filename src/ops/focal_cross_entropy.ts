@@ -16,6 +16,7 @@ import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy
 import {registerFocalCpuKernels} from '../../kernels/cpu/register_focal_cpu';
 import {registerFocalGradients} from '../gradients/focal_cross_entropy_grad';
 import {compositeBinaryFocalCrossEntropy, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
+import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
 import {assertArg, checkLabelSmoothing, checkTemperature, ClassVector, normalizeAxis, readClassVector, validateSparseLabels} from './validate';
 
@@ -56,6 +57,13 @@ export interface BinaryFocalCrossEntropyOptions {
   alpha?: number;
   /** Weight positives by α and negatives by 1 − α (default false, as Keras). */
   applyClassBalancing?: boolean;
+  /**
+   * Reduce inside the fused kernels (default none): `sum` / `mean` over every
+   * element, `sumOverClasses` / `meanOverClasses` over the last axis (Keras's
+   * BinaryFocalCrossentropy per example is the latter). The reduction's
+   * gradient is the kernels' own broadcast of dy (kernels/FORMULAS.md).
+   */
+  reduction?: ElementwiseLossReduction;
 }
 
 function toTensor(x: Tensor | TensorLike, dtype: 'float32' | 'int32'): Tensor {
@@ -167,10 +175,12 @@ function sigmoidFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
   const x = reshape($logits, [-1, C]) as Tensor2D;
   const z = reshape($labels, [-1, C]) as Tensor2D;
+  const red = elementwiseReduction(options.reduction, $logits.shape, opName);
+  const reduced: BinaryFocalCrossEntropyAttrs = {...attrs, reduction: red.reduction, scale: red.scale};
   const loss = useFusedKernel(BinaryFocalCrossEntropy) ?
-      engine().runKernel(BinaryFocalCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
-      compositeBinaryFocalCrossEntropy(x, z, attrs);
-  return reshape(loss, $logits.shape);
+      engine().runKernel(BinaryFocalCrossEntropy, {logits: x, labels: z}, reduced as unknown as {}) as Tensor :
+      compositeBinaryFocalCrossEntropy(x, z, reduced);
+  return reshape(loss, red.outShape);
 }
 
 export const softmaxFocalCrossEntropyWithLogits = /* @__PURE__ */ op({softmaxFocalCrossEntropyWithLogits_});

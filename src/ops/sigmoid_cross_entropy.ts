@@ -5,6 +5,7 @@
 import {cast, engine, op, reshape, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {compositeSigmoidCrossEntropy} from './composite';
+import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
 import {assertArg, checkLabelSmoothing, ClassVector, readClassVector, toTensor} from './validate';
 
@@ -17,6 +18,14 @@ export interface SigmoidCrossEntropyOptions {
    * class of the last axis (default 1).
    */
   posWeight?: ClassVector;
+  /**
+   * Reduce inside the fused kernels (default none): `sum` / `mean` over every
+   * element (a scalar), `sumOverClasses` / `meanOverClasses` over the last axis.
+   * The gradient of the reduction is then the kernels' own broadcast of dy:
+   * no tensor of the logits' shape is built on the host, as `tf.mean(loss)`
+   * does (kernels/FORMULAS.md, "Fused reductions").
+   */
+  reduction?: ElementwiseLossReduction;
 }
 
 /**
@@ -42,7 +51,10 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
   assertArg($labels.rank === $logits.rank && $labels.shape.every((d: number, i: number) => d === $logits.shape[i]), opName,
       () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
+  const red = elementwiseReduction(options.reduction, $logits.shape, opName);
   const attrs: SigmoidCrossEntropyAttrs = {
+    reduction: red.reduction,
+    scale: red.scale,
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
     posWeight: options.posWeight == null ? null : readClassVector(options.posWeight, 'posWeight', opName, C === 1 ? [1] : [1, C]),
   };
@@ -51,7 +63,7 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
   const loss = useFusedKernel(SigmoidCrossEntropy, attrs) ?
       engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
       compositeSigmoidCrossEntropy(x, z, attrs);
-  return reshape(loss, $logits.shape);
+  return reshape(loss, red.outShape);
 }
 
 export const sigmoidCrossEntropyWithLogits = /* @__PURE__ */ op({sigmoidCrossEntropyWithLogits_});
