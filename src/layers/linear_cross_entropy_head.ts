@@ -39,7 +39,7 @@
  * (one extra matMul, see linear_cross_entropy.ts).
  */
 // No chained ops (x.slice(), x.toInt()): they exist only where @tensorflow/tfjs registered them.
-import {Tensor, Tensor1D, Tensor2D, broadcastTo, cast, concat, fused, reshape, serialization, slice, squeeze, tidy, topk} from '@tensorflow/tfjs-core';
+import {Tensor, Tensor1D, Tensor2D, broadcastTo, concat, fused, reshape, serialization, slice, squeeze, tidy, topk} from '@tensorflow/tfjs-core';
 import {initializers, layers} from '@tensorflow/tfjs-layers';
 import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type {LayerVariable} from '@tensorflow/tfjs-layers';
@@ -153,7 +153,7 @@ export class LinearCrossEntropyHead extends layers.Layer {
       const [hidden, rawLabels] = inputs;
       const labels = rawLabels.rank === hidden.rank && rawLabels.shape[rawLabels.rank - 1] === 1 ? squeeze(rawLabels, [-1]) : rawLabels;
       const outShape = this.lossShape(rawLabels.shape);
-      const loss = linearSoftmaxCrossEntropy(hidden, W, labels.dtype === 'int32' ? labels : cast(labels, 'int32'), {
+      const loss = linearSoftmaxCrossEntropy(hidden, W, labels, {  // float ids as they are: the op never truncates 1.5 or NaN
         bias: b, weightLayout: 'HV', reduction: this.perExampleLoss ? 'none' : 'mean',
         ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing, zLoss: this.zLoss,
         chunkSize: this.chunkSize, memoryBudgetBytes: this.memoryBudgetBytes,

@@ -10,7 +10,7 @@
  * them: a bug).
  */
 import {
-  cast, clipByValue, div, log, notEqual, scalar, serialization, squeeze, sum, Tensor,
+  clipByValue, div, log, notEqual, scalar, serialization, squeeze, sum, Tensor,
 } from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, toNumberArray, validateArgs} from './loss';
@@ -140,7 +140,9 @@ export class CategoricalCrossentropy extends SoftmaxLoss {
  * `SparseCategoricalCrossentropy` on the fused sparse kernel (no one-hot
  * tensor is built). `yTrue` has `yPred`'s shape without the class axis, or
  * with a class axis of size 1 (`[N, 1]`, as tfjs-layers passes targets);
- * float labels are cast to int32.
+ * float labels holding class ids are fine; a float label that is not an
+ * integer (1.5, NaN) is never truncated to a class: it throws on cpu and
+ * gives NaN for its example on the GPU kernels and the composite path.
  *
  * In tfjs-layers, `model.compile({loss})` accepts the instance, but `fit`,
  * `evaluate` and `trainOnBatch` only accept `[N]` / `[N, 1]` targets, and
@@ -173,12 +175,11 @@ export class SparseCategoricalCrossentropy extends SoftmaxLoss {
         labels = squeeze(labels, [axis]);
       }
     }
-    if (labels.dtype !== 'int32') {
-      labels = cast(labels, 'int32');
-    }
+    // Float labels go to the op as they are: it never truncates a non-integer label (1.5, NaN)
+    // to a class id, but throws (cpu) or gives NaN (GPU kernels, composite path) for it.
     const options = {...this.opOptions(), ...(this.ignoreClass == null ? {} : {ignoreIndex: this.ignoreClass})};
     const values = sparseSoftmaxCrossEntropyWithLogits(labels, this.logitsOf(yPred), options);
-    const valid = this.ignoreClass == null ? undefined : notEqual(labels, scalar(this.ignoreClass, 'int32'));
+    const valid = this.ignoreClass == null ? undefined : notEqual(labels, scalar(this.ignoreClass, labels.dtype));
     return {values, valid};
   }
 

@@ -15,6 +15,7 @@
  */
 import {op, Reduction, Tensor, tensor, TensorLike} from '@tensorflow/tfjs-core';
 import {sigmoidCrossEntropyWithLogits} from '../ops/sigmoid_cross_entropy';
+import {checkLossWeights} from '../ops/validate';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {ElementwiseLossReduction} from '../ops/elementwise_reduction';
 import {fusedWeightedLoss} from './fused_weighted_loss';
@@ -39,6 +40,7 @@ import {tfjsWeightedLoss} from './reduction';
 function softmaxCrossEntropy_<O extends Tensor = Tensor>(
     onehotLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  checkLossWeights(weights, logits, 'per-example', 'softmaxCrossEntropy');
   const perExample = softmaxCrossEntropyWithLogits(onehotLabels, logits, {labelSmoothing});
   return tfjsWeightedLoss(perExample, weights, reduction) as O;
 }
@@ -57,6 +59,7 @@ function softmaxCrossEntropy_<O extends Tensor = Tensor>(
 function sparseSoftmaxCrossEntropy_<O extends Tensor = Tensor>(
     labels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  checkLossWeights(weights, logits, 'per-example', 'sparseSoftmaxCrossEntropy');
   const perExample = sparseSoftmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing});
   return tfjsWeightedLoss(perExample, weights, reduction) as O;
 }
@@ -78,6 +81,7 @@ function sparseSoftmaxCrossEntropy_<O extends Tensor = Tensor>(
 function sigmoidCrossEntropy_<O extends Tensor = Tensor>(
     multiClassLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  checkLossWeights(weights, logits, 'per-element', 'sigmoidCrossEntropy');
   // The reduction runs in the op's kernels (and their gradient): see fused_weighted_loss.ts.
   const $logits = logits instanceof Tensor ? logits : tensor(logits, undefined, 'float32');
   const loss = (r: ElementwiseLossReduction) => sigmoidCrossEntropyWithLogits(multiClassLabels, $logits, {labelSmoothing, reduction: r});

@@ -13,7 +13,7 @@
  * op as logits (log p, resp. log p − log1p(−p)), whose softmax / sigmoid gives
  * back those clipped probabilities.
  */
-import {cast, clipByValue, div, log, log1p, mean, neg, notEqual, scalar, serialization, squeeze, sub, sum, Tensor} from '@tensorflow/tfjs-core';
+import {clipByValue, div, log, log1p, mean, neg, notEqual, scalar, serialization, squeeze, sub, sum, Tensor} from '@tensorflow/tfjs-core';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../ops/focal_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, toNumberArray, validateArgs} from './loss';
 import {overLastAxis} from './binary';
@@ -169,12 +169,11 @@ export class SparseCategoricalFocalCrossentropy extends SoftmaxFocalLoss {
         labels = squeeze(labels, [axis]);
       }
     }
-    if (labels.dtype !== 'int32') {
-      labels = cast(labels, 'int32');
-    }
+    // Float labels go to the op as they are: it never truncates a non-integer label (1.5, NaN)
+    // to a class id, but throws (cpu) or gives NaN (GPU kernels, composite path) for it.
     const options = {...this.opOptions(), ...(this.ignoreClass == null ? {} : {ignoreIndex: this.ignoreClass})};
     const values = sparseSoftmaxFocalCrossEntropyWithLogits(labels, this.logitsOf(yPred), options);
-    const valid = this.ignoreClass == null ? undefined : notEqual(labels, scalar(this.ignoreClass, 'int32'));
+    const valid = this.ignoreClass == null ? undefined : notEqual(labels, scalar(this.ignoreClass, labels.dtype));
     return {values, valid};
   }
 

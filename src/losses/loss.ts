@@ -13,6 +13,7 @@
  * loss is used as a metric.
  */
 import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {checkKnownKeys} from '../ops/validate';
 import {isKerasReduction, KERAS_REDUCTIONS, kerasReduce, KerasReduction, layersContributions} from './reduction';
 
 /** Arguments every loss class takes. */
@@ -89,7 +90,8 @@ export function toNumberArray(v: unknown): unknown {
 /**
  * Validates constructor arguments against `spec` (argument name → check).
  * Throws `${className}: ${arg} ${problem}`; unknown keys are refused, with a
- * hint when a Keras snake_case name was used.
+ * hint when a Keras snake_case name or a near miss was used (the ops' own
+ * check, validate.ts `checkKnownKeys`).
  */
 export function validateArgs(className: string, args: object | undefined, spec: Record<string, ArgCheck>): void {
   if (args == null) {
@@ -98,12 +100,8 @@ export function validateArgs(className: string, args: object | undefined, spec: 
   if (typeof args !== 'object' || Array.isArray(args)) {
     throw new Error(`${className}: arguments must be an object, got ${fmt(args)}`);
   }
+  checkKnownKeys(className, 'argument', args, Object.keys(spec));
   for (const [key, value] of Object.entries(args)) {
-    if (!(key in spec)) {
-      const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-      const hint = camel !== key && camel in spec ? ` (did you mean '${camel}'?)` : '';
-      throw new Error(`${className}: unknown argument '${key}'${hint}; expected one of ${Object.keys(spec).join(', ')}`);
-    }
     if (value === undefined) {
       continue;
     }

@@ -14,7 +14,7 @@
  *    exact otherwise).
  */
 import {
-  cast, div, losses as tfLosses, maximum, mul, Rank, Reduction, reshape, scalar, sum, Tensor, TensorLike,
+  cast, div, losses as tfLosses, maximum, mul, Rank, Reduction, reshape, scalar, sum, Tensor, tensor, TensorLike,
 } from '@tensorflow/tfjs-core';
 
 export {Reduction};
@@ -35,7 +35,35 @@ export function isKerasReduction(r: unknown): r is KerasReduction {
  * without weights); MEAN divides by Σ weights (times the broadcast factor).
  */
 export function tfjsWeightedLoss(losses: Tensor, weights: Tensor | TensorLike | undefined, reduction: Reduction): Tensor {
+  if (losses.size === 0 && reduction !== Reduction.NONE) {
+    return emptyWeightedLoss(weights, reduction);
+  }
   return tfLosses.computeWeightedLoss(losses, weights ?? undefined, reduction);
+}
+
+/**
+ * computeWeightedLoss of an empty batch, as tfjs's cpu backend computes it
+ * (SUM 0; MEAN 0, or 0 / Σ weights; SUM_BY_NONZERO_WEIGHTS 0 / 0 = NaN), without
+ * tfjs's reductions of an empty tensor, which return uninitialised memory on
+ * tfjs-wasm 4.22 (e.g. 3.6e-41 for a sum).
+ */
+function emptyWeightedLoss(weights: Tensor | TensorLike | undefined, reduction: Reduction): Tensor {
+  switch (reduction) {
+    case Reduction.SUM:
+      return scalar(0);
+    case Reduction.MEAN:
+      return weights == null ? scalar(0) : div(0, sumOrZero(weights instanceof Tensor ? weights : tensor(weights)));
+    default:
+      return scalar(NaN);
+  }
+}
+
+/**
+ * sum(x) over every axis, 0 for an empty `x` (tfjs-wasm 4.22's Sum of an empty
+ * tensor returns uninitialised memory; cpu and the GPUs give 0).
+ */
+export function sumOrZero(x: Tensor): Tensor {
+  return x.size === 0 ? scalar(0) : sum(x);
 }
 
 /** What a Keras reduction needs besides the per-example values. */
@@ -59,7 +87,7 @@ function meanDenominator(values: Tensor, valid: Tensor | undefined): Tensor {
   if (valid == null) {
     return scalar(values.size);
   }
-  return maximum(sum(cast(valid, 'float32')), scalar(1));
+  return maximum(sumOrZero(cast(valid, 'float32')), scalar(1));
 }
 
 /**
@@ -73,10 +101,10 @@ export function kerasReduce(values: Tensor, reduction: KerasReduction, options: 
     case 'none':
       return weighted;
     case 'sum':
-      return sum(weighted);
+      return sumOrZero(weighted);
     case 'sum_over_batch_size':
     case 'mean':
-      return div(sum(weighted), meanDenominator(values, options.valid));
+      return div(sumOrZero(weighted), meanDenominator(values, options.valid));
   }
 }
 

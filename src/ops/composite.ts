@@ -7,7 +7,29 @@
  * ignored rows behave exactly as in the kernels.
  */
 import {add, concat, engine, gather, gatherND, getBackend, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
-import type {SigmoidCrossEntropyAttrs, SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
+import {deviceClassVector} from './validate';
+import type {SigmoidCrossEntropyAttrs as KernelSigmoidAttrs, SoftmaxCrossEntropyAttrs as KernelSoftmaxAttrs} from '../../kernels/kernel_names';
+
+/**
+ * The kernels' attributes as the composite path takes them: a per-class vector
+ * (classWeights, posWeight) may also be a float32 tensor left where it lives,
+ * for a GPU-resident tensor the op must not read synchronously
+ * (validate.ts, `classVector`).
+ */
+export type CompositeSoftmaxAttrs = Omit<KernelSoftmaxAttrs, 'classWeights'> & {classWeights: number[] | Tensor | null};
+export type CompositeSigmoidAttrs = Omit<KernelSigmoidAttrs, 'posWeight'> & {posWeight: number[] | Tensor | null};
+type SoftmaxCrossEntropyAttrs = CompositeSoftmaxAttrs;
+type SigmoidCrossEntropyAttrs = CompositeSigmoidAttrs;
+
+/** A per-class vector as a [C] tensor (made from numbers, or the device tensor itself). */
+function classVectorTensor(v: number[] | Tensor): Tensor {
+  return v instanceof Tensor ? deviceClassVector(v) : tensor1d(v, 'float32');
+}
+
+/** Σ_c v[c]: a number, or a scalar tensor for a device vector. */
+function classVectorSum(v: number[] | Tensor): number | Tensor {
+  return v instanceof Tensor ? sum(deviceClassVector(v)) : v.reduce((a, b) => a + b, 0);
+}
 import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 
 /**
@@ -144,7 +166,7 @@ function probabilityParts(x: Tensor, m: Tensor, s: Tensor, T: number): {e: Tenso
 }
 
 function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {
-  return attrs.classWeights == null ? null : expandDims(tensor1d(attrs.classWeights, 'float32'), 0);
+  return attrs.classWeights == null ? null : expandDims(classVectorTensor(attrs.classWeights), 0);
 }
 
 /** ŷ = (1 − ε)·y + ε/C. */
@@ -353,12 +375,12 @@ function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAt
   // d_t = (x_t − m)/T, from d, or (tfjs-wasm at T = 1 without smoothing: no d) from x_t.
   const dt = rows === 0 ? zeros([0]) : d != null ? gatherND(d, targetIndex(t, rows)) :
                                                    sub(gatherND(x, targetIndex(t, rows)), m1);
-  const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
+  const w = attrs.classWeights == null ? null : classVectorTensor(attrs.classWeights);
   let loss = sub(ls1, dt);
   if (w != null) loss = mul(gather(w, t), loss);
   if (eps !== 0) {
     // (ε/C)·Σ_c w[c]·(log s − d[c]): both parts ≥ 0 (d ≤ 0), no cancellation.
-    const wSum = w == null ? C : attrs.classWeights!.reduce((a, b) => a + b, 0);
+    const wSum = w == null ? C : classVectorSum(attrs.classWeights!);
     const wd = sum(w == null ? d! : mul(expandDims(w, 0), d!), -1);
     loss = add(mul(loss, 1 - eps), mul(sub(mul(ls1, wSum), wd), eps / C));
   }
@@ -411,9 +433,9 @@ function sparseLogitsGrad(x: Tensor2D, labels: Tensor, stats: Tensor, dy: Tensor
   const dOf = (xt: Tensor) => scaled(sub(xt, m1), T);  // (x_t − m)/T on [rows]
   // g = dy/T with the row masks: ignored rows 0, out-of-range rows NaN.
   const g = applyRowMasks(T === 1 ? reshape(dy, [-1]) : div(reshape(dy, [-1]), T), masks);
-  const w = attrs.classWeights == null ? null : tensor1d(attrs.classWeights, 'float32');
+  const w = attrs.classWeights == null ? null : classVectorTensor(attrs.classWeights);
   const wt = w == null ? null : gather(w, t);
-  const wSum = attrs.classWeights == null ? C : attrs.classWeights.reduce((a, b) => a + b, 0);
+  const wSum = attrs.classWeights == null ? C : classVectorSum(attrs.classWeights);
   // W and ŷw_t, each one float expression: equal at C = 1, where Σw = w[t]. Unweighted, unsmoothed: 1.
   const W = eps === 0 ? wt : add(mul(wt ?? 1, 1 - eps), mul(eps / C, wSum));
   const yt = eps === 0 ? wt : add(mul(wt ?? 1, 1 - eps), mul(wt ?? 1, eps / C));
@@ -511,6 +533,7 @@ function softplus(v: Tensor): Tensor {
 
 function posWeightRow(attrs: SigmoidCrossEntropyAttrs): Tensor | number {
   const q = attrs.posWeight;
+  if (q instanceof Tensor) return q.size === 1 ? reshape(deviceClassVector(q), []) : expandDims(deviceClassVector(q), 0);
   return q == null ? 1 : q.length === 1 ? q[0] : expandDims(tensor1d(q, 'float32'), 0);
 }
 
@@ -533,7 +556,7 @@ function smoothedBinary(z: Tensor, eps: number): Tensor {
 export function compositeSigmoidCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: SigmoidCrossEntropyAttrs): Tensor2D {
   const eps = attrs.labelSmoothing;
   const q = attrs.posWeight;
-  const unweighted = q == null || (q.length === 1 && q[0] === 1);
+  const unweighted = q == null || (!(q instanceof Tensor) && q.length === 1 && q[0] === 1);
   const f = customGrad2((logits: Tensor, labels: Tensor, save: GradSaveFunc) => {
     const sp = tidy(() => softplus(logits));
     const loss = tidy(() => {

@@ -6,18 +6,35 @@
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */
 import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
-import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs} from '../../kernels/kernel_names';
+import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs as KernelFocalAttrs} from '../../kernels/kernel_names';
+import {deviceClassVector} from './validate';
 import {applyRowMasks, clearIgnoredRows, rowLogSumExp, rowSumSkippingZeros, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
 import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 
+/**
+ * The focal kernels' attributes as the composite path takes them: α and the
+ * class weights may also be a float32 tensor left on its device (a
+ * GPU-resident tensor the op must not read synchronously; validate.ts, `classVector`).
+ */
+export type CompositeFocalAttrs = Omit<KernelFocalAttrs, 'alpha' | 'classWeights'> &
+    {alpha: number[] | Tensor, classWeights: number[] | Tensor | null};
+type FocalCrossEntropyAttrs = CompositeFocalAttrs;
+
 /** a = α·w as a [1, C] row (or a scalar when both are scalar / absent). */
 function classFactor(attrs: FocalCrossEntropyAttrs, C: number): Tensor | number {
-  if (attrs.alpha.length === 1 && attrs.classWeights == null) {
-    return attrs.alpha[0];
+  const {alpha, classWeights} = attrs;
+  if (alpha instanceof Tensor || classWeights instanceof Tensor) {
+    const vec = (v: number[] | Tensor) => v instanceof Tensor ? deviceClassVector(v) : tensor1d(v, 'float32');
+    const a = vec(alpha);
+    const w = classWeights == null ? null : vec(classWeights);
+    return expandDims(w == null ? a : mul(a, w), 0);  // [1, C] or [1, 1]
+  }
+  if (alpha.length === 1 && classWeights == null) {
+    return alpha[0];
   }
   const a = new Float32Array(C);
   for (let c = 0; c < C; c++) {
-    a[c] = (attrs.alpha.length === 1 ? attrs.alpha[0] : attrs.alpha[c]) * (attrs.classWeights?.[c] ?? 1);
+    a[c] = (alpha.length === 1 ? alpha[0] : alpha[c]) * (classWeights?.[c] ?? 1);
   }
   return expandDims(tensor1d(a, 'float32'), 0);
 }

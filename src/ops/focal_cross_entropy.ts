@@ -12,13 +12,13 @@
  * registers the cpu focal kernels and their gradients (idempotent).
  */
 import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, tensor, TensorLike, transpose} from '@tensorflow/tfjs-core';
-import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
 import {registerFocalCpuKernels} from '../../kernels/cpu/register_focal_cpu';
 import {registerFocalGradients} from '../gradients/focal_cross_entropy_grad';
-import {compositeBinaryFocalCrossEntropy, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
+import {compositeBinaryFocalCrossEntropy, CompositeFocalAttrs, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {assertArg, checkLabelSmoothing, checkTemperature, ClassVector, normalizeAxis, readClassVector, validateSparseLabels} from './validate';
+import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, ClassVector, classVector, describeValue, isDeviceVector, normalizeAxis, sparseKernelThrows, sparseLabelIds, toTensor as toNamedTensor, validateSparseLabels} from './validate';
 
 registerFocalCpuKernels();
 registerFocalGradients();
@@ -33,9 +33,13 @@ export interface FocalCrossEntropyOptions {
   labelSmoothing?: number;
   /** γ ≥ 0, the focusing parameter (default 2, as Keras). γ = 0 is weighted cross-entropy. */
   gamma?: number;
-  /** α: a scalar (default 0.25, as Keras) or one weight per class. */
+  /**
+   * α ≥ 0: a scalar (default 0.25, as Keras) or one weight per class. Like
+   * `classWeights`: checked when on the host, used as a tensor when its values
+   * live only on a GPU (see SoftmaxCrossEntropyOptions.classWeights).
+   */
   alpha?: ClassVector;
-  /** Per-class weights, length C, multiplied into α. */
+  /** Per-class weights ≥ 0, length C, multiplied into α (see SoftmaxCrossEntropyOptions.classWeights). */
   classWeights?: ClassVector;
 }
 
@@ -43,7 +47,11 @@ export interface FocalCrossEntropyOptions {
 export interface SparseFocalCrossEntropyOptions extends FocalCrossEntropyOptions {
   /** Examples with this label give loss 0 and gradient 0. */
   ignoreIndex?: number;
-  /** Check on the host that every label is in [0, C) or the ignore index. */
+  /**
+   * Check on the host that every label is an integer in [0, C) or the ignore
+   * index. Without it a bad label (out of range, or not an integer) throws on
+   * cpu and gives NaN for its example on webgl, webgpu and the composite path (wasm).
+   */
   validateLabels?: boolean;
 }
 
@@ -72,31 +80,40 @@ function toTensor(x: Tensor | TensorLike, dtype: 'float32' | 'int32'): Tensor {
 }
 
 function checkGamma(g: number, opName: string): number {
-  assertArg(typeof g === 'number' && Number.isFinite(g) && g >= 0, opName, () => `gamma must be a finite number ≥ 0, got ${g}`);
+  assertArg(typeof g === 'number' && Number.isFinite(g) && g >= 0, opName, () => `gamma must be a finite number ≥ 0, got ${describeValue(g)}`);
   return g;
 }
 
-function focalAttrs(options: SparseFocalCrossEntropyOptions, C: number, opName: string): FocalCrossEntropyAttrs {
-  const ignoreIndex = options.ignoreIndex ?? null;
-  assertArg(ignoreIndex == null || Number.isInteger(ignoreIndex), opName, () => `ignoreIndex must be an integer, got ${ignoreIndex}`);
+const FOCAL_OPTIONS = ['axis', 'temperature', 'labelSmoothing', 'gamma', 'alpha', 'classWeights'] as const;
+const SPARSE_FOCAL_OPTIONS = [...FOCAL_OPTIONS, 'ignoreIndex', 'validateLabels'] as const;
+const BINARY_FOCAL_OPTIONS = ['labelSmoothing', 'gamma', 'alpha', 'applyClassBalancing', 'reduction'] as const;
+
+function focalAttrs(options: SparseFocalCrossEntropyOptions, C: number, opName: string): CompositeFocalAttrs {
   return {
     temperature: checkTemperature(options.temperature ?? 1, opName),
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
     gamma: checkGamma(options.gamma ?? 2, opName),
-    alpha: readClassVector(options.alpha ?? 0.25, 'alpha', opName, C === 1 ? [1] : [1, C]),
-    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', opName, [C]),
-    ignoreIndex,
+    alpha: classVector(options.alpha ?? 0.25, 'alpha', opName, C === 1 ? [1] : [1, C]),
+    classWeights: options.classWeights == null ? null : classVector(options.classWeights, 'classWeights', opName, [C]),
+    ignoreIndex: checkIgnoreIndex(options.ignoreIndex, opName),
   };
+}
+
+/** Whether the fused focal kernel runs (never with α or class weights left on the device). */
+function fusedFocal(kernelName: string, attrs: CompositeFocalAttrs): boolean {
+  return !isDeviceVector(attrs.alpha) && !isDeviceVector(attrs.classWeights) && useFusedKernel(kernelName);
 }
 
 /** Moves `axis` last and flattens to [rows, C]. */
 function rowsView(x: Tensor, axis: number): Tensor2D {
-  const last = axis === x.rank - 1 ? x : transpose(x, [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis));
+  const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
+  // Empty: a reshape (tfjs-wasm's Transpose of an empty tensor throws "divide by zero").
+  const last = axis === x.rank - 1 ? x : x.size === 0 ? reshape(x, perm.map(d => x.shape[d])) : transpose(x, perm);
   return reshape(last, [-1, x.shape[axis]]);
 }
 
-function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: FocalCrossEntropyAttrs): Tensor1D {
-  if (useFusedKernel(kernelName)) {
+function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: CompositeFocalAttrs): Tensor1D {
+  if (fusedFocal(kernelName, attrs)) {
     const [loss, lse] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
     lse.dispose();  // the tape keeps its own reference for the backward
     return loss as Tensor1D;
@@ -115,8 +132,9 @@ function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: Foca
  * ```
  */
 function softmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,
-    options: FocalCrossEntropyOptions = {}): Tensor {
+    opts?: FocalCrossEntropyOptions): Tensor {
   const opName = 'softmaxFocalCrossEntropyWithLogits';
+  const options = checkOptions(opts, FOCAL_OPTIONS, opName);
   const $logits = toTensor(logits, 'float32');
   const $labels = toTensor(labels, 'float32');
   const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
@@ -132,12 +150,18 @@ function softmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
 /**
  * Softmax focal cross-entropy with sparse int32 class ids (`labels` has
  * logits' shape without the class axis), per example. Supports ignoreIndex.
+ * A label neither the ignore index nor an integer in [0, C) throws on cpu
+ * (naming the row and the value) and gives NaN for its example on webgl,
+ * webgpu and the composite path (wasm).
  */
 function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,
-    options: SparseFocalCrossEntropyOptions = {}): Tensor {
+    opts?: SparseFocalCrossEntropyOptions): Tensor {
   const opName = 'sparseSoftmaxFocalCrossEntropyWithLogits';
+  const options = checkOptions(opts, SPARSE_FOCAL_OPTIONS, opName);
   const $logits = toTensor(logits, 'float32');
-  const $labels = toTensor(labels, 'int32');
+  const $labels = toNamedTensor(labels, 'labels', opName, 'int32');
+  assertArg($labels.dtype === 'int32' || $labels.dtype === 'float32', opName,
+      () => `labels must be int32 class ids, got ${$labels.dtype}`);
   const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
   const outShape = $logits.shape.filter((_, d) => d !== axis);
   assertArg($labels.rank === outShape.length && $labels.shape.every((d, i) => d === outShape[i]), opName,
@@ -148,7 +172,9 @@ function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, 
   if (options.validateLabels) {
     validateSparseLabels(labels, $labels, C, attrs.ignoreIndex, opName);
   }
-  const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshape($labels, [-1]), attrs);
+  const ids = sparseLabelIds(labels, $labels, C, attrs.ignoreIndex, opName,
+                             sparseKernelThrows(fusedFocal(SparseFocalCrossEntropy, attrs)));
+  const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshape(ids, [-1]), attrs);
   return reshape(loss, outShape);
 }
 
@@ -158,19 +184,22 @@ function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, 
  * mean over the last axis.
  */
 function sigmoidFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits: Tensor | TensorLike,
-    options: BinaryFocalCrossEntropyOptions = {}): Tensor {
+    opts?: BinaryFocalCrossEntropyOptions): Tensor {
   const opName = 'sigmoidFocalCrossEntropyWithLogits';
+  const options = checkOptions(opts, BINARY_FOCAL_OPTIONS, opName);
   const $logits = toTensor(logits, 'float32');
   const $labels = toTensor(labels, 'float32');
   assertArg($labels.rank === $logits.rank && $labels.shape.every((d, i) => d === $logits.shape[i]), opName,
       () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
   const alpha = options.alpha ?? 0.25;
-  assertArg(alpha >= 0 && alpha <= 1, opName, () => `alpha must be in [0, 1], got ${alpha}`);
+  assertArg(typeof alpha === 'number' && alpha >= 0 && alpha <= 1, opName, () => `alpha must be in [0, 1], got ${describeValue(alpha)}`);
+  const balancing = options.applyClassBalancing ?? false;
+  assertArg(typeof balancing === 'boolean', opName, () => `applyClassBalancing must be a boolean, got ${describeValue(balancing)}`);
   const attrs: BinaryFocalCrossEntropyAttrs = {
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
     gamma: checkGamma(options.gamma ?? 2, opName),
     alpha,
-    applyClassBalancing: options.applyClassBalancing ?? false,
+    applyClassBalancing: balancing,
   };
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
   const x = reshape($logits, [-1, C]) as Tensor2D;

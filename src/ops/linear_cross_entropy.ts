@@ -30,8 +30,8 @@
  */
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
-import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, readClassVector, toTensor} from './validate';
+import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
+import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, checkZLoss, ClassVector, describeValue, readClassVector, sparseKernelThrows, sparseLabelIds, toTensor, validateSparseLabels} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
 export type {LinearCrossEntropyReduction, WeightLayout} from './linear_cross_entropy_chunks';
@@ -52,7 +52,7 @@ export interface LinearSoftmaxCrossEntropyOptions {
   zLoss?: number;
   /** T > 0: the loss of softmax(logits / T). Default 1. */
   temperature?: number;
-  /** Per-class weights, length V (read once). */
+  /** Per-class weights ≥ 0, length V (read once; a negative one throws). */
   classWeights?: ClassVector;
   /**
    * Rows per chunk. Default: as many as fit `memoryBudgetBytes` for the
@@ -61,31 +61,23 @@ export interface LinearSoftmaxCrossEntropyOptions {
   chunkSize?: number;
   /** Budget for one chunk's `[n, V]` buffers when `chunkSize` is not given (default 32 MiB). */
   memoryBudgetBytes?: number;
-  /** Check (reading the labels back) that every label is in [0, V) or the ignore index. */
+  /** Check (reading the labels back) that every label is an integer in [0, V) or the ignore index. */
   validateLabels?: boolean;
 }
 
 const OP = 'linearSoftmaxCrossEntropy';
 
+const LINEAR_OPTIONS = ['bias', 'weightLayout', 'reduction', 'ignoreIndex', 'labelSmoothing', 'zLoss', 'temperature',
+                        'classWeights', 'chunkSize', 'memoryBudgetBytes', 'validateLabels'] as const;
+
 function checkedAttrs(options: LinearSoftmaxCrossEntropyOptions, V: number): SoftmaxCrossEntropyAttrs {
-  const ignoreIndex = options.ignoreIndex ?? null;
-  assertArg(ignoreIndex == null || Number.isInteger(ignoreIndex), OP, () => `ignoreIndex must be an integer, got ${ignoreIndex}`);
   return {
     temperature: checkTemperature(options.temperature ?? 1, OP),
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, OP),
     zLoss: checkZLoss(options.zLoss ?? 0, OP),
-    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', OP, [V]),
-    ignoreIndex,
+    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', OP, [V], true),
+    ignoreIndex: checkIgnoreIndex(options.ignoreIndex, OP),
   };
-}
-
-function checkLabels(labels: Tensor, V: number, ignoreIndex: number | null): void {
-  const v = labels.dataSync();
-  for (let i = 0; i < v.length; i++) {
-    if (!(v[i] === ignoreIndex || (v[i] >= 0 && v[i] < V))) {
-      throw new Error(`${OP}: labels[${i}] = ${v[i]} is out of range [0, ${V})`);
-    }
-  }
 }
 
 /** Σ of kept per-chunk tensors (disposed here); 0 for no chunks. */
@@ -125,21 +117,25 @@ function concatParts(parts: Tensor[], N: number, inner: number[] = []): Tensor1D
  *
  * @param hidden float32 `[..., H]`.
  * @param weight float32 `[V, H]` (or `[H, V]` with `weightLayout: 'HV'`).
- * @param labels int32 class ids, `hidden`'s shape without its last axis.
+ * @param labels class ids (int32, or float32 holding integers), `hidden`'s shape without its
+ *     last axis. A label neither the ignore index nor an integer in [0, V) (out of range, or 1.5,
+ *     NaN) throws on cpu, naming the row and the value, and gives NaN for its row (and so for a
+ *     mean or sum) on webgpu, webgl and the composite path (wasm).
  * @returns the mean (default) or sum as a scalar, or per-row losses of `labels`' shape.
  */
 function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor | TensorLike, labels: Tensor | TensorLike,
-                                    options: LinearSoftmaxCrossEntropyOptions = {}): Tensor {
+                                    opts?: LinearSoftmaxCrossEntropyOptions): Tensor {
+  const options = checkOptions(opts, LINEAR_OPTIONS, OP);
   const $hidden = toTensor(hidden, 'hidden', OP, 'float32');
   const $weight = toTensor(weight, 'weight', OP, 'float32') as Tensor2D;
   const $labels = toTensor(labels, 'labels', OP, 'int32');
   assertArg($hidden.dtype === 'float32' && $weight.dtype === 'float32', OP,
       () => `hidden and weight must be float32, got ${$hidden.dtype} and ${$weight.dtype}`);
-  assertArg($labels.dtype === 'int32', OP, () => `labels must be int32 class ids, got ${$labels.dtype}`);
+  assertArg($labels.dtype === 'int32' || $labels.dtype === 'float32', OP, () => `labels must be int32 class ids, got ${$labels.dtype}`);
   assertArg($hidden.rank >= 2, OP, () => `hidden must have rank ≥ 2 ([..., H]), got shape [${$hidden.shape}]`);
   assertArg($weight.rank === 2, OP, () => `weight must be 2-D, got shape [${$weight.shape}]`);
   const layout = options.weightLayout ?? 'VH';
-  assertArg(layout === 'VH' || layout === 'HV', OP, () => `weightLayout must be 'VH' or 'HV', got ${layout}`);
+  assertArg(layout === 'VH' || layout === 'HV', OP, () => `weightLayout must be 'VH' or 'HV', got ${describeValue(layout)}`);
   const H = $hidden.shape[$hidden.rank - 1];
   const [V, HW] = layout === 'VH' ? $weight.shape : [$weight.shape[1], $weight.shape[0]];
   assertArg(HW === H, OP, () => `weight shape [${$weight.shape}] (${layout}) does not match hidden size ${H}`);
@@ -152,20 +148,24 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       () => `bias must have shape [${V}], got [${$bias?.shape}]`);
   const reduction = options.reduction ?? 'mean';
   assertArg(reduction === 'mean' || reduction === 'sum' || reduction === 'none', OP,
-      () => `reduction must be 'mean', 'sum' or 'none', got ${reduction}`);
+      () => `reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
   const attrs = checkedAttrs(options, V);
   const N = rowShape.reduce((a: number, b: number) => a * b, 1);
   const budget = options.memoryBudgetBytes ?? DEFAULT_CHUNK_BUDGET_BYTES;
-  assertArg(budget > 0, OP, () => `memoryBudgetBytes must be > 0, got ${budget}`);
+  assertArg(typeof budget === 'number' && budget > 0, OP, () => `memoryBudgetBytes must be a number > 0, got ${describeValue(budget)}`);
   const chunkSize = options.chunkSize ??
       autoChunkSize(N, V, budget, chunkBuffersPerRow());
-  assertArg(Number.isInteger(chunkSize) && chunkSize > 0, OP, () => `chunkSize must be a positive integer, got ${chunkSize}`);
+  assertArg(Number.isInteger(chunkSize) && chunkSize > 0, OP, () => `chunkSize must be a positive integer, got ${describeValue(chunkSize)}`);
   if (options.validateLabels) {
-    checkLabels($labels, V, attrs.ignoreIndex);
+    validateSparseLabels(labels, $labels, V, attrs.ignoreIndex, OP);
   }
+  // Labels that are not integers (1.5, NaN) throw where the kernels throw for an
+  // out-of-range label (cpu), else become an out-of-range id (NaN for that row).
+  const ids = sparseLabelIds(labels, $labels, V, attrs.ignoreIndex, OP,
+                             sparseKernelThrows(fusedForwardAvailable() || fusedChunksAvailable()));
   const plan: ChunkPlan = {chunkSize, layout, attrs};
   const h2 = reshape($hidden, [N, H]) as Tensor2D;
-  const t = reshape($labels, [N]) as Tensor1D;
+  const t = reshape(ids, [N]) as Tensor1D;
   const scale = reduction === 'mean' ? meanScale(t, attrs.ignoreIndex) : scalar(1);
 
   // The chunk's per-row losses (kept past the chunk's scope) and its lse.

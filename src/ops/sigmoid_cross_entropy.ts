@@ -3,19 +3,22 @@
  * L = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x), ẑ = z·(1 − ε) + ε/2.
  */
 import {cast, engine, op, reshape, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
-import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs} from '../../kernels/kernel_names';
-import {compositeSigmoidCrossEntropy} from './composite';
+import {SigmoidCrossEntropy} from '../../kernels/kernel_names';
+import {CompositeSigmoidAttrs, compositeSigmoidCrossEntropy} from './composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {assertArg, checkLabelSmoothing, ClassVector, readClassVector, toTensor} from './validate';
+import {assertArg, checkLabelSmoothing, checkOptions, ClassVector, classVector, isDeviceVector, toTensor} from './validate';
 
 /** Options of `sigmoidCrossEntropyWithLogits`. */
 export interface SigmoidCrossEntropyOptions {
   /** ε in [0, 1): targets become z·(1 − ε) + ε/2 (default 0). */
   labelSmoothing?: number;
   /**
-   * Weight q of the positive term (PyTorch's pos_weight): a number, or one per
-   * class of the last axis (default 1).
+   * Weight q ≥ 0 of the positive term (PyTorch's pos_weight): a number, or one
+   * per class of the last axis (default 1). Values on the host are read once
+   * and checked (a negative one throws); a tensor whose values live only on a
+   * GPU is not read: the op then takes its composite path with it as a
+   * tensor, and a negative or non-finite entry gives NaN where it applies.
    */
   posWeight?: ClassVector;
   /**
@@ -27,6 +30,8 @@ export interface SigmoidCrossEntropyOptions {
    */
   reduction?: ElementwiseLossReduction;
 }
+
+const SIGMOID_OPTIONS = ['labelSmoothing', 'posWeight', 'reduction'] as const;
 
 /**
  * Sigmoid cross-entropy between `logits` and `labels` in [0, 1], elementwise
@@ -42,8 +47,9 @@ export interface SigmoidCrossEntropyOptions {
  * ```
  */
 function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
-    labels: Tensor | TensorLike, logits: T | TensorLike, options: SigmoidCrossEntropyOptions = {}): Tensor {
+    labels: Tensor | TensorLike, logits: T | TensorLike, opts?: SigmoidCrossEntropyOptions): Tensor {
   const opName = 'sigmoidCrossEntropyWithLogits';
+  const options = checkOptions(opts, SIGMOID_OPTIONS, opName);
   const $logits = toTensor(logits, 'logits', opName, 'float32');
   const $labels = toTensor(labels, 'labels', opName, 'float32');
   assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
@@ -52,15 +58,15 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
       () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
   const red = elementwiseReduction(options.reduction, $logits.shape, opName);
-  const attrs: SigmoidCrossEntropyAttrs = {
+  const attrs: CompositeSigmoidAttrs = {
     reduction: red.reduction,
     scale: red.scale,
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
-    posWeight: options.posWeight == null ? null : readClassVector(options.posWeight, 'posWeight', opName, C === 1 ? [1] : [1, C]),
+    posWeight: options.posWeight == null ? null : classVector(options.posWeight, 'posWeight', opName, C === 1 ? [1] : [1, C]),
   };
   const x = reshape($logits, [-1, C]) as Tensor2D;
   const z = reshape($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), [-1, C]) as Tensor2D;
-  const loss = useFusedKernel(SigmoidCrossEntropy, attrs) ?
+  const loss = !isDeviceVector(attrs.posWeight) && useFusedKernel(SigmoidCrossEntropy, attrs) ?
       engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
       compositeSigmoidCrossEntropy(x, z, attrs);
   return reshape(loss, red.outShape);

@@ -5,10 +5,10 @@
  * and reshape back. Formulas: kernels/FORMULAS.md.
  */
 import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike, transpose} from '@tensorflow/tfjs-core';
-import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
-import {compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
+import {SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
+import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {useFusedKernel} from './fused';
-import {assertArg, checkLabelSmoothing, checkTemperature, checkZLoss, ClassVector, normalizeAxis, readClassVector, toTensor, validateSparseLabels} from './validate';
+import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, checkZLoss, ClassVector, classVector, isDeviceVector, normalizeAxis, sparseKernelThrows, sparseLabelIds, toTensor, validateSparseLabels} from './validate';
 
 /** Options of the softmax cross-entropy ops. */
 export interface SoftmaxCrossEntropyOptions {
@@ -18,7 +18,13 @@ export interface SoftmaxCrossEntropyOptions {
   temperature?: number;
   /** ε in [0, 1): targets become (1 − ε)·y + ε/C, C the size of the class axis (default 0). */
   labelSmoothing?: number;
-  /** Per-class weights, length C (numbers, typed array or a 1-D tensor, read once). */
+  /**
+   * Per-class weights ≥ 0, length C: numbers, a typed array or a 1-D tensor.
+   * Values on the host are read once and checked (a negative one throws); a
+   * tensor whose values live only on a GPU is not read: the op then takes its
+   * composite path with the weights as a tensor, and a negative or
+   * non-finite entry gives NaN for the rows it weighs.
+   */
   classWeights?: ClassVector;
   /** λ ≥ 0: adds λ·logsumexp² per example, as in PaLM / Liger-Kernel (default 0). */
   zLoss?: number;
@@ -30,23 +36,34 @@ export interface SparseSoftmaxCrossEntropyOptions extends SoftmaxCrossEntropyOpt
   ignoreIndex?: number;
   /**
    * Check on any backend (reading the labels back) that every label is an
-   * integer in [0, C) or the ignore index. Without it the cpu kernel throws for
-   * an out-of-range label and GPU kernels give NaN for that example.
+   * integer in [0, C) or the ignore index, and throw naming the first that is
+   * not. Without it a label out of range, or not an integer (1.5, NaN), throws
+   * on cpu (the fused kernel) and gives NaN for its example on the GPU
+   * kernels (webgl, webgpu) and on the composite path (wasm).
    */
   validateLabels?: boolean;
 }
 
-function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, C: number, opName: string): SoftmaxCrossEntropyAttrs {
-  const ignoreIndex = options.ignoreIndex ?? null;
-  assertArg(ignoreIndex == null || Number.isInteger(ignoreIndex), opName,
-      () => `ignoreIndex must be an integer, got ${ignoreIndex}`);
+const DENSE_OPTIONS = ['axis', 'temperature', 'labelSmoothing', 'classWeights', 'zLoss'] as const;
+const SPARSE_OPTIONS = [...DENSE_OPTIONS, 'ignoreIndex', 'validateLabels'] as const;
+
+function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, C: number, opName: string): CompositeSoftmaxAttrs {
   return {
     temperature: checkTemperature(options.temperature ?? 1, opName),
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
     zLoss: checkZLoss(options.zLoss ?? 0, opName),
-    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', opName, [C]),
-    ignoreIndex,
+    classWeights: options.classWeights == null ? null : classVector(options.classWeights, 'classWeights', opName, [C]),
+    ignoreIndex: checkIgnoreIndex(options.ignoreIndex, opName),
   };
+}
+
+/**
+ * Whether the fused kernel runs: registered for the backend, supporting the
+ * attributes, and no class weights left on the device (those take the
+ * composite path, which uses them as a tensor).
+ */
+function fused(kernelName: string, attrs: CompositeSoftmaxAttrs): boolean {
+  return !isDeviceVector(attrs.classWeights) && useFusedKernel(kernelName, attrs);
 }
 
 /** Moves `axis` of `x` last (a transpose only when it is not last already). */
@@ -55,7 +72,9 @@ function moveAxisLast(x: Tensor, axis: number): Tensor {
     return x;
   }
   const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
-  return transpose(x, perm);
+  // An empty tensor has nothing to move: a reshape (tfjs-wasm's Transpose of an
+  // empty tensor throws "divide by zero").
+  return x.size === 0 ? reshape(x, perm.map(d => x.shape[d])) : transpose(x, perm);
 }
 
 /** Shape of `shape` without `axis`. */
@@ -63,8 +82,8 @@ function withoutAxis(shape: number[], axis: number): number[] {
   return shape.filter((_, d) => d !== axis);
 }
 
-function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
-  if (useFusedKernel(kernelName, attrs)) {
+function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: CompositeSoftmaxAttrs): Tensor1D {
+  if (fused(kernelName, attrs)) {
     const [loss] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
     return loss as Tensor1D;
   }
@@ -87,8 +106,9 @@ function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: SoftmaxCr
  * ```
  */
 function softmaxCrossEntropyWithLogits_<T extends Tensor>(
-    labels: Tensor | TensorLike, logits: T | TensorLike, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+    labels: Tensor | TensorLike, logits: T | TensorLike, opts?: SoftmaxCrossEntropyOptions): Tensor {
   const opName = 'softmaxCrossEntropyWithLogits';
+  const options = checkOptions(opts, DENSE_OPTIONS, opName);
   const $logits = toTensor(logits, 'logits', opName, 'float32');
   const $labels = toTensor(labels, 'labels', opName, 'float32');
   assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
@@ -110,6 +130,12 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
  * `labels` has `logits`' shape without the class axis. The op tfjs lacks.
  * Supports `ignoreIndex` (loss 0, gradient 0, e.g. for padding tokens).
  *
+ * A label that is neither the ignore index nor an integer in [0, C) (out of
+ * range, or 1.5, NaN, ±∞) throws on cpu, naming the row and the value, and
+ * gives NaN for its example on the GPU kernels (webgl, webgpu) and on the
+ * composite path (wasm, and wherever the composite path is forced); never a
+ * silently truncated class id. `validateLabels: true` checks on every backend.
+ *
  * ```js
  * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
  * sparseSoftmaxCrossEntropyWithLogits([1, 0], logits).print();  // [0.4644, 0.0659]
@@ -117,8 +143,9 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
  * ```
  */
 function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
-    labels: Tensor | TensorLike, logits: T | TensorLike, options: SparseSoftmaxCrossEntropyOptions = {}): Tensor {
+    labels: Tensor | TensorLike, logits: T | TensorLike, opts?: SparseSoftmaxCrossEntropyOptions): Tensor {
   const opName = 'sparseSoftmaxCrossEntropyWithLogits';
+  const options = checkOptions(opts, SPARSE_OPTIONS, opName);
   const $logits = toTensor(logits, 'logits', opName, 'float32');
   const $labels = toTensor(labels, 'labels', opName, 'int32');
   assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
@@ -135,7 +162,9 @@ function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
     validateSparseLabels(labels, $labels, C, attrs.ignoreIndex, opName);
   }
   const x = reshape(moveAxisLast($logits, axis), [-1, C]) as Tensor2D;
-  const t = reshape($labels.dtype === 'int32' ? $labels : cast($labels, 'int32'), [-1]);
+  const ids = sparseLabelIds(labels, $labels, C, attrs.ignoreIndex, opName,
+                             sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs)));
+  const t = reshape(ids, [-1]);
   const loss = runSoftmax(SparseSoftmaxCrossEntropy, x, t, attrs);
   return reshape(loss, outShape);
 }

@@ -1,5 +1,5 @@
 /** Argument checks shared by the ops: every message names the op and the argument. */
-import {backend, getBackend, Tensor, tensor, TensorLike, util} from '@tensorflow/tfjs-core';
+import {backend, backend_util, getBackend, greaterEqual, less, logicalAnd, reshape, Tensor, tensor, TensorLike, util, where, cast, equal, floor, logicalOr, scalar, tidy} from '@tensorflow/tfjs-core';
 
 export function assertArg(cond: boolean, opName: string, message: () => string): void {
   if (!cond) {
@@ -7,40 +7,123 @@ export function assertArg(cond: boolean, opName: string, message: () => string):
   }
 }
 
+/**
+ * A value as an error message shows it, with its type where the text alone
+ * would hide it: `'2' (a string)`, `true (a boolean)`, `null`, `a Tensor of
+ * shape [3]`; a number as itself.
+ */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `'${v}' (a string)`;
+  if (v === null || v === undefined) return String(v);
+  if (v instanceof Tensor) return `a ${v.dtype} Tensor of shape [${v.shape}]`;
+  if (Array.isArray(v)) return `an array [${v.map(describeValue).join(', ')}]`;
+  if (typeof v === 'object') return `an object of type ${(v as object).constructor?.name ?? 'Object'}`;
+  return `${String(v)} (a ${typeof v})`;
+}
+
+/** Levenshtein distance, for the "did you mean" hint. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({length: b.length + 1}, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The known name `key` was probably meant to be, or null: its camelCase form
+ * (`label_smoothing`, Keras / PyTorch spelling), the same name in another case,
+ * or a name at most 2 edits away (`labelSmothing`), whichever comes first.
+ */
+export function didYouMean(key: string, known: readonly string[]): string | null {
+  const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  if (camel !== key && known.includes(camel)) return camel;
+  const lower = camel.toLowerCase();
+  const sameCase = known.find(k => k.toLowerCase() === lower);
+  if (sameCase != null) return sameCase;
+  let best: string | null = null, bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return bestD <= Math.min(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/**
+ * Throws for a key of `args` not in `known`: `${owner}: unknown ${noun} 'key'
+ * (did you mean 'x'?); expected one of …`. Shared by the ops (noun 'option')
+ * and the Keras loss classes (noun 'argument', src/losses/loss.ts).
+ */
+export function checkKnownKeys(owner: string, noun: string, args: object, known: readonly string[]): void {
+  for (const key of Object.keys(args)) {
+    if (!known.includes(key)) {
+      const hint = didYouMean(key, known);
+      throw new Error(`${owner}: unknown ${noun} '${key}'${hint == null ? '' : ` (did you mean '${hint}'?)`}; ` +
+                      `expected one of ${known.join(', ')}`);
+    }
+  }
+}
+
+/** Checks that `options` is an object (or undefined) with only `known` keys; returns it ({} for undefined). */
+export function checkOptions<T extends object>(options: T | undefined, known: readonly (keyof T & string)[], opName: string): T {
+  if (options == null) return {} as T;
+  assertArg(typeof options === 'object' && !Array.isArray(options) && !(options instanceof Tensor), opName,
+      () => `options must be an object, got ${describeValue(options)}`);
+  checkKnownKeys(opName, 'option', options, known);
+  return options;
+}
+
 /** Normalises `axis` against `rank`; throws for an axis outside [−rank, rank). */
 export function normalizeAxis(axis: number, rank: number, opName: string): number {
   assertArg(rank >= 1, opName, () => `logits must have rank ≥ 1, got a scalar`);
   assertArg(Number.isInteger(axis) && axis >= -rank && axis < rank, opName,
-      () => `axis must be an integer in [${-rank}, ${rank}) for logits of rank ${rank}, got ${axis}`);
+      () => `axis must be an integer in [${-rank}, ${rank}) for logits of rank ${rank}, got ${describeValue(axis)}`);
   return axis < 0 ? axis + rank : axis;
 }
 
 export function checkTemperature(t: number, opName: string): number {
   assertArg(typeof t === 'number' && Number.isFinite(t) && t > 0, opName,
-      () => `temperature must be a finite number > 0, got ${t}`);
+      () => `temperature must be a finite number > 0, got ${describeValue(t)}`);
   return t;
 }
 
 export function checkLabelSmoothing(e: number, opName: string): number {
   assertArg(typeof e === 'number' && e >= 0 && e < 1, opName,
-      () => `labelSmoothing must be in [0, 1), got ${e}`);
+      () => `labelSmoothing must be a number in [0, 1), got ${describeValue(e)}`);
   return e;
 }
 
 export function checkZLoss(z: number, opName: string): number {
   assertArg(typeof z === 'number' && Number.isFinite(z) && z >= 0, opName,
-      () => `zLoss must be a finite number ≥ 0, got ${z}`);
+      () => `zLoss must be a finite number ≥ 0, got ${describeValue(z)}`);
   return z;
 }
 
 /** A per-class vector given as numbers, a typed array or a 1-D tensor, as plain numbers. */
 export type ClassVector = number[] | Float32Array | Tensor | TensorLike;
 
+/** An integer ignore index, or null when none is given. */
+export function checkIgnoreIndex(v: unknown, opName: string): number | null {
+  assertArg(v == null || Number.isInteger(v), opName, () => `ignoreIndex must be an integer, got ${describeValue(v)}`);
+  return (v ?? null) as number | null;
+}
+
 /**
- * Reads a per-class vector (classWeights, posWeight) into numbers and checks its
- * length. A tensor is read with dataSync (these are small hyperparameters).
+ * Reads a per-class vector (classWeights, posWeight, alpha) into numbers and
+ * checks its length, that it is finite and, with `nonNegative`, that no entry
+ * is negative. A tensor is read with dataSync: callers that must not read a
+ * GPU-resident tensor use `classVector`.
  */
-export function readClassVector(v: ClassVector, name: string, opName: string, allowed: number[]): number[] {
+export function readClassVector(v: ClassVector, name: string, opName: string, allowed: number[],
+                                nonNegative = false): number[] {
   let values: number[];
   if (v instanceof Tensor) {
     assertArg(v.rank <= 1, opName, () => `${name} must be a scalar or 1-D, got shape [${v.shape}]`);
@@ -51,13 +134,79 @@ export function readClassVector(v: ClassVector, name: string, opName: string, al
     const flat = util.flatten(v as number[]);
     assertArg(flat.length === (v as ArrayLike<unknown>).length, opName, () => `${name} must be 1-D`);
     values = Array.from(flat as ArrayLike<number>, Number);
+    const bad = Array.from(flat as ArrayLike<unknown>).findIndex(x => typeof x !== 'number');
+    assertArg(bad < 0, opName, () => `${name}[${bad}] must be a number, got ${describeValue((flat as unknown[])[bad])}`);
   } else {
-    throw new Error(`${opName}: ${name} must be numbers, a typed array or a 1-D tensor`);
+    throw new Error(`${opName}: ${name} must be numbers, a typed array or a 1-D tensor, got ${describeValue(v)}`);
   }
   assertArg(allowed.includes(values.length), opName,
       () => `${name} must have length ${allowed.join(' or ')} (the class axis), got ${values.length}`);
-  assertArg(values.every(Number.isFinite), opName, () => `${name} must be finite`);
+  assertArg(values.every(Number.isFinite), opName, () => `${name} must be finite, got [${values}]`);
+  if (nonNegative) {
+    const neg = values.findIndex(x => x < 0);
+    assertArg(neg < 0, opName, () => `${name} must be ≥ 0, got ${name}[${neg}] = ${values[neg]}`);
+  }
   return values;
+}
+
+/**
+ * True when `t`'s values can be read without a synchronous device read: on
+ * backends that keep tensors in host memory (cpu, wasm, tfjs-node), and on
+ * webgpu / webgl while a tensor still has its host copy (one made from an
+ * array keeps it until a kernel needs the device copy: readSync then returns
+ * those values without touching the GPU). Reads the backend's private
+ * tensorMap (webgpu) / texData (webgl); any surprise counts as not readable.
+ */
+export function readableOnHost(t: Tensor): boolean {
+  const name = getBackend();
+  if (name === 'cpu' || name === 'wasm' || name === 'tensorflow') {
+    return true;
+  }
+  type Store = {get(id: object): {values?: unknown} | undefined};
+  const b = backend() as unknown as {tensorMap?: Store, texData?: Store};
+  try {
+    return (b.tensorMap ?? b.texData)?.get(t.dataId)?.values != null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A per-class vector as `readClassVector` gives it (read on the host, every
+ * entry checked finite and ≥ 0), except for a tensor whose values live only
+ * on a GPU (`readableOnHost` false): reading that would be a synchronous
+ * device read (on webgpu in Node it throws; in a browser it stalls), so its
+ * rank, length and dtype are checked and the tensor itself is returned. The
+ * ops then take their composite path, which uses it through
+ * `deviceClassVector` (no read; a negative or non-finite entry gives NaN for
+ * the rows it weighs, not an error).
+ */
+export function classVector(v: ClassVector, name: string, opName: string, allowed: number[]): number[] | Tensor {
+  if (!(v instanceof Tensor) || readableOnHost(v)) {
+    return readClassVector(v, name, opName, allowed, true);
+  }
+  assertArg(v.rank <= 1, opName, () => `${name} must be a scalar or 1-D, got shape [${v.shape}]`);
+  assertArg(allowed.includes(v.size), opName,
+      () => `${name} must have length ${allowed.join(' or ')} (the class axis), got ${v.size}`);
+  assertArg(v.dtype === 'float32' || v.dtype === 'int32', opName, () => `${name} must be numeric, got ${v.dtype}`);
+  return v;
+}
+
+/**
+ * A device per-class vector (`classVector`) as a float32 `[n]` tensor, every
+ * negative or non-finite entry NaN: what an entry the host check would have
+ * refused turns into, since it cannot be read here.
+ */
+export function deviceClassVector(v: Tensor): Tensor {
+  return tidy(() => {
+    const f = cast(reshape(v, [v.size]), 'float32');
+    return where(logicalAnd(greaterEqual(f, 0), less(f, Infinity)), f, scalar(NaN));
+  });
+}
+
+/** True for a per-class vector `classVector` left on the device. */
+export function isDeviceVector(v: number[] | Tensor | null): v is Tensor {
+  return v instanceof Tensor;
 }
 
 /**
@@ -125,10 +274,109 @@ export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C
     v = typeof raw === 'number' ? [raw] : util.flatten(raw as number[]) as number[];
   }
   for (let i = 0; i < v.length; i++) {
-    const t = Number(v[i]);
-    if (!(t === ignoreIndex || (Number.isInteger(t) && t >= 0 && t < C))) {
-      throw new Error(`${opName}: labels[${i}] = ${v[i]} is out of range [0, ${C})`);
-    }
+    checkSparseLabel(Number(v[i]), i, C, ignoreIndex, opName);
   }
 }
 
+/** Throws, naming the row and the value, for a label that is not an integer in [0, C) nor the ignore index. */
+function checkSparseLabel(t: number, i: number, C: number, ignoreIndex: number | null, opName: string): void {
+  if (t === ignoreIndex || (Number.isInteger(t) && t >= 0 && t < C)) {
+    return;
+  }
+  throw new Error(Number.isInteger(t) ? `${opName}: labels[${i}] = ${t} is out of range [0, ${C})` :
+                                        `${opName}: labels[${i}] = ${t} is not an integer (labels are class ids in [0, ${C}))`);
+}
+
+/**
+ * Whether the sparse kernel about to run throws for an out-of-range label:
+ * the fused kernels of cpu and tfjs-node do; the GPU kernels (webgl, webgpu)
+ * and the composite path give NaN for that row.
+ */
+export function sparseKernelThrows(fusedPath: boolean): boolean {
+  return fusedPath && (getBackend() === 'cpu' || getBackend() === 'tensorflow');
+}
+
+/**
+ * The id an invalid sparse label (not an integer: 1.5, NaN, ±∞) is replaced
+ * with: out of range, and never the ignore index.
+ */
+export function invalidLabelId(ignoreIndex: number | null): number {
+  return ignoreIndex === -1 ? -2 : -1;
+}
+
+/**
+ * Sparse labels as int32 class ids, never silently truncated (a cast to int32
+ * reads 1.5 as class 1 and NaN as class 0). Int32 labels, and labels given as
+ * numbers that are all integers, pass as they are (`converted`, the op's
+ * `toTensor(raw, …, 'int32')`). Otherwise:
+ *  - `strict` (the kernel about to run throws for an out-of-range label: cpu,
+ *    tfjs-node): the labels are read (host memory there) and a non-integer
+ *    one throws, naming the row and the value;
+ *  - else every label that is not an integer in [0, C) nor the ignore index
+ *    becomes `invalidLabelId(ignoreIndex)`, an out-of-range id, so its row
+ *    gives NaN as an out-of-range label does on the GPU kernels and the
+ *    composite path. Float label tensors are mapped with a few `[rows]` tfjs
+ *    ops (no read back); numbers on the host.
+ */
+export function sparseLabelIds(raw: Tensor | TensorLike, converted: Tensor, C: number, ignoreIndex: number | null,
+                               opName: string, strict: boolean): Tensor {
+  if (!(raw instanceof Tensor)) {
+    const flat = (typeof raw === 'number' ? [raw] : util.isTypedArray(raw) ? raw : util.flatten(raw as number[])) as ArrayLike<unknown>;
+    let bad = -1;
+    if (!(flat instanceof Int32Array || flat instanceof Uint8Array || flat instanceof Uint16Array || flat instanceof Int16Array)) {
+      for (let i = 0; i < flat.length && bad < 0; i++) {
+        if (typeof flat[i] === 'number' && !Number.isInteger(flat[i])) bad = i;
+      }
+    }
+    if (bad < 0) {
+      return converted;
+    }
+    if (strict) {
+      checkSparseLabel(flat[bad] as number, bad, C, ignoreIndex, opName);
+    }
+    raw = toTensor(raw, 'labels', opName, 'float32');
+  }
+  const x = raw;
+  if (x.dtype === 'int32') {
+    return x;
+  }
+  if (strict) {
+    const v = x.dataSync();
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isInteger(v[i])) checkSparseLabel(v[i], i, C, ignoreIndex, opName);
+    }
+    return cast(x, 'int32');
+  }
+  return tidy(() => {
+    let ok = logicalAnd(logicalAnd(equal(floor(x), x), greaterEqual(x, 0)), less(x, C));
+    if (ignoreIndex != null) {
+      ok = logicalOr(ok, equal(x, ignoreIndex));
+    }
+    return cast(where(ok, x, scalar(invalidLabelId(ignoreIndex))), 'int32');
+  });
+}
+
+
+/**
+ * The drop-in losses' `weights` check: broadcastable to the per-example losses
+ * (`logits`' shape without the last axis) or, `per-element`, to the logits,
+ * as tfjs's computeWeightedLoss multiplies them; else an error naming the op,
+ * the argument and both shapes (tfjs's own message names neither).
+ */
+export function checkLossWeights(weights: Tensor | TensorLike | undefined, logits: Tensor | TensorLike,
+                                 losses: 'per-example' | 'per-element', opName: string): void {
+  if (weights == null) {
+    return;
+  }
+  const shapeOf = (x: Tensor | TensorLike, name: string) =>
+      x instanceof Tensor ? x.shape : tidy(() => toTensor(x, name, opName, 'float32').shape);
+  const wShape = shapeOf(weights, 'weights');
+  const xShape = shapeOf(logits, 'logits');
+  const lossShape = losses === 'per-example' ? xShape.slice(0, -1) : xShape;
+  try {
+    backend_util.assertAndGetBroadcastShape(lossShape, wShape);
+  } catch {
+    throw new Error(`${opName}: weights of shape [${wShape}] cannot be broadcast to the ${losses} losses of shape ` +
+                    `[${lossShape}]${losses === 'per-example' ? ' (logits\' shape without the class axis)' : ''}`);
+  }
+}

@@ -232,3 +232,20 @@ describe.each([['fused kernels', false], ['composite path', true]])('drop-in los
     tf.dispose([logits, y, t, w]);
   });
 });
+
+describe('drop-in losses: weights that do not broadcast', () => {
+  const logits = () => tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
+  const y = [[0, 1, 0], [1, 0, 0]];
+  test.each([
+    ['softmaxCrossEntropy', () => losses.softmaxCrossEntropy(y, logits(), tf.tensor1d([1, 2, 3])), '[3]', 'per-example losses of shape [2]'],
+    ['sparseSoftmaxCrossEntropy', () => losses.sparseSoftmaxCrossEntropy([1, 0], logits(), [1, 2, 3]), '[3]', 'per-example losses of shape [2]'],
+    ['sigmoidCrossEntropy', () => losses.sigmoidCrossEntropy(y, logits(), tf.tensor1d([1, 2])), '[2]', 'per-element losses of shape [2,3]'],
+  ])('%s names the argument and both shapes', (op, f, wShape, lossShape) => {
+    expect(f).toThrow(`${op}: weights of shape ${wShape} cannot be broadcast to the ${lossShape}`);
+  });
+
+  test('broadcastable weights still work ([N, 1] per-example, [C] per-element)', () => {
+    expect(losses.softmaxCrossEntropy(y, logits(), tf.tensor1d([1, 2])).shape).toEqual([]);
+    expect(losses.sigmoidCrossEntropy(y, logits(), tf.tensor1d([1, 2, 3])).shape).toEqual([]);
+  });
+});

@@ -343,6 +343,10 @@ describe('config, serialization and validation', () => {
     [() => new SparseCategoricalCrossentropy({from_logits: true} as object),
       `SparseCategoricalCrossentropy: unknown argument 'from_logits' (did you mean 'fromLogits'?); expected one of ` +
       'fromLogits, labelSmoothing, axis, reduction, name, temperature, classWeights, zLoss, ignoreClass'],
+    // A near miss gets the hint too: the ops' "did you mean" (src/ops/validate.ts checkKnownKeys), shared.
+    [() => new CategoricalCrossentropy({labelSmothing: 0.1} as object),
+      `CategoricalCrossentropy: unknown argument 'labelSmothing' (did you mean 'labelSmoothing'?); expected one of ` +
+      'fromLogits, labelSmoothing, axis, reduction, name, temperature, classWeights, zLoss'],
     [() => new BinaryCrossentropy({ignoreClass: 1} as object),
       `BinaryCrossentropy: unknown argument 'ignoreClass'; expected one of fromLogits, labelSmoothing, axis, reduction, name, posWeight`],
   ])('validation message %#', (make, message) => {

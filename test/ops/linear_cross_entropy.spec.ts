@@ -100,7 +100,7 @@ function unfused(p: Problem, opts: LinearSoftmaxCrossEntropyOptions, reduction: 
   return (h: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor => {
     let logits = tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D, false, p.layout === 'VH');
     if (b != null) logits = tf.add(logits, b);
-    const {bias: _b, chunkSize: _c, weightLayout: _l, reduction: _r, ...ceOpts} = opts;
+    const {bias: _b, chunkSize: _c, weightLayout: _l, reduction: _r, memoryBudgetBytes: _m, ...ceOpts} = opts;
     const loss = sparseSoftmaxCrossEntropyWithLogits(labels, logits, ceOpts);
     if (reduction === 'none') return loss;
     const total = tf.sum(loss);

@@ -3,6 +3,7 @@ import './softmax_cross_entropy.spec';
 import './sparse_softmax_cross_entropy.spec';
 import './sigmoid_cross_entropy.spec';
 import './focal_cross_entropy.spec';
+import './bad_input.spec';
 import './fused_reductions.spec';
 import './precision.spec';
 import './properties.spec';
