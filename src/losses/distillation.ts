@@ -9,14 +9,15 @@
  * prediction and is subtracted so that the value is the divergence
  * (≥ 0, 0 when the distributions match).
  */
-import {add, argMax, cast, clipByValue, exp, greater, log, logSoftmax, mul, neg, oneHot, reshape, serialization, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
+import {add, argMax, cast, clipByValue, exp, greater, log, logSoftmax, mul, neg, notEqual, oneHot, reshape, serialization, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
 
 /** −Σ_axis y·log y with 0·log 0 = 0 (the entropy of target rows). */
 function entropy(y: Tensor, logY: Tensor, axis: number): Tensor {
-  return neg(sum(where(cast(y, 'bool'), mul(y, logY), zerosLike(y)), axis));
+  // notEqual, not cast(y, 'bool'): tfjs-wasm 4.22 casts float32 to bool by truncation (0.3 -> false, 2.5 -> 2).
+  return neg(sum(where(notEqual(y, 0), mul(y, logY), zerosLike(y)), axis));
 }
 
 /** Arguments of `KLDivergence` (Keras 3 semantics by default). */
