@@ -31,7 +31,7 @@
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
-import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, checkZLoss, ClassVector, describeValue, readClassVector, sparseKernelThrows, sparseLabelIds, toTensor, validateSparseLabels} from './validate';
+import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, checkZLoss, ClassVector, describeValue, readableOnHost, readClassVector, sparseKernelThrows, sparseLabelIds, toTensor, validateSparseLabels} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
 export type {LinearCrossEntropyReduction, WeightLayout} from './linear_cross_entropy_chunks';
@@ -52,7 +52,11 @@ export interface LinearSoftmaxCrossEntropyOptions {
   zLoss?: number;
   /** T > 0: the loss of softmax(logits / T). Default 1. */
   temperature?: number;
-  /** Per-class weights ≥ 0, length V (read once; a negative one throws). */
+  /**
+   * Per-class weights ≥ 0, length V (read once; a negative one throws). A
+   * tensor whose values live only on a GPU is refused (the chunk kernels take
+   * numbers, and reading it would be a synchronous GPU read): pass its values.
+   */
   classWeights?: ClassVector;
   /**
    * Rows per chunk. Default: as many as fit `memoryBudgetBytes` for the
@@ -70,12 +74,24 @@ const OP = 'linearSoftmaxCrossEntropy';
 const LINEAR_OPTIONS = ['bias', 'weightLayout', 'reduction', 'ignoreIndex', 'labelSmoothing', 'zLoss', 'temperature',
                         'classWeights', 'chunkSize', 'memoryBudgetBytes', 'validateLabels'] as const;
 
+/**
+ * classWeights as numbers: the chunk kernels take them as attributes. A tensor
+ * whose values live only on a GPU cannot be read synchronously (webgpu in
+ * Node throws, a browser stalls): refused with what to do instead.
+ */
+function hostClassWeights(v: ClassVector, V: number): number[] {
+  assertArg(!(v instanceof Tensor) || readableOnHost(v), OP, () =>
+      `classWeights is a tensor whose values live only on the GPU, which this op would have to read synchronously: ` +
+      `pass its values (\`Array.from(await classWeights.data())\`) instead`);
+  return readClassVector(v, 'classWeights', OP, [V], true);
+}
+
 function checkedAttrs(options: LinearSoftmaxCrossEntropyOptions, V: number): SoftmaxCrossEntropyAttrs {
   return {
     temperature: checkTemperature(options.temperature ?? 1, OP),
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, OP),
     zLoss: checkZLoss(options.zLoss ?? 0, OP),
-    classWeights: options.classWeights == null ? null : readClassVector(options.classWeights, 'classWeights', OP, [V], true),
+    classWeights: options.classWeights == null ? null : hostClassWeights(options.classWeights, V),
     ignoreIndex: checkIgnoreIndex(options.ignoreIndex, OP),
   };
 }

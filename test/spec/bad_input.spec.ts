@@ -183,6 +183,19 @@ defineSpec('bad input: per-class vectors', it => {
     tf.dispose([x, cw]);
   }, {only: env => env.backend === 'webgpu' || env.backend === 'webgl'});
 
+  it('linearSoftmaxCrossEntropy: classWeights on the device are refused, saying what to do; readable ones work', async env => {
+    const hidden = tf.tensor2d(randn(3 * 4, 56), [3, 4]), weight = tf.tensor2d(randn(C * 4, 57), [C, 4]);
+    const cw = onDevice(w, env);
+    if (env.backend === 'webgpu' || env.backend === 'webgl') {
+      await expectThrows(() => linearSoftmaxCrossEntropy(hidden, weight, [1, 0, 4], {classWeights: cw}),
+                         ['linearSoftmaxCrossEntropy', 'classWeights', 'only on the GPU', 'await classWeights.data()'], 'device classWeights');
+    } else {
+      expectClose(await values(linearSoftmaxCrossEntropy(hidden, weight, [1, 0, 4], {classWeights: cw})),
+                  await values(linearSoftmaxCrossEntropy(hidden, weight, [1, 0, 4], {classWeights: w})), env.rtol, 'host classWeights');
+    }
+    tf.dispose([hidden, weight, cw]);
+  });
+
   it('negative classWeights / posWeight / alpha are refused, naming the argument', async () => {
     const x = tf.tensor2d(randn(6, 55), [2, 3]);
     await expectThrows(() => softmaxCrossEntropyWithLogits([[1, 0, 0], [0, 1, 0]], x, {classWeights: [1, -0.5, 1]}),
