@@ -104,6 +104,10 @@ export function kerasReduce(values: Tensor, reduction: KerasReduction, options: 
       return sumOrZero(weighted);
     case 'sum_over_batch_size':
     case 'mean':
+      if (values.size === 0) {
+        // As on cpu: 0 / 0 without a mask, 0 with one (tfjs-webgl's division gives 1 for 0 / 0).
+        return scalar(options.valid == null ? NaN : 0);
+      }
       return div(sumOrZero(weighted), meanDenominator(values, options.valid));
   }
 }
