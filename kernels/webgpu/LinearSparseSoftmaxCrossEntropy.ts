@@ -34,7 +34,7 @@ const linearSparseSoftmaxCrossEntropy: KernelFunc = ({inputs, backend, attrs}) =
     throw new Error(`${kernel} (webgpu): labels must be int32, got ${ins.labels.dtype}`);
   }
   if (N === 0) {
-    return [makeEmpty(webgpu, [0]), makeEmpty(webgpu, [0])];
+    return [makeEmpty(webgpu, [0]), makeEmpty(webgpu, [0, 2])];
   }
   const {splits, vSlice} = vocabSlices(N, V);
   const rowTiles = Math.ceil(N / LCE_TILE);
@@ -55,7 +55,7 @@ const linearSparseSoftmaxCrossEntropy: KernelFunc = ({inputs, backend, attrs}) =
   const tileInputs: TensorInfo[] = [ins.hidden, ins.weight, ins.labels, ...(bias ? [bias] : []), ...(weights ? [weights] : [])];
   launch(webgpu, new LinearCrossEntropyTileProgram(variant), [partial], tileInputs, uniforms, rowTiles * splits);
   const loss = makeOutput(webgpu, [N]);
-  const lse = makeOutput(webgpu, [N]);
+  const lse = makeOutput(webgpu, [N, 2]);  // (m, s) per row
   launch(webgpu, new LinearCrossEntropyCombineProgram(hasWeights), [loss, lse],
       [partial, ins.labels, ...(weights ? [weights] : [])], uniforms, Math.ceil(N / LCE_COMBINE_WG));
   disposeTemp(webgpu, partial);

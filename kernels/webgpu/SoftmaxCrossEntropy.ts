@@ -1,7 +1,7 @@
 /**
  * WebGPU forward kernels of softmax cross-entropy, dense and sparse labels:
  * host work only (shapes, variant choice, uniforms, launch). One dispatch
- * writes both outputs, loss [rows] and lse [rows]; the WGSL lives in
+ * writes both outputs, loss [rows] and (m, s) [rows, 2] (kernel_names.ts); the WGSL lives in
  * softmax_cross_entropy_webgpu.ts.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -47,6 +47,9 @@ export function softmaxUniforms(rows: number, C: number, attrs: SoftmaxCrossEntr
     {type: 'float32', data: [sumWeights]},
     {type: 'float32', data: [-Infinity]},
     {type: 'float32', data: [NaN]},
+    // keep = 1 − ε and spread = ε/C in float64 here, then rounded once (1 − ε in float32 is 1.3e-5 off at ε = 0.999).
+    {type: 'float32', data: [1 - attrs.labelSmoothing]},
+    {type: 'float32', data: [C > 0 ? attrs.labelSmoothing / C : 0]},
   ];
 }
 
@@ -65,11 +68,11 @@ function forward(sparse: boolean, kernel: string): KernelFunc {
     const [rows, C] = rowsAndClasses(logits, labels, sparse, kernel);
     checkClassWeights(a, C, kernel);
     if (rows === 0) {
-      return [makeEmpty(webgpu, [0]), makeEmpty(webgpu, [0])];
+      return [makeEmpty(webgpu, [0]), makeEmpty(webgpu, [0, 2])];
     }
     const variant = rowVariant(webgpu, C, a.classWeights != null);
     const loss = makeOutput(webgpu, [rows]);
-    const lse = makeOutput(webgpu, [rows]);
+    const lse = makeOutput(webgpu, [rows, 2]);
     const weights = a.classWeights != null ? uploadVector(webgpu, a.classWeights) : null;
     launch(webgpu, new SoftmaxCrossEntropyProgram(variant, sparse, [logits, labels].map(t => storageType(webgpu, t))), [loss, lse],
         weights ? [logits, labels, weights] : [logits, labels],

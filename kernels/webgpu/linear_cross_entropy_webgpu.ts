@@ -11,28 +11,29 @@
  * workgroup memory 32 at a time; A = hidden, B(k, v) = W(v, k) through
  * strides in uniforms) and left in workgroup memory;
  * then thread i < 32 folds row i of the tile into that row's state:
- *   (m, s, nan)  the online log-sum-exp of z = (logit + bias) / T (lsePush),
- *   sw, wSeen    Σ w[c]·(z[c] − m) and Σ w[c] over the classes seen, with sw
- *                re-based whenever m grows (sw += (m_old − m_new)·wSeen), so
+ *   (m, s, nan)  the online log-sum-exp of z = x / T, x = logit + bias, with
+ *                m the max of x in logit units (lseScaledSnippet, lsePush),
+ *   sw, wSeen    Σ w[c]·(x[c] − m)/T and Σ w[c] over the classes seen, with sw
+ *                re-based whenever m grows (sw += (m_old − m_new)/T·wSeen), so
  *                the smoothing term never forms the large Σ w·z next to
  *                Σ w·lse (the float32 cancellation the softmax forward avoids
  *                with a second pass, which here would mean a second matmul);
- *   zt           z of the row's label, when the label falls in the slice.
+ *   xt           x of the row's label, when the label falls in the slice.
  * Only the 32 × 32 tile of logits ever exists. The state of each (slice, row)
  * goes to `partial` [splits, N, 6].
  *
  * LinearCrossEntropyCombineProgram: one thread per row combines the slices'
  * states (lseCombine; sw re-based to the final m) and writes, as the sparse
- * forward kernel does,
- *   lse  = m + log s
- *   loss = (1 − ε)·w[t]·((m − z[t]) + log s) + ε/V·(Σw·log s − sw) + λ·lse²
+ * forward kernel does, (m, s) per row ([N, 2], kernel_names.ts) and
+ *   loss = (1 − ε)·w[t]·((m − x[t])/T + log s) + ε/V·(Σw·log s − sw) + λ·lse²
+ * with lse = m/T + log s (for the z-loss only), 1 − ε and ε/V from the host
  * (each term a sum of non-negative parts: no cancellation), 0 for ignored
  * rows (whatever they hold), NaN for labels out of range and for the other
  * rows whose lse is NaN.
  */
 import {FusedProgram, StorageType} from './launch';
 import {MM_TILE, TILE_PRODUCT_SNIPPET} from './matmul_accumulate_webgpu';
-import {flatEntrySnippet, lseSnippet, vecSnippet, weightSnippet, workgroupEntrySnippet} from './wgsl_common';
+import {flatEntrySnippet, lseScaledSnippet, vecSnippet, weightSnippet, workgroupEntrySnippet} from './wgsl_common';
 
 /** Rows (and vocabulary entries) per tile, and threads per workgroup of the tile program. */
 export const LCE_TILE = MM_TILE;
@@ -48,6 +49,7 @@ struct Uniforms {
   wRow : u32, wCol : u32, vSlice : u32, splits : u32, rowTiles : u32,
   temperature : f32, smoothing : f32, zLoss : f32,
   ignoreIndex : i32, hasIgnore : u32, sumWeights : f32, negInf : f32, nan : f32,
+  keep : f32, spread : f32,
 };`;
 
 /** What is baked into the WGSL text of both programs (and so into their keys). */
@@ -85,7 +87,7 @@ ${vecSnippet(1)}
 ${biasBinding}
 ${weightSnippet(weightBinding)}
 @group(0) @binding(${next}) var<uniform> u : Uniforms;
-${lseSnippet}
+${lseScaledSnippet}
 
 var<workgroup> Ls : array<array<f32, ${LCE_TILE + 1}>, ${LCE_TILE}>;  // Ls[i][j]: the logits tile (padded: no bank conflicts by row)
 var<private> vEnd : u32;  // end of this workgroup's vocabulary slice
@@ -119,10 +121,11 @@ ${workgroupEntrySnippet(LCE_THREADS, 'u.rowTiles * u.splits')}
   if (owner) {
     t = labels[row];
   }
+  lseScale = 1.0 / u.temperature;
   var st = vec3<f32>(u.negInf, 0.0, 0.0);
   var sw = 0.0;
   var wSeen = 0.0;
-  var zt = 0.0;
+  var xt = 0.0;
   for (var v0 = vBegin; v0 < sliceEnd; v0 += TILE) {
     // The 32 × 32 logits tile: A = hidden (contiguous along k), B(k, v) = W(v, k) (contiguous along k for [V, H]).
     let sum = tileProduct(lid, i0, v0, 0u, u.hid, true, u.wCol != 1u);
@@ -136,19 +139,19 @@ ${workgroupEntrySnippet(LCE_THREADS, 'u.rowTiles * u.splits')}
       let n = min(TILE, sliceEnd - v0);
       for (var j = 0u; j < n; j++) {
         let c = v0 + j;
-        let z = (Ls[lid][j]${v.hasBias ? ' + f32(bias[c])' : ''}) / u.temperature;
+        let x = Ls[lid][j]${v.hasBias ? ' + f32(bias[c])' : ''};
         let mOld = st.x;
-        st = lsePush(st, z);
+        st = lsePush(st, x);
         if (i32(c) == t) {
-          zt = z;
+          xt = x;
         }
-        if (u.smoothing != 0.0) {
+        if (u.spread != 0.0) {
           let wc = weight(c);
           if (wSeen != 0.0 && st.x != mOld) {
-            sw += (mOld - st.x) * wSeen;
+            sw += (mOld - st.x) * lseScale * wSeen;
           }
-          // z = −∞ (a masked class): w·z is −∞ (w > 0) or NaN (w = 0), as w·ŷ·(lse − z) is +∞ or NaN.
-          sw += select(wc * (z - st.x), wc * z, z == u.negInf);
+          // x = −∞ (a masked class): w·x is −∞ (w > 0) or NaN (w = 0), as w·ŷ·(lse − z) is +∞ or NaN.
+          sw += select(wc * ((x - st.x) * lseScale), wc * x, x == u.negInf);
           wSeen += wc;
         }
       }
@@ -162,7 +165,7 @@ ${workgroupEntrySnippet(LCE_THREADS, 'u.rowTiles * u.splits')}
     partial[o + 2u] = st.z;
     partial[o + 3u] = sw;
     partial[o + 4u] = wSeen;
-    partial[o + 5u] = zt;
+    partial[o + 5u] = xt;
   }
 }
 `;
@@ -186,31 +189,34 @@ ${vecSnippet(1)}
 @group(0) @binding(3) var<storage, read> labels : array<i32>;
 ${weightSnippet(this.weights ? 4 : null)}
 @group(0) @binding(${this.weights ? 5 : 4}) var<uniform> u : Uniforms;
-${lseSnippet}
+${lseScaledSnippet}
 
 ${flatEntrySnippet(LCE_COMBINE_WG)}
   let row = e;
   if (row >= u.rows) {
     return;
   }
+  lseScale = 1.0 / u.temperature;
   var st = vec3<f32>(u.negInf, 0.0, 0.0);
   for (var s = 0u; s < u.splits; s++) {
     let o = (s * u.rows + row) * ${LCE_STATE}u;
     st = lseCombine(st, vec3<f32>(partial[o], partial[o + 1u], partial[o + 2u]));
   }
   var sw = 0.0;
-  var zt = 0.0;
+  var xt = 0.0;
   for (var s = 0u; s < u.splits; s++) {
     let o = (s * u.rows + row) * ${LCE_STATE}u;
     let wSeen = partial[o + 4u];
     sw += partial[o + 3u];
     if (wSeen != 0.0) {
-      sw += (partial[o] - st.x) * wSeen;  // re-based from the slice's max to the row's
+      sw += (partial[o] - st.x) * lseScale * wSeen;  // re-based from the slice's max to the row's
     }
-    zt += partial[o + 5u];  // only the slice holding the label wrote a nonzero z
+    xt += partial[o + 5u];  // only the slice holding the label wrote a nonzero x
   }
-  let lse = lseOf(st);
-  let logS = log(st.y);
+  let m = st.x;
+  let sum = lseSum(st);  // NaN for a NaN or +∞ logit
+  let logS = log(sum);
+  let lse = m * lseScale + logS;
   let t = labels[row];
   let ignored = u.hasIgnore != 0u && t == u.ignoreIndex;
   var loss = 0.0;
@@ -219,17 +225,17 @@ ${flatEntrySnippet(LCE_COMBINE_WG)}
   } else if (t < 0 || t >= i32(u.vocab)) {
     loss = u.nan;
   } else {
-    let eps = u.smoothing;
-    loss = (1.0 - eps) * weight(u32(t)) * ((st.x - zt) + logS);
-    if (eps != 0.0) {
-      loss += eps / f32(u.vocab) * (u.sumWeights * logS - sw);
+    loss = u.keep * weight(u32(t)) * ((m - xt) * lseScale + logS);
+    if (u.spread != 0.0) {
+      loss += u.spread * (u.sumWeights * logS - sw);
     }
     if (u.zLoss != 0.0) {
       loss += u.zLoss * lse * lse;
     }
   }
-  lossOut[row] = select(loss, u.nan, isNanF(lse) && !ignored);
-  lseOut[row] = lse;
+  lossOut[row] = select(loss, u.nan, isNanF(sum) && !ignored);
+  lseOut[2u * row] = m;
+  lseOut[2u * row + 1u] = sum;
 }
 `;
   }

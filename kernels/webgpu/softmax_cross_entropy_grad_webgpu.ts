@@ -44,7 +44,10 @@ ${weightSnippet(weightBinding, weightName)}
 ${entrySnippet(v.wg, false).privates}`;
 }
 
-/** Sparse backward w.r.t. logits: dx = dy/T·((W + 2λ·lse)·p − w·ŷ), W = (1 − ε)·w[t] + ε/C·Σw. */
+/**
+ * Sparse backward w.r.t. logits: dx = dy/T·((W + 2λ·lse)·p − w·ŷ), W = (1 − ε)·w[t] + ε/C·Σw,
+ * p = exp((x − m)/T)/s from the forward's saved (m, s) [rows, 2].
+ */
 export class SparseSoftmaxCrossEntropyGradProgram implements FusedProgram {
   readonly key: string;
   readonly workgroupSize: number;
@@ -87,23 +90,25 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   }
   let tu = u32(t);
   let T = u.temperature;
-  let eps = u.smoothing;
-  let spread = eps / f32(u.cols);
-  let lse = f32(lseIn[row]);
-  var scale = (1.0 - eps) * weight(tu) + spread * u.sumWeights;
+  let invT = 1.0 / T;
+  // The saved (m, s): p = exp((x − m)/T)·(1/s), the 1/s folded into the row factor.
+  let m = f32(lseIn[2u * row]);
+  let s = f32(lseIn[2u * row + 1u]);
+  let k = 1.0 / s;
+  var scale = (u.keep * weight(tu) + u.spread * u.sumWeights) * k;
   if (u.zLoss != 0.0) {
-    scale += 2.0 * u.zLoss * lse;
+    scale += 2.0 * u.zLoss * (m * invT + log(s)) * k;
   }
-  let z = V(${logitAt}) / V(T);
-  let yh = (1.0 - eps) * indicator(col, tu) + V(spread);
-  let grad = f32(dy[row]) / T * (scale * exp(z - V(lse)) - weightV(col / VEC) * yh);
-  dx[e] = select(grad, V(u.nan), isNanV(z) | B(isNanF(lse)));
+  let x = V(${logitAt});
+  let yh = u.keep * indicator(col, tu) + V(u.spread);
+  let grad = f32(dy[row]) / T * (scale * exp((x - V(m)) * V(invT)) - weightV(col / VEC) * yh);
+  dx[e] = select(grad, V(u.nan), isNanV(x) | B(isNanF(s)));
 }
 `;
   }
 }
 
-/** Dense backward w.r.t. labels: dlabels = dy·(1 − ε)·w·(lse − z). */
+/** Dense backward w.r.t. labels: dlabels = dy·(1 − ε)·w·(lse − z), lse − z = log s + (m − x)/T. */
 export class SoftmaxCrossEntropyLabelsGradProgram implements FusedProgram {
   readonly key: string;
   readonly workgroupSize: number;
@@ -124,8 +129,12 @@ export class SoftmaxCrossEntropyLabelsGradProgram implements FusedProgram {
 @group(0) @binding(${v.weights ? 5 : 4}) var<uniform> u : Uniforms;`;
     return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, v.weights ? 4 : null)}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
-  let lse = f32(lseIn[row]);
-  dlabels[e] = f32(dy[row]) * (1.0 - u.smoothing) * weightV(col / VEC) * (V(lse) - V(logits[e]) / V(u.temperature));
+  let m = f32(lseIn[2u * row]);
+  let s = f32(lseIn[2u * row + 1u]);
+  let x = V(logits[e]);
+  let g = f32(dy[row]) * u.keep * weightV(col / VEC) * (V(log(s)) + (V(m) - x) * V(1.0 / u.temperature));
+  // NaN chosen explicitly: log(NaN) is not NaN on every GPU (SwiftShader).
+  dlabels[e] = select(g, V(u.nan), isNanV(x) | B(isNanF(s)));
 }
 `;
   }

@@ -11,7 +11,7 @@
  * baked into the WGSL and the key.
  */
 import {FusedProgram, StorageType} from './launch';
-import {entrySnippet, lseSnippet, reductionSnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
+import {entrySnippet, lseScaledSnippet, reductionSnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
 
 /** What is baked into a row program (everything else is a uniform). */
 export interface RowVariant {
@@ -44,6 +44,8 @@ struct Uniforms {
   sumWeights : f32,
   negInf : f32,
   nan : f32,
+  keep : f32,
+  spread : f32,
 };`;
 
 /** Shared prologue: row index, bounds, the lane's online log-sum-exp pass. */
@@ -56,8 +58,8 @@ function rowPrologue(v: RowVariant): string {
   let C4 = C / VEC;
   let base4 = row * C4;
   let T = u.temperature;
-  let eps = u.smoothing;
-  let spread = eps / f32(C);`;
+  let keep = u.keep;      // 1 − ε, from the host in float64 (not 1 − ε in float32: 1.3e-5 off at ε = 0.999)
+  let spread = u.spread;  // ε / C, likewise`;
 }
 
 function header(v: RowVariant, bindings: string, weightBinding: number | null): string {
@@ -71,7 +73,7 @@ ${vecSnippet(v.vec)}
 ${bindings}
 ${weightSnippet(weightBinding)}
 ${e.privates}
-${lseSnippet}
+${lseScaledSnippet}
 ${reductionSnippet(v.wg, v.team, v.subgroups)}
 fn logitAt(row : u32, c : u32) -> f32 {
   return comp(V(logits[row * (u.cols / VEC) + c / VEC]), c % VEC);
@@ -79,10 +81,12 @@ fn logitAt(row : u32, c : u32) -> f32 {
 }
 
 /**
- * Forward: writes loss [rows] (binding 0) and lse [rows] (binding 1).
- * Pass 1 is the online log-sum-exp (one read of the row, running max with
- * rescaled sum). Pass 2 sums the target terms w·ŷ·(lse − z) one by one, so each
- * term is as accurate as its own subtraction; the one-pass alternative
+ * Forward: writes loss [rows] (binding 0) and (m, s) [rows, 2] (binding 1,
+ * kernel_names.ts). Pass 1 is the online log-sum-exp (one read of the row,
+ * running max m of the raw logits with the rescaled sum s = Σ exp((x − m)/T)).
+ * Pass 2 sums the target terms w·ŷ·(lse − z) = w·ŷ·(log s + (m − x)/T) one by one, so each
+ * term is as accurate as its own subtraction (m − x is exact where it matters,
+ * and no float32 lse is formed); the one-pass alternative
  * W·lse − Σ w·ŷ·z cancels catastrophically when |lse| ≫ loss (logits offset by
  * 1e3 lose about 1e-4 of a unit of loss in float32). Pass 2 re-reads a row that
  * pass 1 just brought into cache, and runs for sparse labels only with label
@@ -110,11 +114,11 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
   // Sparse: ŷ = (1 − ε)·[c = t] + ε/C, so the loss is
   // (1 − ε)·w[t]·(lse − z[t]) + ε/C·Σ_c w[c]·(lse − z[c]).
   var spreadSum = 0.0;
-  if (eps != 0.0) {
+  if (spread != 0.0) {
     var acc = 0.0;
     if (valid) {
       for (var c4 = lane; c4 < C4; c4 += TEAM) {
-        acc += hsum(weightV(c4) * (V(lse) - V(logits[base4 + c4]) / V(T)));
+        acc += hsum(weightV(c4) * (V(ls) + (V(m) - V(logits[base4 + c4])) * V(lseScale)));
       }
     }
     spreadSum = teamSum(acc);
@@ -129,23 +133,24 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
       loss = u.nan;
     } else {
       let tu = u32(t);
-      loss = (1.0 - eps) * weight(tu) * (lse - logitAt(row, tu) / T);
-      if (eps != 0.0) {
+      loss = keep * weight(tu) * (ls + (m - logitAt(row, tu)) * lseScale);
+      if (spread != 0.0) {
         loss += spread * spreadSum;
       }
       if (u.zLoss != 0.0) {
         loss += u.zLoss * lse * lse;
       }
     }
-    lossOut[row] = select(loss, u.nan, isNanF(lse) && !ignored);
-    lseOut[row] = lse;
+    lossOut[row] = select(loss, u.nan, isNanF(s) && !ignored);
+    lseOut[2u * row] = m;
+    lseOut[2u * row + 1u] = s;
   }` : `
   // Dense: Σ over ŷ ≠ 0 of w·ŷ·(lse − z) (ŷ = 0 terms are skipped: 0·∞ is NaN).
   var acc = 0.0;
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
-      let term = weightV(c4) * yh * (V(lse) - V(logits[base4 + c4]) / V(T));
+      let yh = keep * V(labels[base4 + c4]) + V(spread);
+      let term = weightV(c4) * yh * (V(ls) + (V(m) - V(logits[base4 + c4])) * V(lseScale));
       acc += hsum(select(term, V(0.0), yh == V(0.0)));
     }
   }
@@ -155,23 +160,28 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
     if (u.zLoss != 0.0) {
       loss += u.zLoss * lse * lse;
     }
-    lossOut[row] = select(loss, u.nan, isNanF(lse));
-    lseOut[row] = lse;
+    lossOut[row] = select(loss, u.nan, isNanF(s));
+    lseOut[2u * row] = m;
+    lseOut[2u * row + 1u] = s;
   }`;
     return `${header(v, bindings, v.weights ? 4 : null)}
 ${rowPrologue(v)}
-  // Pass 1: online log-sum-exp of z = x / T over this lane's columns.
+  // Pass 1: online log-sum-exp of x / T over this lane's columns (m in logit units).
+  lseScale = 1.0 / T;
   var st = vec3<f32>(u.negInf, 0.0, 0.0);
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let z = V(logits[base4 + c4]) / V(T);
+      let x = V(logits[base4 + c4]);
       for (var k = 0u; k < VEC; k++) {
-        st = lsePush(st, comp(z, k));
+        st = lsePush(st, comp(x, k));
       }
     }
   }
   st = teamLse(st);
-  let lse = lseOf(st);
+  let m = st.x;
+  let s = lseSum(st);  // NaN for a NaN or +∞ logit
+  let ls = log(s);
+  let lse = m * lseScale + ls;  // only for the z-loss
   // Pass 2: the target terms.${targetPass}
 }
 `;
@@ -181,7 +191,8 @@ ${rowPrologue(v)}
 /**
  * Dense backward w.r.t. logits: W = Σ_c w[c]·ŷ[c] is a row sum over the
  * labels (rows need not sum to 1), then one elementwise sweep writes
- * dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = exp(z − lse). Output binding 0 [rows, C].
+ * dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = exp((x − m)/T)·(1/s) from the saved
+ * (m, s), the 1/s folded into the row's factor. Output binding 0 [rows, C].
  */
 export class SoftmaxCrossEntropyGradProgram implements FusedProgram {
   readonly key: string;
@@ -207,22 +218,25 @@ ${rowPrologue(v)}
   var acc = 0.0;
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      acc += hsum(weightV(c4) * ((1.0 - eps) * V(labels[base4 + c4]) + V(spread)));
+      acc += hsum(weightV(c4) * (keep * V(labels[base4 + c4]) + V(spread)));
     }
   }
   let W = teamSum(acc);
   if (valid) {
-    let lse = f32(lseIn[row]);
-    var scale = W;
+    let invT = 1.0 / T;
+    let m = f32(lseIn[2u * row]);
+    let s = f32(lseIn[2u * row + 1u]);
+    let k = 1.0 / s;
+    var scale = W * k;
     if (u.zLoss != 0.0) {
-      scale += 2.0 * u.zLoss * lse;
+      scale += 2.0 * u.zLoss * (m * invT + log(s)) * k;
     }
     let g = f32(dy[row]) / T;
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let z = V(logits[base4 + c4]) / V(T);
-      let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
-      let grad = g * (scale * exp(z - V(lse)) - weightV(c4) * yh);
-      dx[base4 + c4] = select(grad, V(u.nan), isNanV(z) | B(isNanF(lse)));
+      let x = V(logits[base4 + c4]);
+      let yh = keep * V(labels[base4 + c4]) + V(spread);
+      let grad = g * (scale * exp((x - V(m)) * V(invT)) - weightV(c4) * yh);
+      dx[base4 + c4] = select(grad, V(u.nan), isNanV(x) | B(isNanF(s)));
     }
   }
 }

@@ -128,6 +128,41 @@ fn lseOf(st : vec3<f32>) -> f32 {
 }`;
 
 /**
+ * The online log-sum-exp state (m, s, n) of lseSnippet over raw logits x with
+ * z = x·lseScale (lseScale = 1/T, a private the program sets before its first
+ * push): m the running max of x (an exact float32 logit), s = Σ exp((x − m)·lseScale),
+ * n the NaN count. Same function names as lseSnippet (the team reductions call
+ * lseCombine), so a program includes one of the two. The softmax kernels save
+ * (m, s) per row, not lse = m/T + log s, which float32 would round by up to
+ * ½ ulp(|lse|) (FORMULAS.md, "Precision"). `lseSum(st)` is s, NaN when a NaN
+ * or a +∞ logit was seen (a +∞ row is NaN, FORMULAS.md).
+ */
+export const lseScaledSnippet = `
+var<private> lseScale : f32;
+fn scaleTo(s : f32, mFrom : f32, mTo : f32) -> f32 {
+  return select(s * exp((mFrom - mTo) * lseScale), s, mFrom == mTo);
+}
+fn lseCombine(a : vec3<f32>, b : vec3<f32>) -> vec3<f32> {
+  let m = max(a.x, b.x);
+  return vec3<f32>(m, scaleTo(a.y, a.x, m) + scaleTo(b.y, b.x, m), a.z + b.z);
+}
+fn lsePush(st : vec3<f32>, x : f32) -> vec3<f32> {
+  if (isNanF(x)) {
+    return vec3<f32>(st.x, st.y, st.z + 1.0);
+  }
+  if (x > st.x) {
+    return vec3<f32>(x, st.y * exp((st.x - x) * lseScale) + 1.0, st.z);
+  }
+  if (x != u.negInf) {
+    return vec3<f32>(st.x, st.y + exp((x - st.x) * lseScale), st.z);
+  }
+  return st;
+}
+fn lseSum(st : vec3<f32>) -> f32 {
+  return select(st.y, u.nan, st.z != 0.0 || st.x == -u.negInf);
+}`;
+
+/**
  * Team reductions `teamLse(vec3(m, s, n)) -> vec3(m, s, n)` and `teamSum(f32) -> f32`:
  * every lane of a team gets the team's result.
  *  - team 1: identity (one thread per row);

@@ -6,7 +6,7 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, concat, engine, gather, gatherND, getBackend, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, concat, engine, gather, gatherND, getBackend, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import {deviceClassVector} from './validate';
 import type {SigmoidCrossEntropyAttrs as KernelSigmoidAttrs, SoftmaxCrossEntropyAttrs as KernelSoftmaxAttrs} from '../../kernels/kernel_names';
 
@@ -117,7 +117,9 @@ export function rowLogSumExp(z: Tensor): Tensor {
  * s = 1/max_c softmax(d): the row's largest probability is exp(0)/s; with
  * T = 1 and `needD` false, softmax(x) itself and no d. The same number of
  * [rows, C] passes as the single-lse form (d replaces z − lse and lse − z),
- * except on tfjs-wasm's dense forward, where d is one more.
+ * except on tfjs-wasm's dense forward, where d is one more. On GPUs a row
+ * whose m is NaN or +∞ gets s = NaN explicitly: there ∞ − ∞ and exp(NaN) need
+ * not be NaN (SwiftShader: a +∞ logit gave a finite loss and gradient).
  */
 export interface RowParts {m: Tensor; d: Tensor | null; s: Tensor}
 export function rowParts(x: Tensor, T: number, needD = true): RowParts {
@@ -125,17 +127,19 @@ export function rowParts(x: Tensor, T: number, needD = true): RowParts {
   const wasm = getBackend() === 'wasm' && x.shape[0] !== 0;
   const d = needD || !wasm || T !== 1 ? scaled(sub(x, m), T) : null;
   const s = wasm ? div(1, max(softmax(d ?? x), -1, true)) : sum(exp(d!), -1, true);
-  return {m, d, s};
+  if (onHost()) return {m, d, s};
+  return {m, d, s: where(logicalOr(isNaN(m), equal(m, scalar(Infinity))), fill(s.shape, NaN), s)};
 }
 
 /**
- * A [rows, 1] row factor made by log or 1/· (of s), ending in a `where` on
- * GPUs so that tfjs-webgl's packed padding lanes are 0, not log(0) or 1/0
- * (see logSumExpRows). Rows with m = −∞ get m (their loss and gradient are
- * NaN through d anyway).
+ * A [rows, 1] row factor v made by log or 1/· of s, ending in `where`s on
+ * GPUs: tfjs-webgl's packed padding lanes become 0, not log(0) or 1/0 (see
+ * logSumExpRows); rows with m = −∞ get m (their loss and gradient are NaN
+ * through d anyway); rows with s = NaN (a NaN or +∞ logit, see rowParts) get
+ * NaN, which log(NaN) need not be on a GPU.
  */
-function rowFactor(m: Tensor, v: Tensor): Tensor {
-  return onHost() ? v : where(equal(m, scalar(-Infinity)), m, v);
+function rowFactor(m: Tensor, s: Tensor, v: Tensor): Tensor {
+  return onHost() ? v : where(isNaN(s), s, where(equal(m, scalar(-Infinity)), m, v));
 }
 
 /** The kernels' saved second output, [rows, 2] (m, s) (kernel_names.ts), from RowParts. */
@@ -162,7 +166,7 @@ function lseOf(m: Tensor, ls: Tensor, T: number): Tensor {
  */
 function probabilityParts(x: Tensor, m: Tensor, s: Tensor, T: number): {e: Tensor, k: Tensor | null} {
   if (getBackend() === 'wasm') return {e: softmax(T === 1 ? x : scaled(sub(x, m), T)), k: null};
-  return {e: exp(scaled(sub(x, m), T)), k: rowFactor(m, div(1, s))};
+  return {e: exp(scaled(sub(x, m), T)), k: rowFactor(m, s, div(1, s))};
 }
 
 function weightsRow(attrs: SoftmaxCrossEntropyAttrs): Tensor | null {
@@ -227,7 +231,7 @@ export function rowSumSkippingZeros(yh: Tensor, terms: Tensor): Tensor {
 /** The dense forward: loss [rows] and the saved (m, s) [rows, 2]. Terms w·ŷ·(log s − d) = w·ŷ·(lse − z). */
 function forward(x: Tensor2D, yh: Tensor2D, attrs: SoftmaxCrossEntropyAttrs, masks: RowMasks): {loss: Tensor1D, lse: Tensor} {
   const {m, d, s} = rowParts(x, attrs.temperature);
-  const ls = rowFactor(m, log(s));
+  const ls = rowFactor(m, s, log(s));
   const w = weightsRow(attrs);
   let loss = rowSumSkippingZeros(yh, mul(w == null ? yh : mul(w, yh), sub(ls, d!)));
   if (attrs.zLoss !== 0) {
@@ -249,7 +253,7 @@ function logitsGrad(x: Tensor2D, yh: Tensor2D, stats: Tensor, dy: Tensor, attrs:
   // e = exp(0) = 1 and k = 1/1).
   let inner = sub(mul(k == null ? W : mul(W, k), e), wy);
   if (attrs.zLoss !== 0) {
-    const lse = lseOf(m, rowFactor(m, log(s)), attrs.temperature);
+    const lse = lseOf(m, rowFactor(m, s, log(s)), attrs.temperature);
     const zk = mul(2 * attrs.zLoss, lse);
     inner = add(inner, mul(k == null ? zk : mul(zk, k), e));
   }
@@ -264,7 +268,7 @@ function labelsGrad(x: Tensor2D, stats: Tensor, dy: Tensor, attrs: SoftmaxCrossE
   const d = scaled(sub(x, m), attrs.temperature);
   const w = weightsRow(attrs);
   const scale = mul(expandDims(dy, 1), 1 - attrs.labelSmoothing);
-  const g = mul(scale, sub(rowFactor(m, log(s)), d));
+  const g = mul(scale, sub(rowFactor(m, s, log(s)), d));
   return w == null ? g : mul(w, g);
 }
 
@@ -367,7 +371,7 @@ function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAt
   // lse − z = log s − d (rowParts): no float32 lse in the loss.
   const {m, d, s} = rowParts(x, T, eps !== 0);
   const m1 = reshape(m, [-1]);
-  const ls1 = reshape(rowFactor(m, log(s)), [-1]);
+  const ls1 = reshape(rowFactor(m, s, log(s)), [-1]);
   const t = cast(safe, 'int32');
   // gatherND at (i, t[i]): gather with batchDims = 1 read out of bounds on
   // tfjs-wasm 4.22 ("memory access out of bounds") and cannot reshape an empty batch.
@@ -428,8 +432,8 @@ function sparseLogitsGrad(x: Tensor2D, labels: Tensor, stats: Tensor, dy: Tensor
   // The saved (m, s): p = exp((x − m)/T)·k with k = 1/s (probabilityParts); lse only for the z-loss.
   const {m, s} = splitStats(stats);
   const m1 = reshape(m, [-1]);
-  const k1 = reshape(rowFactor(m, div(1, s)), [-1]);
-  const lse1 = lambda === 0 ? null : lseOf(m1, reshape(rowFactor(m, log(s)), [-1]), T);
+  const k1 = reshape(rowFactor(m, s, div(1, s)), [-1]);
+  const lse1 = lambda === 0 ? null : lseOf(m1, reshape(rowFactor(m, s, log(s)), [-1]), T);
   const dOf = (xt: Tensor) => scaled(sub(xt, m1), T);  // (x_t − m)/T on [rows]
   // g = dy/T with the row masks: ignored rows 0, out-of-range rows NaN.
   const g = applyRowMasks(T === 1 ? reshape(dy, [-1]) : div(reshape(dy, [-1]), T), masks);

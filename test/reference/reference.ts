@@ -160,3 +160,14 @@ export function refMatMulAccumulate(acc: ArrayLike<number>, a: ArrayLike<number>
   }
   return out;
 }
+
+/**
+ * lse = m/T + log s per row (float64) from a softmax kernel's saved second
+ * output, (m, s) per row ([rows, 2], kernels/kernel_names.ts), to compare with
+ * the reference's `lse`.
+ */
+export function lseFromSaved(saved: ArrayLike<number>, temperature = 1): number[] {
+  const out: number[] = [];
+  for (let i = 0; 2 * i < saved.length; i++) out.push(saved[2 * i] / temperature + Math.log(saved[2 * i + 1]));
+  return out;
+}
