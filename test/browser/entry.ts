@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 // Our ops, gradients and kernels for every backend.
 import '../../src/index';
+import {registerWebGPUBackend} from '../../kernels/webgpu/backend_factory';
 
 import {caseName} from '../spec/index';
 import {applies, runCase} from '../spec/run_case';
@@ -97,6 +98,8 @@ window.__fceRun = async (pageId: string, variantIds?: string[], grep?: string) =
   // Must be set before the webgl backend is created (first setBackend).
   if (plan.float16) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
   for (const [flag, value] of Object.entries(plan.flags ?? {})) tf.env().set(flag, value);
+  // Before the webgpu backend is first initialized: ours replaces tfjs's factory.
+  if (plan.webgpuFactory && !registerWebGPUBackend()) throw new Error('registerWebGPUBackend() returned false');
   for (const variant of plan.variants) {
     if (variantIds != null && !variantIds.includes(variant.id)) continue;
     await runVariant(variant, plan, grep);

@@ -13,7 +13,7 @@ export interface Variant {
   /** Force the composite path (FUSED_CE_FORCE_COMPOSITE). */
   composite: boolean;
   /** Which case lists run: the shared op spec, the webgl-only kernel checks, the WebGL1 context check, the float16 checks. */
-  lists: Array<'spec' | 'webgl' | 'webgl1' | 'f16'>;
+  lists: Array<'spec' | 'webgl' | 'webgl1' | 'f16' | 'factory'>;
   /** Every WebGPU case runs inside a device validation error scope. */
   errorScope?: boolean;
 }
@@ -28,6 +28,8 @@ export interface PagePlan {
   float16: boolean;
   /** Other tf.env() flags set before any backend is created. */
   flags?: Record<string, number | boolean>;
+  /** Create the webgpu backend with our registerWebGPUBackend() (kernels/webgpu/backend_factory.ts). */
+  webgpuFactory?: boolean;
   variants: Variant[];
 }
 
@@ -48,6 +50,14 @@ export const PAGE_PLANS: PagePlan[] = [
     float16: false,
     flags: {WEBGL_VERSION: 1},
     variants: [{id: 'webgl1', backend: 'webgl', composite: false, lists: ['webgl1', 'spec', 'webgl']}],
+  },
+  {
+    // The webgpu backend from our factory (subgroups requested), on a fresh page: its cases
+    // (factory_cases.ts), the fused-kernels check and two of the properties.
+    id: 'webgpu-factory',
+    float16: false,
+    webgpuFactory: true,
+    variants: [{id: 'webgpu (registerWebGPUBackend)', backend: 'webgpu', composite: false, lists: ['factory'], errorScope: true}],
   },
   {
     id: 'float16',

@@ -11,6 +11,7 @@ import {allCases} from '../spec/index';
 import type {SpecCase, SpecEnv} from '../spec/registry';
 
 import {browserCases} from './browser_cases';
+import {factoryCases} from './factory_cases';
 import type {PagePlan, Variant} from './protocol';
 
 /**
@@ -29,11 +30,17 @@ function registrationCase(variant: Variant): SpecCase {
   };
 }
 
+/** Spec cases also run on the factory-created backend (by name prefix): kept few, the page is slow. */
+const FACTORY_SPEC_CASES = ['dense, sparse and sigmoid: forward and backward', 'softmaxCrossEntropyWithLogits: random shapes',
+                            'sparseSoftmaxFocalCrossEntropyWithLogits: random shapes'];
+
 /** Every case a variant runs, in order. */
 export function variantCases(variant: Variant): SpecCase[] {
   const out: SpecCase[] = variant.composite ? [] : [registrationCase(variant)];
   for (const list of variant.lists) {
-    if (list === 'spec') out.push(...allCases());
+    // The higher-level APIs once per backend: not again on the WebGL1 page (same kernels, ~30 s of compiles).
+    if (list === 'spec') out.push(...allCases().filter(c => !(variant.id === 'webgl1' && c.suite === 'higher-level APIs')));
+    else if (list === 'factory') out.push(...factoryCases(), ...allCases().filter(c => FACTORY_SPEC_CASES.some(n => c.name.startsWith(n))));
     else out.push(...browserCases(list));
   }
   return out;

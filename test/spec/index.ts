@@ -8,6 +8,7 @@ import './fused_reductions.spec';
 import './precision.spec';
 import './properties.spec';
 import './fused_kernels_ran.spec';
+import './high_level.spec';
 
 export {allCases, caseName} from './registry';
 export type {SpecCase, SpecEnv} from './registry';
