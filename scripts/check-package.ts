@@ -21,8 +21,8 @@
  *                    (test/package/page.html)
  *
  * Options: --tarball <file> (skip packing: check that tarball), --keep (keep
- * the scratch directory). Without Chromium, stage d fails under CI and is
- * skipped (loudly) elsewhere.
+ * the scratch directory). Without Chromium, stage d fails under CI (test/ci.ts
+ * isCI()) and is skipped (loudly) elsewhere.
  */
 import {spawn} from 'child_process';
 import * as fs from 'fs';
@@ -35,6 +35,7 @@ import * as esbuild from 'esbuild';
 import {chromium} from 'playwright-core';
 
 import {CHROMIUM_ARGS, findChromium} from '../test/browser/harness';
+import {isCI} from '../test/ci';
 
 const ROOT = path.resolve(__dirname, '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -289,7 +290,7 @@ async function browserPage(dir: string): Promise<void> {
   const start = Date.now();
   const executablePath = findChromium();
   if (executablePath == null) {
-    if (process.env.CI) throw new Error('d. Chromium: no Chromium found (set CHROMIUM_PATH); CI must run this stage');
+    if (isCI()) throw new Error('d. Chromium: no Chromium found (set CHROMIUM_PATH); CI must run this stage');
     say('d. Chromium: SKIPPED, no Chromium found (set CHROMIUM_PATH). CI runs this stage.');
     return;
   }
