@@ -254,7 +254,55 @@ export const binaryFocalSuite: Suite = {
 export const ALL_SUITES: Suite[] = [softmaxSuite, sparseSuite, sigmoidSuite, largeVocabSuite];
 
 /** Suites that run only when named (`--suites focal-softmax-ce,…`): not part of the default run. */
-export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite, binaryFocalSuite];
+/**
+ * Reduced sigmoid losses (issue 15, "Fused reductions"): what a training step
+ * differentiates. The fused twin and BinaryCrossentropy reduce inside the
+ * kernels (their gradient broadcasts dy there); tf.losses and tfjs-layers
+ * reduce with tf.mean, whose gradient builds an [N, C] ones tensor on the
+ * host. The harness's tf.mean of these scalars is a no-op.
+ */
+const SCALAR_NO_TRAIN = 'reduced losses: forward+backward only';
+function reducedShapes(backend: string, full: boolean, software: boolean): Shape[] {
+  if (full) return softmaxShapes(backend, full, software);
+  if (backend === 'webgpu' || backend === 'webgl') return [software ? {rows: 512, classes: 1000} : {rows: 4096, classes: 1000}];
+  return [{rows: 1024, classes: 1000}];
+}
+
+export const sigmoidMeanSuite: Suite = {
+  ...sigmoidSuite,
+  id: 'sigmoid-ce-mean',
+  title: 'Sigmoid cross-entropy, mean over every element (drop-in twin)',
+  providers: [
+    provider('fused', 'losses.sigmoidCrossEntropy(labels, logits, undefined, 0, Reduction.MEAN)',
+        (y, x) => fce.losses.sigmoidCrossEntropy(y, x, undefined, 0, tf.Reduction.MEAN), {noTrain: SCALAR_NO_TRAIN}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => fce.losses.sigmoidCrossEntropy(y, x, undefined, 0, tf.Reduction.MEAN)), {noTrain: SCALAR_NO_TRAIN}),
+    provider('tf.losses', 'tf.losses.sigmoidCrossEntropy(labels, logits, undefined, 0, Reduction.MEAN)',
+        (y, x) => tf.losses.sigmoidCrossEntropy(y, x, undefined, 0, tf.Reduction.MEAN), {noTrain: SCALAR_NO_TRAIN}),
+    provider('tfjs-layers', 'tf.mean(tfjs-layers sigmoidCrossEntropyWithLogits(labels, logits))',
+        (y, x) => tf.mean(layersSigmoidCE(y, x)), {noTrain: SCALAR_NO_TRAIN}),
+  ],
+  shapes: reducedShapes,
+  modes: () => ['forward+backward'],
+};
+
+export const binaryCrossentropySuite: Suite = {
+  ...sigmoidMeanSuite,
+  id: 'binary-ce-class',
+  title: 'BinaryCrossentropy (fromLogits): mean over the last axis, then over the batch',
+  providers: [
+    provider('fused', 'new BinaryCrossentropy({fromLogits: true}).call(labels, logits)',
+        (y, x) => new fce.BinaryCrossentropy({fromLogits: true}).call(y, x), {noTrain: SCALAR_NO_TRAIN}),
+    provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
+        (y, x) => withComposite(() => new fce.BinaryCrossentropy({fromLogits: true}).call(y, x)), {noTrain: SCALAR_NO_TRAIN}),
+    provider('tf.losses', 'tf.losses.sigmoidCrossEntropy(labels, logits, undefined, 0, Reduction.MEAN) (the same value)',
+        (y, x) => tf.losses.sigmoidCrossEntropy(y, x, undefined, 0, tf.Reduction.MEAN), {noTrain: SCALAR_NO_TRAIN}),
+    provider('tfjs-layers', 'tf.mean(tf.mean(tfjs-layers sigmoidCrossEntropyWithLogits(labels, logits), -1)) (Keras binary_crossentropy)',
+        (y, x) => tf.mean(tf.mean(layersSigmoidCE(y, x), -1)), {noTrain: SCALAR_NO_TRAIN}),
+  ],
+};
+
+export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite, binaryFocalSuite, sigmoidMeanSuite, binaryCrossentropySuite];
 
 export function suitesById(ids: string[]): Suite[] {
   if (!ids.length) return ALL_SUITES;
