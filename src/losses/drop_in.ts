@@ -4,7 +4,10 @@
  *
  * Same signatures, defaults and results as tfjs 4.22
  * (tfjs-core/src/ops/losses/*.ts): per-example losses from the fused ops, then
- * tfjs's own `computeWeightedLoss` for `weights` and `reduction`. Deliberate
+ * tfjs's own `computeWeightedLoss` for `weights` and `reduction` — except the
+ * sigmoid twin's reductions, which run in the op's kernels with the same
+ * values (fused_weighted_loss.ts): tfjs's sum/mean gradients would build a
+ * ones tensor of the logits' shape on the host every step. Deliberate
  * differences, each a tfjs bug:
  *  - label smoothing spreads ε over the size of the class (last) axis; tfjs
  *    uses `shape[1]`, which differs for rank > 2;
