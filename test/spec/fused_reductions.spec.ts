@@ -182,7 +182,7 @@ defineSpec('fused reductions', it => {
     const x = await values(logitsOf(w));
     const ref = refSigmoidCrossEntropy(x, z, C);
     const fo = {gamma: 2, alpha: 0.25, applyClassBalancing: true};
-    for (const r of REDUCTIONS) {
+    for (const r of ['mean', 'sumOverClasses'] as Reduction[]) {  // one per dy layout (the others differ in scale)
       const dyShape = r === 'sum' || r === 'mean' ? [] : [rows];
       const dy = randn(dyShape.length ? rows : 1, 25);
       const dyT = tf.tensor(dy, dyShape);
