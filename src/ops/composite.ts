@@ -138,7 +138,7 @@ export function rowParts(x: Tensor, T: number, needD = true): RowParts {
  * through d anyway); rows with s = NaN (a NaN or +∞ logit, see rowParts) get
  * NaN, which log(NaN) need not be on a GPU.
  */
-function rowFactor(m: Tensor, s: Tensor, v: Tensor): Tensor {
+export function rowFactor(m: Tensor, s: Tensor, v: Tensor): Tensor {
   return onHost() ? v : where(isNaN(s), s, where(equal(m, scalar(-Infinity)), m, v));
 }
 

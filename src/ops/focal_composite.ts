@@ -5,10 +5,10 @@
  * gradients are the contract's closed forms (tf.customGrad), not autodiff
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */
-import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
+import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log, log1p, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs as KernelFocalAttrs} from '../../kernels/kernel_names';
 import {deviceClassVector} from './validate';
-import {applyRowMasks, clearIgnoredRows, rowLogSumExp, rowSumSkippingZeros, scaled, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
+import {applyRowMasks, clearIgnoredRows, rowFactor, rowParts, rowSumSkippingZeros, savedStats, scaled, splitStats, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
 import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 
 /**
@@ -44,13 +44,27 @@ function powGamma(base: Tensor, gamma: number): Tensor {
   return gamma === 0 ? onesLike(base) : pow(base, gamma);
 }
 
-interface SoftmaxParts {z: Tensor; lse: Tensor; logp: Tensor; p: Tensor; q: Tensor; g: Tensor;}
+interface SoftmaxParts {lse: Tensor; logp: Tensor; p: Tensor; q: Tensor; g: Tensor;}
 
+/**
+ * log p = (x − m)/T − log s from the row parts (m, s) (composite.ts rowParts;
+ * FORMULAS.md "Precision": no float32 lse, whose rounding (1 − p)^γ would
+ * carry). `lse` here is the saved (m, s) [rows, 2], made when not given.
+ */
 function softmaxParts(x: Tensor, attrs: FocalCrossEntropyAttrs, lse?: Tensor): SoftmaxParts {
-  const z = scaled(x, attrs.temperature);
-  const l = lse ?? rowLogSumExp(z);
-  const logp = sub(z, l);
-  return {z, lse: l, logp, p: exp(logp), q: neg(expm1(logp)), g: neg(logp)};
+  const T = attrs.temperature;
+  let m: Tensor, s: Tensor, d: Tensor;
+  if (lse == null) {
+    const r = rowParts(x, T);
+    m = r.m;
+    s = r.s;
+    d = r.d!;
+  } else {
+    ({m, s} = splitStats(lse));
+    d = scaled(sub(x, m), T);
+  }
+  const logp = sub(d, rowFactor(m, s, log(s)));
+  return {lse: lse ?? savedStats(m, s), logp, p: exp(logp), q: neg(expm1(logp)), g: neg(logp)};
 }
 
 function smooth(y: Tensor, eps: number): Tensor {

@@ -236,7 +236,8 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       } else {
         runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, null, forwardChunk(losses, lses));
       }
-      const lse = concatParts(lses, N, [2]);  // (m, s) per row [N, 2]
+      // The kernels' saved lse per row: (m, s) [N, 2] (kernel_names.ts), still lse [N] on webgl: rows are only sliced here.
+      const lse = concatParts(lses, N, lses.length > 0 ? lses[0].shape.slice(1) : [2]);
       save([...inputs, t, lse]);
       return {
         value: reduce(losses),
@@ -246,7 +247,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
           const [st, slse] = saved.slice(-2) as [Tensor1D, Tensor2D];
           // Recompute each chunk's logits; lse comes from the forward pass, dy per row.
           const grads = runChunks(sh as Tensor2D, sw as Tensor2D, sb, st, plan,
-              (r0, n) => slice(dy as Tensor1D, [r0], [n]), (r0, n) => slice(slse, [r0, 0], [n, 2]))!;
+              (r0, n) => slice(dy as Tensor1D, [r0], [n]), (r0, n) => slice(slse, [r0, ...slse.shape.slice(1).map(() => 0)], [n, ...slse.shape.slice(1)]) as Tensor2D)!;
           return [grads.dHidden, grads.dWeight, ...(grads.dBias == null ? [] : [grads.dBias])];
         },
       };

@@ -14,7 +14,8 @@
  * (its Softmax and sums) allow less: WASM_RTOL, measured.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
+import {softmaxCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
+import {refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
 import {expect, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
@@ -145,6 +146,42 @@ defineSpec('precision at large logit scales', it => {
                        `dense C = 1000, T = ${T}`);
     }
   }, {only: fixed});
+});
+
+/**
+ * Focal backends measured exact at these scales: every composite path (cpu,
+ * wasm, GPUs), the cpu kernels (float64 throughout) and the webgpu kernels
+ * (their r-form log-sum-exp over raw logits: 1.7e-7 on SwiftShader); not yet
+ * the webgl kernels (float32 lse).
+ */
+const focalFixed = (env: SpecEnv) => env.composite || ['cpu', 'wasm', 'webgpu'].includes(env.backend);
+
+defineSpec('precision at large logit scales (focal)', it => {
+  const rows = 6, C = 7;
+  for (const T of [0.01, 1, 100]) {
+    const o = {gamma: 2, alpha: 0.25, temperature: T, labelSmoothing: 0.1};
+    it(`dense soft labels, γ = 2, T = ${T}: loss and d/dlogits`, async env => {
+      const x = scaledLogits(rows, C, T, 101), y = randProbs(rows, C, 102);
+      const labels = tf.tensor2d(y, [rows, C]), logits = tf.tensor2d(x, [rows, C]);
+      await checkValueAndGrads({
+        f: l => softmaxFocalCrossEntropyWithLogits(labels, l, o),
+        xs: [logits], names: ['logits'],
+        expected: dy => [refFocalGrad(x, y, rows, C, dy, o)],
+      }, refFocalLoss(x, y, rows, C, o), rtolOf(env), `focal dense T = ${T}`);
+      tf.dispose([labels, logits]);
+    }, {only: focalFixed});
+    it(`sparse, γ = 2, T = ${T}: loss and d/dlogits`, async env => {
+      const x = scaledLogits(rows, C, T, 103), t = randLabels(rows, C, 104);
+      const {targets, ignored} = sparseToDense(t, C, -1);
+      const labels = tf.tensor1d(t, 'int32'), logits = tf.tensor2d(x, [rows, C]);
+      await checkValueAndGrads({
+        f: l => sparseSoftmaxFocalCrossEntropyWithLogits(labels, l, o),
+        xs: [logits], names: ['logits'],
+        expected: dy => [refFocalGrad(x, targets, rows, C, dy, o, ignored)],
+      }, refFocalLoss(x, targets, rows, C, o, ignored), rtolOf(env), `focal sparse T = ${T}`);
+      tf.dispose([labels, logits]);
+    }, {only: focalFixed});
+  }
 });
 
 defineSpec('+Infinity logits', it => {
