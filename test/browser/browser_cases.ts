@@ -702,7 +702,11 @@ function wideLogits(n: number, seed: number): Float32Array {
   return out;
 }
 
-const F16_ATOL = 1e-1;
+/**
+ * Absolute tolerances of the float16 pass: the README's claim, measured here (SwiftShader, fixed
+ * data): losses 3.62e-2 (dense/sparse softmax 16×10), gradients 5.24e-3; a tenth of headroom.
+ */
+const F16_ATOL = 4e-2, F16_GRAD_ATOL = 6e-3;
 
 add('f16', 'float16', 'the webgl backend really stores half floats', async () => {
   // backend.floatPrecision() is no witness: its probe, abs(1e-8) on a scalar,
@@ -738,9 +742,9 @@ for (const [rows, C] of [[16, 10], [4, 1500]]) {
         return [f(logits), tf.grad(f)(logits)];
       });
       expectWithin(await values(l1), dense.loss, F16_ATOL, `dense loss ${rows}×${C}`);
-      expectWithin(await values(g1), dense.dlogits(ones), F16_ATOL, `dense d/dlogits ${rows}×${C}`);
+      expectWithin(await values(g1), dense.dlogits(ones), F16_GRAD_ATOL, `dense d/dlogits ${rows}×${C}`);
       expectWithin(await values(l2), sparse.loss, F16_ATOL, `sparse loss ${rows}×${C}`);
-      expectWithin(await values(g2), sparse.dlogits(ones), F16_ATOL, `sparse d/dlogits ${rows}×${C}`);
+      expectWithin(await values(g2), sparse.dlogits(ones), F16_GRAD_ATOL, `sparse d/dlogits ${rows}×${C}`);
       tf.dispose([l1, g1, l2, g2]);
     } finally {
       tf.dispose([logits, labels, ids]);
@@ -759,7 +763,7 @@ add('f16', 'float16', 'sigmoid, logits ±30', async () => {
     const f = (l: tf.Tensor) => sigmoidCrossEntropyWithLogits(labels, l, {posWeight: 3});
     const [loss, g] = tf.tidy(() => [f(logits), tf.grad(f)(logits)]);
     expectWithin(await values(loss), ref.loss, F16_ATOL, 'sigmoid loss');
-    expectWithin(await values(g), ref.dlogits(new Float32Array(rows * C).fill(1)), F16_ATOL, 'sigmoid d/dlogits');
+    expectWithin(await values(g), ref.dlogits(new Float32Array(rows * C).fill(1)), F16_GRAD_ATOL, 'sigmoid d/dlogits');
     tf.dispose([loss, g]);
   } finally {
     tf.dispose([logits, labels]);
@@ -790,7 +794,7 @@ for (const [rows, C] of [[16, 10], [4, 1500]]) {
           ] as const) {
             const [loss, g] = tf.tidy(() => [f(logits), tf.grad(f)(logits)]);
             expectWithin(await values(loss), ref, F16_ATOL, `focal ${what} ε=${labelSmoothing} γ=${o.gamma} loss ${rows}×${C}`);
-            expectWithin(await values(g), refG, F16_ATOL, `focal ${what} ε=${labelSmoothing} γ=${o.gamma} d/dlogits ${rows}×${C}`);
+            expectWithin(await values(g), refG, F16_GRAD_ATOL, `focal ${what} ε=${labelSmoothing} γ=${o.gamma} d/dlogits ${rows}×${C}`);
             tf.dispose([loss, g]);
           }
         }
@@ -801,7 +805,7 @@ for (const [rows, C] of [[16, 10], [4, 1500]]) {
         const [loss, g] = tf.tidy(() => [f(logits), tf.grad(f)(logits)]);
         expectWithin(await values(loss), refBinaryFocalLoss(x, z, bo), F16_ATOL, `binary focal loss ${rows}×${C}`);
         const refG = elementwiseGrad((v, i) => refBinaryFocalLoss([v], [z[i]], bo)[0], x, new Float32Array(rows * C).fill(1));
-        expectWithin(await values(g), refG, F16_ATOL, `binary focal d/dlogits ${rows}×${C}`);
+        expectWithin(await values(g), refG, F16_GRAD_ATOL, `binary focal d/dlogits ${rows}×${C}`);
         tf.dispose([loss, g, zT]);
       });
       for (const p of ['FocalGradProgram', 'FocalTargetLossProgram', 'FocalRowSumProgram', 'BinaryFocalProgram']) {
