@@ -56,7 +56,9 @@ function weightedSum(loss: (r: ElementwiseLossReduction) => Tensor, shape: numbe
 export function fusedWeightedLoss(loss: (r: ElementwiseLossReduction) => Tensor, shape: number[],
                                   weights: Tensor | TensorLike | undefined, reduction: Reduction): Tensor {
   const known = reduction === Reduction.SUM || reduction === Reduction.MEAN || reduction === Reduction.SUM_BY_NONZERO_WEIGHTS;
-  if (!known) {
+  const empty = shape.some(d => d === 0);
+  if (!known || empty) {
+    // An empty loss: tfjsWeightedLoss gives cpu's values on every backend (tfjs-wasm's sums of nothing are uninitialised).
     return tfjsWeightedLoss(loss('none'), weights, reduction);
   }
   if (weights == null) {
