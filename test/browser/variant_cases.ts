@@ -38,8 +38,9 @@ const FACTORY_SPEC_CASES = ['dense, sparse and sigmoid: forward and backward', '
 export function variantCases(variant: Variant): SpecCase[] {
   const out: SpecCase[] = variant.composite ? [] : [registrationCase(variant)];
   for (const list of variant.lists) {
-    // The higher-level APIs once per backend: not again on the WebGL1 page (same kernels, ~30 s of compiles).
-    if (list === 'spec') out.push(...allCases().filter(c => !(variant.id === 'webgl1' && c.suite === 'higher-level APIs')));
+    // The higher-level APIs (seconds of shader compiles each) once per backend: on the 'webgl' variant
+    // only; webgpu runs them in Node (test/webgpu_node.test.ts).
+    if (list === 'spec') out.push(...allCases().filter(c => c.suite !== 'higher-level APIs' || variant.id === 'webgl'));
     else if (list === 'factory') out.push(...factoryCases(), ...allCases().filter(c => FACTORY_SPEC_CASES.some(n => c.name.startsWith(n))));
     else out.push(...browserCases(list));
   }
