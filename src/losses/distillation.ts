@@ -10,6 +10,7 @@
  * (≥ 0, 0 when the distributions match).
  */
 import {add, argMax, cast, clipByValue, exp, greater, log, logSoftmax, mul, neg, notEqual, oneHot, reshape, serialization, sub, sum, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
+import {sumBroadcastGrad} from '../ops/elementwise_reduction';
 import {softmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
@@ -70,7 +71,8 @@ export class KLDivergence extends Loss {
       // Keras: clip both to [ε, 1], then Σ y·log(y / p).
       const y = clipByValue(this.logTarget ? exp(yTrue) : yTrue, PROBABILITY_EPSILON, 1);
       const p = clipByValue(yPred, PROBABILITY_EPSILON, 1);
-      return {values: sum(mul(y, sub(log(y), log(p))), this.axis)};
+      // The class-axis sum's gradient broadcasts dy on the device (no host ones of yPred's shape).
+      return {values: sumBroadcastGrad(mul(y, sub(log(y), log(p))), this.axis)};
     }
     const y = this.logTarget ? exp(yTrue) : yTrue;
     const logY = this.logTarget ? yTrue : log(y);

@@ -72,17 +72,19 @@ export function broadcastDy(dy: Tensor, attrs: ElementwiseReductionAttrs): Tenso
 }
 
 /**
- * `sum(x)` over every element, whose gradient is `dy` broadcast to x's shape
- * on the device (tfjs's Tile kernel) instead of tfjs's `dy·ones(x.shape)`,
- * whose ones are built on the host. For sums the kernels cannot fuse (a
- * weighted loss `L·w` with per-element weights).
+ * `sum(x, axis)` (every element when `axis` is absent), whose gradient is dy
+ * broadcast back to x's shape on the device (tfjs's Tile kernel) instead of
+ * tfjs's `dy·ones(x.shape)`, whose ones are built on the host. For sums the
+ * kernels cannot fuse (a weighted loss `L·w` with per-element weights, a KL
+ * divergence of probabilities).
  */
-export function sumBroadcastGrad(x: Tensor): Tensor {
+export function sumBroadcastGrad(x: Tensor, axis?: number): Tensor {
   const f = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
     const t = args[0] as Tensor;
+    const ax = axis == null ? null : axis < 0 ? axis + t.rank : axis;
     return {
-      value: sum(t),
-      gradFunc: (dy: Tensor) => broadcastTo(reshape(dy, t.shape.map(() => 1)), t.shape),
+      value: ax == null ? sum(t) : sum(t, ax),
+      gradFunc: (dy: Tensor) => broadcastTo(reshape(dy, t.shape.map((d, i) => (ax == null || i === ax ? 1 : d))), t.shape),
     };
   });
   return f(x);

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  BinaryCrossentropy, BinaryFocalCrossentropy, losses, sigmoidCrossEntropyWithLogits, sigmoidFocalCrossEntropyWithLogits,
+  BinaryCrossentropy, BinaryFocalCrossentropy, KLDivergence, losses, sigmoidCrossEntropyWithLogits, sigmoidFocalCrossEntropyWithLogits,
 } from '../../src/index';
 import {numericGrad, refBinaryFocalLoss} from '../losses/focal_reference';
 import {refSigmoidCrossEntropy} from '../reference/reference';
@@ -203,6 +203,20 @@ defineSpec('fused reductions', it => {
       dyT.dispose();
     }
     tf.dispose([h, w, b, labels]);
+  });
+
+  it('KLDivergence of probabilities: the class-axis sum and its gradient (broadcast on the device)', async env => {
+    const N = 4, C = 6, n = N * C;
+    const r = rng(31);
+    const rowsOf = (v: number[]) => v.map((x, k) => x / v.slice(Math.floor(k / C) * C, Math.floor(k / C) * C + C).reduce((a, b) => a + b, 0));
+    const y = rowsOf(Array.from({length: n}, () => 0.05 + r())), p = rowsOf(Array.from({length: n}, () => 0.05 + r()));
+    const Y = tf.tensor2d(y, [N, C]), P = tf.tensor2d(p, [N, C]);
+    const kl = new KLDivergence();
+    const perExample = Array.from({length: N}, (_, i) => y.slice(i * C, i * C + C).reduce((s, yk, c) => s + yk * Math.log(yk / p[i * C + c]), 0));
+    expectClose(await values(tf.tidy(() => kl.call(Y, P))), [perExample.reduce((a, b) => a + b, 0) / N], Math.max(tol(env), 1e-5), 'KL');
+    const g = tf.grad(q => kl.call(Y, q))(P);
+    expectClose(await values(g), y.map((yk, k) => -yk / p[k] / N), Math.max(tol(env), 1e-5), 'KL: d/dyPred');
+    tf.dispose([Y, P, g]);
   });
 
   it('leaks no tensors; a bad reduction is refused', async () => {

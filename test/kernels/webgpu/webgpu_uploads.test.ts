@@ -15,7 +15,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {
-  BinaryCrossentropy, BinaryFocalCrossentropy, losses, setForceComposite, sigmoidCrossEntropyWithLogits,
+  BinaryCrossentropy, BinaryFocalCrossentropy, KLDivergence, losses, setForceComposite, sigmoidCrossEntropyWithLogits,
   sigmoidFocalCrossEntropyWithLogits,
 } from '../../../src/index';
 import {inErrorScope, setupWebGPU, teardownWebGPU} from './harness';
@@ -33,19 +33,20 @@ function report(composite: boolean, name: string, bytes: number): void {
 describeWebGPU('webgpu: host uploads per fwd+bwd step of reduced elementwise losses', () => {
   let backend: WebGPUBackend;
   let counter: UploadCounter;
-  let logits: tf.Tensor2D, labels: tf.Tensor2D, rowWeights: tf.Tensor2D, fullWeights: tf.Tensor2D;
+  let logits: tf.Tensor2D, labels: tf.Tensor2D, rowWeights: tf.Tensor2D, fullWeights: tf.Tensor2D, probs: tf.Tensor2D;
   beforeAll(async () => {
     backend = await setupWebGPU();
     logits = tf.randomNormal([N, C], 0, 2, 'float32', 1) as tf.Tensor2D;
     labels = tf.cast(tf.greater(tf.randomUniform([N, C], 0, 1, 'float32', 2), 0.7), 'float32') as tf.Tensor2D;
     rowWeights = tf.randomUniform([N, 1], 0, 2, 'float32', 3) as tf.Tensor2D;
     fullWeights = tf.randomUniform([N, C], 0, 2, 'float32', 4) as tf.Tensor2D;
-    await Promise.all([logits, labels, rowWeights, fullWeights].map(t => t.data()));  // on the GPU before counting
+    probs = tf.softmax(tf.randomNormal([N, C], 0, 1, 'float32', 5)) as tf.Tensor2D;
+    await Promise.all([logits, labels, rowWeights, fullWeights, probs].map(t => t.data()));  // on the GPU before counting
     counter = countUploads(backend);
   });
   afterAll(() => {
     counter?.restore();
-    tf.dispose([logits, labels, rowWeights, fullWeights]);
+    tf.dispose([logits, labels, rowWeights, fullWeights, probs]);
     teardownWebGPU();
   });
 
@@ -77,6 +78,7 @@ describeWebGPU('webgpu: host uploads per fwd+bwd step of reduced elementwise los
     ['BinaryCrossentropy (fromLogits)', x => new BinaryCrossentropy({fromLogits: true}).call(labels, x)],
     ['BinaryFocalCrossentropy (fromLogits)', x => new BinaryFocalCrossentropy({fromLogits: true}).call(labels, x)],
     ['sigmoidFocalCrossEntropyWithLogits reduction sum', x => sigmoidFocalCrossEntropyWithLogits(labels, x, {reduction: 'sum'})],
+    ['KLDivergence of probabilities (class-axis sum)', x => new KLDivergence().call(probs, tf.sigmoid(x))],
   ];
 
   for (const composite of [false, true]) {
