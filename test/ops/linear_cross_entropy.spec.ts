@@ -507,18 +507,22 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
   }, {only: inPlace});
 
   it('gradients of the gradient w.r.t. dy (an outer tape records the backward: no in-place scaling there)', async env => {
-    // d/dc Σ dW(dy = c) = Σ dW(dy = 1): the backward's scaling by dy must stay differentiable.
+    // d/dc Σ r·dW(dy = c) = Σ r·dW(dy = 1): the backward's scaling by dy must stay differentiable.
+    // Weighted by r: a plain Σ dW is 0 whatever the gradient (each row of a softmax gradient sums to 0).
     const p = problem(9, 5, 7, 95);
     const h = tf.tensor2d(p.h, [9, 5]);
     const w = tf.tensor2d(p.w, [7, 5]);
+    const r = tf.tensor2d(problem(7, 5, 2, 96).h, [7, 5]);
     const labels = tf.tensor1d(p.t, 'int32');
     const f = (x: tf.Tensor, y: tf.Tensor) => linearSoftmaxCrossEntropy(x, y, labels, {chunkSize: 4});
     const c = tf.scalar(2.5);
-    const outer = tf.grad((cc: tf.Tensor) => tf.sum(tf.grads(f)([h, w], cc)[1]))(c);
+    const outer = tf.grad((cc: tf.Tensor) => tf.sum(tf.mul(tf.grads(f)([h, w], cc)[1], r)))(c);
     const [dh, dW] = tf.grads(f)([h, w]);
-    const total = tf.sum(dW);
-    expectClose(await values(outer), await values(total), tol(env), 'd/dc Σ dW(c)');
-    tf.dispose([h, w, labels, c, outer, dh, dW, total]);
+    const total = tf.sum(tf.mul(dW, r));
+    const totalValue = (await values(total))[0];
+    if (!(Math.abs(totalValue) > 1e-3)) throw new Error(`Σ r·dW = ${totalValue}: the check needs a nonzero total`);
+    expectClose(await values(outer), await values(total), tol(env), 'd/dc Σ r·dW(c)');
+    tf.dispose([h, w, r, labels, c, outer, dh, dW, total]);
   });
 
   it('argument errors name the op and the argument', async () => {
