@@ -13,7 +13,7 @@
  * loss is used as a metric.
  */
 import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
-import {checkKnownKeys} from '../ops/validate';
+import {checkKnownKeys, readableOnHost} from '../ops/validate';
 import {isKerasReduction, KERAS_REDUCTIONS, kerasReduce, KerasReduction, layersContributions} from './reduction';
 
 /** Arguments every loss class takes. */
@@ -64,6 +64,10 @@ export const checks = {
   vectorOrNull: (positive: boolean) => (raw: unknown) => {
     if (raw === null) {
       return null;
+    }
+    if (raw instanceof Tensor && !readableOnHost(raw)) {
+      // A config is numbers; reading these would be a synchronous GPU read (webgpu in Node throws).
+      return `must be numbers: got a tensor whose values live only on the GPU; pass Array.from(await t.data())`;
     }
     const v = toNumberArray(raw);
     const ok = Array.isArray(v) && v.length > 0 &&

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  linearSoftmaxCrossEntropy, losses, sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits,
+  BinaryCrossentropy, CategoricalCrossentropy, linearSoftmaxCrossEntropy, losses, sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits,
   sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits,
   SparseCategoricalCrossentropy, SparseCategoricalFocalCrossentropy,
 } from '../../src/index';
@@ -194,6 +194,19 @@ defineSpec('bad input: per-class vectors', it => {
                   await values(linearSoftmaxCrossEntropy(hidden, weight, [1, 0, 4], {classWeights: w})), env.rtol, 'host classWeights');
     }
     tf.dispose([hidden, weight, cw]);
+  });
+
+  it('loss classes: classWeights / posWeight on the device are refused, saying what to do; readable ones are read', async env => {
+    const cw = onDevice(w, env);
+    const make = () => new CategoricalCrossentropy({fromLogits: true, classWeights: cw});
+    const makeBinary = () => new BinaryCrossentropy({fromLogits: true, posWeight: cw});
+    if (env.backend === 'webgpu' || env.backend === 'webgl') {
+      await expectThrows(make, ['CategoricalCrossentropy: classWeights', 'only on the GPU', 'await t.data()'], 'classWeights');
+      await expectThrows(makeBinary, ['BinaryCrossentropy: posWeight', 'only on the GPU'], 'posWeight');
+    } else {
+      expect(make().classWeights!.join() === w.join() && String(makeBinary().posWeight) === w.join(), () => 'weights read');
+    }
+    cw.dispose();
   });
 
   it('negative classWeights / posWeight / alpha are refused, naming the argument', async () => {
