@@ -47,9 +47,17 @@ export function reduceRows(backend: WebGPUBackend, loss: TensorInfo, reduction: 
     if (sum == null) {
       throw new Error('fused cross-entropy (webgpu): tfjs-backend-webgpu has no Sum kernel');
     }
-    out = (sum.kernelFunc as KernelFunc)({
-      inputs: {x: loss}, backend, attrs: {axis: r === 'rows' ? [1] : [0, 1], keepDims: false},
-    }) as TensorInfo;
+    // Row sums first, then (for 'all') the sum of those: tfjs-backend-webgpu's
+    // Sum gives each output one workgroup, so a total over all rows·C
+    // elements in one go would run on a single workgroup.
+    const sumOver = (x: TensorInfo, axis: number[]) =>
+      (sum.kernelFunc as KernelFunc)({inputs: {x}, backend, attrs: {axis, keepDims: false}}) as TensorInfo;
+    out = sumOver(loss, [1]);
+    if (r === 'all') {
+      const rowSums = out;
+      out = sumOver(rowSums, [0]);
+      backend.disposeData(rowSums.dataId);
+    }
   }
   backend.disposeData(loss.dataId);
   return out;

@@ -56,7 +56,10 @@ export function reduceElementwise(loss: Tensor, attrs: ElementwiseReductionAttrs
     // tfjs-backend-webgpu's Sum fails on an empty input.
     return fill(reduction === 'rows' ? [loss.shape[0]] : [], 0 * scale);
   }
-  const s = sum(loss, reduction === 'rows' ? 1 : undefined);
+  // Row sums first, then their sum for 'all' (tfjs-backend-webgpu's Sum gives
+  // each output one workgroup: a one-step total would run on one workgroup).
+  const rows = sum(loss, 1);
+  const s = reduction === 'rows' ? rows : sum(rows);
   return scale === 1 ? s : mul(s, scale);
 }
 
