@@ -14,6 +14,7 @@ import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, 
 import {numericGrad, RefFocalOptions, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
+import {expectRan, kernelsRun} from './kernels_ran';
 import {defineSpec, SpecEnv} from './registry';
 
 const rows = 9, C = 6;
@@ -45,27 +46,6 @@ function opOptions(o: RefFocalOptions): {gamma?: number, alpha?: number | number
                                         temperature?: number, classWeights?: number[]} {
   return {gamma: o.gamma, alpha: o.alpha, labelSmoothing: o.labelSmoothing, temperature: o.temperature,
           classWeights: o.classWeights ?? undefined};
-}
-
-/** Names of the kernels `f` runs through the engine (forward and backward), by wrapping engine().runKernel. */
-async function kernelsRun(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> {
-  const engine = tf.engine();
-  const original = engine.runKernel;
-  const seen: string[] = [];
-  engine.runKernel = function(this: typeof engine, name: string, ...rest: unknown[]) {
-    seen.push(name);
-    return (original as (...a: unknown[]) => unknown).call(this, name, ...rest);
-  } as typeof engine.runKernel;
-  try {
-    const out = f();
-    for (const t of Array.isArray(out) ? out : [out]) {
-      await t.data();
-      t.dispose();
-    }
-  } finally {
-    engine.runKernel = original;
-  }
-  return seen;
 }
 
 defineSpec('focal cross-entropy', it => {
@@ -145,10 +125,6 @@ defineSpec('focal cross-entropy', it => {
   it('the fused focal kernels run, forward and backward (no silent composite fallback)', async () => {
     const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(soft, [rows, C]);
     const T = tf.tensor1d(Int32Array.from(randLabels(rows, C, 75)), 'int32');
-    const expectRan = (seen: string[], wanted: string[], what: string) => {
-      const missing = wanted.filter(k => !seen.includes(k));
-      expect(missing.length === 0, () => `${what}: ${missing.join(', ')} did not run (ran: ${[...new Set(seen)].join(', ')})`);
-    };
     expectRan(await kernelsRun(() => tf.grads((l: tf.Tensor, t: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(t, l))([X, Y])),
               [names.FocalCrossEntropy, names.FocalCrossEntropyGrad], 'dense');
     for (const labelSmoothing of [0, 0.1]) {
