@@ -11,6 +11,9 @@
  * Without Chromium the suite is skipped with a loud message, unless CI=true,
  * where a missing browser fails.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {BrowserRun, findChromium, runBrowserSuite} from './browser/harness';
 import {isCI} from './ci';
 import {PAGE_PLANS, resultKey} from './browser/protocol';
@@ -35,7 +38,12 @@ suite('browser (headless Chromium)', () => {
   beforeAll(async () => {
     if (executablePath == null) throw new Error(`CI=true and the browser suite cannot run: ${MISSING}`);
     run = await runBrowserSuite({executablePath});
-    console.log(`browser suite ran in ${(run.wallMs / 1000).toFixed(1)} s\n${run.log.join('\n')}`);
+    // The page's log (accuracy measurements, adapter info) goes to a file; FUSED_CE_TEST_VERBOSE=1 prints it.
+    const logFile = path.join(os.tmpdir(), 'tfjs-fused-ce-browser-suite.log');
+    fs.writeFileSync(logFile, run.log.join('\n') + '\n');
+    const verbose = /^(true|1)$/i.test(process.env.FUSED_CE_TEST_VERBOSE ?? '');
+    console.log(`browser suite ran in ${(run.wallMs / 1000).toFixed(1)} s; page log: ${logFile}` +
+                (verbose ? `\n${run.log.join('\n')}` : ''));
   }, 10 * 60_000);
 
   for (const plan of PAGE_PLANS) {
