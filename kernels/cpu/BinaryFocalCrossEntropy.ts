@@ -57,7 +57,8 @@ function binaryFocalCrossEntropy(args: {inputs: SigmoidCrossEntropyInputs, backe
   if (reduction === 'none') {
     return loss;
   }
-  // Fused reduction (FORMULAS.md): float64 row sums of the (scaled) loss.
+  // Fused reduction (FORMULAS.md): float64 row sums of the (scaled) loss. An
+  // empty sum is 0·scale (NaN for the mean of nothing, as tf.mean).
   const [rows, C] = inputs.logits.shape;
   const values = backend.data.get(loss.dataId).values as Float32Array;
   const sums = new Float32Array(reduction === 'rows' ? rows : 1);
@@ -65,10 +66,10 @@ function binaryFocalCrossEntropy(args: {inputs: SigmoidCrossEntropyInputs, backe
   for (let i = 0, k = 0; i < rows; i++) {
     let acc = 0;
     for (let c = 0; c < C; c++, k++) acc += values[k];
-    if (reduction === 'rows') sums[i] = acc;
+    if (reduction === 'rows') sums[i] = C === 0 ? 0 * scale : acc;
     else total += acc;
   }
-  if (reduction === 'all') sums[0] = total;
+  if (reduction === 'all') sums[0] = rows * C === 0 ? 0 * scale : total;
   backend.disposeIntermediateTensorInfo(loss);
   return backend.makeTensorInfo(reduction === 'rows' ? [rows] : [], 'float32', sums);
 }

@@ -202,8 +202,10 @@ function sigmoidFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
     applyClassBalancing: balancing,
   };
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
-  const x = reshape($logits, [-1, C]) as Tensor2D;
-  const z = reshape($labels, [-1, C]) as Tensor2D;
+  // Rows counted, not inferred: reshape cannot infer −1 when C = 0.
+  const rows = $logits.shape.slice(0, -1).reduce((a: number, b: number) => a * b, 1);
+  const x = reshape($logits, [rows, C]) as Tensor2D;
+  const z = reshape($labels, [rows, C]) as Tensor2D;
   const red = elementwiseReduction(options.reduction, $logits.shape, opName);
   const reduced: BinaryFocalCrossEntropyAttrs = {...attrs, reduction: red.reduction, scale: red.scale};
   const loss = useFusedKernel(BinaryFocalCrossEntropy) ?

@@ -64,8 +64,10 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
     labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
     posWeight: options.posWeight == null ? null : classVector(options.posWeight, 'posWeight', opName, C === 1 ? [1] : [1, C]),
   };
-  const x = reshape($logits, [-1, C]) as Tensor2D;
-  const z = reshape($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), [-1, C]) as Tensor2D;
+  // Rows counted, not inferred: reshape cannot infer −1 when C = 0.
+  const rows = $logits.shape.slice(0, -1).reduce((a: number, b: number) => a * b, 1);
+  const x = reshape($logits, [rows, C]) as Tensor2D;
+  const z = reshape($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), [rows, C]) as Tensor2D;
   const loss = !isDeviceVector(attrs.posWeight) && useFusedKernel(SigmoidCrossEntropy, attrs) ?
       engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
       compositeSigmoidCrossEntropy(x, z, attrs);

@@ -96,6 +96,29 @@ defineSpec('fused reductions', it => {
     tf.dispose([logits, labels, g, gf, empty, rows]);
   });
 
+  it('empty batches and empty class axes: sum 0, mean NaN (as tf.mean), both ops alike', async () => {
+    const ops = {
+      sigmoid: (z: tf.Tensor, x: tf.Tensor, reduction: Reduction) => sigmoidCrossEntropyWithLogits(z, x, {reduction}),
+      'binary focal': (z: tf.Tensor, x: tf.Tensor, reduction: Reduction) => sigmoidFocalCrossEntropyWithLogits(z, x, {reduction}),
+    };
+    for (const [name, f] of Object.entries(ops)) {
+      for (const shape of [[0, 3], [2, 0], [0, 0]]) {
+        const rows = shape[0], C = shape[1];
+        for (const r of REDUCTIONS) {
+          const out = f(tf.zeros(shape), tf.zeros(shape), r);
+          const got = Array.from(await values(out));
+          const perRow = r === 'sumOverClasses' || r === 'meanOverClasses';
+          const mean = r === 'mean' || (r === 'meanOverClasses' && C === 0);
+          const want = perRow ? new Array(rows).fill(mean ? NaN : 0) : [r === 'mean' ? NaN : 0];
+          const same = got.length === want.length && got.every((v, i) => Object.is(v, want[i]));
+          expect(same && out.shape.join() === (perRow ? `${rows}` : ''),
+              () => `${name} reduction '${r}' of [${shape}]: got [${got}] shape [${out.shape}], want [${want}]`);
+          tf.dispose(out);
+        }
+      }
+    }
+  });
+
   it('drop-in losses.sigmoidCrossEntropy: every tf.Reduction, weights none / scalar / [N, 1] / [C] / [N, C]', async env => {
     const N = 5, C = 4, n = N * C;
     const x = randn(n, 7, 2), z = targets(n, 8);
