@@ -68,13 +68,13 @@ export function stagedLse(backend: MathBackendWebGL, logits: TensorInfo, labels:
   for (const stage of merges) {
     const merged = backend.runWebGLProgram(
         new SoftmaxCEMergeProgram({rows, numWindows: stage.outSize, loopBound: stage.loopBound}), [stats],
-        'float32', [[stage.inSize], [stage.windowSize], negInf]);
+        'float32', [[stage.inSize], [stage.windowSize], negInf, [1 / temperature]]);
     backend.disposeIntermediateTensorInfo(stats);
     stats = merged;
   }
   const lse = backend.runWebGLProgram(
       new SoftmaxCEFinalizeProgram({rows, output: 'lse', sparse, hasIgnoreIndex: false}), [stats], 'float32',
-      [[numClasses], [0], [0]]);
+      [[numClasses], [0], [0], [1 / temperature]]);
   backend.disposeIntermediateTensorInfo(stats);
   return lse;
 }

@@ -6,7 +6,7 @@
  *
  * Launches per call: 1 stats pass over the logits, merge passes over the
  * partials when C > singlePassMax() (1 up to C = 128², 2 for C = 32000), then
- * 2 finalize passes over `rows` texels (loss, lse).
+ * 2 finalize passes over `rows` texels (loss, and the saved (m, s) [rows, 2]).
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -52,18 +52,19 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
   for (const stage of merges) {
     const merged = backend.runWebGLProgram(
         new SoftmaxCEMergeProgram({rows, numWindows: stage.outSize, loopBound: stage.loopBound}),
-        [stats], 'float32', [[stage.inSize], [stage.windowSize], negInf]);
+        [stats], 'float32', [[stage.inSize], [stage.windowSize], negInf, [1 / attrs.temperature]]);
     backend.disposeIntermediateTensorInfo(stats);
     stats = merged;
   }
 
   const hasIgnoreIndex = sparse && attrs.ignoreIndex != null;
-  const finalUniforms = [[numClasses], [attrs.zLoss], [attrs.ignoreIndex ?? 0]];
+  const finalUniforms = [[numClasses], [attrs.zLoss], [attrs.ignoreIndex ?? 0], [1 / attrs.temperature]];
   const loss = backend.runWebGLProgram(
       new SoftmaxCEFinalizeProgram({rows, output: 'loss', sparse, hasIgnoreIndex}),
       sparse ? [stats, labels] : [stats], 'float32', finalUniforms);
+  // The saved (m, s) per row, [rows, 2] (kernel_names.ts).
   const lse = backend.runWebGLProgram(
-      new SoftmaxCEFinalizeProgram({rows, output: 'lse', sparse, hasIgnoreIndex}), [stats],
+      new SoftmaxCEFinalizeProgram({rows, output: 'stats', sparse, hasIgnoreIndex}), [stats],
       'float32', finalUniforms);
 
   backend.disposeIntermediateTensorInfo(stats);

@@ -159,10 +159,10 @@ export function packedWindowLoop(loopBound: number, fetch: string, step: (k: num
  * In `packedWindowLoop`'s fetch: z = logits / T of classes (c, c + 1) as
  * `vec2 z`, and the dense labels as `vec2 y` (none when sparse).
  */
-export function packedLogitsLabelsFetch(sparse: boolean): string {
+export function packedLogitsLabelsFetch(sparse: boolean, raw = false): string {
   return `
           vec4 xt = getLogits(row, c);
-          vec2 z = (oddRow ? xt.zw : xt.xy) * invTemperature;
+          vec2 z = (oddRow ? xt.zw : xt.xy)${raw ? '' : ' * invTemperature'};
           ${sparse ? '' : 'vec4 yt = getLabels(row, c); vec2 y = oddRow ? yt.zw : yt.xy;'}`;
 }
 

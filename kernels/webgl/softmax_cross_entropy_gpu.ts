@@ -6,14 +6,15 @@
  * [rows, C] intermediate. Per (row, window of classes) a fragment keeps the
  * running statistics
  *
- *     m = max z,  s = Σ exp(z − m),  A = Σ w·ŷ,  B = Σ w·ŷ·(z − m)
+ *     m = max x,  s = Σ exp((x − m)/T),  A = Σ w·ŷ,  B = Σ w·ŷ·(x − m)/T
  *
- * (sums over the window's classes with ŷ ≠ 0; z = logits / T). When the
- * running max moves from m to m', s is rescaled by exp(m − m') and B by
- * −A·(m' − m), so windows merge exactly like single elements do: (m, s, A, B)
- * partials of any split of a row combine associatively. At the end
+ * (sums over the window's classes with ŷ ≠ 0; x the raw logits, m kept in
+ * logit units: FORMULAS.md "Precision"). When the running max moves from m
+ * to m', s is rescaled by exp((m − m')/T) and B by −A·(m' − m)/T, so windows
+ * merge exactly like single elements do: (m, s, A, B) partials of any split
+ * of a row combine associatively. At the end
  *
- *     lse  = m + log s
+ *     lse  = m/T + log s
  *     loss = Σ w·ŷ·(lse − z) + λ·lse² = A·log s − B + λ·lse²
  *
  * B is kept relative to the row max, so the loss has no cancellation between
@@ -23,7 +24,8 @@
  * row into a packed [2·rows, 2·numWindows] texture whose 2x2 texel per
  * (row, window) holds (m, s / A, B); merge stages reduce windows of partials
  * until one is left; two tiny finalize programs then read the single texel
- * per row and write `loss` and `lse` ([rows] each). tfjs runs one output per
+ * per row and write `loss` [rows] and the saved (m, s) [rows, 2]
+ * (kernel_names.ts; focal's finalize writes lse [rows]). tfjs runs one output per
  * program: the second output costs one extra program reading 4 floats and
  * writing 1 per row, nothing per class.
  *
@@ -51,12 +53,12 @@ type CustomUniforms = Array<{name: string, type: UniformType}>;
  */
 const MERGE_STATS = `
   float rescaleB(float b, float a, float dm) {
-    return (dm > 0.0 && a != 0.0) ? b - a * dm : b;
+    return (dm > 0.0 && a != 0.0) ? b - a * dm * invTemperature : b;
   }
   void mergeStats(inout vec4 acc, vec4 part) {
     float mNew = max(acc.x, part.x);
-    float s = (acc.y == 0.0 ? 0.0 : acc.y * exp(acc.x - mNew)) +
-              (part.y == 0.0 ? 0.0 : part.y * exp(part.x - mNew));
+    float s = (acc.y == 0.0 ? 0.0 : acc.y * exp((acc.x - mNew) * invTemperature)) +
+              (part.y == 0.0 ? 0.0 : part.y * exp((part.x - mNew) * invTemperature));
     float b = rescaleB(acc.w, acc.z, mNew - acc.x) +
               rescaleB(part.w, part.z, mNew - part.x);
     acc = vec4(mNew, s, acc.z + part.z, b);
@@ -233,7 +235,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
     // One chunk at offset k (a vec4 of window offsets); `masked` for the
     // window's last, partial chunk (linearChunkLoop).
     const chunk = (masked: boolean) => `
-          vec4 z = ${linearFetch4('logits', 'k')} * invTemperature;
+          vec4 z = ${linearFetch4('logits', 'k')};  // raw logits: m in logit units
           ${dense ? `vec4 yHat = ${smoothed ? `oneMinusSmoothing * ${linearFetch4('labels', 'k')} + smoothingOverC` :
                                            linearFetch4('labels', 'k')};` :
                     smoothed ? 'vec4 yHat = vec4(smoothingOverC);' : ''}
@@ -244,11 +246,11 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
           sawNaN = sawNaN || anyNaN4(z);
           float mNew = max(m, max(max(z.x, z.y), max(z.z, z.w)));
           ${dense || smoothed ? `float dm = mNew - m;
-          if (dm > 0.0 && A != 0.0) B -= A * dm;` : ''}
+          if (dm > 0.0 && A != 0.0) B -= A * dm * invTemperature;` : ''}
           float mRef = mNew == negInf ? 0.0 : mNew;
-          vec4 d = z - mRef;
+          vec4 d = (z - mRef) * invTemperature;
           vec4 e = exp(d);
-          s = (s == 0.0 ? 0.0 : s * exp(m - mRef)) + sum4(e);
+          s = (s == 0.0 ? 0.0 : s * exp((m - mRef) * invTemperature)) + sum4(e);
           m = mNew;
           ${dense || smoothed ? `vec4 wy = ${wMul}yHat;
           A += sum4(wy);
@@ -266,18 +268,18 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         if (target >= start && target < start + count) {
           // The target's (1 − ε)·w[t] share of ŷ (its ε/C share is summed above).
           ${linearCursor('logits', 'base + target - start', 'tgt')}
-          float zt = sampleTexture(logits, vec2(tgtX0, tgtY0) * tgtInv) * invTemperature;
+          float zt = sampleTexture(logits, vec2(tgtX0, tgtY0) * tgtInv);
           float at = oneMinusSmoothing * ${cfg.weighted ? 'getClassWeights(target)' : '1.0'};
           A += at;
-          B += at * (m > negInf ? zt - m : zt);
+          B += at * (m > negInf ? (zt - m) * invTemperature : zt);
         }`}
         st = vec4(m, s, A, B);`;
     const xy = (k: number) => 'xy'[k];
     const loop = cfg.linear && !cfg.packed ? linearLoop : !cfg.packed ?
         windowLoop(cfg.loopBound, `
-          accumulate(st, sawNaN, getLogits(row, c) * invTemperature,
+          accumulate(st, sawNaN, getLogits(row, c),
                      ${label('c', 'getLabels(row, c)')}, ${cfg.weighted ? 'getClassWeights(c)' : '1.0'});`) :
-        packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse)}
+        packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse, true)}
           vec2 w = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};`,
                          (k) => `accumulate(st, sawNaN, z.${xy(k)}, ${label(k ? 'c + 1' : 'c', `y.${xy(k)}`)}, w.${xy(k)});`);
     this.userCode = `
@@ -285,20 +287,20 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
       ${cfg.linear && !cfg.packed ? FETCH4 + LINEAR_STATS_HELPERS : ''}
 
-      // One element into the running (m, s, A, B) = st: online log-sum-exp
-      // (FORMULAS.md step 2) plus the target sums.
+      // One raw logit x into the running (m, s, A, B) = st: online log-sum-exp
+      // (FORMULAS.md step 2, m in logit units) plus the target sums.
       void accumulate(inout vec4 st, inout bool sawNaN, float z, float y, float w) {
         if (isNaN(z)) {
           sawNaN = true;
           return;
         }
         if (z > st.x) {
-          // s·exp(m − z) is 0·0 when m = −∞: the empty sum, not NaN.
-          st.y = st.y * exp(st.x - z) + 1.0;
-          if (st.z != 0.0) st.w -= st.z * (z - st.x);
+          // s·exp((m − x)/T) is 0·0 when m = −∞: the empty sum, not NaN.
+          st.y = st.y * exp((st.x - z) * invTemperature) + 1.0;
+          if (st.z != 0.0) st.w -= st.z * (z - st.x) * invTemperature;
           st.x = z;
         } else if (z > negInf) {
-          st.y += exp(z - st.x);
+          st.y += exp((z - st.x) * invTemperature);
         }
         float yHat = oneMinusSmoothing * y + smoothingOverC;
         // Terms with ŷ = 0 are skipped, never multiplied (0·∞ = NaN).
@@ -307,7 +309,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
           st.z += wy;
           // A target on a −∞ logit: its term is +∞ (or NaN if the whole row
           // is −∞), whatever the current max.
-          st.w += wy * (z > negInf ? z - st.x : z);
+          st.w += wy * (z > negInf ? (z - st.x) * invTemperature : z);
         }
       }
 
@@ -350,6 +352,7 @@ export class SoftmaxCEMergeProgram implements GPGPUProgram {
     {name: 'numPartials', type: 'int'},
     {name: 'windowSize', type: 'int'},
     {name: 'negInf', type: 'float'},
+    {name: 'invTemperature', type: 'float'},
   ];
 
   constructor(cfg: MergeProgramConfig) {
@@ -375,7 +378,8 @@ export class SoftmaxCEMergeProgram implements GPGPUProgram {
 
 export interface FinalizeProgramConfig {
   rows: number;
-  output: 'loss' | 'lse';
+  /** 'stats': the saved (m, s) [rows, 2] of the softmax kernels; 'lse': lse [rows] (focal). */
+  output: 'loss' | 'lse' | 'stats';
   sparse: boolean;
   /** Sparse only: an ignoreIndex attribute is set. */
   hasIgnoreIndex: boolean;
@@ -383,7 +387,9 @@ export interface FinalizeProgramConfig {
 
 /**
  * Finalize: one fragment per row reads the row's single (m, s, A, B) texel
- * and writes `lse = m + log s` or `loss = A·log s − B + λ·lse²`. Sparse loss
+ * and writes (m, s) ([rows, 2]; s NaN where m = +∞: FORMULAS.md, a +∞ logit
+ * makes the row NaN), `lse = m/T + log s`, or `loss = A·log s − B + λ·lse²`
+ * (NaN where m = +∞). Sparse loss
  * also reads the row's label: ignored rows give 0 (no z-loss), labels outside
  * [0, C) give NaN (FORMULAS.md, "Sparse labels out of range").
  */
@@ -397,19 +403,21 @@ export class SoftmaxCEFinalizeProgram implements GPGPUProgram {
     {name: 'numClasses', type: 'int'},
     {name: 'zLoss', type: 'float'},
     {name: 'ignoreIndex', type: 'int'},
+    {name: 'invTemperature', type: 'float'},
   ];
 
   constructor(cfg: FinalizeProgramConfig) {
     const withLabels = cfg.sparse && cfg.output === 'loss';
     this.variableNames = withLabels ? ['stats', 'labels'] : ['stats'];
-    this.outputShape = [cfg.rows];
+    this.outputShape = cfg.output === 'stats' ? [cfg.rows, 2] : [cfg.rows];
     const labelChecks = withLabels ? `
         int target = round(labelOfRow(row));
         ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` :
                                      '';
-    const result = cfg.output === 'lse' ? 'lse' : `
+    const result = cfg.output === 'lse' ? 'lse' : cfg.output === 'stats' ?
+        '(coords.y == 0 ? st.x : plusInf ? NAN : st.y)' : `
         // A = 0 (no target mass) skips the sum: 0·log 0 would be NaN.
-        (st.z == 0.0 ? 0.0 : st.z * logS) - st.w +
+        plusInf ? NAN : (st.z == 0.0 ? 0.0 : st.z * logS) - st.w +
         (zLoss > 0.0 ? zLoss * lse * lse : 0.0)`;
     this.userCode = `
       ${withLabels ? vectorAccessor('labelOfRow', 'labels', true) : ''}
@@ -423,13 +431,14 @@ export class SoftmaxCEFinalizeProgram implements GPGPUProgram {
       }
 
       void main() {
-        int row = getOutputCoords();
+        ${cfg.output === 'stats' ? 'ivec2 coords = getOutputCoords();\n        int row = coords.x;' : 'int row = getOutputCoords();'}
         ${labelChecks}
         vec4 st = getStats(2 * row, 0);
         // s = 0 (every logit −∞): log 0 = −∞ by hand, SwiftShader's log(0)
         // is finite; lse = −∞, and the loss NaN as in the reference.
         float logS = st.y > 0.0 ? log(st.y) : minusInfinity();
-        float lse = st.x + logS;
+        float lse = st.x * invTemperature + logS;
+        bool plusInf = st.x == -minusInfinity();
         setOutput(${result});
       }
     `;

@@ -134,6 +134,12 @@ export interface SoftmaxGradMainConfig {
    * by the program's `float rowValue(int row, int target, float lse, float given)`.
    */
   sparseRowValue: boolean;
+  /**
+   * The `lse` input is the softmax kernels' saved (m, s) [rows, 2]: z is
+   * passed raw (the logit), `lse` is m, and every element function takes
+   * the row's s last. false (focal): lse [rows], z = logit / T.
+   */
+  stats?: boolean;
 }
 
 /**
@@ -151,15 +157,17 @@ export interface SoftmaxGradMainConfig {
  */
 export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
   const given = (at: string) => cfg.rowInput != null ? `${getterName(cfg.rowInput)}(${at})` : '0.0';
+  const st = cfg.stats ?? false;
   if (!cfg.packed) {
     return elementwiseMain(`
-        float z = getLogits(row, col) * invTemperature;
-        float lse = getLse(row);
+        float z = getLogits(row, col)${st ? '' : ' * invTemperature'};
+        float lse = ${st ? 'getLse(row, 0)' : 'getLse(row)'};
+        ${st ? 'float rowS = getLse(row, 1);' : ''}
         ${cfg.sparse ? 'int target = round(getLabels(row));' : ''}
         ${cfg.sparse && cfg.sparseRowValue ? `float v = rowValue(row, target, lse, ${given('row')});` : ''}`,
                            cfg.sparse ?
-        ['z', 'col', 'target', 'lse', 'getDy(row)', cfg.classValue, ...(cfg.sparseRowValue ? ['v'] : [])] :
-        ['z', 'getLabels(row, col)', 'lse', 'getDy(row)', cfg.classValue, given('row')]);
+        ['z', 'col', 'target', 'lse', 'getDy(row)', cfg.classValue, ...(cfg.sparseRowValue ? ['v'] : []), ...(st ? ['rowS'] : [])] :
+        ['z', 'getLabels(row, col)', 'lse', 'getDy(row)', cfg.classValue, given('row'), ...(st ? ['rowS'] : [])]);
   }
   const givenPair = `vec2 given = ${cfg.rowInput != null ? `${given('r')}.xy` : 'vec2(0.0)'};`;
   const perRowPart = !cfg.sparse ? givenPair : `
@@ -170,16 +178,16 @@ export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
         float v0 = rowValue(r, t0, lse.x, given.x);
         float v1 = rowValue(r + 1, t1, lse.y, given.y);` : ''}`;
   return packedElementwiseMain(`
-        vec4 z = getLogits(r, c) * invTemperature;
+        vec4 z = getLogits(r, c)${st ? '' : ' * invTemperature'};
         ${cfg.sparse ? '' : 'vec4 y = getLabels(r, c);'}
-        vec2 lse = getLse(r).xy;
+        ${st ? 'vec4 mS = getLse(r, 0);\n        vec2 lse = mS.xz;\n        vec2 rowS = mS.yw;' : 'vec2 lse = getLse(r).xy;'}
         vec2 dy = getDy(r).xy;
         vec2 w = ${cfg.classValue};
         ${perRowPart}`,
                                cfg.sparse ?
       [perElement('z'), (_i, j) => j ? 'c + 1' : 'c', (i) => `t${i}`, perRow('lse'), perRow('dy'), perClass('w'),
-       ...(cfg.sparseRowValue ? [(i: number) => `v${i}`] : [])] :
-      [perElement('z'), perElement('y'), perRow('lse'), perRow('dy'), perClass('w'), perRow('given')]);
+       ...(cfg.sparseRowValue ? [(i: number) => `v${i}`] : []), ...(st ? [perRow('rowS')] : [])] :
+      [perElement('z'), perElement('y'), perRow('lse'), perRow('dy'), perClass('w'), perRow('given'), ...(st ? [perRow('rowS')] : [])]);
 }
 
 /** Uniforms of the elementwise backward (values: SoftmaxCrossEntropyGrad.ts). */
@@ -195,7 +203,7 @@ const GRAD_UNIFORMS: CustomUniforms = [
 
 /**
  * The elementwise backward. Inputs: logits [rows, C], labels ([rows, C] or
- * [rows]), lse [rows], dy [rows], then rowWeight [rows] (dense, wrt logits)
+ * [rows]), the saved (m, s) [rows, 2], dy [rows], then rowWeight [rows] (dense, wrt logits)
  * and classWeights [C] (when weighted).
  */
 export class SoftmaxCEGradProgram extends ElementwiseProgram {
@@ -207,23 +215,24 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
     ], GRAD_UNIFORMS);
     const p = cfg.packed;
 
+    // d = (x − m)/T, p = exp(d)/s, lse − z = log s − d (FORMULAS.md "Precision").
     const value = cfg.wrt === 'logits' ? `
-          float p = exp(d);
-          float zTerm = zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0;
+          float p = exp(d) / s;
+          float zTerm = zLoss > 0.0 ? 2.0 * zLoss * (m * invTemperature + log(s)) : 0.0;
           return dy * invTemperature * ((rowW + zTerm) * p - w * yHat);` :
                                          `
-          return dy * oneMinusSmoothing * w * (lse - z);`;
+          return dy * oneMinusSmoothing * w * (log(s) - d);`;
     // Sparse rows: ignored -> 0, label outside [0, C) -> NaN, else
     // W = (1 − ε)·w[t] + (ε/C)·Σw and ŷ = (1 − ε)·[c = t] + ε/C.
     const element = cfg.sparse ? `
-      float element(float z, int col, int target, float lse, float dy, float w) {
+      float element(float z, int col, int target, float lse, float dy, float w, float s) {
         ${targetChecks(cfg.hasIgnoreIndex)}
         float rowW = oneMinusSmoothing * weightAt(target) + smoothingOverC * sumClassWeights;
-        return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, w, lse, dy, rowW);
+        return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, w, lse, dy, rowW, s);
       }` :
                                  `
-      float element(float z, float y, float lse, float dy, float w, float rowW) {
-        return gradValue(z, oneMinusSmoothing * y + smoothingOverC, w, lse, dy, rowW);
+      float element(float z, float y, float lse, float dy, float w, float rowW, float s) {
+        return gradValue(z, oneMinusSmoothing * y + smoothingOverC, w, lse, dy, rowW, s);
       }`;
     const main = softmaxGradMain({
       packed: p,
@@ -231,18 +240,23 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
       classValue: p ? (cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)') : 'weightAt(col)',
       rowInput: needsRowWeight ? 'rowWeight' : null,
       sparseRowValue: false,
+      stats: true,
     });
 
     this.userCode = `
       ${IS_NAN}
       ${classWeightAccessor('weightAt', cfg.weighted, p)}
 
-      float gradValue(float z, float yHat, float w, float lse, float dy, float rowW) {
+      float gradValue(float x, float yHat, float w, float m, float dy, float rowW, float s) {
         // exp(NaN) is +Inf on SwiftShader (Chromium 156): propagate NaN by
-        // hand. One test covers both: z − lse is NaN when either is (and
-        // for z = lse = ±∞, where the reference's exp(z − lse) is NaN too).
-        float d = z - lse;
-        if (isNaN(d)) return NAN;
+        // hand: x − m is NaN when either is (and for x = m = ±∞); s is NaN
+        // for a row with a NaN or +∞ logit (the forward's finalize).
+        float d = (x - m) * invTemperature;
+        if (isNaN(d) || isNaN(s)) return NAN;
+        // s ≥ 1 in every real row (an all −∞ row has d = NaN above); s = 0 is a
+        // packed texture's padding lane past an odd row count, which must stay
+        // finite: tfjs's packed MatMul sums it (see composite.ts logSumExpRows).
+        if (s == 0.0) return 0.0;
         ${value}
       }
       ${element}
@@ -266,10 +280,11 @@ export type AlignedLayout = 'rows' | 'split';
 /**
  * Per-row coefficients of the aligned backward, one RGBA texel per row:
  *
- *   dense, d/dlogits:  (lse, a = dy/T·(W + 2λ·lse), g = dy/T, 0)
- *                      dx = a·exp(z − lse) − g·w[c]·ŷ
- *   dense, d/dlabels:  (lse, c = dy·(1 − ε), 0, 0)  dl = c·w[c]·(lse − z)
- *   sparse:            (lse, a, g, t) with W = (1 − ε)·w[t] + (ε/C)·Σw;
+ *   dense, d/dlogits:  (m, a = dy/T·(W + 2λ·lse)/s, g = dy/T, 0)
+ *                      dx = a·exp((x − m)/T) − g·w[c]·ŷ
+ *   dense, d/dlabels:  (m, c = dy·(1 − ε), log s, 0)  dl = c·w[c]·(log s − (x − m)/T)
+ *   sparse:            (m, a, g, t) with W = (1 − ε)·w[t] + (ε/C)·Σw;
+ *                      (m, s) the forward's saved pair, lse = m/T + log s;
  *                      an ignored row has a = g = 0, t = −1 (its gradient
  *                      row is 0 whatever the logits); a label outside
  *                      [0, C) makes lse NaN and t = C (the row's gradient
@@ -296,7 +311,7 @@ export interface RowCoefProgramConfig {
 const ALIGNED_GRAD_UNIFORMS: CustomUniforms = [...GRAD_UNIFORMS, {name: 'negInf', type: 'float'}];
 
 /**
- * One fragment per row. Inputs: lse, dy, then rowWeight (dense, d/dlogits)
+ * One fragment per row. Inputs: the saved (m, s) [rows, 2] (named lse), dy, then rowWeight (dense, d/dlogits)
  * or labels [rows] and classWeights (sparse, weighted).
  */
 export class SoftmaxCERowCoefProgram implements GPGPUProgram {
@@ -318,25 +333,27 @@ export class SoftmaxCERowCoefProgram implements GPGPUProgram {
         bool outside = !ignored && (t < 0 || t >= numClasses);
         float g = getDy(row) * invTemperature;
         float wt = ${cfg.weighted ? 'getClassWeights(t < 0 ? 0 : t >= numClasses ? numClasses - 1 : t)' : '1.0'};
-        float a = g * (oneMinusSmoothing * wt + smoothingOverC * sumClassWeights + ${zTerm});
-        setOutput(ignored ? vec4(lse, 0.0, 0.0, -1.0) :
-                  outside || nanRow ? vec4(NAN, NAN, NAN, float(numClasses)) : vec4(lse, a, g, float(t)));` :
+        float a = g * (oneMinusSmoothing * wt + smoothingOverC * sumClassWeights + ${zTerm}) / s;
+        setOutput(ignored ? vec4(0.0, 0.0, 0.0, -1.0) :
+                  outside || nanRow ? vec4(NAN, NAN, NAN, float(numClasses)) : vec4(m, a, g, float(t)));` :
                                        cfg.wrt === 'logits' ? `
         float g = getDy(row) * invTemperature;
-        setOutput(nanRow ? vec4(NAN) : vec4(lse, g * (getRowWeight(row) + ${zTerm}), g, 0.0));` :
+        setOutput(nanRow ? vec4(NAN) : vec4(m, g * (getRowWeight(row) + ${zTerm}) / s, g, 0.0));` :
                                                               `
-        setOutput(vec4(lse, getDy(row) * oneMinusSmoothing, 0.0, 0.0));`;
+        setOutput(nanRow ? vec4(NAN) : vec4(m, getDy(row) * oneMinusSmoothing, log(s), 0.0));`;
     this.userCode = `
       ${IS_NAN}
       void main() {
         int row = getOutputCoords().y / 2;
-        float lse = getLse(row);
+        float m = getLse(row, 0);
+        float s = getLse(row, 1);
+        float lse = m * invTemperature + (s > 0.0 ? log(s) : negInf);
         // A NaN logit makes its row's lse NaN, and lse = −∞ (every logit
         // −∞) makes every exp(z − lse) NaN in the reference: either way the
         // whole gradient row is NaN, written into the coefficients here so
         // the elementwise pass needs no NaN test of its own (its exp(NaN)
         // is +Inf on SwiftShader). An ignored row stays 0.
-        bool nanRow = isNaN(lse) || lse == negInf;
+        bool nanRow = isNaN(m) || isNaN(s) || m == negInf || m == -negInf;
         ${body}
       }
     `;
@@ -417,7 +434,7 @@ export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
         float yHat = oneMinusSmoothing * ${labels} + smoothingOverC;
         float v = coef.y * exp(d) - coef.z * ${w}yHat;` :
                                                           `
-        float v = -coef.y * ${w}d;`;
+        float v = coef.y * ${w}(coef.z - d);`;
     this.userCode = `
       ${IS_NAN}
       vec4 sampleRGBA(sampler2D tex, vec2 uv) {
@@ -431,12 +448,11 @@ export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
         ${locate}
         // coefs (and rowMap): packed textures read raw, one RGBA texel per row.
         vec4 coef = sampleRGBA(coefs, vec2(coefU, 0.5));
-        float z = sampleTexture(logits, resultUV) * invTemperature;
         ${weight}
-        // No NaN test here: a row with a NaN logit, or all −∞, has NaN
+        // No NaN test here: a row with a NaN or +∞ logit, or all −∞, has NaN
         // coefficients (SoftmaxCERowCoefProgram), so v is NaN whatever exp
-        // gives; d/dlabels is NaN through d itself.
-        float d = z - coef.x;
+        // gives. d = (x − m)/T, m the row's max logit.
+        float d = (sampleTexture(logits, resultUV) - coef.x) * invTemperature;
         ${value}
         setOutput(v);
       }

@@ -236,7 +236,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
       } else {
         runChunks(h as Tensor2D, w as Tensor2D, (b ?? null) as Tensor1D | null, t, plan, null, forwardChunk(losses, lses));
       }
-      // The kernels' saved lse per row: (m, s) [N, 2] (kernel_names.ts), still lse [N] on webgl: rows are only sliced here.
+      // The kernels' saved lse per row, (m, s) [N, 2] (kernel_names.ts): rows are only sliced here.
       const lse = concatParts(lses, N, lses.length > 0 ? lses[0].shape.slice(1) : [2]);
       save([...inputs, t, lse]);
       return {

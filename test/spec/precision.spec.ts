@@ -30,7 +30,7 @@ type SpecOptions = RefSoftmaxOptions & {classWeights?: number[], ignoreIndex?: n
 const WASM_RTOL = 2e-6;
 
 /** Backends whose kernels (or composite path) keep m and s apart so far. */
-const FIXED = new Set(['cpu', 'wasm', 'webgpu']);
+const FIXED = new Set(['cpu', 'wasm', 'webgpu', 'webgl']);
 const fixed = (env: SpecEnv) => FIXED.has(env.backend);
 
 function rtolOf(env: SpecEnv): number {
