@@ -8,6 +8,7 @@
  */
 import {add, concat, engine, gather, gatherND, getBackend, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import {deviceClassVector} from './validate';
+import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 import type {SigmoidCrossEntropyAttrs as KernelSigmoidAttrs, SoftmaxCrossEntropyAttrs as KernelSoftmaxAttrs} from '../../kernels/kernel_names';
 
 /**
@@ -30,7 +31,6 @@ function classVectorTensor(v: number[] | Tensor): Tensor {
 function classVectorSum(v: number[] | Tensor): number | Tensor {
   return v instanceof Tensor ? sum(deviceClassVector(v)) : v.reduce((a, b) => a + b, 0);
 }
-import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 
 /**
  * tf.customGrad for a function of two tensors, with lazy gradients: gradFunc
