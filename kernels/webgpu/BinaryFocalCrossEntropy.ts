@@ -35,6 +35,8 @@ function run(backend: WebGPUBackend, mode: FocalMode, inputs: TensorInfo[], attr
     {type: 'uint32', data: [size / C]},
     {type: 'uint32', data: [C]},
     {type: 'float32', data: [attrs.labelSmoothing]},
+    {type: 'float32', data: [1 - attrs.labelSmoothing]},
+    {type: 'float32', data: [attrs.labelSmoothing / 2]},
     {type: 'float32', data: [attrs.gamma]},
     {type: 'float32', data: [attrs.alpha]},
     {type: 'uint32', data: [attrs.applyClassBalancing ? 1 : 0]},

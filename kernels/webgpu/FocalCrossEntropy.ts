@@ -40,6 +40,8 @@ export function focalUniforms(rows: number, C: number, attrs: FocalCrossEntropyA
     {type: 'uint32', data: [C]},
     {type: 'float32', data: [attrs.temperature]},
     {type: 'float32', data: [attrs.labelSmoothing]},
+    {type: 'float32', data: [1 - attrs.labelSmoothing]},
+    {type: 'float32', data: [attrs.labelSmoothing / C]},
     {type: 'float32', data: [attrs.gamma]},
     {type: 'float32', data: [perClass ? 1 : attrs.alpha[0]]},
     {type: 'int32', data: [attrs.ignoreIndex ?? 0]},

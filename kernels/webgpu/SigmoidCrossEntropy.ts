@@ -38,7 +38,9 @@ function run(
   const uniforms: UniformScalar[] = [
     {type: 'uint32', data: [rows]},
     {type: 'uint32', data: [C]},
-    {type: 'float32', data: [attrs.labelSmoothing]},
+    // 1 − ε and ε/2 in float64 on the host (ε near 1: 1 − ε in float32 loses its digits).
+    {type: 'float32', data: [1 - attrs.labelSmoothing]},
+    {type: 'float32', data: [attrs.labelSmoothing / 2]},
     {type: 'float32', data: [q == null || perClass ? 1 : q[0]]},
     {type: 'float32', data: [-Infinity]},
     {type: 'float32', data: [NaN]},

@@ -48,6 +48,8 @@ struct Uniforms {
   cols : u32,
   temperature : f32,
   smoothing : f32,
+  keep : f32,
+  spread : f32,
   gamma : f32,
   alpha : f32,
   ignoreIndex : i32,
@@ -62,6 +64,8 @@ struct Uniforms {
   rows : u32,
   cols : u32,
   smoothing : f32,
+  keep : f32,
+  halfEps : f32,
   gamma : f32,
   alpha : f32,
   balancing : u32,
@@ -207,7 +211,9 @@ ${e.header} {${e.init}
   let base4 = row * C4;
   let T = u.temperature;
   let eps = u.smoothing;
-  let spread = eps / f32(C);
+  // 1 − ε and ε/C from the host, in float64 (ε near 1: 1 − ε in float32 loses its digits).
+  let keep = u.keep;
+  let spread = u.spread;
   lseScale = 1.0 / T;
   // Pass 1: online log-sum-exp of z = x / T, r form.
   var st = lseREmpty();
@@ -239,7 +245,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
     var acc = 0.0;
     if (valid) {
       for (var c4 = lane; c4 < C4; c4 += TEAM) {
-        let yh = (1.0 - eps) * indicator(c4 * VEC, tu) + V(spread);
+        let yh = keep * indicator(c4 * VEC, tu) + V(spread);
         let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
         acc += hsum(aV(c4) * yh * powGamma(P.q) * P.g);
       }
@@ -265,7 +271,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
   var acc = 0.0;
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
+      let yh = keep * V(labels[base4 + c4]) + V(spread);
       let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       let term = aV(c4) * yh * powGamma(P.q) * P.g;
       acc += hsum(select(term, V(0.0), yh == V(0.0)));
@@ -286,7 +292,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
     var acc = vec2<f32>(0.0);
     if (valid) {
       for (var c4 = lane; c4 < C4; c4 += TEAM) {
-        let ay = aV(c4) * ((1.0 - eps) * indicator(c4 * VEC, tu) + V(spread));
+        let ay = aV(c4) * (keep * indicator(c4 * VEC, tu) + V(spread));
         let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
         let qG = powGamma(P.q);
         acc += vec2<f32>(hsum(ay * qG), hsum(focalB(ay, qG, P)));
@@ -303,7 +309,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
   var acc = vec2<f32>(0.0);
   if (valid) {
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
-      let yh = (1.0 - eps) * V(labels[base4 + c4]) + V(spread);
+      let yh = keep * V(labels[base4 + c4]) + V(spread);
       let ay = aV(c4) * yh;
       let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       let qG = powGamma(P.q);
@@ -326,7 +332,7 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
   private logitsBody(): string {
     // The row sums A and Bs, then one sweep writing dx.
     const sums = this.sumsCode();
-    const target = this.sparse ? '(1.0 - eps) * indicator(c4 * VEC, tu) + V(spread)' : '(1.0 - eps) * V(labels[base4 + c4]) + V(spread)';
+    const target = this.sparse ? 'keep * indicator(c4 * VEC, tu) + V(spread)' : 'keep * V(labels[base4 + c4]) + V(spread)';
     const rowFill = this.sparse ? `
     if (ignored || outOfRange) {
       let fill = select(V(0.0), V(u.nan), B(outOfRange));
@@ -386,8 +392,8 @@ export class FocalApplyProgram implements FusedProgram {
     result[e] = V(u.nan);
     return;
   }
-  let yh = (1.0 - u.smoothing) * indicator(col, u32(t)) + V(u.smoothing / f32(u.cols));` : `
-  let yh = (1.0 - u.smoothing) * V(labels[e]) + V(u.smoothing / f32(u.cols));`;
+  let yh = u.keep * indicator(col, u32(t)) + V(u.spread);` : `
+  let yh = u.keep * V(labels[e]) + V(u.spread);`;
     return `${elementwiseHeader(v, FOCAL_UNIFORMS, bindings, v.weights ? 5 : null, 'alphaWeights')}
 var<private> lseScale : f32;
 ${powGammaSnippet}
@@ -424,7 +430,7 @@ const SPARSE_ROW = `
 /** Dense backward w.r.t. labels: dy·(1 − ε)·a·q^γ·g (plain product: −∞ logits give +∞, the true derivative). */
 const LABELS_BODY = `
   if (valid) {
-    let scale = f32(dy[row]) * (1.0 - eps);
+    let scale = f32(dy[row]) * keep;
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
       let P = focalParts(V(logits[base4 + c4]), m, lr, rq);
       result[base4 + c4] = select(V(scale) * aV(c4) * powGamma(P.q) * P.g, V(u.nan), B(rowNan));
@@ -465,14 +471,14 @@ export class BinaryFocalProgram implements FusedProgram {
     const value = {
       forward: 'u.scale * b * uG * bce',
       logits: `u.scale * ${dy.value} * b * (uG1 * (V(1.0) - 2.0 * zh) * p * pm * bce + uG * (p - zh))`,
-      labels: `u.scale * ${dy.value} * (1.0 - u.smoothing) * (db * uG * bce + b * uG1 * (pm - p) * bce - b * uG * x)`,
+      labels: `u.scale * ${dy.value} * u.keep * (db * uG * bce + b * uG1 * (pm - p) * bce - b * uG * x)`,
     }[this.mode];
     return `${elementwiseHeader(v, BINARY_FOCAL_UNIFORMS, bindings, null)}
 ${mathSnippet}
 ${powGammaSnippet}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let x = V(logits[e]);
-  let zh = V(labels[e]) * (1.0 - u.smoothing) + V(0.5 * u.smoothing);
+  let zh = V(labels[e]) * u.keep + V(u.halfEps);
   let p = sigmoidV(x);
   let pm = sigmoidV(-x);
   let bce = zh * softplusV(-x) + (V(1.0) - zh) * softplusV(x);

@@ -20,7 +20,8 @@ export const SIGMOID_UNIFORMS = `
 struct Uniforms {
   rows : u32,
   cols : u32,
-  smoothing : f32,
+  keep : f32,
+  halfEps : f32,
   posWeight : f32,
   negInf : f32,
   nan : f32,
@@ -70,13 +71,13 @@ export class SigmoidCrossEntropyProgram implements FusedProgram {
     const value = {
       forward: 'u.scale * (q * zh * softplusV(-x) + (V(1.0) - zh) * softplusV(x))',
       logits: `u.scale * ${dy.value} * (sigmoidV(x) * (q * zh + V(1.0) - zh) - q * zh)`,
-      labels: `u.scale * ${dy.value} * (1.0 - u.smoothing) * (q * softplusV(-x) - softplusV(x))`,
+      labels: `u.scale * ${dy.value} * u.keep * (q * softplusV(-x) - softplusV(x))`,
     }[this.mode];
     return `${elementwiseHeader(v, SIGMOID_UNIFORMS, bindings, v.weights ? qBinding : null, 'posWeights')}
 ${mathSnippet}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let x = V(logits[e]);
-  let zh = V(labels[e]) * (1.0 - u.smoothing) + V(0.5 * u.smoothing);
+  let zh = V(labels[e]) * u.keep + V(u.halfEps);
   let q = ${v.weights ? 'weightV(col / VEC)' : 'V(u.posWeight)'};
   result[e] = select(${value}, V(u.nan), isNanV(x) | isNanV(zh));
 }
