@@ -1,5 +1,7 @@
 /** Shared checking steps of the op specs: run the op, its gradients, compare with the reference. */
 import * as tf from '@tensorflow/tfjs-core';
+import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
+import {refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
 import {expectClose, randn, values} from './assert';
 
 export interface GradCheck {
@@ -60,4 +62,37 @@ export async function checkWeightGradOddRows(loss: (logits: tf.Tensor2D) => tf.T
   const dW = tf.grad((ww: tf.Tensor) => loss(tf.add(tf.matMul(h, ww as tf.Tensor2D, false, true), b) as tf.Tensor2D))(w, dyT);
   expectClose(await values(dW), expected, Math.max(rtol, 1e-5), `${what}: dW = Gᵀ·h over ${rows} rows`);
   tf.dispose([h, w, b, dyT, logits, dW]);
+}
+
+/** Options of the softmax specs: the reference's, plus class weights and the sparse ignore index. */
+export type SpecOptions = RefSoftmaxOptions & {classWeights?: number[], ignoreIndex?: number};
+
+/** Runs softmaxCrossEntropyWithLogits on [rows, C] data and checks loss, d/dlogits and d/dlabels. */
+export async function checkDense(x: Float32Array, y: Float32Array, rows: number, C: number, opts: SpecOptions,
+                                 rtol: number, what: string, gradRtol = rtol): Promise<void> {
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor2d(y, [rows, C]);
+  const ref = refSoftmaxCrossEntropy(x, y, rows, C, opts);
+  await checkValueAndGrads({
+    f: (l, t) => softmaxCrossEntropyWithLogits(t, l, opts),
+    xs: [logits, labels],
+    names: ['logits', 'labels'],
+    expected: dy => [ref.dlogits(dy), ref.dlabels(dy)],
+  }, ref.loss, rtol, what, 99, gradRtol);
+  tf.dispose([logits, labels]);
+}
+
+/** Runs sparseSoftmaxCrossEntropyWithLogits on [rows, C] logits and checks loss and d/dlogits. */
+export async function checkSparse(x: Float32Array, t: Int32Array, rows: number, C: number, opts: SpecOptions,
+                                  rtol: number, what: string): Promise<void> {
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor1d(t, 'int32');
+  const ref = refSparseSoftmaxCrossEntropy(x, t, rows, C, opts);
+  await checkValueAndGrads({
+    f: l => sparseSoftmaxCrossEntropyWithLogits(labels, l, opts),
+    xs: [logits],
+    names: ['logits'],
+    expected: dy => [ref.dlogits(dy)],
+  }, ref.loss, rtol, what);
+  tf.dispose([logits, labels]);
 }

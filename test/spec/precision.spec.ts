@@ -16,12 +16,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
 import {refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
-import {refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
 import {expect, oneHotRows, randLabels, randn, randProbs, values} from './assert';
-import {checkValueAndGrads} from './check';
+import {checkDense, checkSparse, checkValueAndGrads, SpecOptions} from './check';
 import {defineSpec, SpecEnv} from './registry';
 
-type SpecOptions = RefSoftmaxOptions & {classWeights?: number[], ignoreIndex?: number};
 
 /**
  * tfjs-wasm (composite path): its float32 Softmax and row sums. Worst normwise
@@ -50,34 +48,6 @@ function scaledLogits(rows: number, C: number, T: number, seed: number): Float32
     for (let c = 0; c < C; c++) x[i * C + c] += offsets[i % offsets.length];
   }
   return x;
-}
-
-async function checkDense(x: Float32Array, y: Float32Array, rows: number, C: number, opts: SpecOptions, rtol: number,
-                          what: string): Promise<void> {
-  const logits = tf.tensor2d(x, [rows, C]);
-  const labels = tf.tensor2d(y, [rows, C]);
-  const ref = refSoftmaxCrossEntropy(x, y, rows, C, opts);
-  await checkValueAndGrads({
-    f: (l, t) => softmaxCrossEntropyWithLogits(t, l, opts),
-    xs: [logits, labels],
-    names: ['logits', 'labels'],
-    expected: dy => [ref.dlogits(dy), ref.dlabels(dy)],
-  }, ref.loss, rtol, what);
-  tf.dispose([logits, labels]);
-}
-
-async function checkSparse(x: Float32Array, t: Int32Array, rows: number, C: number, opts: SpecOptions, rtol: number,
-                           what: string): Promise<void> {
-  const logits = tf.tensor2d(x, [rows, C]);
-  const labels = tf.tensor1d(t, 'int32');
-  const ref = refSparseSoftmaxCrossEntropy(x, t, rows, C, opts);
-  await checkValueAndGrads({
-    f: l => sparseSoftmaxCrossEntropyWithLogits(labels, l, opts),
-    xs: [logits],
-    names: ['logits'],
-    expected: dy => [ref.dlogits(dy)],
-  }, ref.loss, rtol, what);
-  tf.dispose([logits, labels]);
 }
 
 const SCALE_OPTIONS: Array<[string, SpecOptions]> = [

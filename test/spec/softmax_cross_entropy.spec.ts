@@ -1,13 +1,12 @@
 /** Spec of softmaxCrossEntropyWithLogits (dense labels), for every backend. */
 import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits} from '../../src/index';
-import {refSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
+import {refSoftmaxCrossEntropy} from '../reference/reference';
 import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, oneHotRows, poisonedBy, randLabels, randn, randProbs, values} from './assert';
-import {checkValueAndGrads, checkWeightGradOddRows} from './check';
+import {checkDense, checkWeightGradOddRows, SpecOptions} from './check';
 import {defineSpec} from './registry';
 
 /** Options valid for the op and the reference alike. */
-type SpecOptions = RefSoftmaxOptions & {classWeights?: number[], ignoreIndex?: number};
 
 const OPTION_SETS: Array<[string, SpecOptions]> = [
   ['no options', {}],
@@ -18,21 +17,6 @@ const OPTION_SETS: Array<[string, SpecOptions]> = [
   ['zLoss 1e-2', {zLoss: 1e-2}],
   ['all options', {temperature: 1.7, labelSmoothing: 0.2, classWeights: [0.5, 2, 1, 3, 0.25], zLoss: 1e-3}],
 ];
-
-/** Runs the op on [rows, C] data and checks loss, d/dlogits and d/dlabels. */
-async function checkDense(x: Float32Array, y: Float32Array, rows: number, C: number, opts: SpecOptions,
-                          rtol: number, what: string, gradRtol = rtol): Promise<void> {
-  const logits = tf.tensor2d(x, [rows, C]);
-  const labels = tf.tensor2d(y, [rows, C]);
-  const ref = refSoftmaxCrossEntropy(x, y, rows, C, opts);
-  await checkValueAndGrads({
-    f: (l, t) => softmaxCrossEntropyWithLogits(t, l, opts),
-    xs: [logits, labels],
-    names: ['logits', 'labels'],
-    expected: dy => [ref.dlogits(dy), ref.dlabels(dy)],
-  }, ref.loss, rtol, what, 99, gradRtol);
-  tf.dispose([logits, labels]);
-}
 
 defineSpec('softmaxCrossEntropyWithLogits', it => {
   for (const [name, opts] of OPTION_SETS) {

@@ -1,13 +1,12 @@
 /** Spec of sparseSoftmaxCrossEntropyWithLogits (int class ids), for every backend. */
 import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
-import {refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
+import {refSparseSoftmaxCrossEntropy} from '../reference/reference';
 import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, oneHotRows, poisonedBy, randLabels, randn, values} from './assert';
-import {checkValueAndGrads, checkWeightGradOddRows} from './check';
+import {checkSparse, checkWeightGradOddRows, SpecOptions} from './check';
 import {defineSpec} from './registry';
 
 /** Options valid for the op and the reference alike. */
-type SpecOptions = RefSoftmaxOptions & {classWeights?: number[], ignoreIndex?: number};
 
 const OPTION_SETS: Array<[string, SpecOptions]> = [
   ['no options', {}],
@@ -18,20 +17,6 @@ const OPTION_SETS: Array<[string, SpecOptions]> = [
   ['ignoreIndex', {ignoreIndex: -100}],
   ['all options', {temperature: 1.7, labelSmoothing: 0.2, classWeights: [0.5, 2, 1, 3, 0.25], zLoss: 1e-3, ignoreIndex: 3}],
 ];
-
-async function checkSparse(x: Float32Array, t: Int32Array, rows: number, C: number, opts: SpecOptions,
-                           rtol: number, what: string): Promise<void> {
-  const logits = tf.tensor2d(x, [rows, C]);
-  const labels = tf.tensor1d(t, 'int32');
-  const ref = refSparseSoftmaxCrossEntropy(x, t, rows, C, opts);
-  await checkValueAndGrads({
-    f: l => sparseSoftmaxCrossEntropyWithLogits(labels, l, opts),
-    xs: [logits],
-    names: ['logits'],
-    expected: dy => [ref.dlogits(dy)],
-  }, ref.loss, rtol, what);
-  tf.dispose([logits, labels]);
-}
 
 defineSpec('sparseSoftmaxCrossEntropyWithLogits', it => {
   for (const [name, opts] of OPTION_SETS) {
