@@ -1,6 +1,8 @@
-/** Registers every cpu kernel of the contract (idempotent: no re-registration warnings). */
+/** Registers every cpu kernel of the contract, the focal ones included, and declares the backend's capabilities (idempotent: no re-registration warnings). */
 import {KernelConfig} from '@tensorflow/tfjs-core';
+import {declareCapabilities} from '../capabilities';
 import {registerKernelsOnce} from '../register_util';
+import {focalCpuKernelConfigs} from './register_focal_cpu';
 import {linearSparseSoftmaxCrossEntropyConfig} from './LinearSparseSoftmaxCrossEntropy';
 import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
@@ -18,4 +20,12 @@ export const cpuKernelConfigs: KernelConfig[] = [
 
 export function registerCpuKernels(): void {
   registerKernelsOnce(cpuKernelConfigs);
+  registerKernelsOnce(focalCpuKernelConfigs);
+  declareCapabilities('cpu', {
+    hostMemory: true,
+    compositeOnHost: true,
+    sparseKernelThrows: true,
+    // Our blocked loops beat tfjs-backend-cpu's generic strided matMul (benchmarks/results).
+    ownLogitsGemm: true,
+  });
 }

@@ -1,6 +1,5 @@
-/** The cpu focal kernels (FOCAL_KERNEL_NAMES), registered idempotently. */
+/** The cpu focal kernels (FOCAL_KERNEL_NAMES); register_cpu.ts registers them. */
 import {KernelConfig} from '@tensorflow/tfjs-core';
-import {registerKernelsOnce} from '../register_util';
 import {binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig} from './BinaryFocalCrossEntropy';
 import {focalCrossEntropyConfig, sparseFocalCrossEntropyConfig} from './FocalCrossEntropy';
 import {focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './FocalCrossEntropyGrad';
@@ -10,7 +9,3 @@ export const focalCpuKernelConfigs: KernelConfig[] = [
   focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig,
   binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig,
 ];
-
-export function registerFocalCpuKernels(): void {
-  registerKernelsOnce(focalCpuKernelConfigs);
-}

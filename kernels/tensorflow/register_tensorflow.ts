@@ -6,7 +6,7 @@
  * TensorFlow op: it always takes the composite path there.
  */
 import {registerKernelsOnce} from '../register_util';
-import {registerAttrSupport} from '../capabilities';
+import {declareCapabilities, registerAttrSupport} from '../capabilities';
 import {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
 import {tensorflowKernelConfigs} from './SoftmaxCrossEntropy';
 
@@ -23,4 +23,7 @@ export function registerTensorflowKernels(): void {
   registerAttrSupport('tensorflow', SoftmaxCrossEntropyGrad, dense);
   registerAttrSupport('tensorflow', SparseSoftmaxCrossEntropy, sparse);
   registerAttrSupport('tensorflow', SparseSoftmaxCrossEntropyGrad, sparse);
+  // TensorFlow's sparse ops fail on an out-of-range label. compositeOnHost stays false: the composite
+  // path's host reads are tested on cpu and wasm only.
+  declareCapabilities('tensorflow', {hostMemory: true, sparseKernelThrows: true});
 }

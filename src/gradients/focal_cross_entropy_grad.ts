@@ -1,10 +1,9 @@
 /**
  * Gradients of the fused focal kernels: each runs the backward kernel of the
  * same backend. Thunks are lazy: d/dlabels is computed only when the labels
- * are on the differentiation path. Registered idempotently by
- * `registerFocalGradients` (imported by src/ops/focal_cross_entropy.ts).
+ * are on the differentiation path. Registered by register_gradients.ts.
  */
-import {engine, getGradient, GradConfig, NamedAttrMap, registerGradient, Tensor, zerosLike} from '@tensorflow/tfjs-core';
+import {engine, GradConfig, NamedAttrMap, Tensor, zerosLike} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../../kernels/kernel_names';
 
 function softmaxBackward(kernelName: string, saved: Tensor[], dy: Tensor | Tensor[], attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {
@@ -47,13 +46,3 @@ export const binaryFocalCrossEntropyGradConfig: GradConfig = {
     labels: () => binaryBackward(saved, dy as Tensor, attrs, 'labels'),
   }),
 };
-
-const focalGradConfigs = [focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig, binaryFocalCrossEntropyGradConfig];
-
-export function registerFocalGradients(): void {
-  for (const config of focalGradConfigs) {
-    if (getGradient(config.kernelName) == null) {
-      registerGradient(config);
-    }
-  }
-}

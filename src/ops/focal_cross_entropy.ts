@@ -5,23 +5,18 @@
  *  - sparseSoftmaxFocalCrossEntropyWithLogits: int32 class ids, loss per example
  *  - sigmoidFocalCrossEntropyWithLogits: elementwise, logits' shape
  * Like the cross-entropy ops: move the class axis last, flatten to [rows, C],
- * run the fused kernel when the active backend registers one (cpu here,
- * webgl and webgpu through kernels/register_all.ts; `useFusedKernel` decides) and the
- * composite path is not forced, else the same formulas from tfjs ops
- * (focal_composite.ts). Formulas: kernels/FORMULAS.md. Importing this module
- * registers the cpu focal kernels and their gradients (idempotent).
+ * run the fused kernel when the active backend registers one (kernels and
+ * gradients register with all the others, when src/index.ts is imported;
+ * `useFusedKernel` decides) and the composite path is not forced, else the
+ * same formulas from tfjs ops (focal_composite.ts). Formulas:
+ * kernels/FORMULAS.md.
  */
 import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, tensor, TensorLike, transpose} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
-import {registerFocalCpuKernels} from '../../kernels/cpu/register_focal_cpu';
-import {registerFocalGradients} from '../gradients/focal_cross_entropy_grad';
 import {compositeBinaryFocalCrossEntropy, CompositeFocalAttrs, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
 import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, ClassVector, classVector, describeValue, isDeviceVector, normalizeAxis, sparseKernelThrows, sparseLabelIds, toTensor as toNamedTensor, validateSparseLabels} from './validate';
-
-registerFocalCpuKernels();
-registerFocalGradients();
 
 /** Options of the softmax focal ops. */
 export interface FocalCrossEntropyOptions {

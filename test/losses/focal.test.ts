@@ -4,6 +4,7 @@
  * reference's closed-form gradients against float64 finite differences.
  */
 import * as tf from '@tensorflow/tfjs';
+import '../../src/index';  // registers the kernels and gradients
 import {setForceComposite} from '../../src/flags';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/ops/focal_cross_entropy';
 import {softmaxCrossEntropyWithLogits} from '../../src/ops/softmax_cross_entropy';

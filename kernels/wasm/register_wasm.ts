@@ -1,0 +1,30 @@
+/**
+ * The `wasm` backend (tfjs-backend-wasm): no fused kernels of the contract
+ * yet (the ops take the composite path there), but the facts about it that
+ * the ops ask for (kernels/capabilities.ts), including the tfjs-wasm 4.22
+ * quirks the composite path works around:
+ *  - its Exp kernel is scalar while its Softmax (XNNPACK) vectorises exp, so
+ *    row sums of exponentials come from `softmax` (src/ops/composite.ts,
+ *    rowLogSumExp; timings in benchmarks/results);
+ *  - its _FusedMatMul accepts only a rank-1 bias and adds one wrongly with
+ *    transposeB (rows after the first come out shifted), so the linear
+ *    cross-entropy adds the bias after a plain matMul.
+ * Other quirks are handled on every backend alike, needing no declaration:
+ * its Transpose of an empty tensor throws (the ops reshape empty tensors),
+ * its Sum of an empty tensor is uninitialised (src/losses/reduction.ts), its
+ * OneHot writes int32 ones into a float32 output (the composite path casts an
+ * int32 one-hot) and its float32 → bool cast truncates.
+ *
+ * Kernels for it (WebAssembly SIMD) register here, through
+ * registerKernelsOnce, as the other backends' do.
+ */
+import {declareCapabilities} from '../capabilities';
+
+export function registerWasmKernels(): void {
+  declareCapabilities('wasm', {
+    hostMemory: true,
+    compositeOnHost: true,
+    softmaxFasterThanExp: true,
+    fusedMatMulBiasBroken: true,
+  });
+}
