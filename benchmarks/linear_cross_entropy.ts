@@ -16,7 +16,7 @@
  * gradients (one element of a large one: the time covers the kernels, not a
  * [V, H] download). Statistics (median, p20, p80) and the kernel-boundary memory
  * sampler come from the shared harness (benchmarks/harness.ts); peak bytes
- * are also counted at every backend allocation (linear_cross_entropy.memory.ts:
+ * are also counted at every backend allocation (tools/linear_ce_memory.ts:
  * includes cpu kernel scratch and WebGPU buffers awaiting a submit), until the
  * gradients are computed (not the read-back's staging buffers). Both are
  * "extra": bytes live beyond what existed before the run (the inputs, placed
@@ -40,8 +40,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import {readBack, summarize, trackPeakMemory} from './harness';
-import {placeOnDevice, trackBackendBytes} from './linear_cross_entropy.memory';
+import {readBack, summarize} from './harness';
+import {trackPeakMemory} from '../tools/peak_memory';
+import {placeOnDevice, trackBackendBytes} from '../tools/linear_ce_memory';
 
 type ProviderId = 'chunked' | 'chunked-oop' | 'fused-forward' | 'unfused' | 'tf.losses';
 type Mode = 'forward+backward' | 'forward';
@@ -195,7 +196,7 @@ async function step(f: (h: tf.Tensor, w: tf.Tensor) => tf.Tensor, h: tf.Tensor, 
 
 /**
  * The first (cold) run, timed, with both peak-memory counters on: bytes at
- * every backend allocation (linear_cross_entropy.memory.ts) and the harness's
+ * every backend allocation (tools/linear_ce_memory.ts) and the harness's
  * sampler. One run serves both, so a size that takes minutes per run (cpu at
  * the issue's target) needs only `--reps 0`. The inputs are on the device
  * before it starts (placeOnDevice), so their upload is not counted.
@@ -263,7 +264,7 @@ interface Row {
   mode?: Mode;
   status: 'ok' | 'error'; error?: string;
   firstMs?: number; medianMs?: number; p20Ms?: number; p80Ms?: number; reps?: number;
-  /** Peak bytes counted at every backend allocation (linear_cross_entropy.memory.ts). */
+  /** Peak bytes counted at every backend allocation (tools/linear_ce_memory.ts). */
   peakBackendExtraBytes?: number;
   /** The harness's sampler (unique tensor buffers, at kernel boundaries). */
   peakExtraBytes?: number;

@@ -10,7 +10,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {BackendReport, CellResult, Mode, ProviderId} from './harness';
-import type {RunInfo} from './run';
+
+/** What `npm run bench` wrote last (results/run-info.json), written by run.ts, read here. */
+export interface RunInfo {
+  /** Backend -> why it did not run (absent, failed to start). */
+  skipped: Record<string, string>;
+  /** Backend -> the JSON file it wrote. */
+  ran: Record<string, string>;
+  command: string;
+  date: string;
+  notes: string[];
+}
 
 const PROVIDERS: ProviderId[] = ['fused', 'composite', 'tf.losses', 'tfjs-layers'];
 

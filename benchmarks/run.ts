@@ -23,21 +23,11 @@ import {NODE_BACKENDS, NodeBackend, nodeBackendMissing} from './node/backends';
 import {PROGRESS_PREFIX} from './node/worker';
 import {suitesById} from './suites';
 import {chromiumPath, runInChromium} from './browser/run_browser';
-import {buildReport} from './report';
+import {buildReport, RunInfo} from './report';
 
 const BROWSER_BACKENDS = ['chromium-webgl', 'chromium-webgpu'] as const;
 const ALL_BACKENDS = [...NODE_BACKENDS, ...BROWSER_BACKENDS];
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-export interface RunInfo {
-  /** Backend -> why it did not run (absent, failed to start). */
-  skipped: Record<string, string>;
-  /** Backend -> the JSON file it wrote. */
-  ran: Record<string, string>;
-  command: string;
-  date: string;
-  notes: string[];
-}
 
 function missing(backend: string): string | null {
   if ((NODE_BACKENDS as readonly string[]).includes(backend)) return nodeBackendMissing(backend as NodeBackend);

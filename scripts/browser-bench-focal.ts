@@ -7,7 +7,7 @@
  */
 import * as path from 'path';
 
-import {runScript, webglRenderer, withScriptPage} from './script_page';
+import {runScript, webglRenderer, withScriptPage} from './script-page';
 
 import type {FocalBenchRow} from './browser-bench-focal.page';
 

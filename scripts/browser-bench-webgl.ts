@@ -15,8 +15,8 @@
 import * as os from 'os';
 import * as path from 'path';
 
-import {cpuBetween, cpuMsOf, findGpuProcess, startCpuSampler} from './gpu_process_cpu';
-import {runScript, webglRenderer, withScriptPage} from './script_page';
+import {cpuBetween, cpuMsOf, findGpuProcess, startCpuSampler} from './gpu-process-cpu';
+import {runScript, webglRenderer, withScriptPage} from './script-page';
 
 import type {BenchRow} from './browser-bench-webgl.page';
 

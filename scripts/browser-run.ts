@@ -4,8 +4,9 @@
  * console errors. Usage: npx tsx scripts/browser-run.ts [--help] [--grep=TEXT] [plan | variant ...]
  * e.g. `float16`, or `webgl` and `"webgl composite"` (variant ids in protocol.ts).
  */
-import {runBrowserSuite, findChromium} from '../test/browser/harness';
-import {PAGE_PLANS} from '../test/browser/protocol';
+import * as path from 'path';
+import {runBrowserSuite, findChromium} from '../tools/browser/harness';
+import {PAGE_PLANS} from '../tools/browser/protocol';
 
 function usage(): string {
   return ['npx tsx scripts/browser-run.ts [--help] [--grep=TEXT] [plan | variant ...]',
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const variants = byVariant.length > 0 ? [...byVariant, ...plans.filter(p => wanted.includes(p.id)).flatMap(p => p.variants.map(v => v.id))] : undefined;
   const run = await runBrowserSuite({
     executablePath,
+    entry: path.join(__dirname, '..', 'test', 'browser', 'entry.ts'),
     plans,
     variants,
     grep,

@@ -43,12 +43,12 @@ bundle() {
 # The benchmark: fused vs built-in on the GPU (default).
 bundle benchmarks/gpu_bundle/entry.ts bench.mjs
 # The shared op spec on the GPU with its measured accuracy (BUNDLE_ENTRY=spec.mjs ./run.sh).
-bundle benchmarks/gpu_bundle/spec_entry.ts spec.mjs
+bundle test/gpu_bundle/spec_entry.ts spec.mjs
 # The linear-CE chunk products, our MatMulAccumulate vs tfjs's matMul
 # (BUNDLE_ENTRY=measure_accumulate.mjs ./run.sh 256x512x32000 128x512x32000). It took the place of
-# measure_focal.mjs (test/kernels/webgpu/measure_focal.ts, its tuning done on the H200) to keep the
+# measure_focal.mjs (benchmarks/webgpu/measure_focal.ts, its tuning done on the H200) to keep the
 # folder under the 64 MiB a device call carries.
-bundle test/kernels/webgpu/measure_accumulate_vs_tfjs.ts measure_accumulate.mjs
+bundle benchmarks/webgpu/measure_accumulate_vs_tfjs.ts measure_accumulate.mjs
 # Chunked linear + cross-entropy vs unfused / tf.losses, time and peak bytes
 # (BUNDLE_ENTRY=linear_ce.mjs ./run.sh --sizes 4096x512x32000,...; benchmarks/linear_cross_entropy.ts).
 bundle benchmarks/gpu_bundle/linear_ce_entry.ts linear_ce.mjs

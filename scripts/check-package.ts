@@ -21,7 +21,7 @@
  *                    (test/package/page.html)
  *
  * Options: --tarball <file> (skip packing: check that tarball), --keep (keep
- * the scratch directory). Without Chromium, stage d fails under CI (test/ci.ts
+ * the scratch directory). Without Chromium, stage d fails under CI (tools/ci.ts
  * isCI()) and is skipped (loudly) elsewhere.
  */
 import {spawn} from 'child_process';
@@ -34,8 +34,8 @@ import * as path from 'path';
 import * as esbuild from 'esbuild';
 import {chromium} from 'playwright-core';
 
-import {CHROMIUM_ARGS, findChromium} from '../test/browser/harness';
-import {isCI} from '../test/ci';
+import {CHROMIUM_ARGS, findChromium} from '../tools/browser/harness';
+import {isCI} from '../tools/ci';
 
 const ROOT = path.resolve(__dirname, '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

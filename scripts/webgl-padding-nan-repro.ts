@@ -26,7 +26,7 @@
  */
 import * as path from 'path';
 
-import {runScript, withScriptPage} from './script_page';
+import {runScript, withScriptPage} from './script-page';
 
 async function main(): Promise<void> {
   await withScriptPage(path.join(__dirname, 'webgl-padding-nan-repro.page.ts'), async (page, open) => {

@@ -4,7 +4,7 @@
  * float16 textures) and on webgpu, one jest test per (variant, case).
  *
  * The case names come from the registry, imported here in Node at collection
- * time; beforeAll runs the browser once (test/browser/harness.ts) and each
+ * time; beforeAll runs the browser once (tools/browser/harness.ts) and each
  * test asserts its case's result. Console errors and page errors during a
  * case fail that case; outside any case they fail the last test.
  *
@@ -14,9 +14,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {BrowserRun, findChromium, runBrowserSuite} from './browser/harness';
-import {isCI} from './ci';
-import {PAGE_PLANS, resultKey} from './browser/protocol';
+import {BrowserRun, findChromium, runBrowserSuite} from '../tools/browser/harness';
+import {isCI} from '../tools/ci';
+import {PAGE_PLANS, resultKey} from '../tools/browser/protocol';
 import {variantCases, variantEnv} from './browser/variant_cases';
 import {caseName} from './spec/registry';
 import {applies} from './spec/run_case';
@@ -37,7 +37,7 @@ suite('browser (headless Chromium)', () => {
 
   beforeAll(async () => {
     if (executablePath == null) throw new Error(`CI=true and the browser suite cannot run: ${MISSING}`);
-    run = await runBrowserSuite({executablePath});
+    run = await runBrowserSuite({executablePath, entry: path.join(__dirname, 'browser', 'entry.ts')});
     // The page's log (accuracy measurements, adapter info) goes to a file; FUSED_CE_TEST_VERBOSE=1 prints it.
     const logFile = path.join(os.tmpdir(), 'tfjs-fused-ce-browser-suite.log');
     fs.writeFileSync(logFile, run.log.join('\n') + '\n');

@@ -1,11 +1,11 @@
 /**
- * test/ci.ts: one notion of CI, and under it nothing skips but tfjs-node.
+ * tools/ci.ts: one notion of CI, and under it nothing skips but tfjs-node.
  * The second part reads the test sources: every file that can skip a suite
  * must decide with isCI() (or be the tfjs-node suite, the one allowed skip).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {isCI} from './ci';
+import {isCI} from '../tools/ci';
 
 test('isCI: CI=true and CI=1 (and other non-empty values) count; unset, empty, 0 and false do not', () => {
   for (const v of ['true', 'TRUE', '1', 'yes', 'woodpecker']) expect(isCI({CI: v})).toBe(true);

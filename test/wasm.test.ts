@@ -18,7 +18,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/index';
 import {allCases, caseName} from './spec/index';
-import './ops/linear_cross_entropy.spec';
+import './spec/linear_cross_entropy.spec';
 import type {SpecEnv} from './spec/registry';
 import {applies, runCase} from './spec/run_case';
 import {ALL_KERNEL_NAMES, FOCAL_KERNEL_NAMES, IN_PLACE_KERNEL_NAMES, LinearSparseSoftmaxCrossEntropy} from '../kernels/kernel_names';

@@ -5,7 +5,7 @@
  * inside a WebGPU validation error scope and fails on any error. Without an
  * adapter the suite is skipped loudly, except under CI=true where it fails.
  */
-import {describeWebGPU} from './kernels/webgpu/node_webgpu_env';
+import {describeWebGPU} from '../tools/webgpu/node_webgpu_env';
 import '../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 // The union package registers tfjs-core's gradients; the webgpu backend after the globals above.
@@ -16,7 +16,7 @@ import '../src/index';
 import {allCases, caseName} from './spec/index';
 import type {SpecEnv} from './spec/registry';
 import {applies, runCase} from './spec/run_case';
-import {inErrorScope, setupWebGPU, teardownWebGPU} from './kernels/webgpu/harness';
+import {inErrorScope, setupWebGPU, teardownWebGPU} from '../tools/webgpu/harness';
 
 describeWebGPU('webgpu in Node', () => {
   let backend: WebGPUBackend;

@@ -1,6 +1,6 @@
 /**
  * Runs the benchmark in headless Chromium through playwright-core, on the
- * browser test suite's launcher (test/browser/harness.ts: Chromium lookup and
+ * browser test suite's launcher (tools/browser/harness.ts: Chromium lookup and
  * flags, esbuild bundling, the 127.0.0.1 server that gives WebGPU its secure
  * context), with `entry.ts` as the page. `__runBench` runs once per backend,
  * each in a fresh page.
@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type {AddressInfo} from 'node:net';
 import {chromium, Browser} from 'playwright-core';
-import {CHROMIUM_ARGS, bundleEntry, findChromium, serve} from '../../test/browser/harness';
+import {CHROMIUM_ARGS, bundleEntry, findChromium, serve} from '../../tools/browser/harness';
 import type {BackendReport, ProgressEvent} from '../harness';
 
 export const chromiumPath = findChromium;

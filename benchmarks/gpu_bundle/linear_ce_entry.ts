@@ -1,56 +1,39 @@
 /**
  * Third entry of the real-GPU bundle (linear_ce.mjs;
  * `BUNDLE_ENTRY=linear_ce.mjs ./run.sh --sizes ...`): first the
- * linearSoftmaxCrossEntropy spec (test/ops/linear_cross_entropy.spec.ts, fused
- * kernels, every case in WebGPU error scopes: loss and gradients against the
- * float64 reference and the unfused path, the in-place kernels, the peak
- * bounds) on the machine's GPU, so the timings below come from kernels that
- * were just checked there; then the linear + cross-entropy benchmark
- * (benchmarks/linear_cross_entropy.ts) on the `webgpu` backend: chunked vs
- * unfused vs tf.losses, forward + backward time, peak bytes, the adapter's
- * buffer limits, and a "failed: <reason>" row where a provider's buffers
- * cannot be created or bound.
+ * linearSoftmaxCrossEntropy spec on the machine's GPU (the bundle's spec.mjs,
+ * test/gpu_bundle/spec_entry.ts, run with `--filter linearSoftmaxCrossEntropy`:
+ * fused kernels and composite, every case in WebGPU error scopes), so the
+ * timings below come from kernels that were just checked there; then the
+ * linear + cross-entropy benchmark (benchmarks/linear_cross_entropy.ts) on the
+ * `webgpu` backend: chunked vs unfused vs tf.losses, forward + backward time,
+ * peak bytes, the adapter's buffer limits, and a "failed: <reason>" row where
+ * a provider's buffers cannot be created or bound.
  *
  *   linear_ce.mjs --results DIR [--no-spec] [benchmark flags]
  *
- * Writes DIR/linear_cross_entropy.spec-webgpu.txt and
- * DIR/linear_cross_entropy.results-webgpu.json, prints both. Exit status 1
- * when a spec case failed (the benchmark still runs).
+ * Writes DIR/spec-webgpu-<adapter>.json (spec.mjs) and
+ * DIR/linear_cross_entropy.results-webgpu.json. Exit status 1 when a spec
+ * case failed (the benchmark still runs).
  */
+import {spawnSync} from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import '../../src/node/webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../../src/index';
-import '../../test/ops/linear_cross_entropy.spec';
-import {allCases, caseName, SpecEnv} from '../../test/spec/registry';
-import {applies, runCase} from '../../test/spec/run_case';
-import {inErrorScope, setupWebGPU} from '../../test/kernels/webgpu/harness';
 import {runBenchmark} from '../linear_cross_entropy';
 
-async function spec(resultsDir: string): Promise<number> {
-  const backend = await setupWebGPU();
-  const env: SpecEnv = {backend: 'webgpu', platform: 'node', composite: false, rtol: 1e-5};
-  const lines: string[] = [];
-  let failed = 0;
-  for (const c of allCases().filter(k => k.suite === 'linearSoftmaxCrossEntropy' && applies(k, env))) {
-    const t0 = performance.now();
-    let line: string;
-    try {
-      await inErrorScope(backend, () => runCase(c, env));
-      line = `ok   ${caseName(c)} (${(performance.now() - t0).toFixed(0)} ms)`;
-    } catch (e) {
-      failed++;
-      line = `FAIL ${caseName(c)} :: ${e instanceof Error ? e.message : String(e)}`;
-    }
-    lines.push(line);
-    console.log(line);
+/** Runs the bundle's spec.mjs (beside this file) on the linear-CE cases; its exit status. */
+function spec(resultsDir: string): number {
+  const specMjs = path.join(path.dirname(process.argv[1]), 'spec.mjs');
+  if (!fs.existsSync(specMjs)) {
+    console.log(`no ${specMjs}: spec not run`);
+    return 1;
   }
-  lines.push(`${lines.length} cases, ${failed} failed`);
-  console.log(lines[lines.length - 1]);
-  fs.mkdirSync(resultsDir, {recursive: true});
-  fs.writeFileSync(path.join(resultsDir, 'linear_cross_entropy.spec-webgpu.txt'), lines.join('\n') + '\n');
-  return failed;
+  const r = spawnSync(process.execPath, [specMjs, '--results', resultsDir, '--filter', 'linearSoftmaxCrossEntropy'],
+                      {stdio: 'inherit'});
+  return r.status ?? 2;
 }
 
 async function main(): Promise<number> {
@@ -60,7 +43,7 @@ async function main(): Promise<number> {
   let rest = i >= 0 ? [...argv.slice(0, i), ...argv.slice(i + 2)] : argv;
   const skipSpec = rest.includes('--no-spec');
   rest = rest.filter(a => a !== '--no-spec');
-  const failed = skipSpec ? 0 : await spec(results);
+  const failed = skipSpec ? 0 : spec(results);
   await runBenchmark(rest.includes('--backend') ? rest : ['--backend', 'webgpu', ...rest], results);
   return failed === 0 ? 0 : 1;
 }

@@ -6,11 +6,11 @@
  *   npx tsx examples/browser_demo/screenshot.ts out.png --epochs 40 --backend webgl
  *
  * Needs Chromium (CHROMIUM_PATH, else /usr/bin/chromium); playwright-core
- * drives it with the flags of test/browser/harness.ts.
+ * drives it with the flags of tools/browser/harness.ts.
  */
 import * as path from 'path';
 import {chromium} from 'playwright-core';
-import {CHROMIUM_ARGS, findChromium} from '../../test/browser/harness';
+import {CHROMIUM_ARGS, findChromium} from '../../tools/browser/harness';
 import {startDemoServer} from './serve';
 
 /** Viewport of the screenshot: the page's content fits it. */

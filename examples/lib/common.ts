@@ -4,23 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {performance} from 'perf_hooks';
+import {rng} from '../../tools/random';
 
 /** `--quick`: the short run the example test uses (a few seconds per example). */
 export function isQuick(): boolean {
   return process.argv.includes('--quick');
 }
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32, tools/random.ts). */
+export {rng};
 
 /** A multilayer perceptron ending in `outputs` logits (no softmax), seeded. */
 export function mlp(inputs: number, hidden: number[], outputs: number, seed: number): tf.Sequential {

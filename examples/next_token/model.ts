@@ -14,7 +14,7 @@
  * entropy of the corpus, what a model without context achieves), sampled
  * text, and the peak memory of one forward + backward of the loss head,
  * chunked vs the materialised logits: bytes the backend allocates where it has
- * a byte tracker (cpu, webgpu: benchmarks/linear_cross_entropy.memory.ts),
+ * a byte tracker (cpu, webgpu: tools/linear_ce_memory.ts),
  * otherwise (webgl) the bytes of live tensor buffers sampled after every
  * kernel (benchmarks/harness.ts).
  */
@@ -22,8 +22,9 @@ import * as tf from '@tensorflow/tfjs';
 import '../../src/index';
 import {linearSoftmaxCrossEntropy, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {headOutputLoss, LinearCrossEntropyHead} from '../../src/layers/linear_cross_entropy_head';
-import {extraPeakBytes, placeOnDevice, trackBackendBytes} from '../../benchmarks/linear_cross_entropy.memory';
-import {trackPeakMemory} from '../../benchmarks/harness';
+import {extraPeakBytes, placeOnDevice, trackBackendBytes} from '../../tools/linear_ce_memory';
+import {trackPeakMemory} from '../../tools/peak_memory';
+import {rng} from '../../tools/random';
 
 export interface NextTokenOptions {
   quick?: boolean;
@@ -69,16 +70,6 @@ export interface NextTokenSummary {
   seconds: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Peak extra bytes of `fn` (one forward + backward), counted at backend
  * allocations where the backend has a tracker, else as live tensor buffers.
@@ -111,7 +102,7 @@ export async function trainNextToken(text: string, corpusName: string, o: NextTo
   const hiddenUnits = o.hidden ?? (quick ? 96 : 128);
   const embedding = quick ? 16 : 24;
   const chunkSize = o.chunkSize ?? 32;
-  const rand = mulberry32(o.seed ?? 7);
+  const rand = rng(o.seed ?? 7);
 
   const chars = [...new Set(text)].sort();
   const V = chars.length;

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {parseArgs, toArgv} from '../../benchmarks/cli';
 import {CellResult, DEFAULT_RUN_OPTIONS, measureCell, planCells, Provider, ProviderId, quantile, RunOptions,
-  runPlan, Suite, summarize, trackPeakMemory} from '../../benchmarks/harness';
+  runPlan, Suite, summarize} from '../../benchmarks/harness';
+import {trackPeakMemory} from '../../tools/peak_memory';
 import {softmaxModes, softmaxShapes} from '../../benchmarks/shapes';
 
 beforeAll(async () => {

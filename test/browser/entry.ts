@@ -21,7 +21,7 @@ import {registerWebGPUBackend} from '../../kernels/webgpu/backend_factory';
 import {caseName} from '../spec/index';
 import {applies, runCase} from '../spec/run_case';
 
-import {CaseResult, PAGE_PLANS, PagePlan, Variant} from './protocol';
+import {CaseResult, PAGE_PLANS, PagePlan, Variant} from '../../tools/browser/protocol';
 import {variantCases, variantEnv} from './variant_cases';
 
 

@@ -12,7 +12,7 @@ import type {SpecCase, SpecEnv} from '../spec/registry';
 
 import {browserCases} from './browser_cases';
 import {factoryCases} from './factory_cases';
-import type {PagePlan, Variant} from './protocol';
+import type {PagePlan, Variant} from '../../tools/browser/protocol';
 
 /**
  * A fused variant's first case: the backend must really have our kernels, or

@@ -11,8 +11,8 @@ import {readdirSync, readFileSync, statSync} from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as pkg from '../../src/index';
-import {describeWebGPU} from '../kernels/webgpu/node_webgpu_env';
-import {teardownWebGPU} from '../kernels/webgpu/harness';
+import {describeWebGPU} from '../../tools/webgpu/node_webgpu_env';
+import {teardownWebGPU} from '../../tools/webgpu/harness';
 import * as nodeWebGPU from '../../src/node/webgpu';
 // After the Node WebGPU globals (src/node/webgpu), as the README's WebGPU block does.
 import '@tensorflow/tfjs-backend-webgpu';

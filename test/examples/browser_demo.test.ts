@@ -18,8 +18,8 @@ import {SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import type {DemoState} from '../../examples/browser_demo/main';
 import {startDemoServer} from '../../examples/browser_demo/serve';
 import '../../src/index';
-import {CHROMIUM_ARGS, findChromium} from '../browser/harness';
-import {isCI} from '../ci';
+import {CHROMIUM_ARGS, findChromium} from '../../tools/browser/harness';
+import {isCI} from '../../tools/ci';
 
 const executablePath = findChromium();
 const CI = isCI();

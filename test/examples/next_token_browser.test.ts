@@ -11,8 +11,8 @@ import {mkdirSync} from 'fs';
 import * as path from 'path';
 import {chromium} from 'playwright-core';
 import {startNextTokenServer} from '../../examples/next_token/browser/serve';
-import {CHROMIUM_ARGS, findChromium} from '../browser/harness';
-import {isCI} from '../ci';
+import {CHROMIUM_ARGS, findChromium} from '../../tools/browser/harness';
+import {isCI} from '../../tools/ci';
 
 const executablePath = findChromium();
 const CI = isCI();

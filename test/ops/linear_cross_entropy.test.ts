@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // The union package: the cpu backend and the gradients of tfjs's own kernels (matMul, reshape, ...).
 import '@tensorflow/tfjs';
 import '../../src/index';
-import './linear_cross_entropy.spec';
+import '../spec/linear_cross_entropy.spec';
 import {allCases, caseName, SpecEnv} from '../spec/registry';
 import {applies, runCase} from '../spec/run_case';
 

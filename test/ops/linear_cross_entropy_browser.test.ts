@@ -2,20 +2,20 @@
  * linearSoftmaxCrossEntropy in headless Chromium: the spec
  * (linear_cross_entropy.spec.ts) on webgl and webgpu with the fused kernels,
  * and on webgl with the composite path. The page is bundled and served by the
- * browser suite's harness (test/browser/harness.ts); one jest test per
+ * browser suite's harness (tools/browser/harness.ts); one jest test per
  * (variant, case). Without Chromium the suite is skipped loudly, except under
  * CI=true where it fails.
  */
 import * as path from 'path';
 import type {AddressInfo} from 'net';
 import {chromium} from 'playwright-core';
-import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../browser/harness';
-import {isCI} from '../ci';
+import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../../tools/browser/harness';
+import {isCI} from '../../tools/ci';
 import {allCases, caseName, SpecEnv} from '../spec/registry';
 import {applies} from '../spec/run_case';
 // Registers the package's kernels here too: the spec's in-place cases apply where MatMulAccumulate is registered.
 import '../../src/index';
-import './linear_cross_entropy.spec';
+import '../spec/linear_cross_entropy.spec';
 import type {LceResult} from './linear_cross_entropy_browser_entry';
 
 const executablePath = findChromium();

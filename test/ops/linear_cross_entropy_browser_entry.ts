@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../../src/index';
-import './linear_cross_entropy.spec';
+import '../spec/linear_cross_entropy.spec';
 import {allCases, caseName, SpecEnv} from '../spec/registry';
 import {applies, runCase} from '../spec/run_case';
 

@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '../../src/index';
 import {headOutputLoss, LinearCrossEntropyHead} from '../../src/layers/linear_cross_entropy_head';
 import {expectClose, values} from '../spec/assert';
-import {problem, reference} from './linear_cross_entropy.spec';
+import {problem, reference} from '../spec/linear_cross_entropy.spec';
 
 for (const [backendName, RTOL] of [['cpu', 1e-5], ['wasm', 2e-4]] as const) {
   describe(`LinearCrossEntropyHead on ${backendName}`, () => {

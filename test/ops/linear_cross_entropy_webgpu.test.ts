@@ -6,7 +6,7 @@
  * error scope. Without an adapter the suite is skipped loudly, except under
  * CI=true where it fails.
  */
-import {describeWebGPU} from '../kernels/webgpu/node_webgpu_env';
+import {describeWebGPU} from '../../tools/webgpu/node_webgpu_env';
 import '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 // The union package registers tfjs-core's gradients; the webgpu backend after the globals above.
@@ -14,10 +14,10 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import '../../src/index';
-import './linear_cross_entropy.spec';
+import '../spec/linear_cross_entropy.spec';
 import {allCases, caseName, SpecEnv} from '../spec/registry';
 import {applies, runCase} from '../spec/run_case';
-import {inErrorScope, setupWebGPU} from '../kernels/webgpu/harness';
+import {inErrorScope, setupWebGPU} from '../../tools/webgpu/harness';
 
 const cases = allCases().filter(c => c.suite === 'linearSoftmaxCrossEntropy');
 

@@ -4,6 +4,7 @@
  * message says what and where.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {rng} from '../../tools/random';
 
 /**
  * Normwise relative closeness: max_i |a_i − e_i| ≤ rtol · max_i |e_i| over the
@@ -13,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * Optional observer of every expectClose comparison: the observed normwise
  * relative error (max |a − e| / max |e| over finite entries). Used by the
- * real-GPU spec runner (benchmarks/gpu_bundle/spec_entry.ts) to report the
+ * real-GPU spec runner (test/gpu_bundle/spec_entry.ts) to report the
  * accuracy it measured, not only pass/fail. null (the default) costs nothing.
  */
 let closeObserver: ((what: string, relErr: number, rtol: number) => void) | null = null;
@@ -84,17 +85,8 @@ export async function expectThrows(f: () => unknown, fragments: string[], what: 
   }
 }
 
-/** Seeded PRNG (mulberry32) so every backend sees the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32, tools/random.ts) so every backend sees the same data. */
+export {rng};
 
 /** n float32-representable normal values with standard deviation `std`. */
 export function randn(n: number, seed: number, std = 1): Float32Array {

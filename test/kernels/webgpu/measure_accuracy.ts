@@ -5,7 +5,7 @@
  * SwiftShader). Not a test (the tests assert rtol 1e-5):
  * `npx tsx test/kernels/webgpu/measure_accuracy.ts`.
  */
-import './node_webgpu_env';
+import '../../../tools/webgpu/node_webgpu_env';
 import {ensureNodeWebGPU} from '../../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';

@@ -5,7 +5,7 @@
  * no adapter (a real one: a child Node process whose Vulkan loader is pointed
  * at a driver file that does not exist).
  */
-import {describeWebGPU} from './node_webgpu_env';
+import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
 import {ensureNodeWebGPU, nodeGPU} from '../../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';

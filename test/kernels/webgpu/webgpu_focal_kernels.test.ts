@@ -10,7 +10,7 @@
  * shapes and inputs whose GPU buffer is int32 behind a float32 dtype. Every
  * case runs inside a WebGPU validation error scope. Tolerance: 1e-5 normwise.
  */
-import {describeWebGPU} from './node_webgpu_env';
+import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
 import '../../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
@@ -26,7 +26,7 @@ import {FOCAL_SPLIT_MAX_ROWS_DEFAULT, FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MIN
 import {refBinaryFocalLoss, RefBinaryFocalOptions, refFocalGrad, refFocalLoss, RefFocalOptions, sparseToDense} from '../../losses/focal_reference';
 import {refSoftmaxCrossEntropy} from '../../reference/reference';
 import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
-import {inErrorScope, setupWebGPU, teardownWebGPU} from './harness';
+import {inErrorScope, setupWebGPU, teardownWebGPU} from '../../../tools/webgpu/harness';
 
 const RTOL = 1e-5;
 

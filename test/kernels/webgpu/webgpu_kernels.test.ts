@@ -6,7 +6,7 @@
  * rows, C = 131072, empty batches, and inputs whose GPU buffer is int32 behind
  * a float32 dtype. Every case runs inside a WebGPU validation error scope.
  */
-import {describeWebGPU} from './node_webgpu_env';
+import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
 import '../../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
@@ -22,7 +22,7 @@ import {MatMulAccumulate} from '../../../kernels/kernel_names';
 import {SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
 import {lseFromSaved, refMatMulAccumulate, refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
 import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
-import {inErrorScope, setupWebGPU, teardownWebGPU} from './harness';
+import {inErrorScope, setupWebGPU, teardownWebGPU} from '../../../tools/webgpu/harness';
 
 const RTOL = 1e-5;
 

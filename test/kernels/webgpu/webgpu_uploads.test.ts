@@ -8,7 +8,7 @@
  * (tf.mean of the elementwise op) shows that the counter sees that upload.
  * Fused kernels and the composite path (tfjs's own WGSL kernels).
  */
-import {describeWebGPU} from './node_webgpu_env';
+import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
 import '../../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
@@ -18,8 +18,8 @@ import {
   BinaryCrossentropy, BinaryFocalCrossentropy, KLDivergence, losses, setForceComposite, sigmoidCrossEntropyWithLogits,
   sigmoidFocalCrossEntropyWithLogits,
 } from '../../../src/index';
-import {inErrorScope, setupWebGPU, teardownWebGPU} from './harness';
-import {countUploads, UploadCounter} from './upload_bytes';
+import {inErrorScope, setupWebGPU, teardownWebGPU} from '../../../tools/webgpu/harness';
+import {countUploads, UploadCounter} from '../../../tools/webgpu/upload_bytes';
 
 const N = 64, C = 1000, LOGITS_BYTES = N * C * 4;
 

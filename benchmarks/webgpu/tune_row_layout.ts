@@ -2,18 +2,18 @@
  * Measures the row-program layouts (threads per row, threads per workgroup)
  * of the softmax cross-entropy forward on the local WebGPU adapter; the
  * constants in kernels/webgpu/row_layout.ts come from its output on
- * SwiftShader. Not a test: run `npx tsx test/kernels/webgpu/tune_row_layout.ts`.
+ * SwiftShader. Not a test: run `npx tsx benchmarks/webgpu/tune_row_layout.ts`.
  * Each point: 2^18 logits ([2^20 / C, C]), dense labels, median of 5 timed
  * calls after one warm-up, wall clock around `await data()`.
  */
-import './node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import '../../tools/webgpu/node_webgpu_env';
+import {ensureNodeWebGPU} from '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
-import {launch, makeOutput, storageType} from '../../../kernels/webgpu/launch';
-import {softmaxUniforms} from '../../../kernels/webgpu/SoftmaxCrossEntropy';
-import {RowVariant, SoftmaxCrossEntropyProgram} from '../../../kernels/webgpu/softmax_cross_entropy_webgpu';
+import {launch, makeOutput, storageType} from '../../kernels/webgpu/launch';
+import {softmaxUniforms} from '../../kernels/webgpu/SoftmaxCrossEntropy';
+import {RowVariant, SoftmaxCrossEntropyProgram} from '../../kernels/webgpu/softmax_cross_entropy_webgpu';
 
 async function time(backend: WebGPUBackend, v: RowVariant, rows: number, C: number): Promise<number> {
   const logits = tf.randomNormal([rows, C]);

@@ -2,17 +2,17 @@
  * The webgpu MatMulAccumulate kernel (through tfjs's kernel registry, so with
  * its split-K plan) against tfjs's own matMul on the products of one
  * linear-CE chunk, calls interleaved, wall clock around reading one element
- * back. Not a test: `npx tsx test/kernels/webgpu/measure_accumulate_vs_tfjs.ts
+ * back. Not a test: `npx tsx benchmarks/webgpu/measure_accumulate_vs_tfjs.ts
  * [nxHxV ...]` (default 256x128x4000, the SwiftShader benchmark's chunk; on a
  * real GPU pass e.g. 256x512x32000).
  */
-import './node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import '../../tools/webgpu/node_webgpu_env';
+import {ensureNodeWebGPU} from '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import {loadavg} from 'os';
-import {registerWebGPUKernels} from '../../../kernels/webgpu/register_webgpu';
-import {MatMulAccumulate} from '../../../kernels/kernel_names';
+import {registerWebGPUKernels} from '../../kernels/webgpu/register_webgpu';
+import {MatMulAccumulate} from '../../kernels/kernel_names';
 
 async function time(f: () => tf.Tensor): Promise<number> {
   const t0 = performance.now();

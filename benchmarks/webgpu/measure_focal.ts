@@ -2,7 +2,7 @@
  * Focal kernels on the local WebGPU adapter (SwiftShader here; the real-GPU
  * bundle runs it too: `BUNDLE_ENTRY=measure_focal.mjs ./run.sh`). Not a test:
  *
- *   npx tsx test/kernels/webgpu/measure_focal.ts [--reps N] [--shapes RxC,...] [--part backward|ops|both]
+ *   npx tsx benchmarks/webgpu/measure_focal.ts [--reps N] [--shapes RxC,...] [--part backward|ops|both]
  *
  * Part `backward`: the softmax focal d/dlogits kernel as one row program per
  * call (lse pass, row sums, dx sweep in one dispatch) vs split (a row program
@@ -16,17 +16,17 @@
  * `timestamp-query`) and wall time until one element of the result is read
  * back (reading a whole [rows, C] gradient would time the download). Medians.
  */
-import './node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import '../../tools/webgpu/node_webgpu_env';
+import {ensureNodeWebGPU} from '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {
   setForceComposite, sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits,
   sparseSoftmaxFocalCrossEntropyWithLogits,
-} from '../../../src/index';
-import {FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../../../kernels/kernel_names';
-import {FOCAL_SPLIT_MAX_ROWS_DEFAULT, FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MIN_C_DEFAULT, FOCAL_SPLIT_MIN_C_FLAG} from '../../../kernels/webgpu/flags_webgpu';
-import {registerWebGPUKernels} from '../../../kernels/webgpu/register_webgpu';
+} from '../../src/index';
+import {FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../../kernels/kernel_names';
+import {FOCAL_SPLIT_MAX_ROWS_DEFAULT, FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MIN_C_DEFAULT, FOCAL_SPLIT_MIN_C_FLAG} from '../../kernels/webgpu/flags_webgpu';
+import {registerWebGPUKernels} from '../../kernels/webgpu/register_webgpu';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);

@@ -9,7 +9,7 @@ import type {AddressInfo} from 'net';
 
 import {Browser, chromium, Page} from 'playwright-core';
 
-import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../test/browser/harness';
+import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../tools/browser/harness';
 
 export async function withScriptPage<T>(entryPath: string,
                                         body: (page: Page, open: () => Promise<void>, browser: Browser) => Promise<T>): Promise<T> {

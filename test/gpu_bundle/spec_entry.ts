@@ -1,5 +1,5 @@
 /**
- * Second entry of the real-GPU bundle (spec.mjs; `BUNDLE_ENTRY=spec.mjs ./run.sh`):
+ * Second entry of the real-GPU bundle (scripts/build-gpu-bundle.sh: spec.mjs; `BUNDLE_ENTRY=spec.mjs ./run.sh`):
  * the shared op spec (test/spec) on the `webgpu` backend in Node, on the
  * machine's real GPU through Dawn + Vulkan, fused kernels first and then the
  * composite path. Each case runs inside WebGPU validation/out-of-memory error
@@ -21,11 +21,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import '../../src/index';
-import {allCases, caseName} from '../../test/spec/index';
-import type {SpecEnv} from '../../test/spec/registry';
-import {applies, runCase} from '../../test/spec/run_case';
-import {setCloseObserver} from '../../test/spec/assert';
-import {inErrorScope, setupWebGPU} from '../../test/kernels/webgpu/harness';
+import {allCases, caseName} from '../spec/index';
+// Not in the op spec index (the jest runners import it apart): here so that
+// `--filter linearSoftmaxCrossEntropy` (the bundle's linear_ce.mjs) finds its cases.
+import '../spec/linear_cross_entropy.spec';
+import type {SpecEnv} from '../spec/registry';
+import {applies, runCase} from '../spec/run_case';
+import {setCloseObserver} from '../spec/assert';
+import {inErrorScope, setupWebGPU} from '../../tools/webgpu/harness';
 
 interface CaseRecord {
   variant: 'fused' | 'composite';

@@ -10,7 +10,7 @@
  */
 import {spawnSync} from 'child_process';
 import {existsSync} from 'fs';
-import {isCI} from '../../ci';
+import {isCI} from '../ci';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -38,13 +38,13 @@ export const webgpuUnavailable: string | null = probe();
 
 /**
  * `describe` when WebGPU works; otherwise, outside CI, a loud warning and
- * `describe.skip`; under CI (isCI(), test/ci.ts) the suite runs and fails.
+ * `describe.skip`; under CI (isCI(), tools/ci.ts) the suite runs and fails.
  */
 export function describeWebGPU(name: string, body: () => void): void {
   if (webgpuUnavailable != null && !isCI()) {
     console.warn(`\n*** SKIPPED "${name}": no WebGPU adapter in Node (${webgpuUnavailable}).\n` +
         '*** Install a Vulkan driver: apt-get install chromium libvulkan1 (SwiftShader at ' +
-        `${SWIFTSHADER_ICD}), or Mesa >= 25 lavapipe. Under CI (test/ci.ts) this fails instead. ***\n`);
+        `${SWIFTSHADER_ICD}), or Mesa >= 25 lavapipe. Under CI (tools/ci.ts) this fails instead. ***\n`);
     describe.skip(name, body);
     return;
   }

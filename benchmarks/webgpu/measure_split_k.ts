@@ -2,19 +2,19 @@
  * Measures the split-K path of the webgpu MatMulAccumulate against one pass
  * over the whole k range (the same WGSL with a single slice), calls
  * interleaved, wall clock around reading one element back. Not a test:
- * `npx tsx test/kernels/webgpu/measure_split_k.ts [MxKxP ...]` (default: a
+ * `npx tsx benchmarks/webgpu/measure_split_k.ts [MxKxP ...]` (default: a
  * small and a larger dh = G·W of a linear-CE chunk). On a real GPU pass the
  * chunk's true shape, e.g. 128x32000x512.
  */
-import './node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import '../../tools/webgpu/node_webgpu_env';
+import {ensureNodeWebGPU} from '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {loadavg} from 'os';
-import {disposeTemp, launch, makeOutput} from '../../../kernels/webgpu/launch';
-import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, SplitKReduceProgram} from '../../../kernels/webgpu/matmul_accumulate_webgpu';
-import {splitKPlan} from '../../../kernels/webgpu/MatMulAccumulate';
+import {disposeTemp, launch, makeOutput} from '../../kernels/webgpu/launch';
+import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, SplitKReduceProgram} from '../../kernels/webgpu/matmul_accumulate_webgpu';
+import {splitKPlan} from '../../kernels/webgpu/MatMulAccumulate';
 
 async function measure(be: WebGPUBackend, M: number, K: number, P: number): Promise<void> {
   const a = tf.randomNormal([M, K]), b = tf.randomNormal([K, P]);

@@ -2,15 +2,15 @@
  * Measures what writing loss and lse from one dispatch saves over the
  * alternative `runWebGPUProgram` allows (one `[2, rows]` output, then two
  * slices): the cost of those two slice dispatches next to the fused forward
- * itself. Not a test: `npx tsx test/kernels/webgpu/measure_two_outputs.ts`.
+ * itself. Not a test: `npx tsx benchmarks/webgpu/measure_two_outputs.ts`.
  * Median of 9 calls after a warm-up, wall clock around `await data()`.
  */
-import './node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import '../../tools/webgpu/node_webgpu_env';
+import {ensureNodeWebGPU} from '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
-import {registerWebGPUKernels} from '../../../kernels/webgpu/register_webgpu';
-import {SparseSoftmaxCrossEntropy} from '../../../kernels/kernel_names';
+import {registerWebGPUKernels} from '../../kernels/webgpu/register_webgpu';
+import {SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 
 async function median(f: () => Promise<void>): Promise<number> {
   await f();

@@ -13,13 +13,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import {linearSoftmaxCrossEntropy, LinearSoftmaxCrossEntropyOptions} from '../../src/ops/linear_cross_entropy';
 import {sparseSoftmaxCrossEntropyWithLogits} from '../../src/ops/softmax_cross_entropy';
 import {refMatMulAccumulate, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../reference/reference';
-import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, values} from '../spec/assert';
-import {defineSpec, SpecEnv} from '../spec/registry';
-import {extraPeakBytes} from '../../benchmarks/linear_cross_entropy.memory';
+import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, values} from './assert';
+import {defineSpec, SpecEnv} from './registry';
+import {extraPeakBytes} from '../../tools/linear_ce_memory';
 import {COMPOSITE_BUFFERS_PER_ROW, IN_PLACE_BUFFERS_PER_ROW} from '../../src/ops/linear_cross_entropy_chunks';
 import {IN_PLACE_KERNEL_NAMES, MatMulAccumulate, ScaleInPlace, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace} from '../../kernels/kernel_names';
 // Its case that the fused kernels really run (registered in this suite).
-import './linear_cross_entropy_kernels_ran';
+import '../ops/linear_cross_entropy_kernels_ran';
 
 /** Whether the op writes its accumulators in place on this backend (cpu, webgpu; not when the composite path is forced). */
 function inPlace(env: SpecEnv): boolean {

@@ -1,5 +1,7 @@
 /**
- * Node side of the browser suite: bundles test/browser/entry.ts with esbuild,
+ * Node side of the browser suite (and of every other page we drive: the
+ * browser benchmarks, scripts/, the examples' screenshots): bundles a page
+ * entry (the suite's is test/browser/entry.ts) with esbuild,
  * serves it from a tiny http server on 127.0.0.1 (a secure origin, so
  * `navigator.gpu` exists), drives headless Chromium with playwright-core and
  * collects one result per (variant, case), plus every console error and page
@@ -14,8 +16,6 @@ import * as esbuild from 'esbuild';
 import {chromium} from 'playwright-core';
 
 import {CaseResult, PAGE_PLANS, PagePlan, resultKey} from './protocol';
-
-const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
  * Chromium flags. --enable-unsafe-webgpu exposes WebGPU on Linux (where
@@ -47,10 +47,10 @@ export function findChromium(): string | null {
 }
 
 /**
- * Bundles a browser entry (default: the suite's, with tfjs, backends, our
- * package and the specs) into one script.
+ * Bundles a browser entry (the suite's: test/browser/entry.ts, with tfjs,
+ * backends, our package and the specs) into one script.
  */
-export async function bundleEntry(entry = path.join(ROOT, 'test', 'browser', 'entry.ts')): Promise<string> {
+export async function bundleEntry(entry: string): Promise<string> {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -104,6 +104,8 @@ export function serve(bundle: string): Promise<http.Server> {
 
 export interface RunOptions {
   executablePath: string;
+  /** The page's entry module (the suite's: test/browser/entry.ts). */
+  entry: string;
   /** Page plans to run (default: all of PAGE_PLANS). */
   plans?: PagePlan[];
   /** Only these variant ids (default: all variants of each plan). */
@@ -118,7 +120,7 @@ export interface RunOptions {
 export async function runBrowserSuite(opts: RunOptions): Promise<BrowserRun> {
   const start = Date.now();
   const run: BrowserRun = {results: new Map(), caseErrors: new Map(), strayErrors: [], log: [], wallMs: 0};
-  const bundle = await bundleEntry();
+  const bundle = await bundleEntry(opts.entry);
   const server = await serve(bundle);
   const port = (server.address() as AddressInfo).port;
   const browser = await chromium.launch({executablePath: opts.executablePath, headless: true, args: CHROMIUM_ARGS});

@@ -2,15 +2,15 @@
  * Fused vs composite (FUSED_CE_FORCE_COMPOSITE) forward + backward through
  * the ops on the local WebGPU adapter (the numbers in kernels/webgpu/README.md
  * come from SwiftShader). Not a test:
- * `npx tsx test/kernels/webgpu/measure_fused_vs_composite.ts`.
+ * `npx tsx benchmarks/webgpu/measure_fused_vs_composite.ts`.
  * Median of 5 after a warm-up, wall clock around `await data()` of the gradient.
  */
-import './node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import '../../tools/webgpu/node_webgpu_env';
+import {ensureNodeWebGPU} from '../../src/node/webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, setForceComposite} from '../../../src/index';
-import {registerWebGPUKernels} from '../../../kernels/webgpu/register_webgpu';
+import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, setForceComposite} from '../../src/index';
+import {registerWebGPUKernels} from '../../kernels/webgpu/register_webgpu';
 
 async function median(f: () => Promise<void>, n = 5): Promise<number> {
   await f();
