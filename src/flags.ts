@@ -11,13 +11,12 @@
  * ```
  */
 import {env} from '@tensorflow/tfjs-core';
+import {registerFlagOnce} from '../kernels/register_util';
 
 export const FORCE_COMPOSITE_FLAG = 'FUSED_CE_FORCE_COMPOSITE';
 
 const ENV = env();
-if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[FORCE_COMPOSITE_FLAG]) {
-  ENV.registerFlag(FORCE_COMPOSITE_FLAG, () => false);
-}
+registerFlagOnce(FORCE_COMPOSITE_FLAG, () => false);
 
 /** Forces (true) or releases (false) the composite path for every op. */
 export function setForceComposite(force: boolean): void {

@@ -33,7 +33,8 @@ export type {LinearCrossEntropyReduction, LinearSoftmaxCrossEntropyOptions, Weig
 // Keras-style output layer for large vocabularies (loss in chunks when given labels, logits / top-k alone).
 export {headOutputLoss, LinearCrossEntropyHead} from './layers/linear_cross_entropy_head';
 export type {LinearCrossEntropyHeadArgs} from './layers/linear_cross_entropy_head';
-export {useFusedKernel} from './ops/fused';
+export {fusedKernelChoice, useFusedKernel} from './ops/fused';
+export type {FusedKernelChoice} from './ops/fused';
 export * as kernelNames from '../kernels/kernel_names';
 // Drop-in tf.losses twins (`losses.*`), Keras-style loss classes, compileWithSparseLabels.
 export * from './losses';

@@ -16,7 +16,7 @@
  * `tfjs-fused-cross-entropy/node-webgpu`, which calls it) to get a device that
  * has it.
  */
-import {env} from '@tensorflow/tfjs-core';
+import {registerFlagOnce} from '../register_util';
 
 export const SUBGROUPS_FLAG = 'FUSED_CE_WEBGPU_SUBGROUPS';
 
@@ -36,14 +36,7 @@ export const FOCAL_SPLIT_MAX_ROWS_DEFAULT = 512;
 
 /** Registers the flags once (the registry is process-global). */
 export function registerWebGPUFlags(): void {
-  const registered = (env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry;
-  if (registered[SUBGROUPS_FLAG] == null) {
-    env().registerFlag(SUBGROUPS_FLAG, () => true);
-  }
-  if (registered[FOCAL_SPLIT_MIN_C_FLAG] == null) {
-    env().registerFlag(FOCAL_SPLIT_MIN_C_FLAG, () => FOCAL_SPLIT_MIN_C_DEFAULT);
-  }
-  if (registered[FOCAL_SPLIT_MAX_ROWS_FLAG] == null) {
-    env().registerFlag(FOCAL_SPLIT_MAX_ROWS_FLAG, () => FOCAL_SPLIT_MAX_ROWS_DEFAULT);
-  }
+  registerFlagOnce(SUBGROUPS_FLAG, () => true);
+  registerFlagOnce(FOCAL_SPLIT_MIN_C_FLAG, () => FOCAL_SPLIT_MIN_C_DEFAULT);
+  registerFlagOnce(FOCAL_SPLIT_MAX_ROWS_FLAG, () => FOCAL_SPLIT_MAX_ROWS_DEFAULT);
 }

@@ -6,7 +6,8 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, concat, engine, gather, gatherND, getBackend, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {add, concat, engine, gather, gatherND, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {capabilities} from '../../kernels/capabilities';
 import {deviceClassVector} from './validate';
 import {broadcastDy, reduceElementwise} from './elementwise_reduction';
 import type {SigmoidCrossEntropyAttrs as KernelSigmoidAttrs, SoftmaxCrossEntropyAttrs as KernelSoftmaxAttrs} from '../../kernels/kernel_names';
@@ -100,7 +101,7 @@ export function logSumExpRows(z: Tensor): Tensor {
  * (∞ − ∞), as logSumExpRows does; an all −∞ row gives −∞ (the `where`).
  */
 export function rowLogSumExp(z: Tensor): Tensor {
-  if (getBackend() !== 'wasm' || z.shape[0] === 0) return logSumExpRows(z);
+  if (!capabilities().softmaxFasterThanExp || z.shape[0] === 0) return logSumExpRows(z);
   const m = max(z, -1, true);
   return where(equal(m, scalar(-Infinity)), m, sub(m, log(max(softmax(z), -1, true))));
 }
@@ -124,9 +125,9 @@ export function rowLogSumExp(z: Tensor): Tensor {
 export interface RowParts {m: Tensor; d: Tensor | null; s: Tensor}
 export function rowParts(x: Tensor, T: number, needD = true): RowParts {
   const m = max(x, -1, true);
-  const wasm = getBackend() === 'wasm' && x.shape[0] !== 0;
-  const d = needD || !wasm || T !== 1 ? scaled(sub(x, m), T) : null;
-  const s = wasm ? div(1, max(softmax(d ?? x), -1, true)) : sum(exp(d!), -1, true);
+  const viaSoftmax = capabilities().softmaxFasterThanExp && x.shape[0] !== 0;
+  const d = needD || !viaSoftmax || T !== 1 ? scaled(sub(x, m), T) : null;
+  const s = viaSoftmax ? div(1, max(softmax(d ?? x), -1, true)) : sum(exp(d!), -1, true);
   if (onHost()) return {m, d, s};
   return {m, d, s: where(logicalOr(isNaN(m), equal(m, scalar(Infinity))), fill(s.shape, NaN), s)};
 }
@@ -165,7 +166,7 @@ function lseOf(m: Tensor, ls: Tensor, T: number): Tensor {
  * XNNPACK's vectorised exp, is 4–5× faster than its Exp kernel alone).
  */
 function probabilityParts(x: Tensor, m: Tensor, s: Tensor, T: number): {e: Tensor, k: Tensor | null} {
-  if (getBackend() === 'wasm') return {e: softmax(T === 1 ? x : scaled(sub(x, m), T)), k: null};
+  if (capabilities().softmaxFasterThanExp) return {e: softmax(T === 1 ? x : scaled(sub(x, m), T)), k: null};
   return {e: exp(scaled(sub(x, m), T)), k: rowFactor(m, s, div(1, s))};
 }
 
@@ -306,11 +307,11 @@ export function sparseTargets(labels: Tensor, C: number, attrs: {labelSmoothing:
 
 /**
  * Backends whose tensors live in host memory, where reading a few values back
- * is a copy, not a device round trip; tested here: cpu and wasm.
+ * is a copy, not a device round trip, and float arithmetic is IEEE
+ * (declared per backend: kernels/capabilities.ts, `compositeOnHost`).
  */
 function onHost(): boolean {
-  const b = getBackend();
-  return b === 'cpu' || b === 'wasm';
+  return capabilities().compositeOnHost;
 }
 
 /**

@@ -11,12 +11,12 @@
  * same formulas from tfjs ops (focal_composite.ts). Formulas:
  * kernels/FORMULAS.md.
  */
-import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, tensor, TensorLike, transpose} from '@tensorflow/tfjs-core';
+import {engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
 import {compositeBinaryFocalCrossEntropy, CompositeFocalAttrs, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, ClassVector, classVector, describeValue, isDeviceVector, normalizeAxis, sparseKernelThrows, sparseLabelIds, toTensor as toNamedTensor, validateSparseLabels} from './validate';
+import {assertArg, checkGamma, checkLabelsShape, checkLabelSmoothing, checkOptions, classAxis, ClassVector, denseLabels, describeValue, floatTensor, isDeviceVector, lossAttrs, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax focal ops. */
 export interface FocalCrossEntropyOptions {
@@ -69,42 +69,19 @@ export interface BinaryFocalCrossEntropyOptions {
   reduction?: ElementwiseLossReduction;
 }
 
-function toTensor(x: Tensor | TensorLike, dtype: 'float32' | 'int32'): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x as TensorLike, undefined, dtype);
-  return t.dtype === dtype ? t : cast(t, dtype);
-}
-
-function checkGamma(g: number, opName: string): number {
-  assertArg(typeof g === 'number' && Number.isFinite(g) && g >= 0, opName, () => `gamma must be a finite number ≥ 0, got ${describeValue(g)}`);
-  return g;
-}
-
 const FOCAL_OPTIONS = ['axis', 'temperature', 'labelSmoothing', 'gamma', 'alpha', 'classWeights'] as const;
 const SPARSE_FOCAL_OPTIONS = [...FOCAL_OPTIONS, 'ignoreIndex', 'validateLabels'] as const;
 const BINARY_FOCAL_OPTIONS = ['labelSmoothing', 'gamma', 'alpha', 'applyClassBalancing', 'reduction'] as const;
 
+const FOCAL_ATTRS = ['temperature', 'labelSmoothing', 'gamma', 'alpha', 'classWeights', 'ignoreIndex'] as const;
+
 function focalAttrs(options: SparseFocalCrossEntropyOptions, C: number, opName: string): CompositeFocalAttrs {
-  return {
-    temperature: checkTemperature(options.temperature ?? 1, opName),
-    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
-    gamma: checkGamma(options.gamma ?? 2, opName),
-    alpha: classVector(options.alpha ?? 0.25, 'alpha', opName, C === 1 ? [1] : [1, C]),
-    classWeights: options.classWeights == null ? null : classVector(options.classWeights, 'classWeights', opName, [C]),
-    ignoreIndex: checkIgnoreIndex(options.ignoreIndex, opName),
-  };
+  return lossAttrs(options, FOCAL_ATTRS, C, opName);
 }
 
 /** Whether the fused focal kernel runs (never with α or class weights left on the device). */
 function fusedFocal(kernelName: string, attrs: CompositeFocalAttrs): boolean {
   return !isDeviceVector(attrs.alpha) && !isDeviceVector(attrs.classWeights) && useFusedKernel(kernelName);
-}
-
-/** Moves `axis` last and flattens to [rows, C]. */
-function rowsView(x: Tensor, axis: number): Tensor2D {
-  const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
-  // Empty: a reshape (tfjs-wasm's Transpose of an empty tensor throws "divide by zero").
-  const last = axis === x.rank - 1 ? x : x.size === 0 ? reshape(x, perm.map(d => x.shape[d])) : transpose(x, perm);
-  return reshape(last, [-1, x.shape[axis]]);
 }
 
 function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: CompositeFocalAttrs): Tensor1D {
@@ -130,16 +107,13 @@ function softmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
     opts?: FocalCrossEntropyOptions): Tensor {
   const opName = 'softmaxFocalCrossEntropyWithLogits';
   const options = checkOptions(opts, FOCAL_OPTIONS, opName);
-  const $logits = toTensor(logits, 'float32');
-  const $labels = toTensor(labels, 'float32');
-  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
-  assertArg($labels.rank === $logits.rank && $labels.shape.every((d, i) => d === $logits.shape[i]), opName,
-      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
-  const C = $logits.shape[axis];
-  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const $logits = floatTensor(logits, 'logits', opName);
+  const $labels = denseLabels(labels, opName);
+  const [axis, C] = classAxis(options.axis, $logits, opName);
+  checkLabelsShape($labels, $logits.shape, 'logits shape', opName);
   const attrs = focalAttrs({...options, ignoreIndex: undefined}, C, opName);
   const loss = runSoftmaxFocal(FocalCrossEntropy, rowsView($logits, axis), rowsView($labels, axis), attrs);
-  return reshape(loss, $logits.shape.filter((_, d) => d !== axis));
+  return reshape(loss, withoutAxis($logits.shape, axis));
 }
 
 /**
@@ -153,21 +127,13 @@ function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, 
     opts?: SparseFocalCrossEntropyOptions): Tensor {
   const opName = 'sparseSoftmaxFocalCrossEntropyWithLogits';
   const options = checkOptions(opts, SPARSE_FOCAL_OPTIONS, opName);
-  const $logits = toTensor(logits, 'float32');
-  const $labels = toNamedTensor(labels, 'labels', opName, 'int32');
-  assertArg($labels.dtype === 'int32' || $labels.dtype === 'float32', opName,
-      () => `labels must be int32 class ids, got ${$labels.dtype}`);
-  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
-  const outShape = $logits.shape.filter((_, d) => d !== axis);
-  assertArg($labels.rank === outShape.length && $labels.shape.every((d, i) => d === outShape[i]), opName,
-      () => `labels shape [${$labels.shape}] must equal logits shape without the class axis [${outShape}]`);
-  const C = $logits.shape[axis];
-  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const $logits = floatTensor(logits, 'logits', opName);
+  const $labels = sparseLabels(labels, opName);
+  const [axis, C] = classAxis(options.axis, $logits, opName);
+  const outShape = withoutAxis($logits.shape, axis);
+  checkLabelsShape($labels, outShape, 'logits shape without the class axis', opName);
   const attrs = focalAttrs(options, C, opName);
-  if (options.validateLabels) {
-    validateSparseLabels(labels, $labels, C, attrs.ignoreIndex, opName);
-  }
-  const ids = sparseLabelIds(labels, $labels, C, attrs.ignoreIndex, opName,
+  const ids = sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
                              sparseKernelThrows(fusedFocal(SparseFocalCrossEntropy, attrs)));
   const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshape(ids, [-1]), attrs);
   return reshape(loss, outShape);
@@ -182,10 +148,9 @@ function sigmoidFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
     opts?: BinaryFocalCrossEntropyOptions): Tensor {
   const opName = 'sigmoidFocalCrossEntropyWithLogits';
   const options = checkOptions(opts, BINARY_FOCAL_OPTIONS, opName);
-  const $logits = toTensor(logits, 'float32');
-  const $labels = toTensor(labels, 'float32');
-  assertArg($labels.rank === $logits.rank && $labels.shape.every((d, i) => d === $logits.shape[i]), opName,
-      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
+  const $logits = floatTensor(logits, 'logits', opName);
+  const $labels = denseLabels(labels, opName);
+  checkLabelsShape($labels, $logits.shape, 'logits shape', opName);
   const alpha = options.alpha ?? 0.25;
   assertArg(typeof alpha === 'number' && alpha >= 0 && alpha <= 1, opName, () => `alpha must be in [0, 1], got ${describeValue(alpha)}`);
   const balancing = options.applyClassBalancing ?? false;

@@ -31,7 +31,7 @@
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
-import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, checkZLoss, ClassVector, describeValue, readableOnHost, readClassVector, sparseKernelThrows, sparseLabelIds, toTensor, validateSparseLabels} from './validate';
+import {assertArg, checkLabelsShape, checkOptions, ClassVector, describeValue, floatTensor, lossAttrs, sparseClassIds, sparseKernelThrows, sparseLabels} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
 export type {LinearCrossEntropyReduction, WeightLayout} from './linear_cross_entropy_chunks';
@@ -74,26 +74,15 @@ const OP = 'linearSoftmaxCrossEntropy';
 const LINEAR_OPTIONS = ['bias', 'weightLayout', 'reduction', 'ignoreIndex', 'labelSmoothing', 'zLoss', 'temperature',
                         'classWeights', 'chunkSize', 'memoryBudgetBytes', 'validateLabels'] as const;
 
-/**
- * classWeights as numbers: the chunk kernels take them as attributes. A tensor
- * whose values live only on a GPU cannot be read synchronously (webgpu in
- * Node throws, a browser stalls): refused with what to do instead.
- */
-function hostClassWeights(v: ClassVector, V: number): number[] {
-  assertArg(!(v instanceof Tensor) || readableOnHost(v), OP, () =>
-      `classWeights is a tensor whose values live only on the GPU, which this op would have to read synchronously: ` +
-      `pass its values (\`Array.from(await classWeights.data())\`) instead`);
-  return readClassVector(v, 'classWeights', OP, [V], true);
-}
+const LINEAR_ATTRS = ['temperature', 'labelSmoothing', 'zLoss', 'classWeights', 'ignoreIndex'] as const;
 
+/**
+ * The options as the chunk kernels' attributes. classWeights must be numbers
+ * there: a tensor whose values live only on a GPU is refused (reading it
+ * would be a synchronous GPU read) with what to do instead.
+ */
 function checkedAttrs(options: LinearSoftmaxCrossEntropyOptions, V: number): SoftmaxCrossEntropyAttrs {
-  return {
-    temperature: checkTemperature(options.temperature ?? 1, OP),
-    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, OP),
-    zLoss: checkZLoss(options.zLoss ?? 0, OP),
-    classWeights: options.classWeights == null ? null : hostClassWeights(options.classWeights, V),
-    ignoreIndex: checkIgnoreIndex(options.ignoreIndex, OP),
-  };
+  return lossAttrs(options, LINEAR_ATTRS, V, OP, 'host') as SoftmaxCrossEntropyAttrs;
 }
 
 /** Σ of kept per-chunk tensors (disposed here); 0 for no chunks. */
@@ -142,12 +131,9 @@ function concatParts(parts: Tensor[], N: number, inner: number[] = []): Tensor1D
 function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor | TensorLike, labels: Tensor | TensorLike,
                                     opts?: LinearSoftmaxCrossEntropyOptions): Tensor {
   const options = checkOptions(opts, LINEAR_OPTIONS, OP);
-  const $hidden = toTensor(hidden, 'hidden', OP, 'float32');
-  const $weight = toTensor(weight, 'weight', OP, 'float32') as Tensor2D;
-  const $labels = toTensor(labels, 'labels', OP, 'int32');
-  assertArg($hidden.dtype === 'float32' && $weight.dtype === 'float32', OP,
-      () => `hidden and weight must be float32, got ${$hidden.dtype} and ${$weight.dtype}`);
-  assertArg($labels.dtype === 'int32' || $labels.dtype === 'float32', OP, () => `labels must be int32 class ids, got ${$labels.dtype}`);
+  const $hidden = floatTensor(hidden, 'hidden', OP);
+  const $weight = floatTensor(weight, 'weight', OP) as Tensor2D;
+  const $labels = sparseLabels(labels, OP);
   assertArg($hidden.rank >= 2, OP, () => `hidden must have rank ≥ 2 ([..., H]), got shape [${$hidden.shape}]`);
   assertArg($weight.rank === 2, OP, () => `weight must be 2-D, got shape [${$weight.shape}]`);
   const layout = options.weightLayout ?? 'VH';
@@ -157,9 +143,8 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
   assertArg(HW === H, OP, () => `weight shape [${$weight.shape}] (${layout}) does not match hidden size ${H}`);
   assertArg(V > 0, OP, () => `the vocabulary (weight's ${layout === 'VH' ? 'first' : 'second'} axis) must not be empty`);
   const rowShape = $hidden.shape.slice(0, -1);
-  assertArg($labels.rank === rowShape.length && $labels.shape.every((d: number, i: number) => d === rowShape[i]), OP,
-      () => `labels shape [${$labels.shape}] must equal hidden's shape without its last axis [${rowShape}]`);
-  const $bias = options.bias == null ? null : toTensor(options.bias, 'bias', OP, 'float32') as Tensor1D;
+  checkLabelsShape($labels, rowShape, `hidden's shape without its last axis`, OP);
+  const $bias = options.bias == null ? null : floatTensor(options.bias, 'bias', OP) as Tensor1D;
   assertArg($bias == null || ($bias.rank === 1 && $bias.shape[0] === V), OP,
       () => `bias must have shape [${V}], got [${$bias?.shape}]`);
   const reduction = options.reduction ?? 'mean';
@@ -172,12 +157,9 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
   const chunkSize = options.chunkSize ??
       autoChunkSize(N, V, budget, chunkBuffersPerRow());
   assertArg(Number.isInteger(chunkSize) && chunkSize > 0, OP, () => `chunkSize must be a positive integer, got ${describeValue(chunkSize)}`);
-  if (options.validateLabels) {
-    validateSparseLabels(labels, $labels, V, attrs.ignoreIndex, OP);
-  }
   // Labels that are not integers (1.5, NaN) throw where the kernels throw for an
-  // out-of-range label (cpu), else become an out-of-range id (NaN for that row).
-  const ids = sparseLabelIds(labels, $labels, V, attrs.ignoreIndex, OP,
+  // out-of-range label, else become an out-of-range id (NaN for that row).
+  const ids = sparseClassIds(labels, $labels, V, attrs.ignoreIndex, OP, options.validateLabels ?? false,
                              sparseKernelThrows(fusedForwardAvailable() || fusedChunksAvailable()));
   const plan: ChunkPlan = {chunkSize, layout, attrs};
   const h2 = reshape($hidden, [N, H]) as Tensor2D;

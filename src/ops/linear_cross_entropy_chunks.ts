@@ -51,12 +51,14 @@
  * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
  * composite path (composite.ts), which computes the same contract from tfjs ops.
  */
-import {add, backend, cast, concat, dispose, div, engine, env, fill, fused, getBackend, matMul, mul, NamedTensorMap, notEqual, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, tile, zeros} from '@tensorflow/tfjs-core';
+import {add, cast, concat, dispose, div, engine, env, fill, fused, matMul, mul, NamedTensorMap, notEqual, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, tile, zeros} from '@tensorflow/tfjs-core';
 import {
   MatMulAccumulate, MatMulAccumulateAttrs, ScaleInPlace, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGradAttrs,
   LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs,
   SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../../kernels/kernel_names';
+import {capabilities, flushQueue} from '../../kernels/capabilities';
+import {registerFlagOnce} from '../../kernels/register_util';
 import {compositeSparseLogitsGrad, compositeSparseLossAndLse} from './composite';
 import {useFusedKernel} from './fused';
 
@@ -162,38 +164,21 @@ function chunkGrad(logits: Tensor2D, labels: Tensor1D, lse: Tensor2D, dy: Tensor
 }
 
 /**
- * op(a)·op(b) + bias with the add fused into the matMul, except on tfjs-wasm
- * (4.22), whose _FusedMatMul accepts only a rank-1 bias (it throws on the
- * [V, H] accumulator below) and adds a rank-1 bias wrongly with transposeB
- * (rows after the first come out shifted: 2.3 off at 13×6×11, found by the
- * linear-CE spec on wasm); there a plain matMul and add.
+ * op(a)·op(b) + bias with the add fused into the matMul, except where the
+ * backend declares its fused matMul's bias broken (kernels/capabilities.ts,
+ * `fusedMatMulBiasBroken`; found by the linear-CE spec); there a plain matMul
+ * and add.
  */
 function matMulPlus(a: Tensor2D, b: Tensor2D, transposeA: boolean, transposeB: boolean, bias: Tensor | null): Tensor2D {
-  if (bias != null && getBackend() === 'wasm') {
+  if (bias != null && capabilities().fusedMatMulBiasBroken) {
     return add(matMul(a, b, transposeA, transposeB), bias);
   }
   return fused.matMul({a, b, transposeA, transposeB, bias: bias ?? undefined}) as Tensor2D;
 }
 
 /**
- * Backends whose MatMulAccumulate kernel also computes the chunk's logits
- * (into a fresh buffer holding the bias rows, or zeros), instead of tfjs's
- * matMul. cpu: tfjs-backend-cpu's matMul runs a generic strided dot loop; our
- * loops (kernels/cpu/matmul_accumulate.ts) are 3.5–5.2× faster on the products
- * of a 128-row chunk at 128×512×32000, the logits h·Wᵀ 3.5× and h·W 5.2×
- * (benchmarks/matmul_accumulate.cpu.results.md). Taking over the logits alone
- * (with the earlier, unblocked loops) moved the op from 0.58× to 0.40× the
- * materialised path's time at 1024×64×32000. webgpu: tfjs's matMul has no
- * vec4 path when B is transposed (its isVec4 needs !transposeB), which is the
- * logits h·Wᵀ of a [V, H] weight; ours stages vec4 in every layout
- * (matmul_accumulate_webgpu.ts). On Dawn/SwiftShader ours took 0.35× tfjs's
- * time for h·Wᵀ at 256×128×4000 and 0.42× at 64×64×32000
- * (test/kernels/webgpu/measure_accumulate_vs_tfjs.ts); not measured on a GPU.
- */
-const OWN_LOGITS_GEMM_BACKENDS = new Set(['cpu', 'webgpu']);
-
-/**
- * logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]): with `ownGemm`, MatMulAccumulate onto the bias rows
+ * logits = h·Wᵀ + b ([V, H]) or h·W + b ([H, V]): with `ownGemm` (the backend declares its
+ * MatMulAccumulate the faster GEMM, kernels/capabilities.ts), MatMulAccumulate onto the bias rows
  * (or zeros); otherwise tfjs's matMul with the bias add fused.
  */
 function chunkLogits(h: Tensor2D, weight: Tensor2D, bias: Tensor1D | null, layout: WeightLayout, ownGemm: boolean): Tensor2D {
@@ -229,9 +214,7 @@ function accumulateWeightGrad(g: Tensor2D, h: Tensor2D, acc: Tensor2D | null, la
  * (benchmarks/linear_cross_entropy.ts, provider 'chunked-oop').
  */
 export const IN_PLACE_FLAG = 'LINEAR_CE_IN_PLACE';
-if (!(env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[IN_PLACE_FLAG]) {
-  env().registerFlag(IN_PLACE_FLAG, () => true);
-}
+registerFlagOnce(IN_PLACE_FLAG, () => true);
 
 /**
  * tfjs flag `LINEAR_CE_FUSED_FORWARD` (default true): false makes the op run
@@ -240,9 +223,7 @@ if (!(env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[
  * spec, which checks both).
  */
 export const FUSED_FORWARD_FLAG = 'LINEAR_CE_FUSED_FORWARD';
-if (!(env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[FUSED_FORWARD_FLAG]) {
-  env().registerFlag(FUSED_FORWARD_FLAG, () => true);
-}
+registerFlagOnce(FUSED_FORWARD_FLAG, () => true);
 
 /** True when the active backend has the fused linear + cross-entropy forward (cpu, webgpu) and the flag allows it. */
 export function fusedForwardAvailable(): boolean {
@@ -300,27 +281,14 @@ export function scaleGradient(grad: Tensor, dy: Tensor, inPlace: boolean): Tenso
 }
 
 /**
- * WebGPU defers disposal: a buffer used by recorded but unsubmitted commands
- * (tfjs submits every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE = 15 kernels) stays
- * in use until the next submit, so the logits and G of earlier chunks pile
- * up. Measured with benchmarks/linear_cross_entropy.memory.ts (Dawn, N = 512,
- * V = 2000, H = 16, chunks of 16 rows), extra peak in n·V floats beyond the
- * V·H and N·H terms: 7.0 without submits, 3.0 with one per chunk, 2.0 with
- * one after the logits are disposed and one at the chunk's end (as on cpu);
- * 1.0 since G is written over the logits (the spec's peak test checks it on
- * webgpu in Node and in Chromium). Two submits per chunk of about ten kernels cost nothing measurable. Duck-typed
- * on the backend's own submitQueue (tfjs-backend-webgpu 4.22); the other
- * backends free at dispose.
+ * Lets the backend free the buffers disposed so far: a backend that defers
+ * disposal until its queued work is submitted declares a flush hook
+ * (kernels/capabilities.ts, `flushQueue`), else this does nothing. Called
+ * after each chunk's logits are disposed and at each chunk's end, so that
+ * earlier chunks' logits and G do not pile up (kernels/LINEAR_CE_MEMORY.md).
  */
 function releaseDisposedBuffers(): void {
-  if (getBackend() !== 'webgpu') {
-    return;
-  }
-  const b = backend() as unknown as {commandEncoder?: unknown, endComputePassEncoder?: () => void, submitQueue?: () => void};
-  if (b.commandEncoder != null && b.endComputePassEncoder != null && b.submitQueue != null) {
-    b.endComputePassEncoder();
-    b.submitQueue();
-  }
+  flushQueue();
 }
 
 /** Gradients of the reduced loss, accumulated over the chunks. */
@@ -348,7 +316,7 @@ export function runChunks(
   const fusedPath = fusedChunksAvailable();
   const inPlace = rowScale != null && inPlaceAvailable();
   const gradOverLogits = inPlace && inPlaceGradAvailable();
-  const ownGemm = inPlaceAvailable() && OWN_LOGITS_GEMM_BACKENDS.has(getBackend());
+  const ownGemm = inPlaceAvailable() && capabilities().ownLogitsGemm;
   const dhParts: Tensor2D[] = [];
   // In place: the two private accumulators, allocated once (see the file comment). `fill`, not
   // `zeros`: on webgpu, zeros are uploaded from the cpu through a staging buffer of the same size

@@ -2,12 +2,12 @@
  * Sigmoid cross-entropy with logits, elementwise (kernels/FORMULAS.md):
  * L = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x), ẑ = z·(1 − ε) + ε/2.
  */
-import {cast, engine, op, reshape, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {engine, op, reshape, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {SigmoidCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSigmoidAttrs, compositeSigmoidCrossEntropy} from './composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {assertArg, checkLabelSmoothing, checkOptions, ClassVector, classVector, isDeviceVector, toTensor} from './validate';
+import {checkLabelsShape, checkLabelSmoothing, checkOptions, ClassVector, classVector, denseLabels, floatTensor, isDeviceVector} from './validate';
 
 /** Options of `sigmoidCrossEntropyWithLogits`. */
 export interface SigmoidCrossEntropyOptions {
@@ -50,12 +50,9 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
     labels: Tensor | TensorLike, logits: T | TensorLike, opts?: SigmoidCrossEntropyOptions): Tensor {
   const opName = 'sigmoidCrossEntropyWithLogits';
   const options = checkOptions(opts, SIGMOID_OPTIONS, opName);
-  const $logits = toTensor(logits, 'logits', opName, 'float32');
-  const $labels = toTensor(labels, 'labels', opName, 'float32');
-  assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
-  assertArg($labels.dtype !== 'string' && $labels.dtype !== 'complex64', opName, () => `labels must be numeric, got ${$labels.dtype}`);
-  assertArg($labels.rank === $logits.rank && $labels.shape.every((d: number, i: number) => d === $logits.shape[i]), opName,
-      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
+  const $logits = floatTensor(logits, 'logits', opName);
+  const $labels = denseLabels(labels, opName);
+  checkLabelsShape($labels, $logits.shape, 'logits shape', opName);
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
   const red = elementwiseReduction(options.reduction, $logits.shape, opName);
   const attrs: CompositeSigmoidAttrs = {
@@ -67,7 +64,7 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
   // Rows counted, not inferred: reshape cannot infer −1 when C = 0.
   const rows = $logits.shape.slice(0, -1).reduce((a: number, b: number) => a * b, 1);
   const x = reshape($logits, [rows, C]) as Tensor2D;
-  const z = reshape($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), [rows, C]) as Tensor2D;
+  const z = reshape($labels, [rows, C]) as Tensor2D;
   const loss = !isDeviceVector(attrs.posWeight) && useFusedKernel(SigmoidCrossEntropy, attrs) ?
       engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
       compositeSigmoidCrossEntropy(x, z, attrs);

@@ -4,11 +4,11 @@
  * the fused kernel when the active backend has one (else the composite path),
  * and reshape back. Formulas: kernels/FORMULAS.md.
  */
-import {cast, engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike, transpose} from '@tensorflow/tfjs-core';
+import {engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {useFusedKernel} from './fused';
-import {assertArg, checkIgnoreIndex, checkLabelSmoothing, checkOptions, checkTemperature, checkZLoss, ClassVector, classVector, isDeviceVector, normalizeAxis, sparseKernelThrows, sparseLabelIds, toTensor, validateSparseLabels} from './validate';
+import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, isDeviceVector, lossAttrs, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax cross-entropy ops. */
 export interface SoftmaxCrossEntropyOptions {
@@ -47,14 +47,10 @@ export interface SparseSoftmaxCrossEntropyOptions extends SoftmaxCrossEntropyOpt
 const DENSE_OPTIONS = ['axis', 'temperature', 'labelSmoothing', 'classWeights', 'zLoss'] as const;
 const SPARSE_OPTIONS = [...DENSE_OPTIONS, 'ignoreIndex', 'validateLabels'] as const;
 
+const SOFTMAX_ATTRS = ['temperature', 'labelSmoothing', 'zLoss', 'classWeights', 'ignoreIndex'] as const;
+
 function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, C: number, opName: string): CompositeSoftmaxAttrs {
-  return {
-    temperature: checkTemperature(options.temperature ?? 1, opName),
-    labelSmoothing: checkLabelSmoothing(options.labelSmoothing ?? 0, opName),
-    zLoss: checkZLoss(options.zLoss ?? 0, opName),
-    classWeights: options.classWeights == null ? null : classVector(options.classWeights, 'classWeights', opName, [C]),
-    ignoreIndex: checkIgnoreIndex(options.ignoreIndex, opName),
-  };
+  return lossAttrs(options, SOFTMAX_ATTRS, C, opName);
 }
 
 /**
@@ -64,22 +60,6 @@ function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, C: number, opNam
  */
 function fused(kernelName: string, attrs: CompositeSoftmaxAttrs): boolean {
   return !isDeviceVector(attrs.classWeights) && useFusedKernel(kernelName, attrs);
-}
-
-/** Moves `axis` of `x` last (a transpose only when it is not last already). */
-function moveAxisLast(x: Tensor, axis: number): Tensor {
-  if (axis === x.rank - 1) {
-    return x;
-  }
-  const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
-  // An empty tensor has nothing to move: a reshape (tfjs-wasm's Transpose of an
-  // empty tensor throws "divide by zero").
-  return x.size === 0 ? reshape(x, perm.map(d => x.shape[d])) : transpose(x, perm);
-}
-
-/** Shape of `shape` without `axis`. */
-function withoutAxis(shape: number[], axis: number): number[] {
-  return shape.filter((_, d) => d !== axis);
 }
 
 function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: CompositeSoftmaxAttrs): Tensor1D {
@@ -109,19 +89,12 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
     labels: Tensor | TensorLike, logits: T | TensorLike, opts?: SoftmaxCrossEntropyOptions): Tensor {
   const opName = 'softmaxCrossEntropyWithLogits';
   const options = checkOptions(opts, DENSE_OPTIONS, opName);
-  const $logits = toTensor(logits, 'logits', opName, 'float32');
-  const $labels = toTensor(labels, 'labels', opName, 'float32');
-  assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
-  assertArg($labels.dtype !== 'string' && $labels.dtype !== 'complex64', opName, () => `labels must be numeric, got ${$labels.dtype}`);
-  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
-  assertArg($labels.rank === $logits.rank && $labels.shape.every((d: number, i: number) => d === $logits.shape[i]), opName,
-      () => `labels shape [${$labels.shape}] must equal logits shape [${$logits.shape}]`);
-  const C = $logits.shape[axis];
-  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  const $logits = floatTensor(logits, 'logits', opName);
+  const $labels = denseLabels(labels, opName);
+  const [axis, C] = classAxis(options.axis, $logits, opName);
+  checkLabelsShape($labels, $logits.shape, 'logits shape', opName);
   const attrs = kernelAttrs(options, C, opName);
-  const x = reshape(moveAxisLast($logits, axis), [-1, C]) as Tensor2D;
-  const y = reshape(moveAxisLast($labels.dtype === 'float32' ? $labels : cast($labels, 'float32'), axis), [-1, C]);
-  const loss = runSoftmax(SoftmaxCrossEntropy, x, y, attrs);
+  const loss = runSoftmax(SoftmaxCrossEntropy, rowsView($logits, axis), rowsView($labels, axis), attrs);
   return reshape(loss, withoutAxis($logits.shape, axis));
 }
 
@@ -146,26 +119,15 @@ function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
     labels: Tensor | TensorLike, logits: T | TensorLike, opts?: SparseSoftmaxCrossEntropyOptions): Tensor {
   const opName = 'sparseSoftmaxCrossEntropyWithLogits';
   const options = checkOptions(opts, SPARSE_OPTIONS, opName);
-  const $logits = toTensor(logits, 'logits', opName, 'float32');
-  const $labels = toTensor(labels, 'labels', opName, 'int32');
-  assertArg($logits.dtype === 'float32', opName, () => `logits must be float32, got ${$logits.dtype}`);
-  assertArg($labels.dtype === 'int32' || $labels.dtype === 'float32', opName,
-      () => `labels must be int32 class ids, got ${$labels.dtype}`);
-  const axis = normalizeAxis(options.axis ?? -1, $logits.rank, opName);
+  const $logits = floatTensor(logits, 'logits', opName);
+  const $labels = sparseLabels(labels, opName);
+  const [axis, C] = classAxis(options.axis, $logits, opName);
   const outShape = withoutAxis($logits.shape, axis);
-  assertArg($labels.rank === outShape.length && $labels.shape.every((d: number, i: number) => d === outShape[i]), opName,
-      () => `labels shape [${$labels.shape}] must equal logits shape without the class axis [${outShape}]`);
-  const C = $logits.shape[axis];
-  assertArg(C > 0, opName, () => `the class axis (axis ${axis}) of logits must not be empty`);
+  checkLabelsShape($labels, outShape, 'logits shape without the class axis', opName);
   const attrs = kernelAttrs(options, C, opName);
-  if (options.validateLabels) {
-    validateSparseLabels(labels, $labels, C, attrs.ignoreIndex, opName);
-  }
-  const x = reshape(moveAxisLast($logits, axis), [-1, C]) as Tensor2D;
-  const ids = sparseLabelIds(labels, $labels, C, attrs.ignoreIndex, opName,
+  const ids = sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
                              sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs)));
-  const t = reshape(ids, [-1]);
-  const loss = runSoftmax(SparseSoftmaxCrossEntropy, x, t, attrs);
+  const loss = runSoftmax(SparseSoftmaxCrossEntropy, rowsView($logits, axis), reshape(ids, [-1]), attrs);
   return reshape(loss, outShape);
 }
 

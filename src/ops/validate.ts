@@ -1,5 +1,6 @@
 /** Argument checks shared by the ops: every message names the op and the argument. */
-import {backend, backend_util, getBackend, greaterEqual, less, logicalAnd, reshape, Tensor, tensor, TensorLike, util, where, cast, equal, floor, logicalOr, scalar, tidy} from '@tensorflow/tfjs-core';
+import {capabilities, readableOnHost, syncReadRefusal} from '../../kernels/capabilities';
+import {backend_util, getBackend, greaterEqual, less, logicalAnd, reshape, Tensor, Tensor2D, tensor, TensorLike, transpose, util, where, cast, equal, floor, logicalOr, scalar, tidy} from '@tensorflow/tfjs-core';
 
 export function assertArg(cond: boolean, opName: string, message: () => string): void {
   if (!cond) {
@@ -151,31 +152,18 @@ export function readClassVector(v: ClassVector, name: string, opName: string, al
 
 /**
  * True when `t`'s values can be read without a synchronous device read: on
- * backends that keep tensors in host memory (cpu, wasm, tfjs-node), and on
- * webgpu / webgl while a tensor still has its host copy (one made from an
- * array keeps it until a kernel needs the device copy: readSync then returns
- * those values without touching the GPU). Reads the backend's private
- * tensorMap (webgpu) / texData (webgl); any surprise counts as not readable.
+ * backends that keep tensors in host memory, and on device backends while a
+ * tensor still has its host copy (one made from an array keeps it until a
+ * kernel needs the device copy). Each backend declares how to tell
+ * (kernels/capabilities.ts).
  */
-export function readableOnHost(t: Tensor): boolean {
-  const name = getBackend();
-  if (name === 'cpu' || name === 'wasm' || name === 'tensorflow') {
-    return true;
-  }
-  type Store = {get(id: object): {values?: unknown} | undefined};
-  const b = backend() as unknown as {tensorMap?: Store, texData?: Store};
-  try {
-    return (b.tensorMap ?? b.texData)?.get(t.dataId)?.values != null;
-  } catch {
-    return false;
-  }
-}
+export {readableOnHost};
 
 /**
  * A per-class vector as `readClassVector` gives it (read on the host, every
  * entry checked finite and ≥ 0), except for a tensor whose values live only
  * on a GPU (`readableOnHost` false): reading that would be a synchronous
- * device read (on webgpu in Node it throws; in a browser it stalls), so its
+ * device read (it throws on some backends, stalls the page on others), so its
  * rank, length and dtype are checked and the tensor itself is returned. The
  * ops then take their composite path, which uses it through
  * `deviceClassVector` (no read; a negative or non-finite entry gives NaN for
@@ -231,28 +219,161 @@ export function toTensor(x: Tensor | TensorLike, argName: string, opName: string
 }
 
 /**
- * True when a webgpu tensor's values are still on the host (a tensor made from
- * an array keeps them until a kernel needs the GPU copy): tfjs-webgpu's
- * readSync returns those without touching the GPU. Reads the backend's
- * private tensorMap; any surprise counts as not resident.
+ * A float input (logits, hidden states, weights) as a float32 tensor. A
+ * TensorLike becomes float32; a Tensor of another dtype is refused, naming
+ * the argument, as tfjs's own ops (tf.softmax) refuse one: casting is the
+ * caller's choice.
  */
-function hostResident(t: Tensor): boolean {
-  const b = backend() as unknown as {tensorMap?: {get(id: object): {values?: unknown} | undefined}};
-  try {
-    return b.tensorMap?.get(t.dataId)?.values != null;
-  } catch {
-    return false;
+export function floatTensor(x: Tensor | TensorLike, argName: string, opName: string): Tensor {
+  const t = toTensor(x, argName, opName, 'float32');
+  assertArg(t.dtype === 'float32', opName,
+      () => `${argName} must be float32, got ${t.dtype} (cast it first: tf.cast(${argName}, 'float32'))`);
+  return t;
+}
+
+/** Dense labels (probabilities, 0/1 targets): any numeric dtype, as float32. */
+export function denseLabels(x: Tensor | TensorLike, opName: string): Tensor {
+  const t = toTensor(x, 'labels', opName, 'float32');
+  assertArg(t.dtype !== 'string' && t.dtype !== 'complex64', opName, () => `labels must be numeric, got ${t.dtype}`);
+  return t.dtype === 'float32' ? t : cast(t, 'float32');
+}
+
+/** Sparse labels as given: int32 class ids, or float32 holding them (`sparseClassIds` maps them). */
+export function sparseLabels(x: Tensor | TensorLike, opName: string): Tensor {
+  const t = toTensor(x, 'labels', opName, 'int32');
+  assertArg(t.dtype === 'int32' || t.dtype === 'float32', opName, () => `labels must be int32 class ids, got ${t.dtype}`);
+  return t;
+}
+
+/** Throws unless `labels` has shape `shape`; `what` says which shape that is (e.g. "logits shape"). */
+export function checkLabelsShape(labels: Tensor, shape: number[], what: string, opName: string): void {
+  assertArg(labels.rank === shape.length && labels.shape.every((d: number, i: number) => d === shape[i]), opName,
+      () => `labels shape [${labels.shape}] must equal ${what} [${shape}]`);
+}
+
+/** Normalises `axis` of `logits` and checks that the class axis is not empty; returns [axis, C]. */
+export function classAxis(axis: number | undefined, logits: Tensor, opName: string): [number, number] {
+  const a = normalizeAxis(axis ?? -1, logits.rank, opName);
+  const C = logits.shape[a];
+  assertArg(C > 0, opName, () => `the class axis (axis ${a}) of logits must not be empty`);
+  return [a, C];
+}
+
+/** `shape` without `axis`. */
+export function withoutAxis(shape: number[], axis: number): number[] {
+  return shape.filter((_, d) => d !== axis);
+}
+
+/**
+ * `x` with `axis` moved last (a transpose only when it is not last already),
+ * flattened to [rows, C]. An empty tensor has nothing to move: a reshape
+ * (some backends' Transpose of an empty tensor throws).
+ */
+export function rowsView(x: Tensor, axis: number): Tensor2D {
+  let last = x;
+  if (axis !== x.rank - 1) {
+    const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
+    last = x.size === 0 ? reshape(x, perm.map(d => x.shape[d])) : transpose(x, perm);
   }
+  return reshape(last, [-1, x.shape[axis]]);
+}
+
+/** The loss options the ops share, as users pass them. */
+export interface LossOptions {
+  temperature?: number;
+  labelSmoothing?: number;
+  zLoss?: number;
+  classWeights?: ClassVector;
+  ignoreIndex?: number;
+  gamma?: number;
+  alpha?: ClassVector;
+}
+
+/**
+ * The same options checked, as the kernels' attributes (kernel_names.ts) and
+ * the composite path take them: a per-class vector is numbers, or (`vectors:
+ * 'device'`) a tensor left on the GPU (`classVector`).
+ */
+export interface LossAttrs {
+  temperature: number;
+  labelSmoothing: number;
+  zLoss: number;
+  classWeights: number[] | Tensor | null;
+  ignoreIndex: number | null;
+  gamma: number;
+  alpha: number[] | Tensor;
+}
+
+/**
+ * Where per-class vectors may stay: 'device' (the op's composite path can
+ * use a GPU-resident tensor), or 'host' (the kernels take numbers only: a
+ * GPU-resident tensor is refused with what to do instead).
+ */
+export type VectorPlacement = 'device' | 'host';
+
+type AttrCheck<K extends keyof LossAttrs> = (o: LossOptions, C: number, opName: string, vectors: VectorPlacement) => LossAttrs[K];
+
+/** One check per option: a new loss option adds its line here (and its field above and in kernel_names.ts). */
+const ATTR_CHECKS: {[K in keyof LossAttrs]: AttrCheck<K>} = {
+  temperature: (o, _C, op) => checkTemperature(o.temperature ?? 1, op),
+  labelSmoothing: (o, _C, op) => checkLabelSmoothing(o.labelSmoothing ?? 0, op),
+  zLoss: (o, _C, op) => checkZLoss(o.zLoss ?? 0, op),
+  classWeights: (o, C, op, vectors) => o.classWeights == null ? null : perClass(o.classWeights, 'classWeights', op, [C], vectors),
+  ignoreIndex: (o, _C, op) => checkIgnoreIndex(o.ignoreIndex, op),
+  gamma: (o, _C, op) => checkGamma(o.gamma ?? 2, op),
+  alpha: (o, C, op, vectors) => perClass(o.alpha ?? 0.25, 'alpha', op, C === 1 ? [1] : [1, C], vectors),
+};
+
+/**
+ * The op preamble's option check: `keys` of `options` checked (defaults
+ * filled in) as the kernels' attributes, for C classes.
+ */
+export function lossAttrs<K extends keyof LossAttrs>(options: LossOptions, keys: readonly K[], C: number, opName: string,
+                                                     vectors: VectorPlacement = 'device'): Pick<LossAttrs, K> {
+  const out = {} as Pick<LossAttrs, K>;
+  for (const k of keys) {
+    out[k] = (ATTR_CHECKS[k] as AttrCheck<K>)(options, C, opName, vectors);
+  }
+  return out;
+}
+
+export function checkGamma(g: number, opName: string): number {
+  assertArg(typeof g === 'number' && Number.isFinite(g) && g >= 0, opName, () => `gamma must be a finite number ≥ 0, got ${describeValue(g)}`);
+  return g;
+}
+
+/** A per-class vector: `classVector` ('device'), or numbers read on the host ('host'). */
+function perClass(v: ClassVector, name: string, opName: string, allowed: number[], vectors: VectorPlacement): number[] | Tensor {
+  if (vectors === 'device') {
+    return classVector(v, name, opName, allowed);
+  }
+  assertArg(!(v instanceof Tensor) || readableOnHost(v), opName, () =>
+      `${name} is a tensor whose values live only on the GPU, which this op would have to read synchronously: ` +
+      `pass its values (\`Array.from(await ${name}.data())\`) instead`);
+  return readClassVector(v, name, opName, allowed, true);
+}
+
+/**
+ * The sparse ops' labels as int32 class ids for the kernel about to run:
+ * with `validate` (the `validateLabels` option) every label is checked first
+ * (`validateSparseLabels`); then `sparseLabelIds` (non-integers throw where
+ * `strict`, else become an out-of-range id).
+ */
+export function sparseClassIds(raw: Tensor | TensorLike, labels: Tensor, C: number, ignoreIndex: number | null,
+                               opName: string, validate: boolean, strict: boolean): Tensor {
+  if (validate) {
+    validateSparseLabels(raw, labels, C, ignoreIndex, opName);
+  }
+  return sparseLabelIds(raw, labels, C, ignoreIndex, opName, strict);
 }
 
 /**
  * The `validateLabels` check of the sparse ops: every label an integer in
  * [0, C) or the ignore index; the error names the first bad one. Labels passed
  * as an array or typed array are checked there, with no readback. A tensor is
- * read with `dataSync`, except on webgpu when its values live only on the GPU:
- * there tfjs reads synchronously through a canvas, which fails in Node and, in
- * Chromium, lost the WebGPU device for the rest of the page (seen in the
- * browser suite), so the op says what to do instead.
+ * read with `dataSync`, except where the active backend refuses a synchronous
+ * read of it (kernels/capabilities.ts, `syncReadRefusal`): then the op says
+ * what to do instead.
  */
 export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C: number,
     ignoreIndex: number | null, opName: string): void {
@@ -262,8 +383,9 @@ export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C
         `${opName}: validateLabels reads labels synchronously, which the '${getBackend()}' backend cannot do ` +
         `(${why}). Pass labels as an array or typed array, or check \`await labels.data()\` yourself and ` +
         `leave validateLabels off.`);
-    if (getBackend() === 'webgpu' && !hostResident(labels)) {
-      throw unreadable('the labels live on the GPU, and a synchronous GPU read goes through a canvas');
+    const refusal = syncReadRefusal(labels);
+    if (refusal != null) {
+      throw unreadable(refusal);
     }
     try {
       v = labels.dataSync();
@@ -288,12 +410,12 @@ function checkSparseLabel(t: number, i: number, C: number, ignoreIndex: number |
 }
 
 /**
- * Whether the sparse kernel about to run throws for an out-of-range label:
- * the fused kernels of cpu and tfjs-node do; the GPU kernels (webgl, webgpu)
- * and the composite path give NaN for that row.
+ * Whether the sparse kernel about to run throws for an out-of-range label
+ * (declared per backend, kernels/capabilities.ts); the others and the
+ * composite path give NaN for that row.
  */
 export function sparseKernelThrows(fusedPath: boolean): boolean {
-  return fusedPath && (getBackend() === 'cpu' || getBackend() === 'tensorflow');
+  return fusedPath && capabilities().sparseKernelThrows;
 }
 
 /**
@@ -309,8 +431,8 @@ export function invalidLabelId(ignoreIndex: number | null): number {
  * reads 1.5 as class 1 and NaN as class 0). Int32 labels, and labels given as
  * numbers that are all integers, pass as they are (`converted`, the op's
  * `toTensor(raw, …, 'int32')`). Otherwise:
- *  - `strict` (the kernel about to run throws for an out-of-range label: cpu,
- *    tfjs-node): the labels are read (host memory there) and a non-integer
+ *  - `strict` (the kernel about to run throws for an out-of-range label,
+ *    `sparseKernelThrows`): the labels are read and a non-integer
  *    one throws, naming the row and the value;
  *  - else every label that is not an integer in [0, C) nor the ignore index
  *    becomes `invalidLabelId(ignoreIndex)`, an out-of-range id, so its row
