@@ -6,6 +6,10 @@
  * accumulation: no cancellation concern). Sparse rows need only lse and the
  * target logit (a second pass over the row only with label smoothing).
  *
+ * Where WebAssembly SIMD runs (simd/flags_simd.ts, FUSED_CE_CPU_SIMD), both
+ * kernels hand over to the SIMD module instead (softmax_simd.ts); the loops
+ * here are the fallback.
+ *
  * Each kernel has a plain loop (T = 1, ε = 0, no class weights: row_math.isPlain)
  * and a general one; both read Float32Array rows only (row_math.F32Rows).
  * Kernel CPU time at 1024×1000 (Node 20, AMD EPYC, 2 shared cores; kernelFunc
@@ -21,6 +25,8 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
 import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keepLabelRows, labelRowsCapacity, ROW_STATS, rowLse, rowLseScaled, sumOf} from './row_math';
+import {cpuSimdEnabled} from '../simd/flags_simd';
+import {denseForwardSimd, sparseForwardSimd} from './softmax_simd';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
   return backend.data.get(t.dataId).values as ArrayLike<number>;
@@ -179,6 +185,9 @@ function denseForwardGeneral(x: F32Rows, y: F32Rows, rows: number, C: number, at
 function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {
   const {inputs, backend, attrs} = args;
   const [rows, C] = inputs.logits.shape;
+  if (cpuSimdEnabled()) {
+    return denseForwardSimd(backend, values(backend, inputs.logits), values(backend, inputs.labels), rows, C, attrs);
+  }
   const x = new F32Rows(values(backend, inputs.logits), C);
   const y = new F32Rows(values(backend, inputs.labels), C);
   const loss = new Float32Array(rows);
@@ -238,6 +247,9 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
   const {inputs, backend, attrs} = args;
   const [rows, C] = inputs.logits.shape;
   const t = values(backend, inputs.labels);
+  if (cpuSimdEnabled()) {
+    return sparseForwardSimd(backend, values(backend, inputs.logits), t, rows, C, attrs);
+  }
   const w = classWeightArray(attrs, C);
   const sumW = attrs.labelSmoothing === 0 ? 0 : sumOf(w);
   const loss = new Float32Array(rows);

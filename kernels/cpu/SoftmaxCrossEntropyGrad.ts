@@ -16,10 +16,12 @@
  * kernels: dense 10.9 ms, sparse 7.9 ms). About 1.5 ms of each median above
  * those minima is the fresh 4 MB output array (page faults; the same
  * allocation alone: 0.2 ms best, 1.7 ms median), which no kernel can avoid:
- * tfjs owns the array it is given. The unrolled sweep is written out in both
- * plain loops (dense and sparse): one shared function for it measured 10%
- * slower in both (fwd+bwd at 1024×1000, best of 40, three alternating runs:
- * dense 9.1 → 10.0 ms, sparse 7.9 → 8.9 ms).
+ * tfjs owns the array it is given. The unrolled sweep is one function
+ * (expSweep) shared by both plain loops.
+ *
+ * Where WebAssembly SIMD runs (simd/flags_simd.ts, FUSED_CE_CPU_SIMD), the
+ * kernels hand over to the SIMD module (softmax_simd.ts); the loops here are
+ * the fallback.
  */
 import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -27,6 +29,8 @@ import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace} from '../kernel_names';
 import {checkInPlaceTarget} from '../linear_cross_entropy_checks';
 import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, savedLse, sumOf} from './row_math';
+import {cpuSimdEnabled} from '../simd/flags_simd';
+import {denseGradSimd, sparseGradSimd} from './softmax_simd';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -60,6 +64,24 @@ function rowSum(a: Float32Array, off: number, C: number): number {
     s0 += a[c];
   }
   return (s0 + s1) + (s2 + s3);
+}
+
+/**
+ * out[o + c] = gp·exp(x[xo + c] − l) over one row, unrolled by 4: the sweep of
+ * the plain loops (dense with kept labels, sparse). It may write over the row
+ * it reads (out = xa, o = xo): each element is read before it is written.
+ */
+function expSweep(xa: Float32Array, xo: number, C: number, l: number, gp: number, out: Float32Array, o: number): void {
+  let c = 0;
+  for (; c + 3 < C; c += 4) {
+    out[o + c] = gp * fastExp(xa[xo + c] - l);
+    out[o + c + 1] = gp * fastExp(xa[xo + c + 1] - l);
+    out[o + c + 2] = gp * fastExp(xa[xo + c + 2] - l);
+    out[o + c + 3] = gp * fastExp(xa[xo + c + 3] - l);
+  }
+  for (; c < C; c++) {
+    out[o + c] = gp * fastExp(xa[xo + c] - l);
+  }
 }
 
 /** d/dlogits, dense, T = 1, ε = 0, no weights: dx = dy·((W + 2λ·lse)·p − y), W = Σ_c y. */
@@ -102,17 +124,7 @@ function denseGradKept(x: F32Rows, kept: LabelRows, lse: ArrayLike<number>, dy: 
       W += val[k];
     }
     const pScale = W + 2 * zLoss * l;
-    const gp = g * pScale;
-    let c = 0;
-    for (; c + 3 < C; c += 4) {
-      out[o + c] = gp * fastExp(xa[xo + c] - l);
-      out[o + c + 1] = gp * fastExp(xa[xo + c + 1] - l);
-      out[o + c + 2] = gp * fastExp(xa[xo + c + 2] - l);
-      out[o + c + 3] = gp * fastExp(xa[xo + c + 3] - l);
-    }
-    for (; c < C; c++) {
-      out[o + c] = gp * fastExp(xa[xo + c] - l);
-    }
+    expSweep(xa, xo, C, l, g * pScale, out, o);
     for (let k = k0; k < k1; k++) {
       const t = cls[k];
       out[o + t] = g * (pScale * fastExp(xa[xo + t] - l) - val[k]);
@@ -163,6 +175,9 @@ function denseLabelsGrad(x: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<numbe
 function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const {backend, attrs} = args;
   const {rows, C, x: xv, y: yv, lse, dy} = read(args);
+  if (cpuSimdEnabled()) {
+    return backend.makeTensorInfo([rows, C], 'float32', denseGradSimd(xv, yv, lse, dy, rows, C, attrs));
+  }
   const x = new F32Rows(xv, C);
   const out = new Float32Array(rows * C);
   if (attrs.wrt === 'labels') {
@@ -191,6 +206,10 @@ function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean): vo
     throw new Error('sparseSoftmaxCrossEntropyWithLogits: sparse labels are not differentiable');
   }
   const {rows, C, x: xv, y: t, lse, dy} = read(args);
+  if (cpuSimdEnabled()) {
+    sparseGradSimd(xv, t, lse, dy, rows, C, attrs, out);
+    return;
+  }
   const x = new F32Rows(xv, C);
   const xa = x.array;
   const plain = isPlain(attrs);
@@ -215,17 +234,7 @@ function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean): vo
     // The target entry is recomputed after the sweep from its logit, read first (the sweep may overwrite it).
     const pt = fastExp(xa[xo + target] * invT - l);
     if (plain) {
-      const gp = g * pScale;
-      let c = 0;
-      for (; c + 3 < C; c += 4) {
-        out[o + c] = gp * fastExp(xa[xo + c] - l);
-        out[o + c + 1] = gp * fastExp(xa[xo + c + 1] - l);
-        out[o + c + 2] = gp * fastExp(xa[xo + c + 2] - l);
-        out[o + c + 3] = gp * fastExp(xa[xo + c + 3] - l);
-      }
-      for (; c < C; c++) {
-        out[o + c] = gp * fastExp(xa[xo + c] - l);
-      }
+      expSweep(xa, xo, C, l, g * pScale, out, o);
     } else {
       for (let c = 0; c < C; c++) {
         out[o + c] = g * (pScale * fastExp(xa[xo + c] * invT - l) - w[c] * base);

@@ -1,0 +1,413 @@
+/**
+ * Softmax cross-entropy, forward and backward, dense and sparse labels, in
+ * WebAssembly 128-bit SIMD (AssemblyScript). The same math and the same saved
+ * per-row statistics as the cpu kernels (kernels/FORMULAS.md,
+ * kernels/cpu/row_math.ts): the forward writes loss [rows] and (m, s) [rows, 2],
+ * m = max_c x (raw logit), s = Σ_c exp((x − m)/T); the backward rebuilds the
+ * row's lse from them.
+ *
+ * Memory: every array is a byte offset into the one imported memory
+ * (`env.memory`). The module has no data segment, no stack and no globals that
+ * live in memory: it reads and writes only the arrays it is given, so it can run
+ * on another module's heap (tfjs-backend-wasm's) as well as on its own.
+ *
+ * exp: exp(x) = 2^u, u = x·log2(e), split u = n + f, n = round(u), |f| ≤ ½;
+ * 2^f by a degree-6 polynomial in float32 lanes, 2^n built in the exponent
+ * bits. The argument is formed as (x − m)·k, k = log2(e)/T, with m the row max:
+ * x − m is exact wherever the term matters (Sterbenz) and otherwise off by
+ * ½ ulp of itself, so each term carries a relative error of a few float32
+ * ulps, independent of the logits' scale. u below −127 gives exactly 0 (the
+ * 2^n bits are 0); NaN stays NaN. Row sums and the label terms accumulate in
+ * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
+ */
+
+// 2^f on |f| ≤ ½: degree-6 polynomial fitted for relative error (2.0e-9;
+// evaluated in float32: 1e-7, below 2 ulp).
+const P1: f32 = 0.6931472028580795;
+const P2: f32 = 0.240226479132281;
+const P3: f32 = 0.05550332465968261;
+const P4: f32 = 0.009618437383353055;
+const P5: f32 = 0.001339887616410379;
+const P6: f32 = 0.00015353359027307951;
+const LOG2E: f64 = 1.4426950408889634;
+// 1.5·2^23: u + ROUND − ROUND rounds u to an integer n, and the low bits of
+// u + ROUND hold n, so (bits << 23) is n in the exponent field.
+const ROUND: f32 = 12582912.0;
+
+/** 2^u in four float32 lanes: 0 for u ≤ −127 (and −∞), NaN for NaN. */
+// @ts-ignore: decorator
+@inline
+function exp2v(u: v128): v128 {
+  // pmax/pmin (one x86 instruction each; max/min are several) with u first keep a NaN u.
+  u = f32x4.pmin(f32x4.pmax(u, f32x4.splat(-127.0)), f32x4.splat(127.0));
+  const t = f32x4.add(u, f32x4.splat(ROUND));
+  const f = f32x4.sub(u, f32x4.sub(t, f32x4.splat(ROUND)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(P6), f), f32x4.splat(P5));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P4));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P3));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P2));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
+  return f32x4.mul(p, i32x4.add(i32x4.shl(t, 23), i32x4.splat(127 << 23)));
+}
+
+/** The same in one lane. */
+// @ts-ignore: decorator
+@inline
+function exp2s(u: f32): f32 {
+  u = min<f32>(max<f32>(u, -127.0), 127.0);
+  const t = u + ROUND;
+  const f = u - (t - ROUND);
+  let p: f32 = P6 * f + P5;
+  p = p * f + P4;
+  p = p * f + P3;
+  p = p * f + P2;
+  p = p * f + P1;
+  p = p * f + 1.0;
+  return p * reinterpret<f32>((reinterpret<i32>(t) << 23) + (127 << 23));
+}
+
+/** Natural log in float64 (no tables: the module has no data). */
+function ln(s: f64): f64 {
+  if (!(s > 0) || s == Infinity) {
+    return s == 0 ? -Infinity : (s == Infinity ? Infinity : NaN);
+  }
+  let bits = reinterpret<u64>(s);
+  let k = <i32>((bits >> 52) & 0x7ff) - 1023;
+  // s = 2^k·a, a in [√½, √2)
+  let a = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
+  if (a > 1.4142135623730951) {
+    a *= 0.5;
+    k += 1;
+  }
+  // log a = 2·atanh(t), t = (a − 1)/(a + 1), |t| ≤ 0.1716
+  const t = (a - 1) / (a + 1);
+  const t2 = t * t;
+  let q = 1.0 / 23;
+  q = q * t2 + 1.0 / 21;
+  q = q * t2 + 1.0 / 19;
+  q = q * t2 + 1.0 / 17;
+  q = q * t2 + 1.0 / 15;
+  q = q * t2 + 1.0 / 13;
+  q = q * t2 + 1.0 / 11;
+  q = q * t2 + 1.0 / 9;
+  q = q * t2 + 1.0 / 7;
+  q = q * t2 + 1.0 / 5;
+  q = q * t2 + 1.0 / 3;
+  q = q * t2 + 1.0;
+  return <f64>k * 0.6931471805599453 + 2 * t * q;
+}
+
+/** Max of the row x[0 .. C) (NaN entries ignored, as the scalar kernels do). */
+function rowMax(x: usize, C: i32): f32 {
+  let acc = f32x4.splat(-Infinity);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    acc = f32x4.pmax(acc, v128.load(x + (<usize>c << 2)));
+  }
+  let m = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)),
+                   max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+  for (; c < C; c++) {
+    const v = load<f32>(x + (<usize>c << 2));
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/**
+ * s = Σ_c 2^((x − m)·k) over the row. Four vectors (16 terms) are added in
+ * float32 as a tree (at most 3 roundings per term), their sum in float64.
+ */
+function rowSumExp(x: usize, C: i32, m: f32, k: f32): f64 {
+  const mv = f32x4.splat(m), kv = f32x4.splat(k);
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let c = 0;
+  for (; c + 16 <= C; c += 16) {
+    const p = x + (<usize>c << 2);
+    const e0 = exp2v(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
+    const e1 = exp2v(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
+    const e2 = exp2v(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
+    const e3 = exp2v(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
+    const e = f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+  }
+  for (; c + 4 <= C; c += 4) {
+    const e = exp2v(f32x4.mul(f32x4.sub(v128.load(x + (<usize>c << 2)), mv), kv));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+  }
+  s0 = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; c < C; c++) {
+    s += <f64>exp2s((load<f32>(x + (<usize>c << 2)) - m) * k);
+  }
+  return s;
+}
+
+/** (m, s) of row x, with the scalar kernels' special rows: +∞ max → s NaN; all −∞ → s 0. Returns lse. */
+function rowStats(x: usize, C: i32, invT: f64, stats: usize): f64 {
+  const m = rowMax(x, C);
+  let s: f64;
+  if (m == Infinity) {
+    s = NaN;
+  } else if (m == -Infinity) {
+    s = 0;
+  } else {
+    s = rowSumExp(x, C, m, <f32>(LOG2E * invT));
+  }
+  store<f32>(stats, m);
+  store<f32>(stats, <f32>s, 4);
+  return <f64>m * invT + ln(s);
+}
+
+/** lse = m/T + log s from a saved (m, s). */
+// @ts-ignore: decorator
+@inline
+function savedLse(stats: usize, invT: f64): f64 {
+  return <f64>load<f32>(stats) * invT + ln(<f64>load<f32>(stats, 4));
+}
+
+/**
+ * Dense forward. x, y: [rows, C] f32; w: C f32 class weights or 0 (none);
+ * ŷ = keep·y + base. Writes loss [rows] f32 and stats [rows, 2] f32.
+ * loss = W'·lse − S + λ·lse², W' = Σ_{ŷ≠0} w·ŷ, S = Σ_{ŷ≠0} w·ŷ·x/T.
+ */
+export function denseForward(x: usize, y: usize, rows: i32, C: i32, invT: f64, keep: f32, base: f32, w: usize,
+                             zLoss: f64, loss: usize, stats: usize): void {
+  const rowBytes = <usize>C << 2;
+  const keepv = f32x4.splat(keep), basev = f32x4.splat(base), zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, yr = y + <usize>i * rowBytes;
+    const lse = rowStats(xr, C, invT, stats + (<usize>i << 3));
+    let mass0 = f64x2.splat(0), dot0 = f64x2.splat(0), mass1 = f64x2.splat(0), dot1 = f64x2.splat(0);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      let yh = v128.load(yr + off);
+      if (base == 0) {
+        if (!v128.any_true(f32x4.ne(yh, zero))) continue;  // one-hot rows: a scan
+        if (keep != 1) yh = f32x4.mul(yh, keepv);
+      } else {
+        yh = f32x4.add(f32x4.mul(yh, keepv), basev);
+      }
+      if (w != 0) yh = f32x4.mul(yh, v128.load(w + off));
+      const nz = f32x4.ne(yh, zero);  // ŷ = 0 skipped, not multiplied: 0·(−∞) would be NaN
+      const xv = v128.and(v128.load(xr + off), nz);
+      yh = v128.and(yh, nz);
+      const ylo = f64x2.promote_low_f32x4(yh), yhi = f64x2.promote_low_f32x4(v128.shuffle<f32>(yh, yh, 2, 3, 0, 1));
+      const xlo = f64x2.promote_low_f32x4(xv), xhi = f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 0, 1));
+      mass0 = f64x2.add(mass0, ylo);
+      mass1 = f64x2.add(mass1, yhi);
+      dot0 = f64x2.add(dot0, f64x2.mul(ylo, xlo));
+      dot1 = f64x2.add(dot1, f64x2.mul(yhi, xhi));
+    }
+    mass0 = f64x2.add(mass0, mass1);
+    dot0 = f64x2.add(dot0, dot1);
+    let mass = f64x2.extract_lane(mass0, 0) + f64x2.extract_lane(mass0, 1);
+    let dot = f64x2.extract_lane(dot0, 0) + f64x2.extract_lane(dot0, 1);
+    for (; c < C; c++) {
+      let yh = keep * load<f32>(yr + (<usize>c << 2)) + base;
+      if (w != 0) yh *= load<f32>(w + (<usize>c << 2));
+      if (yh != 0) {
+        mass += <f64>yh;
+        dot += <f64>yh * <f64>load<f32>(xr + (<usize>c << 2));
+      }
+    }
+    store<f32>(loss + (<usize>i << 2), <f32>(mass * lse - dot * invT + zLoss * lse * lse));
+  }
+}
+
+/**
+ * Sparse forward. t: [rows] i32 labels (checked by the caller), rows whose
+ * label is `ignore` (when hasIgnore) give loss 0. w: C f32 weights or 0;
+ * sumW = Σ w (or C). eps: label smoothing.
+ */
+export function sparseForward(x: usize, t: usize, rows: i32, C: i32, invT: f64, eps: f64, w: usize, sumW: f64,
+                              zLoss: f64, hasIgnore: bool, ignore: i32, loss: usize, stats: usize): void {
+  const rowBytes = <usize>C << 2;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes;
+    const lse = rowStats(xr, C, invT, stats + (<usize>i << 3));
+    const target = load<i32>(t + (<usize>i << 2));
+    if (hasIgnore && target == ignore) {
+      store<f32>(loss + (<usize>i << 2), 0);
+      continue;
+    }
+    const wt: f64 = w != 0 ? <f64>load<f32>(w + (<usize>target << 2)) : 1;
+    let l = (1 - eps) * wt * (lse - <f64>load<f32>(xr + (<usize>target << 2)) * invT);
+    if (eps != 0) {
+      let smoothDot: f64 = 0;
+      for (let c = 0; c < C; c++) {
+        const wc: f64 = w != 0 ? <f64>load<f32>(w + (<usize>c << 2)) : 1;
+        smoothDot += wc * <f64>load<f32>(xr + (<usize>c << 2));
+      }
+      l += (eps / <f64>C) * (sumW * lse - smoothDot * invT);
+    }
+    store<f32>(loss + (<usize>i << 2), <f32>(l + zLoss * lse * lse));
+  }
+}
+
+/**
+ * out[c] = a·2^((x[c] − m)·k) − b·v[c] over one row (v = 0: no second term),
+ * out[c] may alias x[c] (each element is read before it is written).
+ */
+function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usize, b: f32): void {
+  const mv = f32x4.splat(m), kv = f32x4.splat(k), av = f32x4.splat(a), bv = f32x4.splat(b);
+  let c = 0;
+  if (v == 0) {
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      const e = exp2v(f32x4.mul(f32x4.sub(v128.load(x + off), mv), kv));
+      v128.store(out + off, f32x4.mul(av, e));
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      store<f32>(out + off, a * exp2s((load<f32>(x + off) - m) * k));
+    }
+  } else {
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      const e = exp2v(f32x4.mul(f32x4.sub(v128.load(x + off), mv), kv));
+      v128.store(out + off, f32x4.sub(f32x4.mul(av, e), f32x4.mul(bv, v128.load(v + off))));
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      store<f32>(out + off, a * exp2s((load<f32>(x + off) - m) * k) - b * load<f32>(v + off));
+    }
+  }
+}
+
+/** Σ of a row of f32, float64 accumulation. */
+function rowSum(a: usize, C: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const v = v128.load(a + (<usize>c << 2));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+  }
+  s0 = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; c < C; c++) s += <f64>load<f32>(a + (<usize>c << 2));
+  return s;
+}
+
+/**
+ * Dense d/dlogits: dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = 2^((x − m)·k)/s.
+ * Plain rows (keep = 1, base = 0, no weights) run one fused sweep; the general
+ * rows first build w·ŷ into `out`, then sweep with it as the second term.
+ */
+export function denseGrad(x: usize, y: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64, keep: f32,
+                          base: f32, w: usize, zLoss: f64, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const k = <f32>(LOG2E * invT);
+  const plain = keep == 1 && base == 0 && w == 0;
+  const keepv = f32x4.splat(keep), basev = f32x4.splat(base);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, yr = y + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    const st = stats + (<usize>i << 3);
+    const lse = savedLse(st, invT);
+    const g = <f64>load<f32>(dy + (<usize>i << 2)) * invT;
+    const m = load<f32>(st), s = <f64>load<f32>(st, 4);
+    let W: f64;
+    if (plain) {
+      W = rowSum(yr, C);
+    } else {
+      // out ← w·ŷ (then read back by the sweep as its second term), W = Σ w·ŷ.
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2;
+        let yh = f32x4.add(f32x4.mul(v128.load(yr + off), keepv), basev);
+        if (w != 0) yh = f32x4.mul(yh, v128.load(w + off));
+        v128.store(or + off, yh);
+      }
+      for (; c < C; c++) {
+        const off = <usize>c << 2;
+        let yh = keep * load<f32>(yr + off) + base;
+        if (w != 0) yh *= load<f32>(w + off);
+        store<f32>(or + off, yh);
+      }
+      W = rowSum(or, C);
+    }
+    const pScale = W + 2 * zLoss * lse;
+    rowExpAxpy(xr, or, C, m, k, <f32>(g * pScale / s), plain ? yr : or, <f32>g);
+  }
+}
+
+/**
+ * Dense d/dlabels: dy·(1 − ε)·w[c]·(lse − x/T), in float64 lanes (lse and x/T
+ * cancel at large logit scales: a float32 difference would lose their digits).
+ */
+export function denseLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64, keep: f64,
+                                w: usize, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const tv = f64x2.splat(invT);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    const lse = savedLse(stats + (<usize>i << 3), invT);
+    const scale = <f64>load<f32>(dy + (<usize>i << 2)) * keep;
+    const lv = f64x2.splat(lse), sv = f64x2.splat(scale);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      const xv = v128.load(xr + off);
+      let lo = f64x2.mul(sv, f64x2.sub(lv, f64x2.mul(f64x2.promote_low_f32x4(xv), tv)));
+      let hi = f64x2.mul(sv, f64x2.sub(lv, f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 0, 1)), tv)));
+      if (w != 0) {
+        const wv = v128.load(w + off);
+        lo = f64x2.mul(lo, f64x2.promote_low_f32x4(wv));
+        hi = f64x2.mul(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(wv, wv, 2, 3, 0, 1)));
+      }
+      const l32 = f32x4.demote_f64x2_zero(lo), h32 = f32x4.demote_f64x2_zero(hi);
+      v128.store(or + off, v128.shuffle<f32>(l32, h32, 0, 1, 4, 5));
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      const wc: f64 = w != 0 ? <f64>load<f32>(w + off) : 1;
+      store<f32>(or + off, <f32>(scale * (lse - <f64>load<f32>(xr + off) * invT) * wc));
+    }
+  }
+}
+
+/**
+ * Sparse d/dlogits: dx = dy/T·(pScale·p − w[c]·ε/C), target entry
+ * dy/T·(pScale·p_t − w_t·(1 − ε + ε/C)), pScale = (1 − ε)·w_t + ε/C·Σw + 2λ·lse.
+ * out may be x itself (in place); ignored rows are written 0.
+ */
+export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64, eps: f64,
+                           w: usize, sumW: f64, zLoss: f64, hasIgnore: bool, ignore: i32, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const k = <f32>(LOG2E * invT);
+  const base = eps / <f64>C;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    const target = load<i32>(t + (<usize>i << 2));
+    if (hasIgnore && target == ignore) {
+      memory.fill(or, 0, rowBytes);
+      continue;
+    }
+    const st = stats + (<usize>i << 3);
+    const lse = savedLse(st, invT);
+    const g = <f64>load<f32>(dy + (<usize>i << 2)) * invT;
+    const m = load<f32>(st), s = <f64>load<f32>(st, 4);
+    const wt: f64 = w != 0 ? <f64>load<f32>(w + (<usize>target << 2)) : 1;
+    const pScale = (1 - eps) * wt + base * sumW + 2 * zLoss * lse;
+    // The target's p in float64 before the sweep (which may overwrite its logit): p − 1 must not cancel in float32.
+    const xt = load<f32>(xr + (<usize>target << 2));
+    const pt = <f64>exp2s((xt - m) * k) / s;
+    if (eps != 0 || w != 0) {
+      rowExpAxpy(xr, or, C, m, k, <f32>(g * pScale / s), w, w != 0 ? <f32>(g * base) : 0);
+      if (w == 0 && eps != 0) {
+        // − g·ε/C on every entry (no weights: w = 1)
+        const d = f32x4.splat(<f32>(g * base));
+        let c = 0;
+        for (; c + 4 <= C; c += 4) v128.store(or + (<usize>c << 2), f32x4.sub(v128.load(or + (<usize>c << 2)), d));
+        for (; c < C; c++) store<f32>(or + (<usize>c << 2), load<f32>(or + (<usize>c << 2)) - <f32>(g * base));
+      }
+    } else {
+      rowExpAxpy(xr, or, C, m, k, <f32>(g * pScale / s), 0, 0);
+    }
+    store<f32>(or + (<usize>target << 2), <f32>(g * (pScale * pt - wt * (1 - eps + base))));
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The WebAssembly SIMD module of the softmax cross-entropy kernels
+ * (assembly/softmax_cross_entropy.ts, AssemblyScript, built by
+ * scripts/build.mjs into simd_wasm_bytes.generated.ts).
+ *
+ * The module imports its memory and has no data, stack or globals in memory:
+ * every kernel takes byte offsets of arrays in that memory. So one compiled
+ * module is instantiated
+ *  - over a memory of our own for the `cpu` backend (simdHeap(): inputs are
+ *    copied in, outputs copied out), and
+ *  - over tfjs-backend-wasm's own heap for the `wasm` backend (kernels/wasm:
+ *    in place on the backend's tensors, no copies).
+ */
+import {SIMD_WASM_BASE64} from './simd_wasm_bytes.generated';
+
+/** The module's exports (assembly/softmax_cross_entropy.ts); pointers are byte offsets. */
+export interface SimdExports {
+  denseForward(x: number, y: number, rows: number, C: number, invT: number, keep: number, base: number, w: number,
+               zLoss: number, loss: number, stats: number): void;
+  sparseForward(x: number, t: number, rows: number, C: number, invT: number, eps: number, w: number, sumW: number,
+                zLoss: number, hasIgnore: number, ignore: number, loss: number, stats: number): void;
+  denseGrad(x: number, y: number, stats: number, dy: number, rows: number, C: number, invT: number, keep: number,
+            base: number, w: number, zLoss: number, out: number): void;
+  denseLabelsGrad(x: number, stats: number, dy: number, rows: number, C: number, invT: number, keep: number,
+                  w: number, out: number): void;
+  sparseGrad(x: number, t: number, stats: number, dy: number, rows: number, C: number, invT: number, eps: number,
+             w: number, sumW: number, zLoss: number, hasIgnore: number, ignore: number, out: number): void;
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) {
+    out[i] = bin.charCodeAt(i);
+  }
+  return out;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * The compiled module, or null where WebAssembly or its SIMD is missing
+ * (WebAssembly.validate rejects a module using v128 there).
+ */
+export function simdModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    compiled = null;
+    if (typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function') {
+      const bytes = decodeBase64(SIMD_WASM_BASE64);
+      if (WebAssembly.validate(bytes)) {
+        try {
+          compiled = new WebAssembly.Module(bytes);
+        } catch {
+          compiled = null;  // e.g. a page that forbids synchronous compiles
+        }
+      }
+    }
+  }
+  return compiled;
+}
+
+/** Whether the SIMD module can run here. */
+export function simdAvailable(): boolean {
+  return simdModule() != null;
+}
+
+/** An instance of the module over `memory` (a non-shared or shared WebAssembly.Memory). */
+export function instantiateSimd(memory: WebAssembly.Memory): SimdExports {
+  const module = simdModule();
+  if (module == null) {
+    throw new Error('tfjs-fused-cross-entropy: WebAssembly SIMD is not available here');
+  }
+  return new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as SimdExports;
+}
+
+const PAGE = 65536;
+
+/**
+ * A memory of our own with a bump allocator, for backends whose tensors live
+ * in JS arrays (cpu): each kernel call resets it, copies its inputs in, runs,
+ * and copies its outputs out. Offset 0 is never handed out (0 means "no array"
+ * to the kernels).
+ */
+export class SimdHeap {
+  readonly memory = new WebAssembly.Memory({initial: 1});
+  readonly kernels: SimdExports;
+  private top = 16;
+
+  constructor() {
+    this.kernels = instantiateSimd(this.memory);
+  }
+
+  /** Frees everything allocated since the last reset. */
+  reset(): void {
+    this.top = 16;
+  }
+
+  /** `bytes` bytes, 16-byte aligned; grows the memory when needed. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    this.top = (ptr + bytes + 15) & ~15;
+    const need = this.top - this.memory.buffer.byteLength;
+    if (need > 0) {
+      this.memory.grow(Math.ceil(need / PAGE));
+    }
+    return ptr;
+  }
+
+  /** Copies `values` (any numeric array: converted to float32) in; returns the pointer. */
+  f32In(values: ArrayLike<number>): number {
+    const ptr = this.alloc(4 * values.length);
+    new Float32Array(this.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  /** Copies `values` in as int32; returns the pointer. */
+  i32In(values: ArrayLike<number>): number {
+    const ptr = this.alloc(4 * values.length);
+    new Int32Array(this.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  /** A copy of n float32 at ptr, in a fresh Float32Array. */
+  f32Out(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n).slice();
+  }
+
+  /** Copies n float32 at ptr into `target`. */
+  f32OutInto(ptr: number, target: Float32Array): void {
+    target.set(new Float32Array(this.memory.buffer, ptr, target.length));
+  }
+}
+
+let heap: SimdHeap | null = null;
+
+/** The shared SimdHeap of the cpu kernels (one call at a time: JavaScript is single-threaded). */
+export function simdHeap(): SimdHeap {
+  if (heap == null) {
+    heap = new SimdHeap();
+  }
+  return heap;
+}
