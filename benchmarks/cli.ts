@@ -10,7 +10,12 @@ export const USAGE = `npm run bench -- [flags]   (or npx tsx benchmarks/<suite>.
                       (default: every one available here)
   --suites softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce
   --providers fused,composite,tf.losses,tfjs-layers
-  --modes forward,forward+backward,train
+  --modes forward,forward+backward,pipelined,train
+                      (pipelined: K forward+backward steps, one read-back; planned
+                      beside forward+backward on webgpu and webgl by default)
+  --pipeline-steps K  steps of the pipelined mode (default ${DEFAULT_RUN_OPTIONS.pipelineSteps}; 0: off)
+  --short             quick settings for regenerating every file: --min-reps 2
+                      --max-reps 3 --budget-ms 150 --pipeline-steps 4
   --full              the sweep 4096×10 … 1024×32000 (GPUs: … 8192×32000)
   --shapes 64x1000,…  replace every suite's shapes
   --extra-shapes …    add shapes to every suite
@@ -78,6 +83,8 @@ export function parseArgs(argv: string[]): Args {
       case '--max-reps': args.run.maxReps = Math.max(1, int()); break;
       case '--budget-ms': args.run.budgetMs = int(); break;
       case '--warmup': args.run.warmup = int(); break;
+      case '--pipeline-steps': args.run.pipelineSteps = int(); break;
+      case '--short': Object.assign(args.run, {minReps: 2, maxReps: 3, budgetMs: 150, pipelineSteps: 4}); break;
       case '--results': args.resultsDir = value(); break;
       case '--out': args.out = value(); break;
       case '--no-report': args.report = false; break;
@@ -93,7 +100,8 @@ export function parseArgs(argv: string[]): Args {
 export function toArgv(a: Args, backend: string): string[] {
   const out = ['--backend', backend, '--results', a.resultsDir,
     '--min-reps', String(a.run.minReps), '--max-reps', String(a.run.maxReps),
-    '--budget-ms', String(a.run.budgetMs), '--warmup', String(a.run.warmup)];
+    '--budget-ms', String(a.run.budgetMs), '--warmup', String(a.run.warmup),
+    '--pipeline-steps', String(a.run.pipelineSteps)];
   if (a.suites.length) out.push('--suites', a.suites.join(','));
   if (a.run.providers.length) out.push('--providers', a.run.providers.join(','));
   if (a.run.modes.length) out.push('--modes', a.run.modes.join(','));

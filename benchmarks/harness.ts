@@ -44,10 +44,23 @@ import type {Tensor} from '@tensorflow/tfjs-core';
 // tfjs-layers' Node bundle also registers tfjs-core's gradients (Mean, …).
 import * as tfl from '@tensorflow/tfjs-layers';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
+import {countDispatches} from '../tools/gpu_counters';
 import {PeakMemory, trackPeakMemory} from '../tools/peak_memory';
+import {countUploads} from '../tools/webgpu/upload_bytes';
 
-export type Mode = 'forward' | 'forward+backward' | 'train';
-export const MODES: readonly Mode[] = ['forward', 'forward+backward', 'train'];
+/**
+ * forward: the loss, read back. forward+backward: the mean loss and its
+ * gradient, read back after every call. pipelined: the same forward+backward
+ * `pipelineSteps` times in a row with one read-back at the end (what a
+ * training loop does), timed per step. train: one `trainOnBatch` step.
+ */
+export type Mode = 'forward' | 'forward+backward' | 'pipelined' | 'train';
+export const MODES: readonly Mode[] = ['forward', 'forward+backward', 'pipelined', 'train'];
+
+/** Backends whose kernels run asynchronously on a device: there, a read-back per call is a cost training does not pay. */
+export function isGpuBackend(backend: string): boolean {
+  return backend === 'webgpu' || backend === 'webgl';
+}
 
 export type ProviderId = 'fused' | 'composite' | 'tf.losses' | 'tfjs-layers';
 export const PROVIDER_IDS: readonly ProviderId[] = ['fused', 'composite', 'tf.losses', 'tfjs-layers'];
@@ -125,6 +138,14 @@ export interface RunOptions {
    * adapter, not by a flag.
    */
   softwareDevice?: boolean;
+  /**
+   * Steps of the pipelined mode (K forward+backward calls, one read-back).
+   * It is planned beside every forward+backward cell on the GPU backends
+   * (anywhere with `--modes pipelined`); 0 turns it off.
+   */
+  pipelineSteps: number;
+  /** The device's copy bandwidth measured in this run (GB/s; roofline.ts), for each cell's rooflineFraction. */
+  rooflineGBps?: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
@@ -137,6 +158,7 @@ export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
   modes: [],
   extraShapes: [],
   onlyShapes: [],
+  pipelineSteps: 8,
 };
 
 export interface Cell {
@@ -183,11 +205,38 @@ export interface CellResult extends Cell {
   /** Tensors left alive by one run (should be 0). */
   leakedTensors?: number;
   /**
-   * Its timed runs alternated with those of the other providers of the same
-   * (suite, shape, mode) (see the header). Absent in results from before the
-   * harness interleaved: there each provider's runs came one after the other.
+   * Whether its timed runs alternated with those of the other providers of
+   * the same (suite, shape, mode) (see the header): false when it ran alone.
    */
-  interleaved?: true;
+  interleaved?: boolean;
+  /** When this cell was measured (ISO time of its timed runs' start). */
+  runDate?: string;
+  /**
+   * How each timed call waits for its GPU work: 'each call' (every call reads
+   * its results back: all of a result up to READ_BACK_FULL_MAX elements, one
+   * element of a larger one) or 'once per K steps' (pipelined mode).
+   */
+  readBack?: string;
+  /** Steps per timed call (pipelined: K; else 1). Times are per step. */
+  steps?: number;
+  /**
+   * Compute dispatches (webgpu) or programs run (webgl) per step, counted from
+   * the backend during the tracked run: ours and tfjs's alike.
+   */
+  dispatches?: number;
+  /** webgpu: bytes uploaded from the host per step (tensor uploads; uniforms apart). */
+  uploadTensorBytes?: number;
+  uploadUniformBytes?: number;
+  /**
+   * GPU time of the step's kernels from timestamp queries (tf.time's
+   * kernelMs: one query pair per dispatch, summed), per step; or why not.
+   */
+  kernelMs?: number;
+  kernelMsUnavailable?: string;
+  /** floorBytes / (medianMs) as a fraction of the backend's measured copy bandwidth (BackendReport.roofline). */
+  rooflineFraction?: number;
+  /** floorBytes / kernelMs as a fraction of the same. */
+  kernelRooflineFraction?: number;
 }
 
 export interface ProgressEvent {
@@ -236,10 +285,17 @@ export async function readBack(t: Tensor): Promise<void> {
 interface Prepared {
   /** One run, results read back; calls `sample` before disposing. */
   run(sample: () => void): Promise<void>;
+  /** Steps per run (the pipelined mode's K, else 1). */
+  steps: number;
+  /**
+   * One step recorded without waiting (for tf.time's kernel timestamps): its
+   * outputs, to dispose. Absent where a step is asynchronous (train).
+   */
+  enqueue?(): Tensor[];
   dispose(): void;
 }
 
-function prepare(mode: Mode, p: Provider, inputs: Inputs): Prepared {
+function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Prepared {
   const {labels, logits} = inputs;
   if (mode === 'forward') {
     return {
@@ -249,22 +305,39 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs): Prepared {
         sample();
         out.dispose();
       },
+      steps: 1,
+      enqueue: () => [tf.tidy(() => p.loss(labels, logits))],
       dispose() {},
     };
   }
-  if (mode === 'forward+backward') {
+  if (mode === 'forward+backward' || mode === 'pipelined') {
     // What a training loop does with the loss: the mean loss and its
-    // gradient w.r.t. the logits, both read back.
+    // gradient w.r.t. the logits. forward+backward reads both back after
+    // every call; pipelined queues K calls (each one's outputs disposed once
+    // the next is recorded, as a training loop drops them) and reads back
+    // only the last.
     const vg = tf.valueAndGrad((x: Tensor) => tf.mean(p.loss(labels, x)));
+    const steps = mode === 'pipelined' ? Math.max(1, opts.pipelineSteps) : 1;
+    const step = () => {
+      const {value, grad} = tf.tidy(() => vg(logits));
+      return [value, grad];
+    };
     return {
       async run(sample) {
-        const {value, grad} = tf.tidy(() => vg(logits));
+        let out = step();
+        for (let i = 1; i < steps; i++) {
+          const next = step();
+          tf.dispose(out);
+          out = next;
+        }
+        const [value, grad] = out;
         await readBack(grad);
         await readBack(value);
         sample();
-        value.dispose();
-        grad.dispose();
+        tf.dispose(out);
       },
+      steps,
+      enqueue: step,
       dispose() {},
     };
   }
@@ -286,6 +359,7 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs): Prepared {
       await (p.aroundTrainStep ? p.aroundTrainStep(step) : step());
       sample();
     },
+    steps: 1,
     dispose() {
       model.dispose();
       // Not owned by the model (compiled with an instance): its learning-rate scalar.
@@ -306,11 +380,15 @@ function processCpuMs(): number | null {
   return (u.user + u.system) / 1000;
 }
 
-function baseResult(cell: Cell): CellResult {
+function baseResult(cell: Cell, opts: RunOptions): CellResult {
   const {rows, classes} = cell.shape;
   const logitsBytes = rows * classes * 4;
   const floorBytes = cell.mode === 'forward' ? logitsBytes : 2 * logitsBytes;
-  return {...cell, status: 'ok', logitsBytes, floorBytes};
+  const steps = cell.mode === 'pipelined' ? Math.max(1, opts.pipelineSteps) : 1;
+  return {
+    ...cell, status: 'ok', logitsBytes, floorBytes, runDate: new Date().toISOString(), steps,
+    readBack: steps > 1 ? `once per ${steps} steps` : 'each call',
+  };
 }
 
 /** One provider of a side-by-side measurement: its state, then its timed runs. */
@@ -323,6 +401,10 @@ interface Lane {
   done: CellResult | null;
   firstMs: number;
   mem: PeakMemory | null;
+  /** Per step, from the tracked run (GPU backends). */
+  counts: Pick<CellResult, 'dispatches' | 'uploadTensorBytes' | 'uploadUniformBytes'>;
+  /** tf.time's kernelMs per step, or why there is none. */
+  kernel: {ms?: number, unavailable?: string};
   leakedTensors: number;
   times: number[];
   cpuTimes: number[];
@@ -349,7 +431,7 @@ async function prepareLane(lane: Lane, p: Provider, inputs: Inputs, opts: RunOpt
     return;
   }
   try {
-    const prepared = prepare(lane.cell.mode, p, inputs);
+    const prepared = prepare(lane.cell.mode, p, inputs, opts);
     lane.prepared = prepared;
     const noop = () => {};
     const t0 = performance.now();
@@ -359,20 +441,79 @@ async function prepareLane(lane: Lane, p: Provider, inputs: Inputs, opts: RunOpt
     lane.mem = await trackPeakMemory(sample => prepared.run(sample));
     lane.leakedTensors = tf.memory().numTensors - liveBefore;
     for (let i = 1; i < opts.warmup; i++) await prepared.run(noop);
+    if (isGpuBackend(tf.getBackend())) {
+      lane.counts = await countStep(prepared);
+      lane.kernel = await kernelTime(prepared);
+    }
   } catch (e) {
     failLane(lane, e);
   }
 }
 
-/** One timed run of a prepared lane (step 2 of the header). */
+/**
+ * Dispatches (programs) and host uploads of one step, counted from the
+ * backend while the step is recorded (no read-back in it); a train step,
+ * which cannot be recorded apart, is counted over a whole run (its loss
+ * read-back included).
+ */
+async function countStep(prepared: Prepared): Promise<Lane['counts']> {
+  const dispatches = countDispatches();
+  const uploads = tf.getBackend() === 'webgpu' ? countUploads(tf.backend() as never) : null;
+  let outs: Tensor[] = [];
+  try {
+    if (prepared.enqueue) outs = prepared.enqueue();
+    else await prepared.run(() => {});
+  } finally {
+    dispatches?.restore();
+    uploads?.restore();
+    tf.dispose(outs);
+  }
+  const counts: Lane['counts'] = {};
+  if (dispatches) counts.dispatches = dispatches.count;
+  if (uploads) {
+    counts.uploadTensorBytes = uploads.tensorBytes;
+    counts.uploadUniformBytes = uploads.writeBufferBytes;
+  }
+  return counts;
+}
+
+/**
+ * GPU time of one step's kernels from timestamp queries: tf.time's kernelMs
+ * (webgpu: one query pair around each dispatch, ours included, summed; webgl:
+ * its disjoint timer query). "unavailable" with the reason where the device
+ * has no timestamps or the step is asynchronous.
+ */
+async function kernelTime(prepared: Prepared): Promise<{ms?: number, unavailable?: string}> {
+  if (prepared.enqueue == null) return {unavailable: 'an asynchronous step (train) cannot be timed by tf.time'};
+  const b = tf.backend() as unknown as {supportTimestampQuery?: boolean};
+  if (tf.getBackend() === 'webgpu' && !b.supportTimestampQuery) return {unavailable: 'no timestamp-query on this device'};
+  let outs: Tensor[] = [];
+  try {
+    const info = await tf.time(() => {
+      outs = prepared.enqueue!();
+    });
+    const ms = (info as unknown as {kernelMs: number | {error: string}}).kernelMs;
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      return {unavailable: typeof ms === 'object' && ms != null && 'error' in ms ? String(ms.error) : 'no kernel time'};
+    }
+    return {ms};
+  } catch (e) {
+    return {unavailable: errorText(e)};
+  } finally {
+    tf.dispose(outs);
+  }
+}
+
+/** One timed run of a prepared lane (step 2 of the header); times per step. */
 async function timedRun(lane: Lane): Promise<void> {
   const noop = () => {};
   try {
+    const steps = lane.prepared!.steps;
     const c0 = processCpuMs();
     const t0 = performance.now();
     await lane.prepared!.run(noop);
-    lane.times.push(performance.now() - t0);
-    if (c0 != null) lane.cpuTimes.push(processCpuMs()! - c0);
+    lane.times.push((performance.now() - t0) / steps);
+    if (c0 != null) lane.cpuTimes.push((processCpuMs()! - c0) / steps);
   } catch (e) {
     failLane(lane, e);
   }
@@ -391,7 +532,10 @@ function laneResult(lane: Lane, interleaved: boolean): CellResult {
     timesMs: times.map(t => Math.round(t * 1000) / 1000), ...cpu,
     gbps: base.floorBytes / (stats.medianMs * 1e6),
     ...lane.mem, leakedTensors: lane.leakedTensors,
-    ...(interleaved ? {interleaved: true as const} : {}),
+    interleaved,
+    ...lane.counts,
+    ...(lane.kernel.ms != null ? {kernelMs: lane.kernel.ms} : {}),
+    ...(lane.kernel.unavailable != null ? {kernelMsUnavailable: lane.kernel.unavailable} : {}),
   };
 }
 
@@ -407,8 +551,8 @@ export async function measureSideBySide(
     cells: Cell[], providers: Provider[], inputs: Inputs, opts: RunOptions): Promise<CellResult[]> {
   if (cells.length !== providers.length) throw new Error('measureSideBySide: one provider per cell');
   const lanes: Lane[] = cells.map(cell => ({
-    cell, base: baseResult(cell), prepared: null, done: null, firstMs: NaN, mem: null, leakedTensors: 0,
-    times: [], cpuTimes: [],
+    cell, base: baseResult(cell, opts), prepared: null, done: null, firstMs: NaN, mem: null, counts: {}, kernel: {},
+    leakedTensors: 0, times: [], cpuTimes: [],
   }));
   let interleaved = false;
   try {
@@ -448,11 +592,25 @@ export function shapesOf(suite: Suite, opts: RunOptions): Shape[] {
   return shapes;
 }
 
+/**
+ * The suite's modes for this shape, with the pipelined mode beside
+ * forward+backward: on the GPU backends by default, anywhere when asked for.
+ */
+export function modesOf(suite: Suite, shape: Shape, opts: RunOptions): Mode[] {
+  const modes = suite.modes(opts.backend, shape, opts.full, !!opts.softwareDevice);
+  const i = modes.indexOf('forward+backward');
+  const wanted = isGpuBackend(opts.backend) || opts.modes.includes('pipelined');
+  if (i >= 0 && opts.pipelineSteps > 0 && wanted && !modes.includes('pipelined')) {
+    return [...modes.slice(0, i + 1), 'pipelined', ...modes.slice(i + 1)];
+  }
+  return modes;
+}
+
 export function planCells(suites: Suite[], opts: RunOptions): Cell[] {
   const cells: Cell[] = [];
   for (const suite of suites) {
     for (const shape of shapesOf(suite, opts)) {
-      for (const mode of suite.modes(opts.backend, shape, opts.full, !!opts.softwareDevice)) {
+      for (const mode of modesOf(suite, shape, opts)) {
         if (opts.modes.length && !opts.modes.includes(mode)) continue;
         for (const p of suite.providers) {
           if (opts.providers.length && !opts.providers.includes(p.id)) continue;
@@ -506,9 +664,15 @@ export async function runPlan(
         const providers = group.map(c => suite.providers.find(q => q.id === c.provider)!);
         const measured: CellResult[] = inputs ?
             await measureSideBySide(group, providers, inputs, opts) :
-            group.map(cell => ({...baseResult(cell), status: 'error' as const, error: inputError}));
+            group.map(cell => ({...baseResult(cell, opts), status: 'error' as const, error: inputError}));
         for (const [i, r] of measured.entries()) {
           if (group[i].provider === 'fused') r.fusedKernel = registered(suite);
+          if (opts.rooflineGBps != null && r.status === 'ok') {
+            if (r.gbps != null) r.rooflineFraction = r.gbps / opts.rooflineGBps;
+            if (r.kernelMs != null && r.kernelMs > 0) {
+              r.kernelRooflineFraction = r.floorBytes / (r.kernelMs * 1e6) / opts.rooflineGBps;
+            }
+          }
           results.push(r);
           onResult?.(results);
           onProgress?.({done: ++done, total: cells.length, cell: group[i]});
@@ -523,8 +687,15 @@ export async function runPlan(
 // ---------------------------------------------------------------------------
 // Environment description (the platform-specific parts are added by callers)
 
+/** The device's copy bandwidth measured in the same run (roofline.ts), or why there is none. */
+export type Roofline =
+    {method: string, bytesPerCopy: number, copies: number, gbps: number, timesMs: number[]} |
+    {unavailable: string};
+
 export interface BackendReport {
   schema: 1;
+  /** The copy-bandwidth roofline of this run's device (absent in reports from before it was measured). */
+  roofline?: Roofline;
   platform: 'node' | 'chromium';
   backend: string;
   /** Short device name used in the file name (e.g. 'swiftshader', 'nvidia-h100'). */

@@ -91,7 +91,7 @@ export async function renderChart(reports: BackendReport[], dir: string): Promis
   const vega = await import('vega');
   const vl = await import('vega-lite');
   const {Resvg} = await import('@resvg/resvg-js');
-  const short: Record<Mode, string> = {'forward': 'fwd', 'forward+backward': 'fwd+bwd', 'train': 'train'};
+  const short: Record<Mode, string> = {'forward': 'fwd', 'forward+backward': 'fwd+bwd', 'pipelined': 'fwd+bwd pipelined', 'train': 'train'};
   for (const v of values) v.row = `${v.suite} ${v.shape} ${short[v.mode]}`;
   const facet = {row: {field: 'backend', type: 'nominal', title: null,
     header: {labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold'}}};

@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import {BackendReport, RunOptions, describeBackend, fusedKernelTable, runPlan} from '../harness';
 import {suitesById} from '../suites';
 import {parseArgs} from '../cli';
+import {measureRoofline} from '../roofline';
 
 async function runBench(argv: string[]): Promise<BackendReport> {
   const args = parseArgs(argv);
@@ -19,13 +20,16 @@ async function runBench(argv: string[]): Promise<BackendReport> {
   await tf.ready();
   const suites = suitesById(args.suites);
   const {device, deviceSlug, software} = await describeBackend();
-  const opts: RunOptions = {...args.run, backend, softwareDevice: software};
+  const roofline = await measureRoofline(software);
+  const opts: RunOptions = {
+    ...args.run, backend, softwareDevice: software, ...('gbps' in roofline ? {rooflineGBps: roofline.gbps} : {}),
+  };
   const results = await runPlan(suites, opts, e => console.log('@@progress ' + JSON.stringify(e)));
   device.userAgent = navigator.userAgent;
   return {
     schema: 1, platform: 'chromium', backend, deviceSlug, device,
     versions: {tfjs: tf.version.tfjs, browser: navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? 'unknown'},
-    fusedKernels: fusedKernelTable(suites),
+    fusedKernels: fusedKernelTable(suites), roofline,
     options: {...args.run, softwareDevice: software}, startedAt, finishedAt: new Date().toISOString(), results,
     notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
   };

@@ -41,12 +41,14 @@ export function nodeBackendMissing(name: NodeBackend): string | null {
 export async function installNodeWebGPU(): Promise<{ok: boolean, why?: string}> {
   const g = globalThis as unknown as {navigator?: {gpu?: GPU}};
   if (!g.navigator?.gpu) {
-    // The package's own helper (src/node/webgpu.ts) does the same for users;
+    // The package's own helper (kernels/webgpu/node_webgpu.ts) does the same for users;
     // the benchmark keeps this self-contained so that the real-GPU bundle
     // needs nothing but `webgpu`.
     const dawn = await import('webgpu');
     Object.assign(globalThis, dawn.globals);
-    const gpu = dawn.create([]);
+    // Timestamp queries at full resolution: Dawn quantizes them by default
+    // (a privacy guard for the web), which would round short kernels' times.
+    const gpu = dawn.create(['disable-dawn-features=timestamp_quantization']);
     Object.defineProperty(globalThis, 'navigator', {value: {gpu}, configurable: true, writable: true});
   }
   const adapter = await g.navigator!.gpu!.requestAdapter();

@@ -36,7 +36,11 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
   const {suitesById} = await import('../suites');
   const suites = suitesById(args.suites);
   const {device, deviceSlug, software} = await describeBackend();
-  const opts: RunOptions = {...args.run, backend, softwareDevice: software};
+  const {measureRoofline} = await import('../roofline');
+  const roofline = await measureRoofline(software);
+  const opts: RunOptions = {
+    ...args.run, backend, softwareDevice: software, ...('gbps' in roofline ? {rooflineGBps: roofline.gbps} : {}),
+  };
   const cpus = os.cpus();
   // The load average says how much of the machine the run had (shared machines).
   const host = {
@@ -57,6 +61,7 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
       'tfjs-fused-cross-entropy': (require('../../package.json') as {version: string}).version,
     },
     fusedKernels: fusedKernelTable(suites),
+    roofline,
     options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX},
     startedAt,
     finishedAt: null,

@@ -97,6 +97,15 @@ describe('plans and flags', () => {
     expect(cells.filter(c => c.mode === 'train').every(c => c.shape.classes <= 1000)).toBe(true);
   });
 
+  it('plans the pipelined mode beside forward+backward on the GPU backends only (or when asked)', () => {
+    const modes = (o: Partial<RunOptions>) => [...new Set(planCells([softmaxSuite], opts(o)).map(c => c.mode))];
+    expect(modes({})).not.toContain('pipelined');
+    expect(modes({backend: 'webgpu'})).toEqual(['forward', 'forward+backward', 'pipelined', 'train']);
+    expect(modes({backend: 'webgl', softwareDevice: true})).toContain('pipelined');
+    expect(modes({backend: 'webgpu', pipelineSteps: 0})).not.toContain('pipelined');
+    expect(modes({modes: ['pipelined']})).toEqual(['pipelined']);
+  });
+
   it('runs 4096×1000 and 1024×32000 on a hardware GPU, smaller shapes on a software one', () => {
     const hw = planCells([softmaxSuite], opts({backend: 'webgpu'}));
     expect([...new Set(hw.map(c => `${c.shape.rows}x${c.shape.classes}`))]).toEqual(['4096x1000', '1024x32000']);
@@ -228,13 +237,29 @@ describe('providers side by side', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('pipelined: K steps per timed call, one read-back, times per step', async () => {
+    const log: string[] = [];
+    const inputs = makeInputs();
+    const r = await measureCell({suite: 'recorded', shape, mode: 'pipelined', provider: 'fused'},
+        recording('fused', log), inputs, opts({pipelineSteps: 4}));
+    ok(r);
+    expect(r.steps).toBe(4);
+    expect(r.readBack).toBe('once per 4 steps');
+    // Each run calls the loss K times: first run, tracked run, three timed runs.
+    expect(log).toHaveLength(5 * 4);
+    tf.dispose([inputs.logits, inputs.labels, inputs.features]);
+  });
+
   it('measures one cell alone through measureCell', async () => {
     const log: string[] = [];
     const inputs = makeInputs();
     const r = await measureCell({suite: 'recorded', shape, mode: 'forward+backward', provider: 'fused'},
         recording('fused', log), inputs, opts());
     ok(r);
-    expect(r.interleaved).toBeUndefined();
+    expect(r.interleaved).toBe(false);
+    expect(r.readBack).toBe('each call');
+    expect(r.steps).toBe(1);
+    expect(Number.isNaN(Date.parse(r.runDate!))).toBe(false);
     expect(log).toHaveLength(5);
     tf.dispose([inputs.logits, inputs.labels, inputs.features]);
   });

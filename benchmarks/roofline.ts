@@ -1,0 +1,82 @@
+/**
+ * The copy bandwidth of the device the active backend runs on, measured in
+ * the same run as the kernels: the roofline each cell's bytes moved are
+ * compared with (CellResult.rooflineFraction).
+ *
+ *  - webgpu: `copyBufferToBuffer` of one storage buffer into another, R
+ *    copies in one submit, wall time to `onSubmittedWorkDone`; bytes = 2·S·R
+ *    (each copy reads and writes S bytes). The median of 5 submits after one
+ *    untimed.
+ *  - cpu, wasm, tensorflow (the host): `Float32Array.set` of S bytes, the
+ *    same count.
+ *  - webgl: unavailable (no buffer copy that tfjs's WebGL context lets us
+ *    time apart from its own work).
+ *
+ * Browser-safe: no Node API.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {Roofline, summarize} from './harness';
+
+const MiB = 1024 * 1024;
+
+export async function measureRoofline(softwareDevice: boolean): Promise<Roofline> {
+  const backend = tf.getBackend();
+  try {
+    if (backend === 'webgpu') return await webgpuCopy(softwareDevice);
+    if (backend === 'cpu' || backend === 'wasm' || backend === 'tensorflow') return hostCopy();
+    return {unavailable: `no copy-bandwidth probe for ${backend}`};
+  } catch (e) {
+    return {unavailable: e instanceof Error ? e.message : String(e)};
+  }
+}
+
+async function webgpuCopy(software: boolean): Promise<Roofline> {
+  const device = (tf.backend() as unknown as {device: GPUDevice}).device;
+  const size = Math.min(software ? 32 * MiB : 256 * MiB, device.limits.maxBufferSize);
+  const copies = software ? 2 : 8;
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const a = device.createBuffer({size, usage});
+  const b = device.createBuffer({size, usage});
+  try {
+    const once = async () => {
+      const enc = device.createCommandEncoder();
+      for (let i = 0; i < copies; i++) {
+        if (i % 2 === 0) enc.copyBufferToBuffer(a, 0, b, 0, size);
+        else enc.copyBufferToBuffer(b, 0, a, 0, size);
+      }
+      const t0 = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t0;
+    };
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push(await once());
+    const ms = summarize(times).medianMs;
+    return {
+      method: 'webgpu copyBufferToBuffer (wall time to onSubmittedWorkDone)', bytesPerCopy: 2 * size, copies,
+      gbps: (2 * size * copies) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
+    };
+  } finally {
+    a.destroy();
+    b.destroy();
+  }
+}
+
+function hostCopy(): Roofline {
+  const size = 64 * MiB;
+  const src = new Float32Array(size / 4).fill(1);
+  const dst = new Float32Array(size / 4);
+  dst.set(src);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    dst.set(src);
+    times.push(performance.now() - t0);
+  }
+  const ms = summarize(times).medianMs;
+  return {
+    method: 'host Float32Array.set', bytesPerCopy: 2 * size, copies: 1,
+    gbps: (2 * size) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
+  };
+}
