@@ -28,7 +28,7 @@ const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 
 async function useBackend(name: string): Promise<void> {
   if (name === 'webgpu') {
-    const {ensureNodeWebGPU} = await import('../src/node/webgpu');
+    const {ensureNodeWebGPU} = await import('../kernels/webgpu/node_webgpu');
     const info = await ensureNodeWebGPU();
     console.log(`WebGPU adapter: ${info.vendor || '?'} ${info.architecture || ''} ${info.description || ''}`.trim());
   } else if (name === 'wasm') {

@@ -98,7 +98,7 @@ export interface EnsureNodeWebGPUOptions {
 export async function ensureNodeWebGPU(options: EnsureNodeWebGPUOptions = {}): Promise<GPUAdapterInfo> {
   // Loaded lazily: @tensorflow/tfjs-backend-webgpu must come after the globals above.
   // (The `.js` specifier keeps a real import() in the CommonJS build as well.)
-  const {adapterInfo, requestAdapterOrThrow, registerWebGPUBackend} = await import('../../kernels/webgpu/backend_factory.js');
+  const {adapterInfo, requestAdapterOrThrow, registerWebGPUBackend} = await import('./backend_factory.js');
   const adapter = await requestAdapterOrThrow(nodeGPU);
   registerWebGPUBackend({gpu: nodeGPU, subgroups: options.subgroups ?? true});
   if (options.setBackend ?? true) {
