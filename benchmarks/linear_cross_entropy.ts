@@ -288,7 +288,7 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
       process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
     }
     process.env.XDG_RUNTIME_DIR = process.env.XDG_RUNTIME_DIR ?? '/tmp';
-    const {ensureNodeWebGPU} = await import('../src/node/webgpu');
+    const {ensureNodeWebGPU} = await import('../kernels/webgpu/node_webgpu');
     await import('@tensorflow/tfjs-backend-webgpu');
     adapter = await ensureNodeWebGPU();
     (await import('../kernels/webgpu/register_webgpu')).registerWebGPUKernels();

@@ -1,12 +1,12 @@
 /**
  * The shared op spec on `webgpu` in plain Node: Dawn through the package's
- * Node helper (src/node/webgpu.ts), on whatever Vulkan driver is installed
+ * Node helper (kernels/webgpu/node_webgpu.ts), on whatever Vulkan driver is installed
  * (SwiftShader from Debian's chromium on CI and dev machines). Every case runs
  * inside a WebGPU validation error scope and fails on any error. Without an
  * adapter the suite is skipped loudly, except under CI=true where it fails.
  */
 import {describeWebGPU} from '../tools/webgpu/node_webgpu_env';
-import '../src/node/webgpu';
+import '../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 // The union package registers tfjs-core's gradients; the webgpu backend after the globals above.
 import '@tensorflow/tfjs';

@@ -19,7 +19,7 @@
 import {spawnSync} from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import '../../src/node/webgpu';
+import '../../kernels/webgpu/node_webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../../src/index';
 import {runBenchmark} from '../linear_cross_entropy';

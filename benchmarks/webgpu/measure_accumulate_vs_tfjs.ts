@@ -7,7 +7,7 @@
  * real GPU pass e.g. 256x512x32000).
  */
 import '../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU} from '../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import {loadavg} from 'os';

@@ -17,7 +17,7 @@
  * back (reading a whole [rows, C] gradient would time the download). Medians.
  */
 import '../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU} from '../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {

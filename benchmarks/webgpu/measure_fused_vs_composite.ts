@@ -6,7 +6,7 @@
  * Median of 5 after a warm-up, wall clock around `await data()` of the gradient.
  */
 import '../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU} from '../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, setForceComposite} from '../../src/index';

@@ -6,7 +6,7 @@
  * Median of 9 calls after a warm-up, wall clock around `await data()`.
  */
 import '../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU} from '../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import {registerWebGPUKernels} from '../../kernels/webgpu/register_webgpu';

@@ -7,7 +7,7 @@
  * calls after one warm-up, wall clock around `await data()`.
  */
 import '../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU} from '../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';

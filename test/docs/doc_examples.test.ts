@@ -13,8 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as pkg from '../../src/index';
 import {describeWebGPU} from '../../tools/webgpu/node_webgpu_env';
 import {teardownWebGPU} from '../../tools/webgpu/harness';
-import * as nodeWebGPU from '../../src/node/webgpu';
-// After the Node WebGPU globals (src/node/webgpu), as the README's WebGPU block does.
+import * as nodeWebGPU from '../../kernels/webgpu/node_webgpu';
+// After the Node WebGPU globals (kernels/webgpu/node_webgpu), as the README's WebGPU block does.
 import '@tensorflow/tfjs-backend-webgpu';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -1,13 +1,13 @@
 /**
  * linearSoftmaxCrossEntropy on `webgpu` in plain Node (Dawn through the
- * package's Node helper, src/node/webgpu.ts), with the fused WGSL kernels and
+ * package's Node helper, kernels/webgpu/node_webgpu.ts), with the fused WGSL kernels and
  * with the composite path forced. Same cases as the cpu runner
  * (linear_cross_entropy.spec.ts); every case runs inside a WebGPU validation
  * error scope. Without an adapter the suite is skipped loudly, except under
  * CI=true where it fails.
  */
 import {describeWebGPU} from '../../tools/webgpu/node_webgpu_env';
-import '../../src/node/webgpu';
+import '../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 // The union package registers tfjs-core's gradients; the webgpu backend after the globals above.
 import '@tensorflow/tfjs';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
-import {ensureNodeWebGPU} from '../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../kernels/webgpu/node_webgpu';
 import {registerWebGPUKernels} from '../../kernels/webgpu/register_webgpu';
 
 /** Activates the webgpu backend (device with subgroups where available) and the fused kernels. */

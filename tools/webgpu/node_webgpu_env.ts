@@ -1,6 +1,6 @@
 /**
  * Test-side setup for WebGPU in Node (import FIRST, before
- * src/node/webgpu.ts and @tensorflow/tfjs-backend-webgpu):
+ * kernels/webgpu/node_webgpu.ts and @tensorflow/tfjs-backend-webgpu):
  *  - outside jest (tsx scripts), points the Vulkan loader at SwiftShader
  *    (from Debian's chromium) when no ICD is chosen and sets XDG_RUNTIME_DIR;
  *    under jest, jest.config.js does it (a test's process.env is a sandboxed

@@ -6,7 +6,7 @@
  * `npx tsx test/kernels/webgpu/measure_accuracy.ts`.
  */
 import '../../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU} from '../../../src/node/webgpu';
+import {ensureNodeWebGPU} from '../../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {registerWebGPUKernels} from '../../../kernels/webgpu/register_webgpu';

@@ -1,12 +1,12 @@
 /**
- * The Node helper (src/node/webgpu.ts, subpath `tfjs-fused-cross-entropy/node-webgpu`):
+ * The Node helper (kernels/webgpu/node_webgpu.ts, subpath `tfjs-fused-cross-entropy/node-webgpu`):
  * globals and navigator.gpu installed on import, ensureNodeWebGPU() activating
  * a webgpu backend whose device has `subgroups`, and its error when Dawn finds
  * no adapter (a real one: a child Node process whose Vulkan loader is pointed
  * at a driver file that does not exist).
  */
 import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
-import {ensureNodeWebGPU, nodeGPU} from '../../../src/node/webgpu';
+import {ensureNodeWebGPU, nodeGPU} from '../../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
@@ -18,7 +18,7 @@ const ROOT = path.resolve(__dirname, '../../..');
 describe('node-webgpu helper without an adapter', () => {
   test('ensureNodeWebGPU rejects with what to install, not "reading \'features\'"', () => {
     const script = `
-      const {ensureNodeWebGPU} = require('./src/node/webgpu.ts');
+      const {ensureNodeWebGPU} = require('./kernels/webgpu/node_webgpu.ts');
       require('@tensorflow/tfjs-backend-webgpu');
       ensureNodeWebGPU().then(() => { console.log('RESOLVED'); process.exit(0); },
                               e => { console.log('REJECTED ' + e.message); process.exit(0); });`;

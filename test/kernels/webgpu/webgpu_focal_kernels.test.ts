@@ -11,7 +11,7 @@
  * case runs inside a WebGPU validation error scope. Tolerance: 1e-5 normwise.
  */
 import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
-import '../../../src/node/webgpu';
+import '../../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';

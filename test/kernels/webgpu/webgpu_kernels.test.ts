@@ -7,7 +7,7 @@
  * a float32 dtype. Every case runs inside a WebGPU validation error scope.
  */
 import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
-import '../../../src/node/webgpu';
+import '../../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';

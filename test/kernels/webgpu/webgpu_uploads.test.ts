@@ -9,7 +9,7 @@
  * Fused kernels and the composite path (tfjs's own WGSL kernels).
  */
 import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
-import '../../../src/node/webgpu';
+import '../../../kernels/webgpu/node_webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
