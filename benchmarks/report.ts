@@ -211,6 +211,45 @@ function targets(reports: BackendReport[]): string[] {
   return out;
 }
 
+const pct = (x?: number) => (x == null || !isFinite(x) ? '–' : x >= 0.1 ? `${(x * 100).toFixed(0)} %` : `${(x * 100).toPrecision(2)} %`);
+
+export function rooflineText(r: BackendReport): string {
+  const rl = r.roofline;
+  if (rl == null) return '–';
+  if ('unavailable' in rl) return `unavailable (${rl.unavailable})`;
+  return `${rl.gbps.toPrecision(3)} GB/s (${rl.method}, ${mib(rl.bytesPerCopy / 2)} × ${rl.copies})`;
+}
+
+/**
+ * GPU backends: per provider, per step, what the device did: dispatches
+ * (programs), host uploads, kernel time from timestamp queries, the bytes
+ * floor against the copy bandwidth (wall time and kernel time), and the peak
+ * by tfjs's accounting beside the GPU backend's own byte count.
+ */
+function gpuDetail(r: BackendReport, suite: string): string[] {
+  if (r.backend !== 'webgpu' && r.backend !== 'webgl') return [];
+  const cells = r.results.filter(c => c.suite === suite && c.status === 'ok' && c.mode !== 'forward');
+  if (!cells.length) return [];
+  const out = [
+    `GPU detail (${r.backend === 'webgpu' ? 'compute dispatches' : 'programs run'} and host uploads counted ` +
+    'from the backend while one step is recorded; kernel ms: `tf.time` timestamp queries, one per dispatch, summed):', '',
+    '| shape | mode | provider | ms/step | read-back | dispatches | uploaded bytes | kernel ms | % copy (wall) | % copy (kernels) | peak (tfjs) | peak (GPU backend) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of cells) {
+    const kernel = c.kernelMs != null ? ms(c.kernelMs) : c.kernelMsUnavailable ? 'unavailable' : '–';
+    const up = c.uploadTensorBytes != null ? String(c.uploadTensorBytes) : '–';
+    const gpuPeak = c.peakGpuExtraBytes != null ? ratio(c.peakGpuExtraBytes / c.logitsBytes) : '–';
+    out.push(`| ${c.shape.rows}×${c.shape.classes} | ${c.mode} | ${c.provider} | ${ms(c.medianMs)} | ${c.readBack ?? 'each call'} | ` +
+        `${c.dispatches ?? '–'} | ${up} | ${kernel} | ${pct(c.rooflineFraction)} | ${pct(c.kernelRooflineFraction)} | ` +
+        `${ratio(memX(c))} | ${gpuPeak} |`);
+  }
+  const why = [...new Set(cells.map(c => c.kernelMsUnavailable).filter(Boolean))];
+  if (why.length) out.push('', `Kernel times unavailable: ${why.join('; ')}.`);
+  out.push('');
+  return out;
+}
+
 export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): string {
   const md: string[] = [];
   md.push('# Benchmark results', '');
@@ -218,12 +257,16 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
       (info ? ` (last run: \`${info.command}\`, ${info.date}).` : '.'));
   md.push('Times are milliseconds per call, median with p20–p80 below it, results read back included ' +
       '(forward: the per-example loss; forward+backward: `tf.valueAndGrad` of the mean loss w.r.t. the logits, ' +
-      'loss and gradient read back; train: one `model.trainOnBatch` of a Dense(32 → C) model). ' +
+      'loss and gradient read back; pipelined: the same forward+backward K times in a row, one read-back at ' +
+      'the end, time per step; train: one `model.trainOnBatch` of a Dense(32 → C) model). ' +
       '"Speedup" is the tf.losses (or tfjs-layers, or composite) median over the fused median. ' +
       '"Peak" is the peak of tensor buffers created during one call and alive at once (tfjs accounting, ' +
       'sampled after every kernel; inputs excluded), in multiples of the logits\' bytes N·C·4. ' +
       'GB/s = floor bytes / median, floor = N·C·4 forward, 2·N·C·4 forward+backward (logits read once, ' +
-      'gradient written once; labels not counted). See `benchmarks/harness.ts` for the protocol.', '');
+      'gradient written once; labels not counted); "% copy" = those GB/s as a share of the copy bandwidth ' +
+      'measured on the same device in the same run (`benchmarks/roofline.ts`). Every cell of the JSON carries ' +
+      'its run date, whether it was interleaved with the other providers, and its read-back mode. ' +
+      'See `benchmarks/harness.ts` for the protocol.', '');
   const swift = reports.some(r => /swiftshader/i.test(JSON.stringify(r.device)));
   if (swift) {
     md.push('> **No GPU was available for these runs.** Rows marked *swiftshader* ran WebGPU/WebGL on ' +
@@ -233,7 +276,8 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
   }
   md.push('## Targets', '', ...targets(reports), '');
   md.push('## Backends', '');
-  md.push('| backend | device | fused kernels registered | versions | file |', '|---|---|---|---|---|');
+  md.push('| backend | device | copy bandwidth (roofline) | run | fused kernels registered | versions | file |',
+      '|---|---|---|---|---|---|---|');
   const files = info ? Object.fromEntries(Object.entries(info.ran).map(([k, v]) => [k, v])) : {};
   for (const r of reports) {
     const dev = r.device as Record<string, unknown>;
@@ -247,7 +291,7 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
     const file = Object.values(files).find(f => f.startsWith(`${r.platform}-${r.backend}-`)) ??
         `${r.platform}-${r.backend}-${r.deviceSlug}.json`;
     const cut = r.finishedAt == null ? ' **(cut short: the process died; cells measured before are shown)**' : '';
-    md.push(`| ${label(r)}${cut} | ${devText || '–'} | ${fkText} | ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')} | [${file}](${file}) |`);
+    md.push(`| ${label(r)}${cut} | ${devText || '–'} | ${rooflineText(r)} | ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC | ${fkText} | ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')} | [${file}](${file}) |`);
   }
   md.push('');
   if (info && Object.keys(info.skipped).length) {
@@ -266,11 +310,11 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
     const suites = [...new Set(r.results.map(c => c.suite))];
     for (const suite of suites) {
       md.push(`## ${label(r)} — ${suite}`, '');
-      md.push('| shape | mode | fused ms | composite ms | tf.losses ms | tfjs-layers ms | × vs tf.losses | × vs tfjs-layers | × vs composite | fused first ms | fused GB/s | peak fused | peak tf.losses | memory ratio |');
-      md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      md.push('| shape | mode | fused ms | composite ms | tf.losses ms | tfjs-layers ms | × vs tf.losses | × vs tfjs-layers | × vs composite | fused first ms | fused GB/s | fused % copy | peak fused | peak tf.losses | memory ratio |');
+      md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       const shapes = [...new Set(r.results.filter(c => c.suite === suite).map(c => `${c.shape.rows}x${c.shape.classes}`))];
       for (const shape of shapes) {
-        for (const mode of ['forward', 'forward+backward', 'train'] as Mode[]) {
+        for (const mode of ['forward', 'forward+backward', 'pipelined', 'train'] as Mode[]) {
           const cells = PROVIDERS.map(p => find(r, suite, shape, mode, p));
           if (cells.every(c => c == null)) continue;
           const [f, comp, tl, lay] = cells;
@@ -279,11 +323,13 @@ export function renderMarkdown(reports: BackendReport[], info: RunInfo | null): 
           md.push(`| ${shape.replace('x', '×')} | ${mode} | ${cells.map(timeCell).join(' | ')} | ` +
               `${ratio(speedup(tl, f))} | ${ratio(speedup(lay, f))} | ${ratio(speedup(comp, f))} | ` +
               `${f?.status === 'ok' ? ms(f.firstMs) : '–'} | ${f?.gbps != null ? f.gbps.toPrecision(3) : '–'} | ` +
+              `${pct(f?.rooflineFraction)} | ` +
               // Below 1 % of the logits (a forward's [N] outputs) a ratio says nothing.
               `${ratio(mf)} | ${ratio(mt)} | ${mf != null && mf >= 0.01 && mt != null ? ratio(mt / mf) : '–'} |`);
         }
       }
       md.push('');
+      md.push(...gpuDetail(r, suite));
       const errors = r.results.filter(c => c.suite === suite && c.status === 'error');
       if (errors.length) {
         md.push('Errors (recorded as results):', '');

@@ -82,8 +82,11 @@ tfjs-fused-cross-entropy: WebGPU benchmark bundle (Linux x64, NVIDIA GPU)
                              (flags: benchmarks/cli.ts in the repository)
 
 Default: suites softmax-ce, sparse-softmax-ce, sigmoid-ce, large-vocab-sparse-ce;
-shapes 4096x1000, 1024x32000, 4096x32000, 8192x32000 (softmax); forward and
-forward+backward; providers fused, composite, tf.losses, tfjs-layers.
+shapes 4096x1000, 1024x32000, 4096x32000, 8192x32000 (softmax); forward,
+forward+backward (read back after every call) and pipelined (K forward+backward
+steps, one read-back); providers fused, composite, tf.losses, tfjs-layers; per
+cell the dispatches, host uploads, kernel times from timestamp queries, and the
+share of the copy bandwidth measured in the same run.
 Results: results/node-webgpu-<adapter>.json and results/RESULTS.md. Bring the
 JSON back to benchmarks/results/ and run \`npx tsx benchmarks/report.ts\`.
 
