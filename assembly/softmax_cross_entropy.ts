@@ -219,8 +219,9 @@ export function denseForward(x: usize, y: usize, rows: i32, C: i32, invT: f64, k
 }
 
 /**
- * Sparse forward. t: [rows] i32 labels (checked by the caller), rows whose
- * label is `ignore` (when hasIgnore) give loss 0. w: C f32 weights or 0;
+ * Sparse forward. t: [rows] i32 labels; rows whose label is `ignore` (when
+ * hasIgnore) give loss 0, a label outside [0, C) gives NaN for its row (the
+ * cpu backend's caller checks the labels first and throws instead). w: C f32 weights or 0;
  * sumW = Σ w (or C). eps: label smoothing.
  */
 export function sparseForward(x: usize, t: usize, rows: i32, C: i32, invT: f64, eps: f64, w: usize, sumW: f64,
@@ -232,6 +233,10 @@ export function sparseForward(x: usize, t: usize, rows: i32, C: i32, invT: f64, 
     const target = load<i32>(t + (<usize>i << 2));
     if (hasIgnore && target == ignore) {
       store<f32>(loss + (<usize>i << 2), 0);
+      continue;
+    }
+    if (<u32>target >= <u32>C) {
+      store<f32>(loss + (<usize>i << 2), NaN);
       continue;
     }
     const wt: f64 = w != 0 ? <f64>load<f32>(w + (<usize>target << 2)) : 1;
@@ -373,7 +378,8 @@ export function denseLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
 /**
  * Sparse d/dlogits: dx = dy/T·(pScale·p − w[c]·ε/C), target entry
  * dy/T·(pScale·p_t − w_t·(1 − ε + ε/C)), pScale = (1 − ε)·w_t + ε/C·Σw + 2λ·lse.
- * out may be x itself (in place); ignored rows are written 0.
+ * out may be x itself (in place); ignored rows are written 0, rows with a
+ * label outside [0, C) NaN.
  */
 export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64, eps: f64,
                            w: usize, sumW: f64, zLoss: f64, hasIgnore: bool, ignore: i32, out: usize): void {
@@ -385,6 +391,13 @@ export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i3
     const target = load<i32>(t + (<usize>i << 2));
     if (hasIgnore && target == ignore) {
       memory.fill(or, 0, rowBytes);
+      continue;
+    }
+    if (<u32>target >= <u32>C) {
+      const nan = f32x4.splat(NaN);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) v128.store(or + (<usize>c << 2), nan);
+      for (; c < C; c++) store<f32>(or + (<usize>c << 2), NaN);
       continue;
     }
     const st = stats + (<usize>i << 3);

@@ -1,6 +1,10 @@
 /**
- * The `wasm` backend (tfjs-backend-wasm): no fused kernels of the contract
- * yet (the ops take the composite path there), but the facts about it that
+ * The `wasm` backend (tfjs-backend-wasm): the softmax cross-entropy kernels
+ * (dense and sparse, forward and backward) on the WebAssembly SIMD module
+ * over the backend's own heap (SoftmaxCrossEntropy.ts); each declares that it
+ * runs only where that module can be instantiated over the backend's memory
+ * (else the ops take the composite path). The other ops take the composite
+ * path here. And the facts about it that
  * the ops ask for (kernels/capabilities.ts), including the tfjs-wasm 4.22
  * quirks the composite path works around:
  *  - its Exp kernel is scalar while its Softmax (XNNPACK) vectorises exp, so
@@ -18,9 +22,15 @@
  * Kernels for it (WebAssembly SIMD) register here, through
  * registerKernelsOnce, as the other backends' do.
  */
-import {declareCapabilities} from '../capabilities';
+import {declareCapabilities, registerAttrSupport} from '../capabilities';
+import {registerKernelsOnce} from '../register_util';
+import {wasmSimdRuns, wasmSoftmaxKernelConfigs} from './SoftmaxCrossEntropy';
 
 export function registerWasmKernels(): void {
+  registerKernelsOnce(wasmSoftmaxKernelConfigs);
+  for (const {kernelName} of wasmSoftmaxKernelConfigs) {
+    registerAttrSupport('wasm', kernelName, wasmSimdRuns);
+  }
   declareCapabilities('wasm', {
     hostMemory: true,
     compositeOnHost: true,

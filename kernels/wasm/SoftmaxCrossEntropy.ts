@@ -1,0 +1,167 @@
+/**
+ * Softmax cross-entropy kernels for tfjs-backend-wasm: the WebAssembly SIMD
+ * module (kernels/simd) instantiated over the backend's own heap, so every
+ * kernel reads its inputs and writes its outputs where the backend keeps its
+ * tensors (each dataId's memoryOffset), with no copies. Forward, backward,
+ * dense and sparse, every attribute of the contract. A sparse label outside
+ * [0, C) gives NaN for its row, as on the GPU backends (the labels are not
+ * read on the host).
+ *
+ * The SIMD module has no data, stack or globals in memory (the build checks),
+ * so instantiating it over the backend's memory writes nothing there; it only
+ * ever touches the arrays a kernel passes it. The few scratch bytes a call
+ * needs (class weights) come from the backend's own malloc and are freed
+ * before the call returns.
+ *
+ * tfjs-backend-wasm is duck-typed here (`WasmBackendLike`): it is a dev
+ * dependency of this package, not a peer one.
+ */
+import {backend as activeBackend, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
+import {instantiateSimd, SimdExports, simdModule} from '../simd/simd_module';
+
+/** What these kernels use of tfjs-backend-wasm's BackendWasm. */
+export interface WasmBackendLike {
+  wasm: {
+    asm?: {memory?: WebAssembly.Memory};
+    wasmMemory?: WebAssembly.Memory;
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  getMemoryOffset(dataId: object): number;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+const instances = new WeakMap<object, SimdExports | null>();
+
+/**
+ * The SIMD module instantiated over `backend`'s memory, or null where that
+ * cannot be (no WebAssembly SIMD, the memory not reachable, or a shared
+ * memory: the threaded build, which this non-shared module cannot import).
+ */
+export function simdOnWasmBackend(backend: object): SimdExports | null {
+  let k = instances.get(backend);
+  if (k === undefined) {
+    k = null;
+    const wasm = (backend as Partial<WasmBackendLike>).wasm;
+    const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+    if (simdModule() != null && memory instanceof WebAssembly.Memory) {
+      try {
+        k = instantiateSimd(memory);
+      } catch {
+        k = null;
+      }
+    }
+    instances.set(backend, k);
+  }
+  return k;
+}
+
+/** Whether the active backend (a wasm one) can run these kernels: the ops' attribute predicate. */
+export function wasmSimdRuns(): boolean {
+  try {
+    return simdOnWasmBackend(activeBackend()) != null;
+  } catch {
+    return false;
+  }
+}
+
+function kernels(backend: WasmBackendLike): SimdExports {
+  const k = simdOnWasmBackend(backend);
+  if (k == null) {
+    throw new Error('tfjs-fused-cross-entropy: the wasm backend\'s memory cannot host the WebAssembly SIMD kernels');
+  }
+  return k;
+}
+
+/** The class weights (float32) in a malloc'd block (0 when none; free with freeWeights) and Σ w (C when none). */
+function weightsIn(backend: WasmBackendLike, attrs: SoftmaxCrossEntropyAttrs, C: number): {w: number, sumW: number} {
+  if (attrs.classWeights == null) {
+    return {w: 0, sumW: C};
+  }
+  const w = backend.wasm._malloc(4 * C);
+  new Float32Array(backend.wasm.HEAPU8.buffer, w, C).set(attrs.classWeights);
+  let sumW = 0;
+  for (const v of attrs.classWeights) sumW += v;
+  return {w, sumW};
+}
+
+function freeWeights(backend: WasmBackendLike, w: number): void {
+  if (w !== 0) backend.wasm._free(w);
+}
+
+interface Args<I, A> {
+  inputs: I;
+  backend: WasmBackendLike;
+  attrs: A;
+}
+
+function softmaxCrossEntropy({inputs, backend, attrs}: Args<SoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
+  const [rows, C] = inputs.logits.shape;
+  const k = kernels(backend);
+  const loss = backend.makeOutput([rows], 'float32'), stats = backend.makeOutput([rows, 2], 'float32');
+  const {w} = weightsIn(backend, attrs, C);
+  const eps = attrs.labelSmoothing;
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  k.denseForward(off(inputs.logits), off(inputs.labels), rows, C, 1 / attrs.temperature, 1 - eps, eps / C, w,
+                 attrs.zLoss, off(loss), off(stats));
+  freeWeights(backend, w);
+  return [loss, stats];
+}
+
+function sparseSoftmaxCrossEntropy({inputs, backend, attrs}: Args<SparseSoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
+  const [rows, C] = inputs.logits.shape;
+  const ignore = attrs.ignoreIndex;
+  const k = kernels(backend);
+  const loss = backend.makeOutput([rows], 'float32'), stats = backend.makeOutput([rows, 2], 'float32');
+  const {w, sumW} = weightsIn(backend, attrs, C);
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  k.sparseForward(off(inputs.logits), off(inputs.labels), rows, C, 1 / attrs.temperature, attrs.labelSmoothing, w, sumW,
+                  attrs.zLoss, ignore == null ? 0 : 1, ignore ?? 0, off(loss), off(stats));
+  freeWeights(backend, w);
+  return [loss, stats];
+}
+
+function softmaxCrossEntropyGrad({inputs, backend, attrs}: Args<SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyGradAttrs>): TensorInfo {
+  const [rows, C] = inputs.logits.shape;
+  const k = kernels(backend);
+  const out = backend.makeOutput([rows, C], 'float32');
+  const {w} = weightsIn(backend, attrs, C);
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  const invT = 1 / attrs.temperature, eps = attrs.labelSmoothing;
+  if (attrs.wrt === 'labels') {
+    k.denseLabelsGrad(off(inputs.logits), off(inputs.lse), off(inputs.dy), rows, C, invT, 1 - eps, w, off(out));
+  } else {
+    k.denseGrad(off(inputs.logits), off(inputs.labels), off(inputs.lse), off(inputs.dy), rows, C, invT, 1 - eps, eps / C,
+                w, attrs.zLoss, off(out));
+  }
+  freeWeights(backend, w);
+  return out;
+}
+
+function sparseSoftmaxCrossEntropyGrad({inputs, backend, attrs}: Args<SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyGradAttrs>): TensorInfo {
+  if (attrs.wrt !== 'logits') {
+    throw new Error('sparseSoftmaxCrossEntropyWithLogits: sparse labels are not differentiable');
+  }
+  const [rows, C] = inputs.logits.shape;
+  const ignore = attrs.ignoreIndex;
+  const k = kernels(backend);
+  const out = backend.makeOutput([rows, C], 'float32');
+  const {w, sumW} = weightsIn(backend, attrs, C);
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  k.sparseGrad(off(inputs.logits), off(inputs.labels), off(inputs.lse), off(inputs.dy), rows, C, 1 / attrs.temperature,
+               attrs.labelSmoothing, w, sumW, attrs.zLoss, ignore == null ? 0 : 1, ignore ?? 0, off(out));
+  freeWeights(backend, w);
+  return out;
+}
+
+const config = (kernelName: string, kernelFunc: unknown): KernelConfig =>
+    ({kernelName, backendName: 'wasm', kernelFunc: kernelFunc as KernelFunc});
+
+export const wasmSoftmaxKernelConfigs: KernelConfig[] = [
+  config(SoftmaxCrossEntropy, softmaxCrossEntropy),
+  config(SparseSoftmaxCrossEntropy, sparseSoftmaxCrossEntropy),
+  config(SoftmaxCrossEntropyGrad, softmaxCrossEntropyGrad),
+  config(SparseSoftmaxCrossEntropyGrad, sparseSoftmaxCrossEntropyGrad),
+];
