@@ -12,19 +12,11 @@
  * workgroup per row, so the dx sweep (most of the work) runs on `rows`
  * workgroups; the split spreads it over rows·C/256 (vec4) or rows·C/64
  * workgroups, for one more dispatch and a 16-byte-per-row round trip.
- * Measured (test/kernels/webgpu/measure_focal.ts, γ = 2, dense one-hot and
- * sparse ε = 0.1, variants taking turns, median of 10–20, GPU time from
- * timestamp queries, whose resolution there is 0.066 ms):
- *   NVIDIA H200 (Dawn/Vulkan in Node), split / one dispatch:
- *     8 × 262144: 1.05 / 1.51 ms (0.70); 64 × 128256: 0.72 / 1.11 (0.65, sparse 0.73);
- *     32 × 32000: 0.75–0.78; 128–512 × 32000: 0.75–0.80 (one sparse tie);
- *     256–4096 × 8000, 256 × 1000, 4096 × 1000, 65536 × 100: equal within a tick;
- *     1024 × 32000 and 16384 × 1000 (dense): one tick slower (0.393 vs 0.328 ms).
- *   SwiftShader (2 shared cores, load 9–12): 16 × 32000 dense 0.39–1.11,
- *     128 × 8000 0.59–0.93, 512 × 1000 and 4096 × 100 0.88–1.01.
- * Hence split for at most 512 rows of at least 16384 classes (flags
- * FUSED_CE_WEBGPU_FOCAL_SPLIT_MAX_ROWS / _MIN_C in flags_webgpu.ts), one
- * dispatch otherwise. Both variants are tested against float64.
+ * The split wins only for few rows of many classes on a GPU (measurements in
+ * README.md, "Focal backward: split or one dispatch"): split for at most 512
+ * rows of at least 16384 classes (flags FUSED_CE_WEBGPU_FOCAL_SPLIT_MAX_ROWS /
+ * _MIN_C in flags_webgpu.ts), one dispatch otherwise. Both variants are
+ * tested against float64.
  *
  * The saved lse input is not read: both recompute the row's max and r =
  * Σe^(z−m/T) − 1, which the float32 lse has rounded away and which give 1 − p

@@ -20,25 +20,12 @@ import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, ScaleInPlaceProgram, SplitKR
  * SPLIT_K_MIN_WORKGROUPS output tiles has its k range cut into slices of at
  * least SPLIT_K_MIN_SLICE, enough slices to reach that many workgroups.
  *
- * Why these numbers (a model, not a GPU measurement: no GPU was lent to the
- * session that wrote this). The NVIDIA H200 run of
- * benchmarks/linear_cross_entropy.ts (4096 × 512 × 32000, results in
- * benchmarks/results/nvidia-h200/) took 346 ms with 128-row chunks and 118 ms
- * with 1024-row chunks against 68.8 ms unfused: a cost of about 7 ms per chunk
- * whatever its size, which is what dh = G·W costs with 64 (or 512) workgroups
- * each running 1000 serial k steps over V = 32000. An H200 holds about 3000
- * such workgroups at once (132 SMs; 64 threads and 8 KiB of workgroup memory
- * each), so 1024 gives every SM several to switch between while the others wait
- * on memory; a slice of 256 (8 tile steps) keeps the extra traffic of the
- * partial products (splits · M · P floats written and read once) well below
- * the reads of A and B that the slice saves. The scratch is at most
+ * Why these numbers: a per-chunk cost seen on an NVIDIA H200 fits dh = G·W
+ * running too few workgroups through a long serial k loop; 1024 workgroups
+ * keep every SM busy, and a slice of 256 (8 tile steps) keeps the partial
+ * products' traffic well below the reads it saves (the model and its
+ * measurements: README.md, "Split-K"). The scratch is at most
  * (SPLIT_K_MIN_WORKGROUPS + tiles) · 32² floats (8 MiB) and lives for one call.
- * On SwiftShader (2 shared cpu cores, load 3; test/kernels/webgpu/measure_split_k.ts,
- * interleaved) 32×8000×64 (2 tiles, 28 slices) went from 195 to 161 ms and
- * 128×2000×512 (64 tiles, 7 slices) from 1249 to 1398 ms: an emulator with
- * two cores is already busy with 64 workgroups and pays for the extra pass.
- * The GPU run that checks the model: BUNDLE_ENTRY=linear_ce.mjs (chunks of
- * 128 and 1024 rows) and measure_split_k.ts at 128x32000x512.
  */
 export const SPLIT_K_MIN_WORKGROUPS = 1024;
 export const SPLIT_K_MIN_SLICE = 8 * MM_TILE;

@@ -10,10 +10,8 @@
  *    declarations), so the subgroup path is impossible through it;
  *  - the softmax forward writes two outputs (loss and lse) in one dispatch,
  *    where runWebGPUProgram would need a `[2, rows]` buffer plus two slice
- *    programs: on SwiftShader those two slices cost 3.9 ms next to 18.6 ms for
- *    the whole forward at [64, 1000], 4.0 vs 5.1 ms at [4096, 10], 11.4 vs
- *    68 ms at [65536, 10] (test/kernels/webgpu/measure_two_outputs.ts; wall
- *    clock with read-back, so an upper bound);
+ *    programs, which cost a large share of the forward (README.md, "Two
+ *    outputs from one dispatch");
  *  - one workgroup per row needs a 2-D grid past 65535 rows, which tfjs only
  *    folds for x-only layouts.
  * So this file writes the complete module (see the `*_webgpu.ts` programs)

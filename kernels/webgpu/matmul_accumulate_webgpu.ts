@@ -22,13 +22,10 @@
  *
  * Why vec4 registers and tiles: the first version kept the 4 × 4 sums and the
  * operands in private arrays indexed by loop counters (sum[r][c]) and loaded
- * 8 scalars from workgroup memory per k step. On Dawn/SwiftShader it ran the
- * products of a 256-row linear-CE chunk (256 × 128 × 4000) 2.3–2.5× slower
- * than tfjs's matMul (test/kernels/webgpu/measure_accumulate_vs_tfjs.ts);
- * vec4 staging alone gave 1.9–2.2×, vec4 sums and tiles (2 vec4 loads and 4
- * vec4 multiply-adds per k step, the layout of tfjs's vec4 matMul) 0.51×
- * (1447 → 320 ms for dW += Gᵀ·h, 1394 → 302 ms for dh = G·W). Not measured on
- * a GPU.
+ * 8 scalars from workgroup memory per k step, and ran slower than tfjs's
+ * matMul on Dawn/SwiftShader; vec4 sums and tiles (2 vec4 loads and 4 vec4
+ * multiply-adds per k step, the layout of tfjs's vec4 matMul) made it faster
+ * (README.md, "vec4 registers and tiles").
  *
  * Split-K (`partial` programs): a product with few output tiles and a long k
  * (linear cross-entropy's dh = G·W of one chunk: M = rows of the chunk, P = H,

@@ -3,32 +3,12 @@
  * choice, like everything baked into a shader, changes only at one threshold
  * of C, never with the number of rows).
  *
- * Measured on SwiftShader only (Dawn in Node, the Vulkan SwiftShader of
- * Debian's chromium, 2 shared CPU cores; no GPU was available), with
- * test/kernels/webgpu/tune_row_layout.ts: forward, dense labels, 2^18 logits
- * per call, median of 5, ms per call ('-': not run, team wider than the row or
- * minutes per point):
- *
- *     C      team1/wg64  team16/wg64  team64/wg64  team64/wg64/sg  team256/wg256  team256/wg256/sg
- *     8         40.4        -            -             -              -               -
- *     32        12.1      794.2          -             -              -               -
- *     64        27.9      763.8       1746.5         780.6            -               -
- *     256       19.9      111.4        384.1         203.9         4187.8          5045.1
- *     1024      74.7       89.0        168.1         107.8         1523.9           860.1
- *     4096      29.4       40.0         67.9          46.0          304.0           228.0
- *     32768     34.8       34.2         36.4          28.9           60.0            83.2
- *
- * SwiftShader runs workgroups on CPU threads, where every workgroupBarrier is
- * a switch between all the workgroup's fibers: barrier count dominates, so
- * a thread per row wins there up to C = 4096 and subgroup reductions (two
- * barriers per reduction instead of log2(team)) run 1.5-2.2x faster than the
- * workgroup-memory tree. On GPUs a thread per row leaves the machine idle
- * (rows threads in all) and reads rows uncoalesced, so the threshold below is
- * set where the two layouts are equal-ish here *and* a thread-per-row layout is
- * still the usual choice on GPUs (C <= 64), not at SwiftShader's optimum.
- * Re-measure on real hardware before tuning further (e.g. 256-thread
- * workgroups for C >= 4096, tfjs's choice for its softmax, lost on
- * SwiftShader at every C measured).
+ * Chosen from SwiftShader measurements only (table in README.md, "Row
+ * layouts"): there a thread per row wins up to large C because every barrier
+ * is a fiber switch; on GPUs a thread per row idles the machine, so the
+ * threshold is where the two were about equal and a thread-per-row layout is
+ * still the usual GPU choice (C <= 64). Re-measure on real hardware before
+ * tuning further.
  */
 import {env} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';

@@ -93,11 +93,11 @@ export function logSumExpRows(z: Tensor): Tensor {
 }
 
 /**
- * logSumExpRows, except on tfjs-wasm: there its Exp kernel is scalar (7.3 ms
- * for 1024×1000, most of the lse's 9 ms) while its Softmax (XNNPACK,
- * vectorised exp) takes 0.9 ms, and the row maximum of p = softmax(z) is
- * exp(m − lse) = 1/Σ exp(z − m), at least 1/C: lse = m − log(max_c p), 2.4 ms
- * in all. A NaN in the row makes p's row NaN, so lse is NaN; +∞ gives NaN
+ * logSumExpRows, except where the backend declares its Exp kernel slower than
+ * its Softmax (`softmaxFasterThanExp`, kernels/capabilities.ts: tfjs-wasm's
+ * Exp is scalar, its Softmax vectorised; timings in kernels/MEASUREMENTS.md):
+ * the row maximum of p = softmax(z) is exp(m − lse) = 1/Σ exp(z − m), at
+ * least 1/C: lse = m − log(max_c p). A NaN in the row makes p's row NaN, so lse is NaN; +∞ gives NaN
  * (∞ − ∞), as logSumExpRows does; an all −∞ row gives −∞ (the `where`).
  */
 export function rowLogSumExp(z: Tensor): Tensor {
@@ -114,11 +114,11 @@ export function rowLogSumExp(z: Tensor): Tensor {
  * [rows, 1], in [1, C]. lse = m/T + log s, but no float32 lse is formed for
  * the loss or the gradient: the loss terms are log s − d and p = exp(d)/s.
  * An all −∞ row, and a +∞ logit, make d NaN (∞ − ∞) and so s (the contract's
- * loss and gradient there are NaN). On tfjs-wasm (see rowLogSumExp)
- * s = 1/max_c softmax(d): the row's largest probability is exp(0)/s; with
+ * loss and gradient there are NaN). With `softmaxFasterThanExp` (see
+ * rowLogSumExp) s = 1/max_c softmax(d): the row's largest probability is exp(0)/s; with
  * T = 1 and `needD` false, softmax(x) itself and no d. The same number of
  * [rows, C] passes as the single-lse form (d replaces z − lse and lse − z),
- * except on tfjs-wasm's dense forward, where d is one more. On GPUs a row
+ * except on that path's dense forward, where d is one more. On GPUs a row
  * whose m is NaN or +∞ gets s = NaN explicitly: there ∞ − ∞ and exp(NaN) need
  * not be NaN (SwiftShader: a +∞ logit gave a finite loss and gradient).
  */
@@ -161,9 +161,9 @@ function lseOf(m: Tensor, ls: Tensor, T: number): Tensor {
 
 /**
  * p = e·k given the saved (m, s): e = exp((x − m)/T) and k = 1/s [rows, 1],
- * so that a caller folds k into its row factor (no [rows, C] pass for it). On
- * tfjs-wasm e = softmax itself and k = null (its Softmax kernel,
- * XNNPACK's vectorised exp, is 4–5× faster than its Exp kernel alone).
+ * so that a caller folds k into its row factor (no [rows, C] pass for it).
+ * With `softmaxFasterThanExp` e = softmax itself and k = null (the backend's
+ * Softmax is faster than its Exp alone: kernels/MEASUREMENTS.md).
  */
 function probabilityParts(x: Tensor, m: Tensor, s: Tensor, T: number): {e: Tensor, k: Tensor | null} {
   if (capabilities().softmaxFasterThanExp) return {e: softmax(T === 1 ? x : scaled(sub(x, m), T)), k: null};
@@ -203,16 +203,17 @@ export function applyRowMasks(v: Tensor, masks: RowMasks): Tensor {
 /**
  * Σ_c terms[i, c] over the c with ŷ[i, c] ≠ 0, per row [rows] (FORMULAS.md:
  * terms with ŷ = 0 are skipped, not multiplied, since 0·∞ would be NaN).
- * On cpu and wasm without the [rows, C] `where` that skipping takes unless a
- * row needs it (equal + where: 8.5 of the 19 ms of the whole dense forward on
- * tfjs-wasm at 1024×1000, whose comparison kernels are scalar): the terms, in
+ * On host-memory backends (`compositeOnHost`) without the [rows, C] `where`
+ * that skipping takes unless a row needs it (equal + where are a large share
+ * of the dense forward on tfjs-wasm, whose comparison kernels are scalar;
+ * kernels/MEASUREMENTS.md): the terms, in
  * which a skipped entry is 0·(something), are summed, the [rows] sums are
  * read back (a copy), and only if some came out NaN (where a skipped entry
  * can matter: 0 times a ±∞ or NaN, e.g. a −∞ logit under a 0 label) are they
  * summed again with the `where`: on those rows alone when they are few
- * (tfjs's Gather costs about as much per row as the full-size `where`: at
- * 1024×1000 break-even near 1/8 of the rows on wasm, 1/25 on cpu), else on
- * all rows. A row that is NaN by the contract (a NaN logit or label) stays
+ * (tfjs's Gather costs about as much per row as the full-size `where`:
+ * at most 1/32 of the rows, below the break-evens in kernels/MEASUREMENTS.md),
+ * else on all rows. A row that is NaN by the contract (a NaN logit or label) stays
  * NaN. Elsewhere (GPUs, where a read back is a sync) the `where` always.
  */
 export function rowSumSkippingZeros(yh: Tensor, terms: Tensor): Tensor {
@@ -341,10 +342,9 @@ function sparseRows(labels: Tensor, C: number, attrs: {ignoreIndex: number | nul
 
 /**
  * The (row, label) pairs [rows, 2] (int32) of in-range labels `t`, for
- * gatherND / tensorScatterUpdate. On cpu and wasm built on the host from the
- * labels (tfjs-wasm's Pack and GatherV2 are slow for this: 4096 rows, stack
- * 0.43 ms and a flat gather 0.29 ms, vs 0.05 ms for the host copy and 0.08 ms
- * for gatherND).
+ * gatherND / tensorScatterUpdate. On host-memory backends built on the host
+ * from the labels (tfjs-wasm's Pack and GatherV2 are slower than the host
+ * copy for this: kernels/MEASUREMENTS.md).
  */
 function targetIndex(t: Tensor, rows: number): Tensor2D {
   if (onHost()) {
@@ -406,14 +406,14 @@ function sparseForward(x: Tensor2D, labels: Tensor, attrs: SoftmaxCrossEntropyAt
  * NaN (NaN·p is NaN); on cpu and wasm only where some label needs one
  * (sparseRows reads the labels). Before, one-hot targets, a row sum of them, and two
  * `where`s with a [rows, 1] condition, which tfjs-core broadcasts with Tile:
- * on tfjs-wasm that Tile alone took 56 ms for a bool [1024, 1] → [1024, 1000],
- * more than tf.losses' whole forward+backward (32 ms). The target entries:
+ * on tfjs-wasm that Tile alone took longer than tf.losses' whole
+ * forward+backward (kernels/MEASUREMENTS.md). The target entries:
  * on cpu and wasm computed on [rows] (p_t from the gathered target logit) and
  * written in with `tensorScatterUpdate` (one copy); elsewhere as
  * dx − g·(1 − ε)·w[t]·onehot(t), since tfjs-webgl's scatter program loops over
  * every update for every output element (rows·C·rows steps) and a full-size
- * `where` costs it an unpack (1024×1000 on SwiftShader: 54 ms, the arithmetic
- * form 27 ms). At C = 1 every entry is a target and the [rows] form is the
+ * `where` costs it an unpack (the arithmetic form took half the time:
+ * kernels/MEASUREMENTS.md). At C = 1 every entry is a target and the [rows] form is the
  * whole gradient: there W·p_t − ŷw_t is exactly 0 (W and ŷw_t are then the
  * same float expression), taken before the z-loss term is added, which would
  * otherwise drown in the cancellation.
@@ -555,8 +555,8 @@ function smoothedBinary(z: Tensor, eps: number): Tensor {
  * (max(x, 0) − x·ẑ + log1p(exp(−|x|))), its speed and its float32 rounding.
  * Gradients: dx = dy·(σ(x)·(1 + (q − 1)·ẑ) − q·ẑ), dz = dy·(1 − ε)·((q − 1)·softplus(x) − q·x).
  * Steps run in their own tidy so at most a few [rows, C] temporaries are
- * alive at once. (Before, at 512×1000 on cpu: forward 536 ms, 20× the logits
- * at peak, vs tf.losses 157 ms.)
+ * alive at once (before, the forward held many times the logits at its peak
+ * and ran slower than tf.losses: kernels/MEASUREMENTS.md).
  */
 export function compositeSigmoidCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: SigmoidCrossEntropyAttrs): Tensor2D {
   const eps = attrs.labelSmoothing;

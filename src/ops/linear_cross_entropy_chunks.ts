@@ -2,54 +2,9 @@
  * The chunk loop behind `linearSoftmaxCrossEntropy` (linear_cross_entropy.ts):
  * a linear layer followed by sparse softmax cross-entropy over a large
  * vocabulary, computed a few rows at a time so that the `[N, V]` logits are
- * never materialised (the "chunked / fused linear cross-entropy" of
- * Liger-Kernel and Cut-Cross-Entropy, without the custom matmul).
- *
- * For rows r0..r1 (a chunk of n rows of `hidden`, `h` is `[n, H]`):
- *
- *     logits = h·Wᵀ + b                                 [n, V]   (tfjs matMul, bias fused; on cpu and webgpu our MatMulAccumulate)
- *     loss, lse = SparseSoftmaxCrossEntropy(logits, t)  [n], [n] (online log-sum-exp kernel)
- *     G = SparseSoftmaxCrossEntropyGrad(logits, t, lse, dy = scale)   [n, V]
- *     dh[r0:r1] = G·W                                    [n, H]
- *     dW += Gᵀ·h                                         [V, H]   (the old dW is the fused bias)
- *     db += Σ_rows G                                     [V]
- *
- * `scale` is the reduction's factor (1 for 'sum', 1/N_valid for 'mean'), so G
- * is already dL/dlogits for the reduced loss; the backward pass only multiplies
- * dh, dW, db by the scalar upstream gradient. The chunk's logits and G are
- * disposed before the next chunk.
- *
- * Accumulators. tfjs has no in-place add: `dW = dW + Gᵀ·h` as a tfjs op keeps
- * the old and the new [V, H] accumulator alive together, and `dh` as a concat
- * of chunk parts keeps parts and result (2·N·H). On backends that register the
- * in-place kernels of kernels/kernel_names.ts (cpu, webgpu), dW and dh are
- * instead two private buffers allocated once (filled with 0) and written in place by
- * `MatMulAccumulate` (dh: rows r0..r0+n, dW: += ), and the backward scales
- * them in place by dy (`ScaleInPlace`); G is written over the chunk's
- * logits (`SparseSoftmaxCrossEntropyGradInPlace`), which nothing reads after
- * it. Peak extra memory, forward + backward, in floats:
- *     in place:      n·V + V·H + N·H      (+ V for db, + small per-chunk terms:
- *                                          the n·H slice of hidden, webgpu's
- *                                          split-K scratch of at most 2 M floats)
- *     out of place:  2·n·V + 2·V·H + 2·N·H (webgl, wasm, or the composite path forced)
- * against 2·N·V + V·H + N·H for the materialised logits (logits and G).
- *
- * Why writing in place is safe here (the aliasing rule of kernel_names.ts):
- * each accumulator is created by `fill` in `runChunks`, and each chunk's
- * logits by its own matMul, so no other tensor shares their buffers; each kernel call returns a new tensor object over the same
- * buffer and the previous object is disposed right after, so exactly one live
- * tensor refers to the buffer between calls (the kernels check refCount = 1);
- * nothing reads the accumulators while they are being written (the chunk's
- * matMuls read h, W and G only); and they leave `runChunks` only when final.
- * The backward's in-place scaling acts on customGrad's saved copy, whose only
- * other reference (the forward's tensor) is gone by then; see
- * linear_cross_entropy.ts.
- *
- * Every kernel here is a registered tfjs kernel (matMul, slice, sum, ...) or a
- * kernel of our contract (kernels/kernel_names.ts), so the loop runs unchanged
- * on cpu, webgl and webgpu. Where the active backend lacks the fused kernels (or
- * FUSED_CE_FORCE_COMPOSITE is set) the chunk loss and gradient come from the
- * composite path (composite.ts), which computes the same contract from tfjs ops.
+ * never materialised. Accumulators are written in place where the backend
+ * registers the in-place kernels (why that is safe, and the memory of each
+ * path: kernels/LINEAR_CE_MEMORY.md).
  */
 import {add, cast, concat, dispose, div, engine, env, fill, fused, matMul, mul, NamedTensorMap, notEqual, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, tidy, tile, zeros} from '@tensorflow/tfjs-core';
 import {
@@ -77,31 +32,18 @@ export interface ChunkPlan {
 }
 
 /**
- * Default budget for one chunk's `[n, V]` working set: 32 MiB. At V = 32000
- * that is 262 rows per chunk in place (one [n, V] buffer; 256 after balancing
- * 4096 rows), 131 out of place (two; 128), so at the issue's target N = 4096,
- * H = 512 the whole forward + backward peaks at n·V + V·H + N·H = 26.7 M
- * floats (in place), 1/10.5 of the materialised path's 2·N·V + V·H + N·H;
- * 64 MiB would give 1/8.04, too close to the 1/8 target. Time: on the cpu
- * backend, chunks of 128 and 256 rows ran at the same speed (1024 × 64 ×
- * 32000, interleaved, benchmarks/linear_cross_entropy.results-cpu.md); a
- * matMul of 128 × 512 × 32000 is large enough to amortise launches on cpu. On
- * a GPU, smaller chunks mean more dispatches per row (NVIDIA H200, before
- * split-K and G over the logits: 128-row chunks 5.0× the unfused time, 1024-row
- * chunks 1.7×); pass `chunkSize` or `memoryBudgetBytes` there.
+ * Default budget for one chunk's `[n, V]` working set: 32 MiB, chosen for
+ * peak memory well under 1/8 of the materialised path at N = 4096, H = 512,
+ * V = 32000 without slowing cpu; on a GPU larger chunks are faster: pass
+ * `chunkSize` or `memoryBudgetBytes` there (kernels/LINEAR_CE_MEMORY.md).
  */
 export const DEFAULT_CHUNK_BUDGET_BYTES = 32 * 1024 * 1024;
 
 /**
- * `[n, V]` float32 buffers alive at once per chunk, by path, measured with
- * benchmarks/linear_cross_entropy.memory.ts (N = 512, H = 16, V = 2000,
- * chunks of 16, forward + backward). In place (cpu, webgpu): 1.0, the logits,
- * which the gradient kernel overwrites with G (SparseSoftmaxCrossEntropyGradInPlace).
- * Fused out of place (webgl, or LINEAR_CE_IN_PLACE = false): 2.0, the logits
- * and G inside the gradient kernel, whose outputs are its only allocations.
- * Composite: 9.5 on cpu, 11.0 on webgpu (tfjs ops keep every intermediate of
- * the loss, then of the gradient, until their scope ends: oneHot targets, z,
- * z − m, exp, masked terms, ...; webgpu frees them only at the next submit).
+ * `[n, V]` float32 buffers alive at once per chunk row, by path: in place the
+ * logits alone (G is written over them), fused out of place the logits and
+ * G, composite every intermediate of the loss and gradient (rounded up from
+ * the measurements in kernels/LINEAR_CE_MEMORY.md).
  */
 export const IN_PLACE_BUFFERS_PER_ROW = 1;
 export const FUSED_BUFFERS_PER_ROW = 2;
