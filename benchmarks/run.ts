@@ -12,7 +12,7 @@
  * chromium-webgpu in headless Chromium (`browser/run_browser.ts`). Flags are
  * in `cli.ts`.
  */
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,6 +28,19 @@ import {buildReport, RunInfo} from './report';
 const BROWSER_BACKENDS = ['chromium-webgl', 'chromium-webgpu'] as const;
 const ALL_BACKENDS = [...NODE_BACKENDS, ...BROWSER_BACKENDS];
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** The commit being measured and the number of files that differ from it (none where git is absent). */
+function gitState(): {commit?: string, uncommittedFiles?: number} {
+  try {
+    const git = (args: string[]) => execFileSync('git', args, {cwd: path.join(__dirname, '..'), encoding: 'utf8'});
+    return {
+      commit: git(['rev-parse', 'HEAD']).trim(),
+      uncommittedFiles: git(['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).length,
+    };
+  } catch {
+    return {};
+  }
+}
 
 function missing(backend: string): string | null {
   if ((NODE_BACKENDS as readonly string[]).includes(backend)) return nodeBackendMissing(backend as NodeBackend);
@@ -91,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
   const prev: RunInfo | null = fs.existsSync(infoPath) ? JSON.parse(fs.readFileSync(infoPath, 'utf8')) as RunInfo : null;
   const info: RunInfo = {
     skipped: {...prev?.skipped}, ran: {...prev?.ran},
-    command: `npm run bench -- ${argv.join(' ')}`.trim(), date: new Date().toISOString(), notes: [],
+    command: `npm run bench -- ${argv.join(' ')}`.trim(), date: new Date().toISOString(), notes: [], ...gitState(),
   };
   const suites = suitesById(args.suites);
   const runnable: string[] = [];
