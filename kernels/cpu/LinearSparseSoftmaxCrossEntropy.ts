@@ -16,10 +16,9 @@ import {classWeightArray, sumOf} from './row_math';
 import {sparseRowsForward} from './SoftmaxCrossEntropy';
 
 /**
- * Rows of logits per block. At 512 × 64 × 32000 (the op without a tape, no
- * options; median of 6, two sweeps in opposite orders, load 3–4) blocks of 2,
- * 8 and 32 rows all ran in 950–1040 ms: the matmul's own blocking
- * (matmul_accumulate.ts) decides, not this. 8 rows keep the scratch at 8·V
+ * Rows of logits per block. Blocks of 2 to 32 rows ran at the same speed
+ * (README.md, "Row block"): the matmul's own blocking (matmul_accumulate.ts)
+ * decides, not this. 8 rows keep the scratch at 8·V
  * floats (1 MiB at V = 32000; a JS array, not counted by tfjs's memory).
  */
 export const LINEAR_CE_ROW_BLOCK = 8;

@@ -12,13 +12,8 @@
  *
  * Each kernel has a plain loop (T = 1, ε = 0, no class weights: row_math.isPlain)
  * and a general one; both read Float32Array rows only (row_math.F32Rows).
- * Kernel CPU time at 1024×1000 (Node 20, AMD EPYC, 2 shared cores; kernelFunc
- * called directly, best of 15, fused vs the previous version in alternating
- * processes): dense one-hot 9.0 → 4.7 ms, dense soft labels 10.1 → 5.6 ms,
- * sparse 6.8 → 3.6 ms; with T, ε, weights and z-loss all on: dense 9.5 → 7.1,
- * sparse 8.4 → 5.5. Most of it is fastExp (see fast_exp.ts); the rest is reading
- * logits and labels (4 MB each here: a pass that only reads the labels row
- * costs about 1 ms of the dense kernel).
+ * Most of the kernels' time is fastExp (see fast_exp.ts); the rest is
+ * reading logits and labels (timings: README.md, "Softmax forward").
  */
 import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -48,10 +43,9 @@ function saveRowStats(stats: Float32Array, i: number): void {
  * Two loops per row: the lse loop (row_math.rowLse), then the label loop
  * over y with the x row still in L1, in two interleaved partial sums (two
  * chains of dependent adds, for soft-label rows where every y ≠ 0).
- * Measured (1024×1000, CPU time, best of 15): one loop doing both 5.3 ms
- * one-hot / 5.5 ms soft; these two loops with one partial sum 5.0 / 5.9;
- * with two partial sums 4.8 / 5.6. While they fit, the label loop also keeps
- * the nonzero labels for the backward (row_math.LabelRows; 5.0 / 5.8 ms).
+ * This beat one loop doing both (README.md, "Softmax forward"). While they
+ * fit, the label loop also keeps the nonzero labels for the backward
+ * (row_math.LabelRows).
  * Returns whether they fit.
  */
 function denseForwardPlain(x: F32Rows, y: F32Rows, rows: number, C: number, zLoss: number, loss: Float32Array,

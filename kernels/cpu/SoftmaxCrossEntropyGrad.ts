@@ -11,12 +11,9 @@
  *
  * Plain loops (T = 1, ε = 0, no class weights: row_math.isPlain) beside the
  * general ones; Float32Array rows only (row_math.F32Rows). The plain loops
- * are unrolled by 4: 1024×1000 CPU time, best of 15, dense 6.4 → 6.1 ms and
- * sparse 5.3 → 4.2 ms against the plain loop (the previous version of these
- * kernels: dense 10.9 ms, sparse 7.9 ms). About 1.5 ms of each median above
- * those minima is the fresh 4 MB output array (page faults; the same
- * allocation alone: 0.2 ms best, 1.7 ms median), which no kernel can avoid:
- * tfjs owns the array it is given. The unrolled sweep is one function
+ * are unrolled by 4, which was faster than the plain loop; part of each
+ * median is the fresh output array's page faults, which no kernel can avoid:
+ * tfjs owns the array it is given (README.md, "Softmax backward"). The unrolled sweep is one function
  * (expSweep) shared by both plain loops.
  *
  * Where WebAssembly SIMD runs (simd/flags_simd.ts, FUSED_CE_CPU_SIMD), the
@@ -47,8 +44,7 @@ function read(args: GradArgs) {
 
 /**
  * Σ of a row, in four independent float64 partial sums: one chain of
- * dependent adds is latency-bound (1M float32 summed by rows of 1000:
- * 0.82 ms with one sum, 0.35 ms with four).
+ * dependent adds is latency-bound (README.md, "Softmax backward").
  */
 function rowSum(a: Float32Array, off: number, C: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;

@@ -64,12 +64,8 @@ function finishRow(m: number, s: number, invT: number): number {
  * cast to float32) each row is copied into one reused C-element scratch row,
  * rounded to float32 as the tensor's dtype says: O(C) extra memory, no
  * [rows, C] copy.
- * Measured at 1024×1000 (dense kernels, CPU time, best of 15): Float32Array
- * inputs after the kernels had also seen Int32Array ones (a polymorphic load
- * with generic indexing): forward 4.9 → 4.7 ms, backward 6.6 → 6.0 ms;
- * Int32Array-backed labels, which pay for the row copy: 5.1 / 6.6 ms here
- * against 4.7 / 6.5 ms indexing them in place (an element loop for the copy
- * instead of `set`: 7.0 / 8.5 ms).
+ * A monomorphic load is faster than a polymorphic one, and the row copy
+ * costs Int32Array-backed labels little (README.md, "F32Rows").
  */
 export class F32Rows {
   /** The array of the row last asked for: the tensor's own, or the scratch row. */
@@ -146,11 +142,9 @@ export function rowLseScaled(x: Float32Array, off: number, C: number, invT: numb
  * do not, and then nothing is kept). With them the plain dense backward
  * never reads the [rows, C] labels: it writes dy·(W + 2λ·lse)·p for every
  * class, W summed from the kept values, and recomputes the few classes with
- * y ≠ 0 (one fastExp each). Measured at 1024×1000 one-hot (kernel CPU time,
- * best of 15, median in brackets): backward 6.3 (8.0) → 3.9 (5.8) ms, the
- * sparse backward's speed; keeping them costs the forward about 0.2 ms
- * (4.8 → 5.0 one-hot; soft labels, which overflow in the first rows and are
- * then scanned as before: 5.6 → 5.8).
+ * y ≠ 0 (one fastExp each): the dense one-hot backward then runs at the
+ * sparse backward's speed, for a small cost to the forward (README.md,
+ * "LabelRows").
  *
  * Kept in a WeakMap keyed by the dataId of the forward's lse output (the
  * backward receives that very buffer; tfjs's saved tensors and reshapes share
@@ -198,9 +192,8 @@ export function isPlain(attrs: SoftmaxCrossEntropyAttrs): boolean {
 
 /**
  * The per-class weights w[c] as an array (ones when none are given): the inner
- * loops index it directly. Measured on 1024×1000 here: a helper call per
- * element (`attrs.classWeights == null ? 1 : …`) made the sparse backward 1.8×
- * slower (27.3 ms vs 14.9 ms).
+ * loops index it directly (a helper call per element was much slower:
+ * README.md, "classWeightArray").
  */
 export function classWeightArray(attrs: SoftmaxCrossEntropyAttrs, C: number): Float64Array {
   return attrs.classWeights == null ? new Float64Array(C).fill(1) : Float64Array.from(attrs.classWeights);
