@@ -3,13 +3,13 @@
  * FusedBinaryFocalCrossEntropyGrad: host side only, one elementwise launch
  * each. Program and formulas in binary_focal_cross_entropy_gpu.ts.
  */
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs} from '../kernel_names';
 
 import {BinaryFocalProgram} from './binary_focal_cross_entropy_gpu';
 import {checkDy, reduceRows} from './elementwise_reduction_webgl';
-import {asWebGL, isPackedOnGpu} from './kernel_util';
+import {asWebGL, isPackedOnGpu, webglKernel, wrtOf} from './kernel_util';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -28,15 +28,8 @@ function binaryFocal(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorI
   return mode === 'forward' ? reduceRows(backend, result, attrs.reduction, attrs.scale) : result;
 }
 
-export const binaryFocalCrossEntropyConfig: KernelConfig = {
-  kernelName: BinaryFocalCrossEntropy,
-  backendName: 'webgl',
-  kernelFunc: (args) => binaryFocal(args, 'forward'),
-};
+export const binaryFocalCrossEntropyConfig = webglKernel(BinaryFocalCrossEntropy,
+    (args) => binaryFocal(args, 'forward'));
 
-export const binaryFocalCrossEntropyGradConfig: KernelConfig = {
-  kernelName: BinaryFocalCrossEntropyGrad,
-  backendName: 'webgl',
-  kernelFunc: (args) =>
-      binaryFocal(args, (args.attrs as unknown as BinaryFocalCrossEntropyGradAttrs).wrt),
-};
+export const binaryFocalCrossEntropyGradConfig = webglKernel(BinaryFocalCrossEntropyGrad,
+    (args) => binaryFocal(args, wrtOf(args)));

@@ -3,19 +3,19 @@
  * FusedSparseFocalCrossEntropy (int32 labels): host side only. Programs and
  * formulas in focal_cross_entropy_gpu.ts.
  *
- * Launches per call: the lse as the softmax cross-entropy forward computes it
- * (its stats pass, merge passes when C > singlePassMax(), its lse finalize),
- * then the focal row sum (1 pass, plus merges when C > singlePassMax()) whose
- * last stage is the loss. Sparse without smoothing: the lse, then one
- * per-row pass (FocalTargetLossProgram).
+ * Launches per call: the saved (m, s) [rows, 2] as the softmax cross-entropy
+ * forward computes it (its stats pass, merge passes when C > singlePassMax(),
+ * its stats finalize), then the focal row sum (1 pass, plus merges when
+ * C > singlePassMax()) whose last stage is the loss. Sparse without
+ * smoothing: (m, s), then one per-row pass (FocalTargetLossProgram).
  */
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {FocalCrossEntropy, FocalCrossEntropyAttrs, SparseFocalCrossEntropy} from '../kernel_names';
 
 import {FocalPartialSumProgram, FocalRowSumProgram, FocalTargetLossProgram} from './focal_cross_entropy_gpu';
-import {asWebGL, isPackedOnGpu, planReduction, uploadVector} from './kernel_util';
+import {asWebGL, isPackedOnGpu, planReduction, uploadVector, webglKernel} from './kernel_util';
 import {SoftmaxCEFinalizeProgram, SoftmaxCEMergeProgram, SoftmaxCEStatsProgram} from './softmax_cross_entropy_gpu';
 
 type Args = Parameters<KernelFunc>[0];
@@ -47,15 +47,16 @@ export function focalUniformValues(attrs: FocalCrossEntropyAttrs, C: number, win
 }
 
 /**
- * lse [rows] of z = logits/T by the softmax cross-entropy's own staged
- * online-lse programs (softmax_cross_entropy_gpu.ts). Their target sums are
- * switched off: ŷ = 0·y + 0 with zero smoothing uniforms, so no class enters
- * them (a NaN ŷ from an infinite "label" only reaches the A, B statistics,
- * which the lse finalize does not read). Sparse: the real labels (read once
+ * The saved (m, s) [rows, 2] of z = logits/T (kernel_names.ts: m the row max
+ * of the raw logits, s = Σ exp((x − m)/T)) by the softmax cross-entropy's own
+ * staged online-lse programs (softmax_cross_entropy_gpu.ts). Their target
+ * sums are switched off: ŷ = 0·y + 0 with zero smoothing uniforms, so no
+ * class enters them (a NaN ŷ from an infinite "label" only reaches the A, B
+ * statistics, which the stats finalize does not read). Sparse: the real labels (read once
  * per fragment). Dense: the logits stand in for the labels, so the pass reads
  * no second [rows, C] texture (each texel is fetched twice, from one texture).
  */
-export function stagedLse(backend: MathBackendWebGL, logits: TensorInfo, labels: TensorInfo, sparse: boolean,
+export function stagedStats(backend: MathBackendWebGL, logits: TensorInfo, labels: TensorInfo, sparse: boolean,
                           packed: boolean, temperature: number): TensorInfo {
   const [rows, numClasses] = logits.shape;
   const negInf = [-Infinity];
@@ -72,11 +73,11 @@ export function stagedLse(backend: MathBackendWebGL, logits: TensorInfo, labels:
     backend.disposeIntermediateTensorInfo(stats);
     stats = merged;
   }
-  const lse = backend.runWebGLProgram(
-      new SoftmaxCEFinalizeProgram({rows, output: 'lse', sparse, hasIgnoreIndex: false}), [stats], 'float32',
+  const saved = backend.runWebGLProgram(
+      new SoftmaxCEFinalizeProgram({rows, output: 'stats', sparse, hasIgnoreIndex: false}), [stats], 'float32',
       [[numClasses], [0], [0], [1 / temperature]]);
   backend.disposeIntermediateTensorInfo(stats);
-  return lse;
+  return saved;
 }
 
 /**
@@ -120,7 +121,7 @@ function focalForward(args: Args, sparse: boolean): TensorInfo[] {
   const [rows, numClasses] = logits.shape;
   const packed = isPackedOnGpu(backend, logits);
   const alpha = uploadFocalAlpha(backend, attrs, numClasses);
-  const lse = stagedLse(backend, logits, labels, sparse, packed, attrs.temperature);
+  const lse = stagedStats(backend, logits, labels, sparse, packed, attrs.temperature);
   let loss: TensorInfo;
   if (sparse && attrs.labelSmoothing === 0) {
     loss = backend.runWebGLProgram(
@@ -135,14 +136,6 @@ function focalForward(args: Args, sparse: boolean): TensorInfo[] {
   return [loss, lse];
 }
 
-export const focalCrossEntropyConfig: KernelConfig = {
-  kernelName: FocalCrossEntropy,
-  backendName: 'webgl',
-  kernelFunc: (args) => focalForward(args, false),
-};
+export const focalCrossEntropyConfig = webglKernel(FocalCrossEntropy, (args) => focalForward(args, false));
 
-export const sparseFocalCrossEntropyConfig: KernelConfig = {
-  kernelName: SparseFocalCrossEntropy,
-  backendName: 'webgl',
-  kernelFunc: (args) => focalForward(args, true),
-};
+export const sparseFocalCrossEntropyConfig = webglKernel(SparseFocalCrossEntropy, (args) => focalForward(args, true));

@@ -6,16 +6,17 @@
  * Launches: w.r.t. logits, the row sum S = A + Bs (1 pass over logits and
  * labels, plus merges when C > singlePassMax()) and 1 elementwise pass;
  * sparse without smoothing, the elementwise pass alone (S from the target
- * logit). W.r.t. dense labels, 1 elementwise pass. The saved lse of the
- * forward is used as is (float32, as every float32 value here).
+ * logit). W.r.t. dense labels, 1 elementwise pass. The forward's saved
+ * (m, s) [rows, 2] is read as is: d = (x − m)/T − log s
+ * (focal_cross_entropy_gpu.ts).
  */
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SparseFocalCrossEntropyGrad} from '../kernel_names';
 
 import {focalRowSum, focalUniformValues, uploadFocalAlpha} from './FocalCrossEntropy';
 import {FocalGradProgram} from './focal_cross_entropy_gpu';
-import {asWebGL, isPackedOnGpu} from './kernel_util';
+import {asWebGL, isPackedOnGpu, webglKernel} from './kernel_util';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -56,14 +57,7 @@ function focalBackward(args: Args, sparse: boolean): TensorInfo {
   return result;
 }
 
-export const focalCrossEntropyGradConfig: KernelConfig = {
-  kernelName: FocalCrossEntropyGrad,
-  backendName: 'webgl',
-  kernelFunc: (args) => focalBackward(args, false),
-};
+export const focalCrossEntropyGradConfig = webglKernel(FocalCrossEntropyGrad, (args) => focalBackward(args, false));
 
-export const sparseFocalCrossEntropyGradConfig: KernelConfig = {
-  kernelName: SparseFocalCrossEntropyGrad,
-  backendName: 'webgl',
-  kernelFunc: (args) => focalBackward(args, true),
-};
+export const sparseFocalCrossEntropyGradConfig = webglKernel(SparseFocalCrossEntropyGrad,
+    (args) => focalBackward(args, true));

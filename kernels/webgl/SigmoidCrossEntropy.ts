@@ -3,12 +3,12 @@
  * host side only, one elementwise launch each. Program and formulas in
  * sigmoid_cross_entropy_gpu.ts.
  */
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SigmoidCrossEntropy, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs} from '../kernel_names';
 
 import {checkDy, reduceRows} from './elementwise_reduction_webgl';
-import {asWebGL, isPackedOnGpu, uploadVector} from './kernel_util';
+import {asWebGL, isPackedOnGpu, uploadVector, webglKernel, wrtOf} from './kernel_util';
 import {SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
 
 type Args = Parameters<KernelFunc>[0];
@@ -40,15 +40,8 @@ function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'):
   return mode === 'forward' ? reduceRows(backend, result, attrs.reduction, attrs.scale) : result;
 }
 
-export const sigmoidCrossEntropyConfig: KernelConfig = {
-  kernelName: SigmoidCrossEntropy,
-  backendName: 'webgl',
-  kernelFunc: (args) => sigmoidCrossEntropy(args, 'forward'),
-};
+export const sigmoidCrossEntropyConfig = webglKernel(SigmoidCrossEntropy,
+    (args) => sigmoidCrossEntropy(args, 'forward'));
 
-export const sigmoidCrossEntropyGradConfig: KernelConfig = {
-  kernelName: SigmoidCrossEntropyGrad,
-  backendName: 'webgl',
-  kernelFunc: (args) =>
-      sigmoidCrossEntropy(args, (args.attrs as unknown as SigmoidCrossEntropyGradAttrs).wrt),
-};
+export const sigmoidCrossEntropyGradConfig = webglKernel(SigmoidCrossEntropyGrad,
+    (args) => sigmoidCrossEntropy(args, wrtOf(args)));

@@ -8,11 +8,11 @@
  * partials when C > singlePassMax() (1 up to C = 128², 2 for C = 32000), then
  * 2 finalize passes over `rows` texels (loss, and the saved (m, s) [rows, 2]).
  */
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy} from '../kernel_names';
 
-import {asWebGL, isPackedOnGpu, planReduction, uploadVector} from './kernel_util';
+import {asWebGL, isPackedOnGpu, planReduction, uploadVector, webglKernel} from './kernel_util';
 import {SoftmaxCEFinalizeProgram, SoftmaxCEMergeProgram, SoftmaxCEStatsProgram} from './softmax_cross_entropy_gpu';
 
 type Args = Parameters<KernelFunc>[0];
@@ -72,14 +72,8 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
   return [loss, lse];
 }
 
-export const softmaxCrossEntropyConfig: KernelConfig = {
-  kernelName: SoftmaxCrossEntropy,
-  backendName: 'webgl',
-  kernelFunc: (args) => softmaxCrossEntropyForward(args, false),
-};
+export const softmaxCrossEntropyConfig = webglKernel(SoftmaxCrossEntropy,
+    (args) => softmaxCrossEntropyForward(args, false));
 
-export const sparseSoftmaxCrossEntropyConfig: KernelConfig = {
-  kernelName: SparseSoftmaxCrossEntropy,
-  backendName: 'webgl',
-  kernelFunc: (args) => softmaxCrossEntropyForward(args, true),
-};
+export const sparseSoftmaxCrossEntropyConfig = webglKernel(SparseSoftmaxCrossEntropy,
+    (args) => softmaxCrossEntropyForward(args, true));

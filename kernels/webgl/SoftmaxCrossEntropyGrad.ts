@@ -11,11 +11,11 @@
  * pass through tfjs's getters.
  */
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
 
-import {asWebGL, isPackedOnGpu, planReduction, sumOf, uploadVector} from './kernel_util';
+import {asWebGL, isPackedOnGpu, planReduction, sumOf, uploadVector, webglKernel} from './kernel_util';
 import {AlignedLayout, SoftmaxCEAlignedGradProgram, SoftmaxCEGradProgram, SoftmaxCERowCoefProgram, SoftmaxCERowWeightProgram} from './softmax_cross_entropy_grad_gpu';
 
 type Args = Parameters<KernelFunc>[0];
@@ -25,9 +25,8 @@ type Args = Parameters<KernelFunc>[0];
  * labels.
  *
  * The forward already has W: it is the A of its stats texel. Keeping it as
- * a third, [rows] output would spare this pass (104 of 1503 ms of GPU-process
- * CPU time for the dense forward+backward at 1024 × 32000 on SwiftShader,
- * 7 %), but the contract (kernel_names.ts: SoftmaxCrossEntropyOutputs =
+ * a third, [rows] output would spare this pass (its share of a dense
+ * forward+backward: kernels/webgl/README.md, "Measurements"), but the contract (kernel_names.ts: SoftmaxCrossEntropyOutputs =
  * [loss, lse], the backward's inputs {logits, labels, lse, dy}) is shared by
  * every backend's kernels and by the registered gradient (which saves output
  * 1, lse): a third output changes all of them and the ops, so it is left as
@@ -232,14 +231,8 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
   }
 }
 
-export const softmaxCrossEntropyGradConfig: KernelConfig = {
-  kernelName: SoftmaxCrossEntropyGrad,
-  backendName: 'webgl',
-  kernelFunc: (args) => softmaxCrossEntropyBackward(args, false),
-};
+export const softmaxCrossEntropyGradConfig = webglKernel(SoftmaxCrossEntropyGrad,
+    (args) => softmaxCrossEntropyBackward(args, false));
 
-export const sparseSoftmaxCrossEntropyGradConfig: KernelConfig = {
-  kernelName: SparseSoftmaxCrossEntropyGrad,
-  backendName: 'webgl',
-  kernelFunc: (args) => softmaxCrossEntropyBackward(args, true),
-};
+export const sparseSoftmaxCrossEntropyGradConfig = webglKernel(SparseSoftmaxCrossEntropyGrad,
+    (args) => softmaxCrossEntropyBackward(args, true));

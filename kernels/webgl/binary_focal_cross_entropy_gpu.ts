@@ -14,9 +14,9 @@
  * program. Every attribute is a uniform: one shader per (mode, layout).
  */
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
-import {ElementwiseProgram, elementwiseMain, packedElementwiseMain, perElement} from './elementwise_program';
 import {POW_GAMMA} from './focal_glsl';
-import {DyMode, dyArgs} from './sigmoid_cross_entropy_gpu';
+import {elementInput, elementwiseMain, ElementwiseProgram, sameEverywhere, uniforms} from './program_generator';
+import {DyMode, dyArg} from './sigmoid_cross_entropy_gpu';
 
 export interface BinaryFocalProgramConfig {
   rows: number;
@@ -31,16 +31,11 @@ export interface BinaryFocalProgramConfig {
 export class BinaryFocalProgram extends ElementwiseProgram {
   constructor(cfg: BinaryFocalProgramConfig) {
     const backward = cfg.mode !== 'forward';
-    super(cfg, ['logits', 'labels', ...(backward ? ['dy'] : [])], [
-      {name: 'oneMinusSmoothing', type: 'float'},
-      {name: 'halfSmoothing', type: 'float'},
-      {name: 'gamma', type: 'float'},
-      {name: 'alpha', type: 'float'},
-      /** 1 when applyClassBalancing, else 0. */
-      {name: 'balancing', type: 'float'},
-      {name: 'scale', type: 'float'},
-    ]);
-    const dy = dyArgs(cfg.dyMode ?? 'none');
+    // balancing: 1 when applyClassBalancing, else 0.
+    super(cfg, ['logits', 'labels', ...(backward ? ['dy'] : [])], uniforms({
+      oneMinusSmoothing: 'float', halfSmoothing: 'float', gamma: 'float', alpha: 'float', balancing: 'float',
+      scale: 'float',
+    }));
 
     const value = {
       forward: 'scale * b * powGamma(u) * bce',
@@ -48,15 +43,12 @@ export class BinaryFocalProgram extends ElementwiseProgram {
       labels: `scale * dy * oneMinusSmoothing * (db * powGamma(u) * bce + b * gammaPowGamma1(u) * (1.0 - 2.0 * p) * bce -
                                          b * powGamma(u) * x)`,
     }[cfg.mode];
-    const main = cfg.packed ?
-        packedElementwiseMain(`
-        vec4 x = getLogits(r, c);
-        vec4 z = getLabels(r, c);
-        ${backward ? dy.prelude : ''}`,
-                              [perElement('x'), perElement('z'), backward ? dy.packed : () => '0.0']) :
-        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', backward ? dy.unpacked : '0.0']);
+    const main = elementwiseMain(cfg.packed, [
+      elementInput('logits', 'x'), elementInput('labels', 'z'),
+      backward ? dyArg(cfg.dyMode ?? 'none') : sameEverywhere('0.0'),
+    ]);
 
-    this.userCode = `
+    this.setBody(`
       ${IS_NAN}
       ${SOFTPLUS_SIGMOID}
       ${POW_GAMMA}
@@ -74,6 +66,6 @@ export class BinaryFocalProgram extends ElementwiseProgram {
         return ${value};
       }
       ${main}
-    `;
+    `);
   }
 }

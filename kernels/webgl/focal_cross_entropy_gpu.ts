@@ -1,17 +1,21 @@
 /**
  * GLSL programs of the fused softmax focal cross-entropy, forward and
  * backward, dense and sparse labels (kernels/FORMULAS.md, "Focal
- * cross-entropy, softmax"). Per class, from z = x/T and the row's lse:
+ * cross-entropy, softmax"). Per class, from the row's saved (m, s) (the row
+ * max of the raw logits and the shifted sum, kernel_names.ts):
  *
- *     d = log p = z − lse,  q = −expm1(d),  g = −d,  a = α[c]·w[c]
+ *     d = log p = (x − m)/T − log s,  q = −expm1(d),  g = −d,  a = α[c]·w[c]
  *     f = a·ŷ·q^γ,  B = a·ŷ·γ·q^(γ−1)·p·g
  *     loss      = Σ_{ŷ≠0} f·g
  *     d/dlogits = dy/T·(p·S − f − B),  S = Σ_c (f + B)   (= A + Bs of FORMULAS.md)
  *     d/dlabels = dy·(1 − ε)·a·q^γ·g                       (dense only)
  *
- * Algorithm. q needs the finished lse, so each direction is two passes over
- * a row: the lse (the softmax cross-entropy's staged online-lse programs, run
- * by the host), then a row reduction of the focal terms (`FocalRowSumProgram`:
+ * d keeps x − m (exact) and log s (small) apart: a float32 lse = m/T + log s
+ * would put up to ½ ulp(|lse|) into every p (FORMULAS.md, "Precision").
+ *
+ * Algorithm. q needs the finished (m, s), so each direction is two passes
+ * over a row: (m, s) (the softmax cross-entropy's staged online-lse programs,
+ * run by the host), then a row reduction of the focal terms (`FocalRowSumProgram`:
  * one fragment per (row, window of classes), windows of ⌈√C⌉ as planned by
  * planReduction, partial sums merged by `FocalPartialSumProgram`). Forward:
  * that sum is the loss. Backward: the sum S, then the elementwise
@@ -29,14 +33,12 @@
  * texel of two classes per step in the row reductions and compute whole 2x2
  * texels in the elementwise program, as the cross-entropy programs do.
  */
-import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-
 import {
-  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor, windowBounds,
+  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor,
   windowLoop,
 } from './cross_entropy_glsl';
-import {CustomUniforms, ElementwiseProgram} from './elementwise_program';
 import {EXPM1, FOCAL_TERMS, POW_GAMMA} from './focal_glsl';
+import {classValue, ElementwiseProgram, GeneratedProgram, uniforms, windowReductionMain} from './program_generator';
 import {softmaxGradMain} from './softmax_cross_entropy_grad_gpu';
 
 /**
@@ -44,22 +46,44 @@ import {softmaxGradMain} from './softmax_cross_entropy_grad_gpu';
  * `focalUniformValues` in FocalCrossEntropy.ts). Unused ones cost nothing:
  * the compiler drops them and tfjs skips a null location.
  */
-export const FOCAL_UNIFORMS: CustomUniforms = [
-  {name: 'numClasses', type: 'int'},
-  {name: 'windowSize', type: 'int'},
-  {name: 'invTemperature', type: 'float'},
-  {name: 'oneMinusSmoothing', type: 'float'},
-  {name: 'smoothingOverC', type: 'float'},
-  {name: 'gamma', type: 'float'},
-  {name: 'alphaScalar', type: 'float'},
-  {name: 'ignoreIndex', type: 'int'},
-];
+export const FOCAL_UNIFORMS = uniforms({
+  numClasses: 'int', windowSize: 'int', invTemperature: 'float', oneMinusSmoothing: 'float', smoothingOverC: 'float',
+  gamma: 'float', alphaScalar: 'float', ignoreIndex: 'int',
+});
+
+/**
+ * `float logOfS(float s)`: log s of a saved (m, s) pair, NaN kept (a row with
+ * a +∞ logit has s NaN), and 0 for s = 0: a packed texture's padding lane
+ * past an odd row count, which must stay finite (an all −∞ row, the other
+ * s = 0, is NaN already through x − m).
+ */
+const LOG_OF_S = `
+  float logOfS(float s) {
+    if (isNaN(s)) return NAN;
+    return s > 0.0 ? log(s) : 0.0;
+  }`;
 
 const HELPERS = `
   ${IS_NAN}
+  ${LOG_OF_S}
   ${EXPM1}
   ${POW_GAMMA}
   ${FOCAL_TERMS}`;
+
+/**
+ * `vec2 statsOfRow(int row)`: (m, log s) of the row from the saved (m, s)
+ * [rows, 2] input `lse`, in either layout (a packed texel holds rows r, r + 1
+ * of both columns: (m, s) of an odd row in zw).
+ */
+function statsAccessor(packed: boolean): string {
+  if (!packed) return 'vec2 statsOfRow(int row) { return vec2(getLse(row, 0), logOfS(getLse(row, 1))); }';
+  return `
+    vec2 statsOfRow(int row) {
+      vec4 t = getLse(row, 0);
+      vec2 ms = imod(row, 2) == 1 ? t.zw : t.xy;
+      return vec2(ms.x, logOfS(ms.y));
+    }`;
+}
 
 /** `float alphaAt(int c)`: a[c] from the `alpha` input, or the scalar uniform. */
 function alphaAccessor(perClassAlpha: boolean, packed: boolean): string {
@@ -79,21 +103,18 @@ function logitAccessor(packed: boolean): string {
 
 /**
  * Header of the per-row focal programs (row sum, target loss). Inputs:
- * logits [rows, C], labels ([rows, C] or [rows]), lse [rows], then alpha [C]
+ * logits [rows, C], labels ([rows, C] or [rows]), the saved (m, s) [rows, 2]
+ * (named lse), then alpha [C]
  * when a is per class; packed when the logits are.
  */
-abstract class FocalRowProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode = '';
-  packedInputs: boolean;
-  enableShapeUniforms = true;
-  customUniforms = FOCAL_UNIFORMS;
-
-  constructor(cfg: {perClassAlpha: boolean, packed: boolean}, outputShape: number[]) {
-    this.variableNames = ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])];
-    this.outputShape = outputShape;
-    this.packedInputs = cfg.packed;
+abstract class FocalRowProgram extends GeneratedProgram {
+  protected constructor(cfg: {perClassAlpha: boolean, packed: boolean}, outputShape: number[]) {
+    super({
+      inputs: ['logits', 'labels', 'lse', ...(cfg.perClassAlpha ? ['alpha'] : [])],
+      outputShape,
+      uniforms: FOCAL_UNIFORMS,
+      packedInputs: cfg.packed,
+    });
   }
 }
 
@@ -114,8 +135,8 @@ export interface FocalRowSumConfig {
  * Stage 1 of the focal row reduction: one fragment per (row, window of
  * classes) sums the focal terms of the window's classes with ŷ ≠ 0 (skipped,
  * never multiplied: 0·∞ would be NaN) into an unpacked [rows, numWindows]
- * texture. Inputs: logits [rows, C], labels ([rows, C] or [rows]), lse
- * [rows], then alpha [C] when a is per class. Sparse rows: ignored → 0, label
+ * texture. Inputs: logits [rows, C], labels ([rows, C] or [rows]), (m, s)
+ * [rows, 2], then alpha [C] when a is per class. Sparse rows: ignored → 0, label
  * outside [0, C) → NaN, in every window.
  */
 export class FocalRowSumProgram extends FocalRowProgram {
@@ -128,20 +149,20 @@ export class FocalRowSumProgram extends FocalRowProgram {
     const xy = (k: number) => 'xy'[k];
     const loop = !cfg.packed ?
         windowLoop(cfg.loopBound, `
-          add(sum, sawNaN, getLogits(row, c) * invTemperature, ${target('c', 'getLabels(row, c)')},
-              alphaAt(c), lse);`) :
-        packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse)}
+          add(sum, sawNaN, getLogits(row, c), ${target('c', 'getLabels(row, c)')}, alphaAt(c), ms);`) :
+        packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse, true)}
           vec2 a = ${cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)'};`,
-                         (k) => `add(sum, sawNaN, z.${xy(k)}, ${target(k ? 'c + 1' : 'c', `y.${xy(k)}`)}, a.${xy(k)}, lse);`);
-    this.userCode = `
+                         (k) => `add(sum, sawNaN, z.${xy(k)}, ${target(k ? 'c + 1' : 'c', `y.${xy(k)}`)}, a.${xy(k)}, ms);`);
+    this.setBody(`
       ${HELPERS}
       ${alphaAccessor(cfg.perClassAlpha, cfg.packed)}
-      ${vectorAccessor('lseOfRow', 'lse', cfg.packed)}
+      ${statsAccessor(cfg.packed)}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
 
-      void add(inout float sum, inout bool sawNaN, float z, float yHat, float a, float lse) {
+      // x the raw logit, ms = (m, log s) of its row.
+      void add(inout float sum, inout bool sawNaN, float x, float yHat, float a, vec2 ms) {
         if (yHat == 0.0) return;
-        float d = z - lse;
+        float d = (x - ms.x) * invTemperature - ms.y;
         if (isNaN(d) || isNaN(yHat)) {
           sawNaN = true;
           return;
@@ -150,20 +171,19 @@ export class FocalRowSumProgram extends FocalRowProgram {
         sum += ${term};
       }
 
-      void main() {
-        ivec2 coords = getOutputCoords();
-        int row = coords.x;
-        ${windowBounds('coords.y', 'numClasses')}
-        ${cfg.sparse ? `int target = round(labelOfRow(row)); ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` : ''}
-        float lse = lseOfRow(row);
-        float sum = 0.0;
-        bool sawNaN = false;
-        ${loop}
-        // Sums keep NaN in IEEE arithmetic, but make it explicit (as the
-        // other programs do) rather than trust the compiler with it.
-        setOutput(sawNaN ? NAN : sum);
-      }
-    `;
+      ${windowReductionMain({
+      texelPerWindow: false,
+      size: 'numClasses',
+      setup: `${cfg.sparse ? `int target = round(labelOfRow(row)); ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` : ''}
+        vec2 ms = statsOfRow(row);`,
+      accumulator: 'float sum = 0.0;',
+      loop,
+      result: 'sum',
+      // Sums keep NaN in IEEE arithmetic, but make it explicit (as the
+      // other programs do) rather than trust the compiler with it.
+      nan: 'NAN',
+    })}
+    `);
   }
 }
 
@@ -174,32 +194,25 @@ export interface PartialSumConfig {
 }
 
 /** Merge stage: sums windows of an unpacked [rows, numPartials] texture of partial sums. */
-export class FocalPartialSumProgram implements GPGPUProgram {
-  variableNames = ['partials'];
-  outputShape: number[];
-  userCode: string;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'numPartials', type: 'int'},
-    {name: 'windowSize', type: 'int'},
-  ];
+const PARTIAL_SUM_UNIFORMS = uniforms({numPartials: 'int', windowSize: 'int'});
 
+export class FocalPartialSumProgram extends GeneratedProgram {
   constructor(cfg: PartialSumConfig) {
-    this.outputShape = [cfg.rows, cfg.numWindows];
-    this.userCode = `
+    super({inputs: ['partials'], outputShape: [cfg.rows, cfg.numWindows], uniforms: PARTIAL_SUM_UNIFORMS});
+    this.setBody(`
       ${IS_NAN}
-      void main() {
-        ivec2 coords = getOutputCoords();
-        ${windowBounds('coords.y', 'numPartials')}
-        float sum = 0.0;
-        bool sawNaN = false;
-        ${windowLoop(cfg.loopBound, `
-          float v = getPartials(coords.x, c);
+      ${windowReductionMain({
+      texelPerWindow: false,
+      size: 'numPartials',
+      accumulator: 'float sum = 0.0;',
+      loop: windowLoop(cfg.loopBound, `
+          float v = getPartials(row, c);
           if (isNaN(v)) sawNaN = true;
-          sum += v;`)}
-        setOutput(sawNaN ? NAN : sum);
-      }
-    `;
+          sum += v;`),
+      result: 'sum',
+      nan: 'NAN',
+    })}
+    `);
   }
 }
 
@@ -213,28 +226,29 @@ export interface TargetLossConfig {
 /**
  * Sparse forward without smoothing: ŷ is 1 on the target class t and 0
  * elsewhere, so loss = a[t]·q[t]^γ·g[t] from one logit per row. Inputs:
- * logits, labels [rows], lse [rows], alpha [C] when per class. Output [rows].
+ * logits, labels [rows], (m, s) [rows, 2], alpha [C] when per class. Output [rows].
  */
 export class FocalTargetLossProgram extends FocalRowProgram {
   constructor(cfg: TargetLossConfig) {
     super(cfg, [cfg.rows]);
-    this.userCode = `
+    this.setBody(`
       ${HELPERS}
       ${alphaAccessor(cfg.perClassAlpha, cfg.packed)}
       ${logitAccessor(cfg.packed)}
-      ${vectorAccessor('lseOfRow', 'lse', cfg.packed)}
+      ${statsAccessor(cfg.packed)}
       ${vectorAccessor('labelOfRow', 'labels', cfg.packed)}
 
       void main() {
         int row = getOutputCoords();
         int target = round(labelOfRow(row));
         ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}
-        float d = logitAt(row, target) * invTemperature - lseOfRow(row);
+        vec2 ms = statsOfRow(row);
+        float d = (logitAt(row, target) - ms.x) * invTemperature - ms.y;
         if (isNaN(d)) { setOutput(NAN); return; }
         vec4 t = focalTerms(min(d, 0.0), alphaAt(target));
         setOutput(t.x * t.z);
       }
-    `;
+    `);
   }
 }
 
@@ -253,8 +267,9 @@ export interface FocalGradConfig {
 
 /**
  * The elementwise backward. Inputs: logits [rows, C], labels ([rows, C] or
- * [rows]), lse [rows], dy [rows], then rowSum [rows] (S; wrt logits, not
- * target-only) and alpha [C] (when per class). Output [rows, C].
+ * [rows]), the saved (m, s) [rows, 2] (named lse), dy [rows], then rowSum
+ * [rows] (S; wrt logits, not target-only) and alpha [C] (when per class).
+ * Output [rows, C].
  */
 export class FocalGradProgram extends ElementwiseProgram {
   constructor(cfg: FocalGradConfig) {
@@ -265,7 +280,7 @@ export class FocalGradProgram extends ElementwiseProgram {
     ], FOCAL_UNIFORMS);
     const p = cfg.packed;
 
-    // gradValue(z, ŷ, a, lse, dy, S): one element of dx or dlabels.
+    // gradValue(x, ŷ, a, m, dy, S, log s): one element of dx or dlabels.
     const value = cfg.wrt === 'logits' ? `
         if (isNaN(yHat) || isNaN(S)) return NAN;
         vec4 t = focalTerms(min(d, 0.0), a * yHat);
@@ -276,51 +291,52 @@ export class FocalGradProgram extends ElementwiseProgram {
     // Per-row part of the sparse element: the checks, then S of a
     // target-only row (f[t] + B[t] from its own logit).
     const sparseRow = cfg.targetOnly ? `
-      float rowS(int row, int target, float lse) {
-        float d = logitAt(row, target) * invTemperature - lse;
+      float rowS(int row, int target, float m, float ls) {
+        float d = (logitAt(row, target) - m) * invTemperature - ls;
         if (isNaN(d)) return NAN;
         vec4 t = focalTerms(min(d, 0.0), alphaAt(target));
         return t.x + t.y;
       }` : '';
     const element = cfg.sparse ? `
       ${sparseRow}
-      float element(float z, int col, int target, float lse, float dy, float a, float S) {
+      float element(float x, int col, int target, float m, float dy, float a, float S, float ls) {
         ${targetChecks(cfg.hasIgnoreIndex)}
-        return gradValue(z, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, a, lse, dy, S);
+        return gradValue(x, oneMinusSmoothing * (col == target ? 1.0 : 0.0) + smoothingOverC, a, m, dy, S, ls);
       }
       // S of a row: from the row-sum input, or (target-only) its target logit.
-      float rowValue(int row, int target, float lse, float given) {
+      float rowValue(int row, int target, float m, float given, float ls) {
         ${cfg.targetOnly ? `
         ${targetChecks(cfg.hasIgnoreIndex)}
-        return rowS(row, target, lse);` : 'return given;'}
+        return rowS(row, target, m, ls);` : 'return given;'}
       }` : `
-      float element(float z, float y, float lse, float dy, float a, float S) {
-        return gradValue(z, oneMinusSmoothing * y + smoothingOverC, a, lse, dy, S);
+      float element(float x, float y, float m, float dy, float a, float S, float ls) {
+        return gradValue(x, oneMinusSmoothing * y + smoothingOverC, a, m, dy, S, ls);
       }`;
 
     const main = softmaxGradMain({
       packed: p,
       sparse: cfg.sparse,
-      classValue: p ? (cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)') : 'alphaAt(col)',
+      classValue: classValue('alphaAt(col)', cfg.perClassAlpha ? 'getAlpha(c).xy' : 'vec2(alphaScalar)', 'w'),
       rowInput: needsRowSum ? 'rowSum' : null,
       sparseRowValue: true,
+      stats: 'logS',
     });
 
-    this.userCode = `
+    this.setBody(`
       ${HELPERS}
       ${alphaAccessor(cfg.perClassAlpha, p)}
       ${cfg.targetOnly ? logitAccessor(p) : ''}
 
-      float gradValue(float z, float yHat, float a, float lse, float dy, float S) {
-        // NaN in z or lse (any NaN logit of the row), and for dx in ŷ or S
-        // (a NaN label in the row), gives NaN, by hand: min() and exp() may
-        // drop it (exp(NaN) = +Inf on SwiftShader).
-        float d = z - lse;
+      float gradValue(float x, float yHat, float a, float m, float dy, float S, float ls) {
+        // NaN in x, m or log s (any NaN logit of the row, a +∞ one), and for
+        // dx in ŷ or S (a NaN label in the row), gives NaN, by hand: min()
+        // and exp() may drop it (exp(NaN) = +Inf on SwiftShader).
+        float d = (x - m) * invTemperature - ls;
         if (isNaN(d)) return NAN;
         ${value}
       }
       ${element}
       ${main}
-    `;
+    `);
   }
 }

@@ -7,13 +7,23 @@
  * live backend instance from the engine instead.
  */
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {loopBound} from './cross_entropy_glsl';
 import {packedInputsEnabled, singlePassMax} from './flags_webgl';
 
 export function asWebGL(backend: unknown): MathBackendWebGL {
   return backend as unknown as MathBackendWebGL;
+}
+
+/** The webgl KernelConfig of `kernelName`, run by `kernelFunc`. */
+export function webglKernel(kernelName: string, kernelFunc: KernelFunc): KernelConfig {
+  return {kernelName, backendName: 'webgl', kernelFunc};
+}
+
+/** A backward kernel's `wrt` attribute ('logits' or 'labels'). */
+export function wrtOf(args: Parameters<KernelFunc>[0]): 'logits' | 'labels' {
+  return (args.attrs as unknown as {wrt: 'logits' | 'labels'}).wrt;
 }
 
 /**

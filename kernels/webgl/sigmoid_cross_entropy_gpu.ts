@@ -13,7 +13,9 @@
  * a per-class [C] input.
  */
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
-import {ElementwiseProgram, elementwiseMain, PackedArg, packedElementwiseMain, perClass, perElement, perRow} from './elementwise_program';
+import {
+  classValue, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, rowInput, sameEverywhere, uniforms,
+} from './program_generator';
 
 export interface SigmoidProgramConfig {
   rows: number;
@@ -33,18 +35,18 @@ export interface SigmoidProgramConfig {
 export type DyMode = 'none' | 'rows' | 'all';
 
 /**
- * dy in an elementwise program: the unpacked `element` argument, and the
- * packed prelude line plus argument (DyMode above). A [rows] dy is fetched as
- * the (row, row + 1) pair of a packed texel, as the softmax backward does.
+ * dy as an `element` argument (DyMode above): a [rows, C] input, a [rows]
+ * one (the (row, row + 1) pair of a packed texel, as the softmax backward
+ * reads it), or one value.
  */
-export function dyArgs(mode: DyMode): {unpacked: string, prelude: string, packed: PackedArg} {
+export function dyArg(mode: DyMode): ElementArg {
   switch (mode) {
     case 'none':
-      return {unpacked: 'getDy(row, col)', prelude: 'vec4 dy = getDy(r, c);', packed: perElement('dy')};
+      return elementInput('dy', 'dy');
     case 'rows':
-      return {unpacked: 'getDy(row)', prelude: 'vec2 dy = getDy(r).xy;', packed: perRow('dy')};
+      return rowInput('dy', 'dy');
     case 'all':
-      return {unpacked: 'getDy()', prelude: 'float dy = getDy().x;', packed: () => 'dy'};
+      return {unpacked: 'getDy()', packed: () => 'dy', fetch: {packed: 'float dy = getDy().x;'}};
   }
 }
 
@@ -54,34 +56,21 @@ export class SigmoidCEProgram extends ElementwiseProgram {
     super(cfg, [
       'logits', 'labels', ...(backward ? ['dy'] : []),
       ...(cfg.perClassPosWeight ? ['posWeight'] : []),
-    ], [
-      {name: 'oneMinusSmoothing', type: 'float'},
-      {name: 'halfSmoothing', type: 'float'},
-      {name: 'posWeightScalar', type: 'float'},
-      {name: 'scale', type: 'float'},
-    ]);
-    const dy = dyArgs(cfg.dyMode ?? 'none');
-    const p = cfg.packed;
+    ], uniforms({oneMinusSmoothing: 'float', halfSmoothing: 'float', posWeightScalar: 'float', scale: 'float'}));
 
     const value = {
       forward: 'scale * (q * zHat * softplus(-x) + (1.0 - zHat) * softplus(x))',
       logits: 'scale * dy * (sigmoid(x) * (q * zHat + 1.0 - zHat) - q * zHat)',
       labels: 'scale * dy * oneMinusSmoothing * (q * softplus(-x) - softplus(x))',
     }[cfg.mode];
-    const q = cfg.perClassPosWeight ? (p ? 'getPosWeight(c).xy' : 'getPosWeight(col)') :
-                                      (p ? 'vec2(posWeightScalar)' : 'posWeightScalar');
+    const q = cfg.perClassPosWeight ? classValue('getPosWeight(col)', 'getPosWeight(c).xy', 'q') :
+                                      classValue('posWeightScalar', 'vec2(posWeightScalar)', 'q');
+    const main = elementwiseMain(cfg.packed, [
+      elementInput('logits', 'x'), elementInput('labels', 'z'), q,
+      backward ? dyArg(cfg.dyMode ?? 'none') : sameEverywhere('0.0'),
+    ]);
 
-    // Packed: one 2x2 texel of each input per fragment, fetched once.
-    const main = p ?
-        packedElementwiseMain(`
-        vec4 x = getLogits(r, c);
-        vec4 z = getLabels(r, c);
-        ${backward ? dy.prelude : ''}
-        vec2 q = ${q};`,
-                              [perElement('x'), perElement('z'), perClass('q'), backward ? dy.packed : () => '0.0']) :
-        elementwiseMain('', ['getLogits(row, col)', 'getLabels(row, col)', q, backward ? dy.unpacked : '0.0']);
-
-    this.userCode = `
+    this.setBody(`
       ${IS_NAN}
       ${SOFTPLUS_SIGMOID}
 
@@ -92,6 +81,6 @@ export class SigmoidCEProgram extends ElementwiseProgram {
         return ${value};
       }
       ${main}
-    `;
+    `);
   }
 }

@@ -25,7 +25,7 @@
  * (row, window) holds (m, s / A, B); merge stages reduce windows of partials
  * until one is left; two tiny finalize programs then read the single texel
  * per row and write `loss` [rows] and the saved (m, s) [rows, 2]
- * (kernel_names.ts; focal's finalize writes lse [rows]). tfjs runs one output per
+ * (kernel_names.ts; the focal kernels save the same pair). tfjs runs one output per
  * program: the second output costs one extra program reading 4 floats and
  * writing 1 per row, nothing per class.
  *
@@ -35,15 +35,11 @@
  * a power of two ≥ the window size: a new batch size never compiles a new
  * shader, and neither does a new C of the same power-of-two class.
  */
-import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-
 import {
-  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor, windowBounds,
+  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor,
   windowLoop,
 } from './cross_entropy_glsl';
-
-type UniformType = NonNullable<GPGPUProgram['customUniforms']>[number]['type'];
-type CustomUniforms = Array<{name: string, type: UniformType}>;
+import {GeneratedProgram, uniforms, windowReductionMain} from './program_generator';
 
 /**
  * Merges partial statistics (m2, s2, A2, B2) into the running ones. Written
@@ -68,21 +64,17 @@ const MERGE_STATS = `
  * Linear addressing of unpacked inputs, the fast path of the row reductions
  * on unpacked textures. tfjs's getters turn every (row, col) into a texel
  * with an integer division by the texture width; on SwiftShader (Chromium's
- * CPU "GPU", where all these timings come from) a per-element integer
- * division costs about as much as two texture fetches, and the squarish
+ * CPU "GPU") a per-element integer division costs about as much as two
+ * texture fetches, and the squarish
  * textures tfjs uses once a dimension exceeds the maximum texture size
  * (C = 32000 > 8192 there, > 16384 on most GPUs) take that path. A
  * fragment here divides once, for the first element of its window; element
  * k of the window is then column x0 + k of texel row y0, wrapped in float:
  * four elements at a time, `floor` of (x0 + k + ½)/width counts the wraps
  * (exact: x0 + k < 2^17 and never a multiple of the width after + ½).
- * Measured on SwiftShader at 1024 × 32000 (windows of 180 classes), CPU
- * time of Chromium's GPU process for the dense stats pass: 1168 ms with
- * tfjs's getters and one element per step, 273 ms with this and the loop
- * below (sparse: 917 → 175 ms). texelFetch with integer wrap checks instead
- * of the float wraps was slower (wall time 572 vs 459 ms, same run, a
- * log-sum-exp alone).
- * `npx tsx scripts/browser-bench-webgl.ts 3 profile` times every program.
+ * Why: it beat tfjs's getters and texelFetch with integer wrap checks on
+ * SwiftShader (figures: kernels/webgl/README.md, "Measurements"; `npx tsx
+ * scripts/browser-bench-webgl.ts 3 profile` times every program).
  *
  * `linearCursor(name, flat)` declares the start texel of flat element `flat`
  * of input `name` (its slice offset included; variables named after
@@ -105,8 +97,7 @@ export function linearFetch4(name: string, k: string): string {
  * step: `chunk(false)` per full chunk at offsets `vec4 k`, then the
  * partial last chunk, `chunk(true)` (which masks lanes k ≥ count), once
  * after the loop, so the loop body carries no tail test (SwiftShader paid
- * for the untaken masking block in every chunk, ~30 ms of CPU per
- * 1024 × 32000 stats pass).
+ * for the untaken masking block in every chunk: kernels/webgl/README.md).
  */
 export function linearChunkLoop(loopBound: number, chunk: (masked: boolean) => string): string {
   return `
@@ -156,14 +147,10 @@ export const LINEAR_STATS_HELPERS = `
   }`;
 
 /** Uniforms every forward program shares (values: see `forwardUniformValues`). */
-const STATS_UNIFORMS: CustomUniforms = [
-  {name: 'numClasses', type: 'int'},
-  {name: 'windowSize', type: 'int'},
-  {name: 'invTemperature', type: 'float'},
-  {name: 'oneMinusSmoothing', type: 'float'},
-  {name: 'smoothingOverC', type: 'float'},
-  {name: 'negInf', type: 'float'},
-];
+const STATS_UNIFORMS = uniforms({
+  numClasses: 'int', windowSize: 'int', invTemperature: 'float', oneMinusSmoothing: 'float', smoothingOverC: 'float',
+  negInf: 'float',
+});
 
 export interface StatsProgramConfig {
   rows: number;
@@ -194,19 +181,15 @@ export interface StatsProgramConfig {
  * log-sum-exp and the weighted target sums over the window's logits and
  * writes the texel (m, s, A, B).
  */
-export class SoftmaxCEStatsProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput = true;
-  enableShapeUniforms = true;
-  customUniforms = STATS_UNIFORMS;
-
+export class SoftmaxCEStatsProgram extends GeneratedProgram {
   constructor(cfg: StatsProgramConfig) {
-    this.variableNames = ['logits', 'labels', ...(cfg.weighted ? ['classWeights'] : [])];
-    this.outputShape = [2 * cfg.rows, 2 * cfg.numWindows];
-    this.packedInputs = cfg.packed;
+    super({
+      inputs: ['logits', 'labels', ...(cfg.weighted ? ['classWeights'] : [])],
+      outputShape: [2 * cfg.rows, 2 * cfg.numWindows],
+      uniforms: STATS_UNIFORMS,
+      packedInputs: cfg.packed,
+      packedOutput: true,
+    });
     // Sparse: y[c] = [c = t]. An out-of-range t matches no class here; the
     // finalize program turns that row into NaN.
     const label = (c: string, dense: string) => cfg.sparse ? `(${c} == target ? 1.0 : 0.0)` : dense;
@@ -282,7 +265,7 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         packedWindowLoop(cfg.loopBound, `${packedLogitsLabelsFetch(cfg.sparse, true)}
           vec2 w = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};`,
                          (k) => `accumulate(st, sawNaN, z.${xy(k)}, ${label(k ? 'c + 1' : 'c', `y.${xy(k)}`)}, w.${xy(k)});`);
-    this.userCode = `
+    this.setBody(`
       ${IS_NAN}
       ${cfg.sparse ? vectorAccessor('labelOfRow', 'labels', cfg.packed) : ''}
       ${cfg.linear && !cfg.packed ? FETCH4 + LINEAR_STATS_HELPERS : ''}
@@ -313,20 +296,17 @@ export class SoftmaxCEStatsProgram implements GPGPUProgram {
         }
       }
 
-      void main() {
-        ivec2 coords = getOutputCoords();
-        int row = coords.x / 2;
-        ${windowBounds('(coords.y / 2)', 'numClasses')}
-        int base = row * numClasses + start;
-        ${cfg.sparse ? 'int target = round(labelOfRow(row));' : ''}
-        vec4 st = vec4(negInf, 0.0, 0.0, 0.0);
-        bool sawNaN = false;
-        ${loop}
-        // GLSL max/compare silently drop NaN: propagate it explicitly, to
-        // every statistic (the loss does not read m).
-        setOutput(sawNaN ? vec4(NAN) : st);
-      }
-    `;
+      ${windowReductionMain({
+      texelPerWindow: true,
+      size: 'numClasses',
+      setup: `int base = row * numClasses + start;
+        ${cfg.sparse ? 'int target = round(labelOfRow(row));' : ''}`,
+      accumulator: 'vec4 st = vec4(negInf, 0.0, 0.0, 0.0);',
+      loop,
+      result: 'st',
+      nan: 'vec4(NAN)',  // to every statistic (the loss does not read m)
+    })}
+    `);
   }
 }
 
@@ -341,45 +321,40 @@ export interface MergeProgramConfig {
  * A, B) texels of its window with `mergeStats`. Stats textures are always
  * packed (written by this file's programs).
  */
-export class SoftmaxCEMergeProgram implements GPGPUProgram {
-  variableNames = ['stats'];
-  outputShape: number[];
-  userCode: string;
-  packedInputs = true;
-  packedOutput = true;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'numPartials', type: 'int'},
-    {name: 'windowSize', type: 'int'},
-    {name: 'negInf', type: 'float'},
-    {name: 'invTemperature', type: 'float'},
-  ];
+const MERGE_UNIFORMS = uniforms({numPartials: 'int', windowSize: 'int', negInf: 'float', invTemperature: 'float'});
 
+export class SoftmaxCEMergeProgram extends GeneratedProgram {
   constructor(cfg: MergeProgramConfig) {
-    this.outputShape = [2 * cfg.rows, 2 * cfg.numWindows];
-    this.userCode = `
+    super({
+      inputs: ['stats'],
+      outputShape: [2 * cfg.rows, 2 * cfg.numWindows],
+      uniforms: MERGE_UNIFORMS,
+      packedInputs: true,
+      packedOutput: true,
+    });
+    this.setBody(`
       ${IS_NAN}
       ${MERGE_STATS}
 
-      void main() {
-        ivec2 coords = getOutputCoords();
-        ${windowBounds('(coords.y / 2)', 'numPartials')}
-        vec4 acc = vec4(negInf, 0.0, 0.0, 0.0);
-        bool sawNaN = false;
-        ${windowLoop(cfg.loopBound, `
-          vec4 part = getStats(coords.x, 2 * c);
+      ${windowReductionMain({
+      texelPerWindow: true,
+      size: 'numPartials',
+      accumulator: 'vec4 acc = vec4(negInf, 0.0, 0.0, 0.0);',
+      loop: windowLoop(cfg.loopBound, `
+          vec4 part = getStats(2 * row, 2 * c);
           if (isNaN(part.x)) sawNaN = true;
-          mergeStats(acc, part);`)}
-        setOutput(sawNaN ? vec4(NAN) : acc);
-      }
-    `;
+          mergeStats(acc, part);`),
+      result: 'acc',
+      nan: 'vec4(NAN)',
+    })}
+    `);
   }
 }
 
 export interface FinalizeProgramConfig {
   rows: number;
-  /** 'stats': the saved (m, s) [rows, 2] of the softmax kernels; 'lse': lse [rows] (focal). */
-  output: 'loss' | 'lse' | 'stats';
+  /** 'loss' [rows], or 'stats': the saved (m, s) [rows, 2] (softmax and focal kernels). */
+  output: 'loss' | 'stats';
   sparse: boolean;
   /** Sparse only: an ignoreIndex attribute is set. */
   hasIgnoreIndex: boolean;
@@ -388,38 +363,32 @@ export interface FinalizeProgramConfig {
 /**
  * Finalize: one fragment per row reads the row's single (m, s, A, B) texel
  * and writes (m, s) ([rows, 2]; s NaN where m = +∞: FORMULAS.md, a +∞ logit
- * makes the row NaN), `lse = m/T + log s`, or `loss = A·log s − B + λ·lse²`
- * (NaN where m = +∞). Sparse loss
- * also reads the row's label: ignored rows give 0 (no z-loss), labels outside
+ * makes the row NaN), or `loss = A·log s − B + λ·lse²` with
+ * lse = m/T + log s (NaN where m = +∞). Sparse loss also reads the row's
+ * label: ignored rows give 0 (no z-loss), labels outside
  * [0, C) give NaN (FORMULAS.md, "Sparse labels out of range").
  */
-export class SoftmaxCEFinalizeProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs = true;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'numClasses', type: 'int'},
-    {name: 'zLoss', type: 'float'},
-    {name: 'ignoreIndex', type: 'int'},
-    {name: 'invTemperature', type: 'float'},
-  ];
+const FINALIZE_UNIFORMS = uniforms({numClasses: 'int', zLoss: 'float', ignoreIndex: 'int', invTemperature: 'float'});
 
+export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
   constructor(cfg: FinalizeProgramConfig) {
     const withLabels = cfg.sparse && cfg.output === 'loss';
-    this.variableNames = withLabels ? ['stats', 'labels'] : ['stats'];
-    this.outputShape = cfg.output === 'stats' ? [cfg.rows, 2] : [cfg.rows];
+    super({
+      inputs: withLabels ? ['stats', 'labels'] : ['stats'],
+      outputShape: cfg.output === 'stats' ? [cfg.rows, 2] : [cfg.rows],
+      uniforms: FINALIZE_UNIFORMS,
+      packedInputs: true,
+    });
     const labelChecks = withLabels ? `
         int target = round(labelOfRow(row));
         ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` :
                                      '';
-    const result = cfg.output === 'lse' ? 'lse' : cfg.output === 'stats' ?
+    const result = cfg.output === 'stats' ?
         '(coords.y == 0 ? st.x : plusInf ? NAN : st.y)' : `
         // A = 0 (no target mass) skips the sum: 0·log 0 would be NaN.
         plusInf ? NAN : (st.z == 0.0 ? 0.0 : st.z * logS) - st.w +
         (zLoss > 0.0 ? zLoss * lse * lse : 0.0)`;
-    this.userCode = `
+    this.setBody(`
       ${withLabels ? vectorAccessor('labelOfRow', 'labels', true) : ''}
       // −∞ without a uniform (tfjs declares INFINITY on WebGL1 only).
       float minusInfinity() {
@@ -441,6 +410,6 @@ export class SoftmaxCEFinalizeProgram implements GPGPUProgram {
         bool plusInf = st.x == -minusInfinity();
         setOutput(${result});
       }
-    `;
+    `);
   }
 }

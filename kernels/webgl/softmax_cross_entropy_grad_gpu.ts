@@ -18,14 +18,13 @@
  * and packed out (each fragment writes one 2x2 texel, like tfjs's packed
  * binary ops), so no [rows, C] texture is unpacked or repacked on the way.
  */
-import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-
 import {
-  classWeightAccessor, getterName, IS_NAN, packedWindowLoop, targetChecks, windowBounds, windowLoop,
+  classWeightAccessor, getterName, IS_NAN, packedWindowLoop, targetChecks, windowLoop,
 } from './cross_entropy_glsl';
 import {
-  CustomUniforms, ElementwiseProgram, elementwiseMain, packedElementwiseMain, perClass, perElement, perRow,
-} from './elementwise_program';
+  classValue, COLUMN, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, GeneratedProgram, rowInput,
+  sameEverywhere, uniforms, windowReductionMain,
+} from './program_generator';
 import {FETCH4, linearChunkLoop, linearCursor, linearFetch4} from './softmax_cross_entropy_gpu';
 
 export interface RowWeightProgramConfig {
@@ -49,26 +48,19 @@ export interface RowWeightProgramConfig {
  * per (row, window) into an unpacked [rows, numWindows] texture; later
  * stages sum windows of those partials.
  */
-export class SoftmaxCERowWeightProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  enableShapeUniforms = true;
-  customUniforms: CustomUniforms = [
-    {name: 'size', type: 'int'},
-    {name: 'windowSize', type: 'int'},
-    {name: 'oneMinusSmoothing', type: 'float'},
-    {name: 'smoothingOverC', type: 'float'},
-  ];
+const ROW_WEIGHT_UNIFORMS = uniforms({
+  size: 'int', windowSize: 'int', oneMinusSmoothing: 'float', smoothingOverC: 'float',
+});
 
+export class SoftmaxCERowWeightProgram extends GeneratedProgram {
   constructor(cfg: RowWeightProgramConfig) {
     const fromLabels = cfg.source === 'labels';
-    this.variableNames = fromLabels ?
-        ['labels', ...(cfg.weighted ? ['classWeights'] : [])] :
-        ['partials'];
-    this.outputShape = [cfg.rows, cfg.numWindows];
-    this.packedInputs = fromLabels && cfg.packed;
+    super({
+      inputs: fromLabels ? ['labels', ...(cfg.weighted ? ['classWeights'] : [])] : ['partials'],
+      outputShape: [cfg.rows, cfg.numWindows],
+      uniforms: ROW_WEIGHT_UNIFORMS,
+      packedInputs: fromLabels && cfg.packed,
+    });
     const w = (c: string) => cfg.weighted ? `getClassWeights(${c})` : '1.0';
     // Packed labels: one texel (two classes of this row) per step
     // (packedWindowLoop). Linear: as the forward's stats pass
@@ -94,17 +86,17 @@ export class SoftmaxCERowWeightProgram implements GPGPUProgram {
           vec2 yHat = oneMinusSmoothing * (oddRow ? yt.zw : yt.xy) + smoothingOverC;
           vec2 wc = ${cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)'};`,
                          (k) => `sum += wc.${'xy'[k]} * yHat.${'xy'[k]};`);
-    this.userCode = `
+    this.setBody(`
       ${fromLabels && cfg.linear && !cfg.packed ? FETCH4 : ''}
-      void main() {
-        ivec2 coords = getOutputCoords();
-        int row = coords.x;
-        ${windowBounds('coords.y', 'size')}
-        float sum = 0.0;
-        ${loop}
-        setOutput(sum);
-      }
-    `;
+      ${windowReductionMain({
+      texelPerWindow: false,
+      size: 'size',
+      accumulator: 'float sum = 0.0;',
+      loop,
+      result: 'sum',
+      nan: null,
+    })}
+    `);
   }
 }
 
@@ -122,84 +114,87 @@ export interface SoftmaxGradProgramConfig {
 export interface SoftmaxGradMainConfig {
   packed: boolean;
   sparse: boolean;
-  /**
-   * The per-class factor (class weight, focal α): unpacked, a float
-   * expression of `col`; packed, a vec2 of classes (c, c + 1).
-   */
-  classValue: string;
+  /** The per-class factor (class weight, focal α): a `classValue` named `w`. */
+  classValue: ElementArg;
   /** The [rows] input of a per-row value (passed as `given`), or null (0). */
   rowInput: string | null;
   /**
    * Sparse: whether `element` takes a per-row value, computed once per row
-   * by the program's `float rowValue(int row, int target, float lse, float given)`.
+   * by the program's `float rowValue(int row, int target, float m, float given, float s)`.
    */
   sparseRowValue: boolean;
   /**
-   * The `lse` input is the softmax kernels' saved (m, s) [rows, 2]: z is
-   * passed raw (the logit), `lse` is m, and every element function takes
-   * the row's s last. false (focal): lse [rows], z = logit / T.
+   * The `lse` input is the forward's saved (m, s) [rows, 2]: every element
+   * function (and a sparse `rowValue`) takes the row's s last ('s'), or
+   * log s ('logS': the program's `float logOfS(float s)` of it, once per
+   * row).
    */
-  stats?: boolean;
+  stats: 's' | 'logS';
 }
 
 /**
  * `main` of the elementwise softmax-style backward (this file's and the
  * focal one, focal_cross_entropy_gpu.ts), calling the program's
  *
- *     dense:  float element(float z, float y, float lse, float dy, float w, float given)
- *     sparse: float element(float z, int col, int target, float lse, float dy, float w
- *                           [, float rowValue])
+ *     dense:  float element(float x, float y, float m, float dy, float w, float given, float s)
+ *     sparse: float element(float x, int col, int target, float m, float dy, float w
+ *                           [, float rowValue], float s)
  *
- * with z = logit / T, the label (dense) or the row's target (sparse), the
- * row's lse and dy, the per-class factor w, and the per-row value. Packed:
- * the fragment's 2x2 texel of every [rows, C] input and the (row, row + 1)
- * pair of every [rows] input, each fetched once.
+ * with x the raw logit, the label (dense) or the row's target (sparse), the
+ * row's saved m, dy, the per-class factor w, the per-row value, and the
+ * row's s (or log s, `stats`). The layouts: program_generator.ts.
  */
 export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
-  const given = (at: string) => cfg.rowInput != null ? `${getterName(cfg.rowInput)}(${at})` : '0.0';
-  const st = cfg.stats ?? false;
-  if (!cfg.packed) {
-    return elementwiseMain(`
-        float z = getLogits(row, col)${st ? '' : ' * invTemperature'};
-        float lse = ${st ? 'getLse(row, 0)' : 'getLse(row)'};
-        ${st ? 'float rowS = getLse(row, 1);' : ''}
-        ${cfg.sparse ? 'int target = round(getLabels(row));' : ''}
-        ${cfg.sparse && cfg.sparseRowValue ? `float v = rowValue(row, target, lse, ${given('row')});` : ''}`,
-                           cfg.sparse ?
-        ['z', 'col', 'target', 'lse', 'getDy(row)', cfg.classValue, ...(cfg.sparseRowValue ? ['v'] : []), ...(st ? ['rowS'] : [])] :
-        ['z', 'getLabels(row, col)', 'lse', 'getDy(row)', cfg.classValue, given('row'), ...(st ? ['rowS'] : [])]);
+  const logS = cfg.stats === 'logS';
+  // m and s of the row(s) from the one [rows, 2] input (a packed texel holds both rows' pairs).
+  const statsFetch = {
+    unpacked: `float lse = getLse(row, 0);
+        float rowS = ${logS ? 'logOfS(getLse(row, 1))' : 'getLse(row, 1)'};`,
+    packed: `vec4 mS = getLse(r, 0);
+        vec2 lse = mS.xz;
+        vec2 rowS = ${logS ? 'vec2(logOfS(mS.y), logOfS(mS.w))' : 'mS.yw'};`,
+  };
+  const m: ElementArg = {unpacked: 'lse', packed: (i) => `lse.${'xy'[i]}`, fetch: statsFetch};
+  const rowS: ElementArg = {unpacked: 'rowS', packed: (i) => `rowS.${'xy'[i]}`, fetch: statsFetch};
+  const given = cfg.rowInput != null ? rowInput(cfg.rowInput, 'given') : sameEverywhere('0.0');
+  if (!cfg.sparse) {
+    return elementwiseMain(cfg.packed, [
+      elementInput('logits', 'z'), elementInput('labels', 'y'), m, rowInput('dy', 'dy'), cfg.classValue, given, rowS,
+    ]);
   }
-  const givenPair = `vec2 given = ${cfg.rowInput != null ? `${given('r')}.xy` : 'vec2(0.0)'};`;
-  const perRowPart = !cfg.sparse ? givenPair : `
-        vec2 t = getLabels(r).xy;
+  const target: ElementArg = {
+    unpacked: 'target',
+    packed: (i) => `t${i}`,
+    fetch: {
+      unpacked: 'int target = round(getLabels(row));',
+      packed: `vec2 t = getLabels(r).xy;
         int t0 = round(t.x);
-        int t1 = round(t.y);
-        ${cfg.sparseRowValue ? `${givenPair}
-        float v0 = rowValue(r, t0, lse.x, given.x);
-        float v1 = rowValue(r + 1, t1, lse.y, given.y);` : ''}`;
-  return packedElementwiseMain(`
-        vec4 z = getLogits(r, c)${st ? '' : ' * invTemperature'};
-        ${cfg.sparse ? '' : 'vec4 y = getLabels(r, c);'}
-        ${st ? 'vec4 mS = getLse(r, 0);\n        vec2 lse = mS.xz;\n        vec2 rowS = mS.yw;' : 'vec2 lse = getLse(r).xy;'}
-        vec2 dy = getDy(r).xy;
-        vec2 w = ${cfg.classValue};
-        ${perRowPart}`,
-                               cfg.sparse ?
-      [perElement('z'), (_i, j) => j ? 'c + 1' : 'c', (i) => `t${i}`, perRow('lse'), perRow('dy'), perClass('w'),
-       ...(cfg.sparseRowValue ? [(i: number) => `v${i}`] : []), ...(st ? [perRow('rowS')] : [])] :
-      [perElement('z'), perElement('y'), perRow('lse'), perRow('dy'), perClass('w'), perRow('given'), ...(st ? [perRow('rowS')] : [])]);
+        int t1 = round(t.y);`,
+    },
+  };
+  // The per-row value, once per row (after the target, m and s: argument order).
+  const packedGiven = cfg.rowInput != null ? `${getterName(cfg.rowInput)}(r).xy` : 'vec2(0.0)';
+  const rowValue: ElementArg = {
+    unpacked: 'v',
+    packed: (i) => `v${i}`,
+    fetch: {
+      unpacked: `float v = rowValue(row, target, lse, ${given.unpacked}, rowS);`,
+      packed: `vec2 given = ${packedGiven};
+        float v0 = rowValue(r, t0, lse.x, given.x, rowS.x);
+        float v1 = rowValue(r + 1, t1, lse.y, given.y, rowS.y);`,
+    },
+  };
+  return elementwiseMain(cfg.packed, [
+    elementInput('logits', 'z'), COLUMN, target, m, rowInput('dy', 'dy'), cfg.classValue,
+    ...(cfg.sparseRowValue ? [rowValue] : []), rowS,
+  ]);
 }
 
 /** Uniforms of the elementwise backward (values: SoftmaxCrossEntropyGrad.ts). */
-const GRAD_UNIFORMS: CustomUniforms = [
-  {name: 'numClasses', type: 'int'},
-  {name: 'invTemperature', type: 'float'},
-  {name: 'oneMinusSmoothing', type: 'float'},
-  {name: 'smoothingOverC', type: 'float'},
-  {name: 'zLoss', type: 'float'},
-  {name: 'sumClassWeights', type: 'float'},
-  {name: 'ignoreIndex', type: 'int'},
-];
+const GRAD_UNIFORMS = uniforms({
+  numClasses: 'int', invTemperature: 'float', oneMinusSmoothing: 'float', smoothingOverC: 'float', zLoss: 'float',
+  sumClassWeights: 'float', ignoreIndex: 'int',
+});
 
 /**
  * The elementwise backward. Inputs: logits [rows, C], labels ([rows, C] or
@@ -237,13 +232,13 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
     const main = softmaxGradMain({
       packed: p,
       sparse: cfg.sparse,
-      classValue: p ? (cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)') : 'weightAt(col)',
+      classValue: classValue('weightAt(col)', cfg.weighted ? 'getClassWeights(c).xy' : 'vec2(1.0)', 'w'),
       rowInput: needsRowWeight ? 'rowWeight' : null,
       sparseRowValue: false,
-      stats: true,
+      stats: 's',
     });
 
-    this.userCode = `
+    this.setBody(`
       ${IS_NAN}
       ${classWeightAccessor('weightAt', cfg.weighted, p)}
 
@@ -261,7 +256,7 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
       }
       ${element}
       ${main}
-    `;
+    `);
   }
 }
 
@@ -295,9 +290,7 @@ export type AlignedLayout = 'rows' | 'split';
  * hands to the unpacked elementwise program as is (see
  * SoftmaxCrossEntropyGrad.ts, withRawTexels): one texture sample per
  * fragment for all of a row's terms, where three separate [rows] inputs took
- * three (measured on SwiftShader at 1024 × 32000, GPU-process CPU time of
- * the elementwise pass: 816 ms with three samples, see kernels/webgl/README.md
- * for the one-sample figure).
+ * three (slower on SwiftShader: kernels/webgl/README.md, "Measurements").
  */
 export interface RowCoefProgramConfig {
   rows: number;
@@ -308,24 +301,21 @@ export interface RowCoefProgramConfig {
 }
 
 /** Uniforms of the aligned backward's programs (the getter program's, plus −∞). */
-const ALIGNED_GRAD_UNIFORMS: CustomUniforms = [...GRAD_UNIFORMS, {name: 'negInf', type: 'float'}];
+const ALIGNED_GRAD_UNIFORMS = [...GRAD_UNIFORMS, ...uniforms({negInf: 'float'})];
 
 /**
  * One fragment per row. Inputs: the saved (m, s) [rows, 2] (named lse), dy, then rowWeight (dense, d/dlogits)
  * or labels [rows] and classWeights (sparse, weighted).
  */
-export class SoftmaxCERowCoefProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedOutput = true;
-  enableShapeUniforms = true;
-  customUniforms = ALIGNED_GRAD_UNIFORMS;
-
+export class SoftmaxCERowCoefProgram extends GeneratedProgram {
   constructor(cfg: RowCoefProgramConfig) {
-    this.variableNames = cfg.sparse ? ['lse', 'dy', 'labels', ...(cfg.weighted ? ['classWeights'] : [])] :
-        cfg.wrt === 'logits' ? ['lse', 'dy', 'rowWeight'] : ['lse', 'dy'];
-    this.outputShape = [2, 2 * cfg.rows];
+    super({
+      inputs: cfg.sparse ? ['lse', 'dy', 'labels', ...(cfg.weighted ? ['classWeights'] : [])] :
+          cfg.wrt === 'logits' ? ['lse', 'dy', 'rowWeight'] : ['lse', 'dy'],
+      outputShape: [2, 2 * cfg.rows],
+      uniforms: ALIGNED_GRAD_UNIFORMS,
+      packedOutput: true,
+    });
     const zTerm = '(zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0)';
     const body = cfg.sparse ? `
         int t = round(getLabels(row));
@@ -341,7 +331,7 @@ export class SoftmaxCERowCoefProgram implements GPGPUProgram {
         setOutput(nanRow ? vec4(NAN) : vec4(m, g * (getRowWeight(row) + ${zTerm}) / s, g, 0.0));` :
                                                               `
         setOutput(nanRow ? vec4(NAN) : vec4(m, getDy(row) * oneMinusSmoothing, log(s), 0.0));`;
-    this.userCode = `
+    this.setBody(`
       ${IS_NAN}
       void main() {
         int row = getOutputCoords().y / 2;
@@ -356,7 +346,7 @@ export class SoftmaxCERowCoefProgram implements GPGPUProgram {
         bool nanRow = isNaN(m) || isNaN(s) || m == negInf || m == -negInf;
         ${body}
       }
-    `;
+    `);
   }
 }
 
@@ -385,25 +375,21 @@ export interface AlignedGradProgramConfig {
  * SwiftShader, the CPU "GPU" this was tuned on, compiles shaders without
  * hoisting or common subexpressions (Subzero), so every operation of the
  * text runs per fragment: coordinates come precomputed, and the column is
- * computed only where it is used (class weights, sparse targets).
- * GPU-process CPU time of this pass at 1024 × 32000 ('split', dense): 748 ms
- * when the fragment computed its row in float from a split map (0.16 s of
- * it for the row and the coefficient coordinate), one write alone 85 ms;
- * the figure for this version is in kernels/webgl/README.md.
+ * computed only where it is used (class weights, sparse targets). A
+ * fragment computing its row in float from a split map was slower (figures
+ * for both versions: kernels/webgl/README.md, "Measurements").
  */
-export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  enableShapeUniforms = true;
-  customUniforms = ALIGNED_GRAD_UNIFORMS;
-
+export class SoftmaxCEAlignedGradProgram extends GeneratedProgram {
   constructor(cfg: AlignedGradProgramConfig) {
-    this.variableNames = [
-      'logits', 'labels', 'coefs', ...(cfg.weighted ? ['classWeights'] : []),
-      ...(cfg.layout === 'split' ? ['rowMap'] : []),
-    ];
-    this.outputShape = cfg.outputShape;
+    super({
+      inputs: [
+        'logits', 'labels', 'coefs', ...(cfg.weighted ? ['classWeights'] : []),
+        ...(cfg.layout === 'split' ? ['rowMap'] : []),
+      ],
+      // The logits' stored shape: only the texture layout is baked (sizes are shape uniforms).
+      outputShape: cfg.outputShape,
+      uniforms: ALIGNED_GRAD_UNIFORMS,
+    });
     const needsCol = cfg.sparse || cfg.weighted || (!cfg.alignedLabels && cfg.wrt === 'logits');
     const locate = cfg.layout === 'rows' ? `
         float coefU = resultUV.y;
@@ -435,7 +421,7 @@ export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
         float v = coef.y * exp(d) - coef.z * ${w}yHat;` :
                                                           `
         float v = coef.y * ${w}(coef.z - d);`;
-    this.userCode = `
+    this.setBody(`
       ${IS_NAN}
       vec4 sampleRGBA(sampler2D tex, vec2 uv) {
       #if __VERSION__ >= 300
@@ -456,6 +442,6 @@ export class SoftmaxCEAlignedGradProgram implements GPGPUProgram {
         ${value}
         setOutput(v);
       }
-    `;
+    `);
   }
 }
