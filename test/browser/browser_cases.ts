@@ -422,7 +422,8 @@ async function runAllFocalKernels(rows: number, C: number, seed: number, rtol: n
       const [loss, lse] = run(names.FocalCrossEntropy, {logits, labels}, attrs) as tf.Tensor[];
       outs.push(loss, lse);
       expectClose(await values(loss), refFocalLoss(x, y, rows, C, o), rtol, `FocalCrossEntropy loss ${what}`);
-      expectClose(await values(lse), refSoftmaxCrossEntropy(x, y, rows, C, {temperature: o.temperature}).lse, rtol,
+      expectClose(lseFromSaved(await values(lse), o.temperature),
+                  refSoftmaxCrossEntropy(x, y, rows, C, {temperature: o.temperature}).lse, rtol,
                   `FocalCrossEntropy lse ${what}`);
       const dx = run(names.FocalCrossEntropyGrad, {logits, labels, lse, dy: dyT}, {...attrs, wrt: 'logits'}) as tf.Tensor;
       outs.push(dx);
@@ -704,9 +705,10 @@ function wideLogits(n: number, seed: number): Float32Array {
 
 /**
  * Absolute tolerances of the float16 pass: the README's claim, measured here (SwiftShader, fixed
- * data): losses 3.62e-2 (dense/sparse softmax 16×10), gradients 5.24e-3; a tenth of headroom.
+ * data): losses 3.62e-2 (dense/sparse softmax 16×10), gradients 2.66e-3 (dense/sparse softmax
+ * 16×10; every kernel saves (m, s), no float32 lse); about a tenth of headroom.
  */
-const F16_ATOL = 4e-2, F16_GRAD_ATOL = 6e-3;
+const F16_ATOL = 4e-2, F16_GRAD_ATOL = 3e-3;
 
 add('f16', 'float16', 'the webgl backend really stores half floats', async () => {
   // backend.floatPrecision() is no witness: its probe, abs(1e-8) on a scalar,

@@ -119,12 +119,11 @@ defineSpec('precision at large logit scales', it => {
 });
 
 /**
- * Focal backends measured exact at these scales: every composite path (cpu,
- * wasm, GPUs), the cpu kernels (float64 throughout) and the webgpu kernels
- * (their r-form log-sum-exp over raw logits: 1.7e-7 on SwiftShader); not yet
- * the webgl kernels (float32 lse).
+ * Focal at these scales: every composite path (cpu, wasm, GPUs), the cpu
+ * kernels (float64 throughout), and the webgpu and webgl kernels, which save
+ * (m, s) and compute log p = (x − m)/T − log s.
  */
-const focalFixed = (env: SpecEnv) => env.composite || ['cpu', 'wasm', 'webgpu'].includes(env.backend);
+const focalFixed = (env: SpecEnv) => env.composite || fixed(env);
 
 defineSpec('precision at large logit scales (focal)', it => {
   const rows = 6, C = 7;
