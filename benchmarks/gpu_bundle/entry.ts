@@ -1,8 +1,10 @@
 /**
  * Entry of the real-GPU bundle (built by scripts/build-gpu-bundle.sh, run by
  * its run.sh): the WebGPU benchmark in Node on Dawn, fused vs built-in, at
- * the default GPU shapes plus 4096×32000 and 8192×32000, then RESULTS.md next
- * to the JSON. Flags after run.sh's own are passed through (cli.ts).
+ * the default GPU shapes plus 4096×32000 and 8192×32000, per call and
+ * pipelined, with dispatch counts, kernel times from timestamp queries and the
+ * copy-bandwidth roofline measured in the same run, then RESULTS.md next to
+ * the JSON. Flags after run.sh's own are passed through (cli.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,8 +15,9 @@ import type {BackendReport} from '../harness';
 
 const DEFAULTS = [
   '--backend', 'webgpu',
-  '--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce',
-  '--modes', 'forward,forward+backward',
+  '--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,sigmoid-ce-mean,large-vocab-sparse-ce',
+  // pipelined: K forward+backward steps per read-back (harness.ts), beside the per-call mode.
+  '--modes', 'forward,forward+backward,pipelined',
   '--extra-shapes', '4096x32000,8192x32000',
   // A real GPU runs these shapes in milliseconds: more repetitions.
   '--min-reps', '10', '--max-reps', '60', '--budget-ms', '1500', '--warmup', '3',
@@ -30,9 +33,12 @@ async function main(): Promise<void> {
   const dev = report.device as Record<string, unknown>;
   console.log(`adapter: ${dev.vendor} ${dev.architecture} ${dev.device} ${dev.description}`);
   console.log(`fused kernels registered: ${JSON.stringify(report.fusedKernels)}`);
-  for (const r of report.results.filter(c => c.suite === 'softmax-ce' && c.mode === 'forward+backward')) {
-    const t = r.status === 'ok' ? `${r.medianMs!.toFixed(3)} ms, ${r.gbps!.toPrecision(3)} GB/s` : `${r.status}: ${r.error}`;
-    console.log(`softmax-ce ${r.shape.rows}x${r.shape.classes} fwd+bwd ${r.provider.padEnd(11)} ${t}`);
+  console.log(`copy-bandwidth roofline: ${JSON.stringify(report.roofline)}`);
+  for (const r of report.results.filter(c => c.suite === 'softmax-ce' && c.mode !== 'forward')) {
+    const t = r.status === 'ok' ? `${r.medianMs!.toFixed(3)} ms/step, ${r.gbps!.toPrecision(3)} GB/s, ` +
+        `${r.dispatches ?? '?'} dispatches, kernels ${r.kernelMs?.toFixed(3) ?? r.kernelMsUnavailable} ms, ` +
+        `${((r.kernelRooflineFraction ?? NaN) * 100).toFixed(0)} % of copy bandwidth` : `${r.status}: ${r.error}`;
+    console.log(`softmax-ce ${r.shape.rows}x${r.shape.classes} ${r.mode} ${r.provider.padEnd(11)} ${t}`);
   }
   console.log(`wrote ${out} and ${path.join(args.resultsDir, 'RESULTS.md')}`);
 }
