@@ -29,8 +29,13 @@ const BROWSER_BACKENDS = ['chromium-webgl', 'chromium-webgpu'] as const;
 const ALL_BACKENDS = [...NODE_BACKENDS, ...BROWSER_BACKENDS];
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** The commit being measured and the number of files that differ from it (none where git is absent). */
+/**
+ * The commit being measured and the number of files that differ from it
+ * (none where git is absent). FUSED_CE_BENCH_COMMIT names the commit of a
+ * clean export (`git archive`) run outside the repository.
+ */
 function gitState(): {commit?: string, uncommittedFiles?: number} {
+  if (process.env.FUSED_CE_BENCH_COMMIT) return {commit: process.env.FUSED_CE_BENCH_COMMIT, uncommittedFiles: 0};
   try {
     const git = (args: string[]) => execFileSync('git', args, {cwd: path.join(__dirname, '..'), encoding: 'utf8'});
     return {
