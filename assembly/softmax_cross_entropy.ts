@@ -424,3 +424,164 @@ export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i3
     store<f32>(or + (<usize>target << 2), <f32>(g * (pScale * pt - wt * (1 - eps + base))));
   }
 }
+
+// ---------------------------------------------------------------------------
+// Sigmoid cross-entropy, elementwise over [rows, C] (kernels/FORMULAS.md):
+//   L  = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x),   ẑ = z·(1 − ε) + ε/2
+//   dx = g·(σ(x)·(q·ẑ + 1 − ẑ) − q·ẑ)
+//   dz = g·(1 − ε)·(q·softplus(−x) − softplus(x))
+// softplus(±x) = max(±x, 0) + log1p(e), σ(x) = 1/(1 + exp(−x)), e = exp(−|x|).
+// ---------------------------------------------------------------------------
+
+const NEG_LOG2E: f32 = -1.4426950408889634;
+
+/**
+ * log1p(e) for e in [0, 1], four lanes: 2·atanh(u), u = e/(2 + e) ≤ ⅓, by
+ * its series to u¹³ (truncation below 2e-8 relative).
+ */
+// @ts-ignore: decorator
+@inline
+function log1pUnitV(e: v128): v128 {
+  const u = f32x4.div(e, f32x4.add(e, f32x4.splat(2.0)));
+  const u2 = f32x4.mul(u, u);
+  let p = f32x4.add(f32x4.mul(u2, f32x4.splat(<f32>(1.0 / 13))), f32x4.splat(<f32>(1.0 / 11)));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(<f32>(1.0 / 9)));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(<f32>(1.0 / 7)));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(<f32>(1.0 / 5)));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(<f32>(1.0 / 3)));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(1.0));
+  return f32x4.mul(f32x4.add(u, u), p);
+}
+
+// @ts-ignore: decorator
+@inline
+function log1pUnitS(e: f32): f32 {
+  const u = e / (e + 2);
+  const u2 = u * u;
+  let p: f32 = u2 * <f32>(1.0 / 13) + <f32>(1.0 / 11);
+  p = p * u2 + <f32>(1.0 / 9);
+  p = p * u2 + <f32>(1.0 / 7);
+  p = p * u2 + <f32>(1.0 / 5);
+  p = p * u2 + <f32>(1.0 / 3);
+  p = p * u2 + 1;
+  return (u + u) * p;
+}
+
+/** The elementwise loss of four lanes (q·ẑ given as qz). */
+// @ts-ignore: decorator
+@inline
+function sigmoidLossV(xv: v128, zh: v128, qz: v128): v128 {
+  const sp = log1pUnitV(exp2v(f32x4.mul(f32x4.abs(xv), f32x4.splat(NEG_LOG2E))));
+  const zero = f32x4.splat(0);
+  return f32x4.add(f32x4.mul(qz, f32x4.add(f32x4.pmax(f32x4.neg(xv), zero), sp)),
+                   f32x4.mul(f32x4.sub(f32x4.splat(1.0), zh), f32x4.add(f32x4.pmax(xv, zero), sp)));
+}
+
+// @ts-ignore: decorator
+@inline
+function sigmoidLossS(x: f32, zh: f32, qz: f32): f64 {
+  const sp = <f64>log1pUnitS(exp2s(abs<f32>(x) * NEG_LOG2E));
+  return <f64>qz * (<f64>max<f32>(-x, 0) + sp) + (1 - <f64>zh) * (<f64>max<f32>(x, 0) + sp);
+}
+
+/**
+ * Sigmoid forward. q: C f32 positive-class weights, or 0 for q0 everywhere.
+ * reduction 0: out [rows, C] = scale·L; 1: out [rows] = scale·Σ_c L;
+ * 2: out [1] = scale·Σ L. Sums in float64.
+ */
+export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32, half: f32, q: usize, q0: f32,
+                               reduction: i32, scale: f64, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const keepv = f32x4.splat(keep), halfv = f32x4.splat(half), q0v = f32x4.splat(q0), sv = f32x4.splat(<f32>scale);
+  let total: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
+      const qz = f32x4.mul(q != 0 ? v128.load(q + off) : q0v, zh);
+      const L = sigmoidLossV(v128.load(xr + off), zh, qz);
+      if (reduction == 0) {
+        v128.store(or + off, f32x4.mul(sv, L));
+      } else {
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L, L, 2, 3, 0, 1)));
+      }
+    }
+    a0 = f64x2.add(a0, a1);
+    let acc = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      const zh = load<f32>(zr + off) * keep + half;
+      const L = sigmoidLossS(load<f32>(xr + off), zh, (q != 0 ? load<f32>(q + off) : q0) * zh);
+      if (reduction == 0) {
+        store<f32>(or + off, <f32>(scale * L));
+      } else {
+        acc += L;
+      }
+    }
+    if (reduction == 1) {
+      store<f32>(out + (<usize>i << 2), <f32>(acc * scale));
+    } else if (reduction == 2) {
+      total += acc;
+    }
+  }
+  if (reduction == 2) {
+    store<f32>(out, <f32>(total * scale));
+  }
+}
+
+/**
+ * Sigmoid backward. dyMode 0: one upstream value dy[0] (reduction 'all');
+ * 1: dy[i] per row ('rows'); 2: dy per element ('none'); g = scale·dy.
+ * wrtLabels: dz instead of dx.
+ */
+export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f32, half: f32, q: usize,
+                            q0: f32, scale: f64, wrtLabels: bool, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const keepv = f32x4.splat(keep), halfv = f32x4.splat(half), q0v = f32x4.splat(q0), sv = f32x4.splat(<f32>scale);
+  const one = f32x4.splat(1.0), zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    const dr = dy + <usize>i * rowBytes;
+    const gRow: f32 = dyMode == 2 ? 0 : <f32>(scale * <f64>load<f32>(dy + (dyMode == 1 ? <usize>i << 2 : 0)));
+    const gRowV = f32x4.splat(gRow);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      const xv = v128.load(xr + off);
+      const qv = q != 0 ? v128.load(q + off) : q0v;
+      const g = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off)) : gRowV;
+      let r: v128;
+      if (wrtLabels) {
+        const sp = log1pUnitV(exp2v(f32x4.mul(f32x4.abs(xv), f32x4.splat(NEG_LOG2E))));
+        r = f32x4.mul(f32x4.mul(g, keepv), f32x4.sub(f32x4.mul(qv, f32x4.add(f32x4.pmax(f32x4.neg(xv), zero), sp)),
+                                                     f32x4.add(f32x4.pmax(xv, zero), sp)));
+      } else {
+        const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
+        const qz = f32x4.mul(qv, zh);
+        const sig = f32x4.div(one, f32x4.add(one, exp2v(f32x4.mul(xv, f32x4.splat(NEG_LOG2E)))));
+        r = f32x4.mul(g, f32x4.sub(f32x4.mul(sig, f32x4.sub(f32x4.add(qz, one), zh)), qz));
+      }
+      v128.store(or + off, r);
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      const xs = load<f32>(xr + off);
+      const qs: f64 = q != 0 ? <f64>load<f32>(q + off) : <f64>q0;
+      const g: f64 = dyMode == 2 ? scale * <f64>load<f32>(dr + off) : <f64>gRow;
+      let r: f64;
+      if (wrtLabels) {
+        const sp = <f64>log1pUnitS(exp2s(abs<f32>(xs) * NEG_LOG2E));
+        r = g * <f64>keep * (qs * (<f64>max<f32>(-xs, 0) + sp) - (<f64>max<f32>(xs, 0) + sp));
+      } else {
+        const zh = <f64>(load<f32>(zr + off) * keep + half);
+        const sig = 1 / (1 + <f64>exp2s(xs * NEG_LOG2E));
+        r = g * (sig * (qs * zh + 1 - zh) - qs * zh);
+      }
+      store<f32>(or + off, <f32>r);
+    }
+  }
+}

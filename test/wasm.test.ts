@@ -1,15 +1,15 @@
 /**
  * The shared op spec on tfjs's `wasm` backend in Node. The softmax
- * cross-entropy kernels (dense and sparse, forward and backward) are ours
- * there: the WebAssembly SIMD module over tfjs-wasm's own heap
- * (kernels/wasm/SoftmaxCrossEntropy.ts); every other op runs its composite
+ * cross-entropy kernels (dense and sparse, forward and backward) and the
+ * sigmoid ones are ours there: the WebAssembly SIMD module over tfjs-wasm's
+ * own heap (kernels/wasm/); every other op (focal, linear CE) runs its composite
  * path on tfjs's own wasm kernels. (A gather with batchDims = 1, fine on cpu,
  * webgl and webgpu, read out of bounds on tfjs-wasm 4.22: only running the
  * spec here shows that. So did the linear-CE spec: tfjs-wasm's _FusedMatMul
  * throws on a rank-2 bias and adds a rank-1 bias wrongly with transposeB; see
  * matMulPlus in src/ops/linear_cross_entropy_chunks.ts.)
  *
- * Tolerances: the softmax suites (our kernels) at cpu's 1e-6; the rest at
+ * Tolerances: the softmax and sigmoid suites (our kernels) at cpu's 1e-6; the rest at
  * 2e-4, measured: the composite path's accuracy here is that of tfjs-wasm's
  * float32 kernels, whose exp and row sums give 1.1e-5 normwise on a C = 1000
  * gradient and 1.15e-4 at C = 32000 (a float32 sum of 32000 terms).
@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/index';
-import {sparseSoftmaxCrossEntropyWithLogits, softmaxCrossEntropyWithLogits} from '../src/index';
+import {sigmoidCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, softmaxCrossEntropyWithLogits} from '../src/index';
 import {allCases, caseName} from './spec/index';
 import './spec/linear_cross_entropy.spec';
 import type {SpecEnv} from './spec/registry';
@@ -31,9 +31,8 @@ import {wasmSimdRuns} from '../kernels/wasm/SoftmaxCrossEntropy';
 
 /** The suites whose ops run our kernels here (tolerance 1e-6). */
 const FUSED_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
-                              'precision at large logit scales', '+Infinity logits']);
-const SOFTMAX_KERNELS = [names.SoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad,
-                         names.SparseSoftmaxCrossEntropyGrad];
+                              'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits']);
+const OUR_WASM_KERNELS = [...names.ALL_KERNEL_NAMES];
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -41,15 +40,15 @@ beforeAll(async () => {
 });
 
 describe('wasm (softmax kernels: WebAssembly SIMD on the backend\'s heap; the rest composite)', () => {
-  test('our softmax kernels, and only those, are registered for wasm, and run on its memory', () => {
+  test('our softmax and sigmoid kernels, and only those, are registered for wasm, and run on its memory', () => {
     const ours = new Set<string>([...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES, ...names.IN_PLACE_KERNEL_NAMES,
                                   names.LinearSparseSoftmaxCrossEntropy]);
     expect(tf.getKernelsForBackend('wasm').map(k => k.kernelName).filter(n => ours.has(n)).sort())
-        .toEqual([...SOFTMAX_KERNELS].sort());
+        .toEqual([...OUR_WASM_KERNELS].sort());
     expect(wasmSimdRuns()).toBe(true);
   });
 
-  test('dense and sparse run the SIMD kernels forward and backward (not when the composite path is forced)', async () => {
+  test('dense, sparse and sigmoid run the SIMD kernels forward and backward (not when the composite path is forced)', async () => {
     const rows = 5, C = 7;
     const X = tf.tensor2d(randn(rows * C, 3), [rows, C]), Y = tf.tensor2d(randProbs(rows, C, 4), [rows, C]);
     const T = tf.tensor1d(randLabels(rows, C, 5), 'int32');
@@ -57,6 +56,8 @@ describe('wasm (softmax kernels: WebAssembly SIMD on the backend\'s heap; the re
                           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad], 'dense');
     await expectFusedRuns(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(T, l, {zLoss: 1e-3}))(X),
                           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad], 'sparse');
+    await expectFusedRuns(() => tf.grads((l: tf.Tensor, z: tf.Tensor) => sigmoidCrossEntropyWithLogits(z, l, {posWeight: 2}))([X, Y]),
+                          [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad], 'sigmoid');
     tf.dispose([X, Y, T]);
   });
 

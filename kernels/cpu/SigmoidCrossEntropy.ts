@@ -4,10 +4,15 @@
  *   L  = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x),    ẑ = z·(1 − ε) + ε/2
  *   dx = dy·(σ(x)·(q·ẑ + 1 − ẑ) − q·ẑ)
  *   dz = dy·(1 − ε)·(q·softplus(−x) − softplus(x))
+ * Where WebAssembly SIMD runs (simd/flags_simd.ts, FUSED_CE_CPU_SIMD) both
+ * kernels hand over to the SIMD module (sigmoid_simd.ts); the loops here are
+ * the fallback.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {fastExp} from './fast_exp';
+import {cpuSimdEnabled} from '../simd/flags_simd';
+import {sigmoidForwardSimd, sigmoidGradSimd, sigmoidOutputShape} from './sigmoid_simd';
 import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
 
 /** q[c] as a Float64Array over the class axis (scalar or absent q repeated): one array type in the loops. */
@@ -79,6 +84,9 @@ function sigmoidCrossEntropy(args: SigmoidArgs<SigmoidCrossEntropyInputs, Sigmoi
   const q = posWeightArray(attrs, C);
   const keep = 1 - attrs.labelSmoothing, half = attrs.labelSmoothing / 2;
   const reduction = attrs.reduction ?? 'none', scale = attrs.scale ?? 1;
+  if (cpuSimdEnabled()) {
+    return backend.makeTensorInfo(sigmoidOutputShape(reduction, rows, C), 'float32', sigmoidForwardSimd(x, z, rows, C, attrs));
+  }
   if (reduction !== 'none') {
     // Fused reduction (FORMULAS.md): float64 row sums, no [rows, C] output.
     const unit = unitPosWeight(attrs);
@@ -165,6 +173,9 @@ function sigmoidCrossEntropyGrad(args: SigmoidArgs<SigmoidCrossEntropyGradInputs
   const dy = backend.data.get(inputs.dy.dataId).values as ArrayLike<number>;
   const mode = dyStride(attrs.reduction, inputs.dy.shape.reduce((a, b) => a * b, 1), rows, C, SigmoidCrossEntropyGrad);
   const scale = attrs.scale ?? 1;
+  if (cpuSimdEnabled()) {
+    return backend.makeTensorInfo([rows, C], 'float32', sigmoidGradSimd(x, z, dy, mode, rows, C, attrs));
+  }
   const q = posWeightArray(attrs, C);
   const keep = 1 - attrs.labelSmoothing, half = attrs.labelSmoothing / 2;
   const out = new Float32Array(rows * C);

@@ -25,6 +25,10 @@ export interface SimdExports {
                   w: number, out: number): void;
   sparseGrad(x: number, t: number, stats: number, dy: number, rows: number, C: number, invT: number, eps: number,
              w: number, sumW: number, zLoss: number, hasIgnore: number, ignore: number, out: number): void;
+  sigmoidForward(x: number, z: number, rows: number, C: number, keep: number, half: number, q: number, q0: number,
+                 reduction: number, scale: number, out: number): void;
+  sigmoidGrad(x: number, z: number, dy: number, dyMode: number, rows: number, C: number, keep: number, half: number,
+              q: number, q0: number, scale: number, wrtLabels: number, out: number): void;
 }
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {

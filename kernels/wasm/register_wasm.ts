@@ -1,7 +1,8 @@
 /**
  * The `wasm` backend (tfjs-backend-wasm): the softmax cross-entropy kernels
- * (dense and sparse, forward and backward) on the WebAssembly SIMD module
- * over the backend's own heap (SoftmaxCrossEntropy.ts); each declares that it
+ * (dense and sparse, forward and backward) and the sigmoid ones (with the
+ * fused reductions) on the WebAssembly SIMD module over the backend's own heap
+ * (SoftmaxCrossEntropy.ts, SigmoidCrossEntropy.ts); each declares that it
  * runs only where that module can be instantiated over the backend's memory
  * (else the ops take the composite path). The other ops take the composite
  * path here. And the facts about it that
@@ -24,11 +25,13 @@
  */
 import {declareCapabilities, registerAttrSupport} from '../capabilities';
 import {registerKernelsOnce} from '../register_util';
+import {wasmSigmoidKernelConfigs} from './SigmoidCrossEntropy';
 import {wasmSimdRuns, wasmSoftmaxKernelConfigs} from './SoftmaxCrossEntropy';
 
 export function registerWasmKernels(): void {
-  registerKernelsOnce(wasmSoftmaxKernelConfigs);
-  for (const {kernelName} of wasmSoftmaxKernelConfigs) {
+  const configs = [...wasmSoftmaxKernelConfigs, ...wasmSigmoidKernelConfigs];
+  registerKernelsOnce(configs);
+  for (const {kernelName} of configs) {
     registerAttrSupport('wasm', kernelName, wasmSimdRuns);
   }
   declareCapabilities('wasm', {

@@ -1,0 +1,57 @@
+/**
+ * The cpu sigmoid cross-entropy kernels on the WebAssembly SIMD module
+ * (kernels/simd), over copies of their inputs (as softmax_simd.ts): every
+ * reduction ('none', 'rows', 'all') and both wrt. SigmoidCrossEntropy.ts calls
+ * these when simd/flags_simd.ts says so.
+ */
+import type {SigmoidCrossEntropyAttrs} from '../kernel_names';
+import {SimdHeap, simdHeap} from '../simd/simd_module';
+
+type Values = ArrayLike<number>;
+
+export const REDUCTION_CODE: Record<string, number> = {none: 0, rows: 1, all: 2};
+
+/** posWeight as the kernels take it: a C-element float32 array (pointer) or one value for every class. */
+export function posWeightIn(alloc: (values: Values) => number, attrs: SigmoidCrossEntropyAttrs, C: number): {q: number, q0: number} {
+  const q = attrs.posWeight;
+  if (q == null) return {q: 0, q0: 1};
+  if (q.length === 1) return {q: 0, q0: q[0]};
+  if (q.length !== C) throw new Error(`sigmoidCrossEntropyWithLogits: posWeight has ${q.length} values, expected 1 or ${C}`);
+  return {q: alloc(q), q0: 1};
+}
+
+/** The forward output's shape and length for `reduction`. */
+export function sigmoidOutputShape(reduction: string, rows: number, C: number): number[] {
+  return reduction === 'none' ? [rows, C] : reduction === 'rows' ? [rows] : [];
+}
+
+/** The forward into a fresh Float32Array of the reduction's shape. */
+export function sigmoidForwardSimd(x: Values, z: Values, rows: number, C: number, attrs: SigmoidCrossEntropyAttrs): Float32Array {
+  const heap: SimdHeap = simdHeap();
+  heap.reset();
+  const reduction = attrs.reduction ?? 'none';
+  if (!(reduction in REDUCTION_CODE)) {
+    throw new Error(`FusedSigmoidCrossEntropy: unknown reduction '${reduction}'`);
+  }
+  const n = sigmoidOutputShape(reduction, rows, C).reduce((a, b) => a * b, 1);
+  const xp = heap.f32In(x), zp = heap.f32In(z);
+  const {q, q0} = posWeightIn(v => heap.f32In(v), attrs, C);
+  const out = heap.alloc(4 * Math.max(n, 1));
+  const eps = attrs.labelSmoothing;
+  heap.kernels.sigmoidForward(xp, zp, rows, C, 1 - eps, eps / 2, q, q0, REDUCTION_CODE[reduction], attrs.scale ?? 1, out);
+  return heap.f32Out(out, n);
+}
+
+/** The backward ([rows, C]); dyMode as dyStride gives it (0: one value, 1: per row, 2: per element). */
+export function sigmoidGradSimd(x: Values, z: Values, dy: Values, dyMode: number, rows: number, C: number,
+                                attrs: SigmoidCrossEntropyAttrs & {wrt: 'logits' | 'labels'}): Float32Array {
+  const heap = simdHeap();
+  heap.reset();
+  const xp = heap.f32In(x), zp = heap.f32In(z), dyp = heap.f32In(dy);
+  const {q, q0} = posWeightIn(v => heap.f32In(v), attrs, C);
+  const out = heap.alloc(4 * rows * C);
+  const eps = attrs.labelSmoothing;
+  heap.kernels.sigmoidGrad(xp, zp, dyp, dyMode, rows, C, 1 - eps, eps / 2, q, q0, attrs.scale ?? 1,
+                           attrs.wrt === 'labels' ? 1 : 0, out);
+  return heap.f32Out(out, rows * C);
+}
