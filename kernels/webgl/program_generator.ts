@@ -155,26 +155,17 @@ export function elementwiseMain(packed: boolean, args: ElementArg[]): string {
     const f = packed ? a.fetch?.packed : a.fetch?.unpacked;
     if (f != null && !fetches.includes(f)) fetches.push(f);
   }
-  const prelude = fetches.join('\n        ');
-  if (!packed) {
-    return `
-      void main() {
-        ivec2 rc = getOutputCoords();
-        int row = rc.x;
-        int col = rc.y;
-        ${prelude}
-        setOutput(element(${args.map(a => a.unpacked).join(', ')}));
-      }`;
-  }
   const call = (i: number, j: number) => `element(${args.map(a => a.packed(i, j)).join(', ')})`;
+  const [rowVar, colVar, output] = !packed ? ['row', 'col', `element(${args.map(a => a.unpacked).join(', ')})`] :
+      ['r', 'c', `vec4(${call(0, 0)}, ${call(0, 1)},
+                       ${call(1, 0)}, ${call(1, 1)})`];
   return `
       void main() {
         ivec2 rc = getOutputCoords();
-        int r = rc.x;
-        int c = rc.y;
-        ${prelude}
-        setOutput(vec4(${call(0, 0)}, ${call(0, 1)},
-                       ${call(1, 0)}, ${call(1, 1)}));
+        int ${rowVar} = rc.x;
+        int ${colVar} = rc.y;
+        ${fetches.join('\n        ')}
+        setOutput(${output});
       }`;
 }
 
