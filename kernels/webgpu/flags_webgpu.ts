@@ -26,8 +26,8 @@ export const SUBGROUPS_FLAG = 'FUSED_CE_WEBGPU_SUBGROUPS';
  * `FUSED_CE_WEBGPU_FOCAL_SPLIT_MAX_ROWS` rows (default 512) of at least
  * `FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C` classes (default 16384); otherwise one
  * row program does it all. Rows of at most THREAD_PER_ROW_MAX_C classes always
- * take one dispatch. The measurements behind the defaults are in
- * FocalCrossEntropyGrad.ts.
+ * take one dispatch. The measurements behind the defaults are in README.md
+ * ("Focal backward: split or one dispatch").
  */
 export const FOCAL_SPLIT_MIN_C_FLAG = 'FUSED_CE_WEBGPU_FOCAL_SPLIT_MIN_C';
 export const FOCAL_SPLIT_MIN_C_DEFAULT = 16384;

@@ -38,7 +38,7 @@ import {DyMode, dyAccess} from './sigmoid_cross_entropy_webgpu';
 import type {RowVariant} from './softmax_cross_entropy_webgpu';
 import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
 import {
-  entrySnippet, lseRSnippet, lseSnippet, mathSnippet, reductionRSnippet, reductionSnippet, storage, vecSnippet, weightSnippet,
+  arrayOf, bindingBlock, BufferBinding, entrySnippet, lseRSnippet, lseSnippet, mathSnippet, reductionRSnippet, rowProgramPrelude, storage,
 } from './wgsl_common';
 
 /** Uniforms of the softmax focal programs, in this order (values: focalUniforms in FocalCrossEntropy.ts). */
@@ -153,56 +153,32 @@ export class FocalRowProgram implements FusedProgram {
   }
 
   /** Bindings: outputs, then logits, labels (not for 'labels'), dy (backward), the a buffer, uniforms. */
-  private bindings(): {text: string, weightBinding: number | null} {
+  private bindings(): {code: string, weightBinding: number | null} {
     const v = this.variant;
-    const lines: string[] = [];
-    let b = 0;
-    if (this.mode === 'forward') {
-      lines.push(`@group(0) @binding(${b++}) var<storage, read_write> lossOut : array<f32>;`);
-      lines.push(`@group(0) @binding(${b++}) var<storage, read_write> lseOut : array<f32>;`);
-    } else if (this.mode === 'stats') {
-      lines.push(`@group(0) @binding(${b++}) var<storage, read_write> stats : array<vec4<f32>>;`);
-    } else {
-      lines.push(`@group(0) @binding(${b++}) var<storage, read_write> result : array<V>;`);
-    }
-    let k = 0;
-    lines.push(`@group(0) @binding(${b++}) var<storage, read> logits : array<${storage(v.vec, this.types[k++])}>;`);
-    if (this.mode !== 'labels') {
-      const labelType = this.sparse ? 'i32' : storage(v.vec, this.types[k]);
-      k++;
-      lines.push(`@group(0) @binding(${b++}) var<storage, read> labels : array<${labelType}>;`);
-    }
-    if (this.mode === 'logits' || this.mode === 'labels') {
-      lines.push(`@group(0) @binding(${b++}) var<storage, read> dy : array<${this.types[k++]}>;`);
-    }
-    const weightBinding = v.weights ? b++ : null;
-    lines.push(`@group(0) @binding(${b}) var<uniform> u : Uniforms;`);
-    return {text: lines.join('\n'), weightBinding};
+    const outputs: BufferBinding[] = this.mode === 'forward' ?
+        [{name: 'lossOut', type: arrayOf('f32'), write: true}, {name: 'lseOut', type: arrayOf('f32'), write: true}] :
+        this.mode === 'stats' ? [{name: 'stats', type: arrayOf('vec4<f32>'), write: true}] :
+        [{name: 'result', type: arrayOf('V'), write: true}];
+    const hasLabels = this.mode !== 'labels';
+    const dyType = this.types[hasLabels ? 2 : 1];
+    return bindingBlock([
+      ...outputs,
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      hasLabels ? {name: 'labels', type: arrayOf(this.sparse ? 'i32' : storage(v.vec, this.types[1]))} : null,
+      this.mode === 'logits' || this.mode === 'labels' ? {name: 'dy', type: arrayOf(dyType)} : null,
+    ], v.weights);
   }
 
   getCode(): string {
     const v = this.variant;
     const e = entrySnippet(v.wg, v.subgroups);
-    const {text, weightBinding} = this.bindings();
-    return `${e.enable}
-${FOCAL_UNIFORMS}
-const WG = ${v.wg}u;
-const TEAM = ${v.team}u;
-const ROWS_PER_WG = WG / TEAM;
-${vecSnippet(v.vec)}
-${text}
-${weightSnippet(weightBinding, 'alphaWeights')}
-${e.privates}
-${lseSnippet}
+    const {code: bindings, weightBinding} = this.bindings();
+    return `${rowProgramPrelude(v, FOCAL_UNIFORMS, bindings, weightBinding, 'alphaWeights', lseSnippet)}
 ${lseRSnippet}
-${reductionSnippet(v.wg, v.team, v.subgroups)}
 ${reductionRSnippet(v.team, v.subgroups)}
 ${powGammaSnippet}
 ${focalPartsSnippet}
 fn aV(c4 : u32) -> V { return V(u.alpha) * weightV(c4); }
-fn logitAt(row : u32, c : u32) -> f32 {
-  return comp(V(logits[row * (u.cols / VEC) + c / VEC]), c % VEC);
-}
 ${e.header} {${e.init}
   let row = group * ROWS_PER_WG + localIndex / TEAM;
   let valid = row < u.rows;
@@ -375,13 +351,13 @@ export class FocalApplyProgram implements FusedProgram {
 
   getCode(): string {
     const v = this.variant;
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> result : array<V>;
-@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(2) var<storage, read> labels : array<${this.sparse ? 'i32' : storage(v.vec, this.types[1])}>;
-@group(0) @binding(3) var<storage, read> dy : array<${this.types[2]}>;
-@group(0) @binding(4) var<storage, read> stats : array<vec4<f32>>;
-@group(0) @binding(${v.weights ? 6 : 5}) var<uniform> u : Uniforms;`;
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'result', type: arrayOf('V'), write: true},
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'labels', type: arrayOf(this.sparse ? 'i32' : storage(v.vec, this.types[1]))},
+      {name: 'dy', type: arrayOf(this.types[2])},
+      {name: 'stats', type: arrayOf('vec4<f32>')},
+    ], v.weights);
     const target = this.sparse ? `
   let t = labels[row];
   if (u.hasIgnore != 0u && t == u.ignoreIndex) {
@@ -394,7 +370,7 @@ export class FocalApplyProgram implements FusedProgram {
   }
   let yh = u.keep * indicator(col, u32(t)) + V(u.spread);` : `
   let yh = u.keep * V(labels[e]) + V(u.spread);`;
-    return `${elementwiseHeader(v, FOCAL_UNIFORMS, bindings, v.weights ? 5 : null, 'alphaWeights')}
+    return `${elementwiseHeader(v, FOCAL_UNIFORMS, bindings, weightBinding, 'alphaWeights')}
 var<private> lseScale : f32;
 ${powGammaSnippet}
 ${focalPartsSnippet}
@@ -462,12 +438,12 @@ export class BinaryFocalProgram implements FusedProgram {
     const v = this.variant;
     const backward = this.mode !== 'forward';
     const dy = dyAccess(this.dyMode, v.vec, this.types[2] ?? 'f32');
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> result : array<V>;
-@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(2) var<storage, read> labels : array<${storage(v.vec, this.types[1])}>;${backward ? `
-@group(0) @binding(3) var<storage, read> dy : ${dy.binding};` : ''}
-@group(0) @binding(${backward ? 4 : 3}) var<uniform> u : Uniforms;`;
+    const {code: bindings} = bindingBlock([
+      {name: 'result', type: arrayOf('V'), write: true},
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'labels', type: arrayOf(storage(v.vec, this.types[1]))},
+      backward ? {name: 'dy', type: dy.binding} : null,
+    ]);
     const value = {
       forward: 'u.scale * b * uG * bce',
       logits: `u.scale * ${dy.value} * b * (uG1 * (V(1.0) - 2.0 * zh) * p * pm * bce + uG * (p - zh))`,

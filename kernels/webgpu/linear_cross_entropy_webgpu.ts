@@ -33,7 +33,7 @@
  */
 import {FusedProgram, StorageType} from './launch';
 import {MM_TILE, TILE_PRODUCT_SNIPPET} from './matmul_accumulate_webgpu';
-import {flatEntrySnippet, lseScaledSnippet, vecSnippet, weightSnippet, workgroupEntrySnippet} from './wgsl_common';
+import {arrayOf, bindingBlock, flatEntrySnippet, lseScaledSnippet, vecSnippet, weightSnippet, workgroupEntrySnippet} from './wgsl_common';
 
 /** Rows (and vocabulary entries) per tile, and threads per workgroup of the tile program. */
 export const LCE_TILE = MM_TILE;
@@ -75,18 +75,16 @@ export class LinearCrossEntropyTileProgram implements FusedProgram {
   getCode(): string {
     const v = this.variant;
     const [th, tw, tb] = v.types;
-    let next = 4;
-    const biasBinding = v.hasBias ? `@group(0) @binding(${next++}) var<storage, read> bias : array<${tb}>;` : '';
-    const weightBinding = v.weights ? next++ : null;
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'partial', type: arrayOf('f32'), write: true},
+      {name: 'hidden', type: arrayOf(th)},
+      {name: 'weights', type: arrayOf(tw)},
+      {name: 'labels', type: arrayOf('i32')},
+      v.hasBias ? {name: 'bias', type: arrayOf(tb)} : null,
+    ], v.weights);
     return `${LINEAR_CE_UNIFORMS}
-${vecSnippet(1)}
-@group(0) @binding(0) var<storage, read_write> partial : array<f32>;
-@group(0) @binding(1) var<storage, read> hidden : array<${th}>;
-@group(0) @binding(2) var<storage, read> weights : array<${tw}>;
-@group(0) @binding(3) var<storage, read> labels : array<i32>;
-${biasBinding}
+${vecSnippet(1)}${bindings}
 ${weightSnippet(weightBinding)}
-@group(0) @binding(${next}) var<uniform> u : Uniforms;
 ${lseScaledSnippet}
 
 var<workgroup> Ls : array<array<f32, ${LCE_TILE + 1}>, ${LCE_TILE}>;  // Ls[i][j]: the logits tile (padded: no bank conflicts by row)
@@ -181,14 +179,15 @@ export class LinearCrossEntropyCombineProgram implements FusedProgram {
   }
 
   getCode(): string {
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'lossOut', type: arrayOf('f32'), write: true},
+      {name: 'lseOut', type: arrayOf('f32'), write: true},
+      {name: 'partial', type: arrayOf('f32')},
+      {name: 'labels', type: arrayOf('i32')},
+    ], this.weights);
     return `${LINEAR_CE_UNIFORMS}
-${vecSnippet(1)}
-@group(0) @binding(0) var<storage, read_write> lossOut : array<f32>;
-@group(0) @binding(1) var<storage, read_write> lseOut : array<f32>;
-@group(0) @binding(2) var<storage, read> partial : array<f32>;
-@group(0) @binding(3) var<storage, read> labels : array<i32>;
-${weightSnippet(this.weights ? 4 : null)}
-@group(0) @binding(${this.weights ? 5 : 4}) var<uniform> u : Uniforms;
+${vecSnippet(1)}${bindings}
+${weightSnippet(weightBinding)}
 ${lseScaledSnippet}
 
 ${flatEntrySnippet(LCE_COMBINE_WG)}

@@ -42,7 +42,7 @@
  * ScaleInPlaceProgram: x[e] *= s[0], one thread per element.
  */
 import {FusedProgram, StorageType} from './launch';
-import {flatEntrySnippet, workgroupEntrySnippet} from './wgsl_common';
+import {arrayOf, bindingBlock, flatEntrySnippet, workgroupEntrySnippet} from './wgsl_common';
 
 /** Side of the product tile per workgroup, its k step, and threads (8 × 8, 4 × 4 outputs each). */
 export const MM_TILE = 32;
@@ -228,11 +228,9 @@ export class MatMulAccumulateProgram implements FusedProgram {
         `out[(split * u.M + i) * u.P + j] = sum[r][c];` :
         `let idx = (u.rowOffset + i) * u.P + j;
         out[idx] = out[idx] + sum[r][c];`;
-    return `${MATMUL_ACCUMULATE_UNIFORMS}
-@group(0) @binding(0) var<storage, read_write> out : array<f32>;
-@group(0) @binding(1) var<storage, read> a : array<${ta}>;
-@group(0) @binding(2) var<storage, read> b : array<${tb}>;
-@group(0) @binding(3) var<uniform> u : Uniforms;
+    return `${MATMUL_ACCUMULATE_UNIFORMS}${bindingBlock([
+      {name: 'out', type: arrayOf('f32'), write: true}, {name: 'a', type: arrayOf(ta)}, {name: 'b', type: arrayOf(tb)},
+    ]).code}
 
 ${this.staging == null ? SCALAR_LOADS : ''}
 ${tileProductSnippet(this.staging)}
@@ -271,10 +269,9 @@ export class SplitKReduceProgram implements FusedProgram {
 
   getCode(): string {
     return `
-struct Uniforms { M : u32, P : u32, rowOffset : u32, splits : u32, };
-@group(0) @binding(0) var<storage, read_write> acc : array<f32>;
-@group(0) @binding(1) var<storage, read> scratch : array<f32>;
-@group(0) @binding(2) var<uniform> u : Uniforms;
+struct Uniforms { M : u32, P : u32, rowOffset : u32, splits : u32, };${bindingBlock([
+      {name: 'acc', type: arrayOf('f32'), write: true}, {name: 'scratch', type: arrayOf('f32')},
+    ]).code}
 
 ${flatEntrySnippet(SCALE_WG)}
   let size = u.M * u.P;
@@ -302,10 +299,9 @@ export class ScaleInPlaceProgram implements FusedProgram {
 
   getCode(): string {
     return `
-struct Uniforms { size : u32, };
-@group(0) @binding(0) var<storage, read_write> x : array<f32>;
-@group(0) @binding(1) var<storage, read> s : array<${this.scaleType}>;
-@group(0) @binding(2) var<uniform> u : Uniforms;
+struct Uniforms { size : u32, };${bindingBlock([
+      {name: 'x', type: arrayOf('f32'), write: true}, {name: 's', type: arrayOf(this.scaleType)},
+    ]).code}
 
 ${flatEntrySnippet(SCALE_WG)}
   if (e < u.size) {

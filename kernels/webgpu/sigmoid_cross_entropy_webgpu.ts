@@ -14,7 +14,7 @@
  */
 import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
 import {FusedProgram, StorageType} from './launch';
-import {mathSnippet, storage} from './wgsl_common';
+import {arrayOf, bindingBlock, mathSnippet, storage} from './wgsl_common';
 
 export const SIGMOID_UNIFORMS = `
 struct Uniforms {
@@ -60,20 +60,19 @@ export class SigmoidCrossEntropyProgram implements FusedProgram {
   getCode(): string {
     const v = this.variant;
     const backward = this.mode !== 'forward';
-    const qBinding = backward ? 4 : 3;
     const dy = dyAccess(this.dyMode, v.vec, this.types[2] ?? 'f32');
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> result : array<V>;
-@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(2) var<storage, read> labels : array<${storage(v.vec, this.types[1])}>;${backward ? `
-@group(0) @binding(3) var<storage, read> dy : ${dy.binding};` : ''}
-@group(0) @binding(${v.weights ? qBinding + 1 : qBinding}) var<uniform> u : Uniforms;`;
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'result', type: arrayOf('V'), write: true},
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'labels', type: arrayOf(storage(v.vec, this.types[1]))},
+      backward ? {name: 'dy', type: dy.binding} : null,
+    ], v.weights);
     const value = {
       forward: 'u.scale * (q * zh * softplusV(-x) + (V(1.0) - zh) * softplusV(x))',
       logits: `u.scale * ${dy.value} * (sigmoidV(x) * (q * zh + V(1.0) - zh) - q * zh)`,
       labels: `u.scale * ${dy.value} * u.keep * (q * softplusV(-x) - softplusV(x))`,
     }[this.mode];
-    return `${elementwiseHeader(v, SIGMOID_UNIFORMS, bindings, v.weights ? qBinding : null, 'posWeights')}
+    return `${elementwiseHeader(v, SIGMOID_UNIFORMS, bindings, weightBinding, 'posWeights')}
 ${mathSnippet}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let x = V(logits[e]);

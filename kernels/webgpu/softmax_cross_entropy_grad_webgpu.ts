@@ -9,7 +9,7 @@
  */
 import {FusedProgram, StorageType} from './launch';
 import {SOFTMAX_UNIFORMS} from './softmax_cross_entropy_webgpu';
-import {entrySnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
+import {arrayOf, bindingBlock, entrySnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
 
 /** Threads per workgroup of the elementwise programs (see ELEMENTWISE_WG in SoftmaxCrossEntropyGrad.ts). */
 export interface ElementwiseVariant {
@@ -66,18 +66,15 @@ export class SparseSoftmaxCrossEntropyGradProgram implements FusedProgram {
 
   getCode(): string {
     const v = this.variant;
-    const first = this.inPlace ? 1 : 2;  // binding of the labels
-    const logitsBinding = this.inPlace ? '' :
-        `@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;`;
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> dx : array<V>;
-${logitsBinding}
-@group(0) @binding(${first}) var<storage, read> labels : array<i32>;
-@group(0) @binding(${first + 1}) var<storage, read> lseIn : array<${this.types[this.types.length - 2]}>;
-@group(0) @binding(${first + 2}) var<storage, read> dy : array<${this.types[this.types.length - 1]}>;
-@group(0) @binding(${first + (v.weights ? 4 : 3)}) var<uniform> u : Uniforms;`;
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'dx', type: arrayOf('V'), write: true},
+      this.inPlace ? null : {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'labels', type: arrayOf('i32')},
+      {name: 'lseIn', type: arrayOf(this.types[this.types.length - 2])},
+      {name: 'dy', type: arrayOf(this.types[this.types.length - 1])},
+    ], v.weights);
     const logitAt = this.inPlace ? 'dx[e]' : 'logits[e]';
-    return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, v.weights ? first + 3 : null)}
+    return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, weightBinding)}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let t = labels[row];
   if (u.hasIgnore != 0u && t == u.ignoreIndex) {
@@ -121,13 +118,13 @@ export class SoftmaxCrossEntropyLabelsGradProgram implements FusedProgram {
 
   getCode(): string {
     const v = this.variant;
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> dlabels : array<V>;
-@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(2) var<storage, read> lseIn : array<${this.types[this.types.length - 2]}>;
-@group(0) @binding(3) var<storage, read> dy : array<${this.types[this.types.length - 1]}>;
-@group(0) @binding(${v.weights ? 5 : 4}) var<uniform> u : Uniforms;`;
-    return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, v.weights ? 4 : null)}
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'dlabels', type: arrayOf('V'), write: true},
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'lseIn', type: arrayOf(this.types[this.types.length - 2])},
+      {name: 'dy', type: arrayOf(this.types[this.types.length - 1])},
+    ], v.weights);
+    return `${elementwiseHeader(v, SOFTMAX_UNIFORMS, bindings, weightBinding)}
 ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let m = f32(lseIn[2u * row]);
   let s = f32(lseIn[2u * row + 1u]);

@@ -11,7 +11,7 @@
  * baked into the WGSL and the key.
  */
 import {FusedProgram, StorageType} from './launch';
-import {entrySnippet, lseScaledSnippet, reductionSnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
+import {arrayOf, bindingBlock, entrySnippet, rowProgramPrelude, storage} from './wgsl_common';
 
 /** What is baked into a row program (everything else is a uniform). */
 export interface RowVariant {
@@ -63,21 +63,7 @@ function rowPrologue(v: RowVariant): string {
 }
 
 function header(v: RowVariant, bindings: string, weightBinding: number | null): string {
-  const e = entrySnippet(v.wg, v.subgroups);
-  return `${e.enable}
-${SOFTMAX_UNIFORMS}
-const WG = ${v.wg}u;
-const TEAM = ${v.team}u;
-const ROWS_PER_WG = WG / TEAM;
-${vecSnippet(v.vec)}
-${bindings}
-${weightSnippet(weightBinding)}
-${e.privates}
-${lseScaledSnippet}
-${reductionSnippet(v.wg, v.team, v.subgroups)}
-fn logitAt(row : u32, c : u32) -> f32 {
-  return comp(V(logits[row * (u.cols / VEC) + c / VEC]), c % VEC);
-}`;
+  return rowProgramPrelude(v, SOFTMAX_UNIFORMS, bindings, weightBinding);
 }
 
 /**
@@ -104,12 +90,12 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
 
   getCode(): string {
     const v = this.variant;
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> lossOut : array<f32>;
-@group(0) @binding(1) var<storage, read_write> lseOut : array<f32>;
-@group(0) @binding(2) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(3) var<storage, read> labels : array<${this.sparse ? 'i32' : storage(v.vec, this.types[1])}>;
-@group(0) @binding(${v.weights ? 5 : 4}) var<uniform> u : Uniforms;`;
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'lossOut', type: arrayOf('f32'), write: true},
+      {name: 'lseOut', type: arrayOf('f32'), write: true},
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'labels', type: arrayOf(this.sparse ? 'i32' : storage(v.vec, this.types[1]))},
+    ], v.weights);
     const targetPass = this.sparse ? `
   // Sparse: ŷ = (1 − ε)·[c = t] + ε/C, so the loss is
   // (1 − ε)·w[t]·(lse − z[t]) + ε/C·Σ_c w[c]·(lse − z[c]).
@@ -164,7 +150,7 @@ export class SoftmaxCrossEntropyProgram implements FusedProgram {
     lseOut[2u * row] = m;
     lseOut[2u * row + 1u] = s;
   }`;
-    return `${header(v, bindings, v.weights ? 4 : null)}
+    return `${header(v, bindings, weightBinding)}
 ${rowPrologue(v)}
   // Pass 1: online log-sum-exp of x / T over this lane's columns (m in logit units).
   lseScale = 1.0 / T;
@@ -206,14 +192,14 @@ export class SoftmaxCrossEntropyGradProgram implements FusedProgram {
 
   getCode(): string {
     const v = this.variant;
-    const bindings = `
-@group(0) @binding(0) var<storage, read_write> dx : array<V>;
-@group(0) @binding(1) var<storage, read> logits : array<${storage(v.vec, this.types[0])}>;
-@group(0) @binding(2) var<storage, read> labels : array<${storage(v.vec, this.types[1])}>;
-@group(0) @binding(3) var<storage, read> lseIn : array<${this.types[2]}>;
-@group(0) @binding(4) var<storage, read> dy : array<${this.types[3]}>;
-@group(0) @binding(${v.weights ? 6 : 5}) var<uniform> u : Uniforms;`;
-    return `${header(v, bindings, v.weights ? 5 : null)}
+    const {code: bindings, weightBinding} = bindingBlock([
+      {name: 'dx', type: arrayOf('V'), write: true},
+      {name: 'logits', type: arrayOf(storage(v.vec, this.types[0]))},
+      {name: 'labels', type: arrayOf(storage(v.vec, this.types[1]))},
+      {name: 'lseIn', type: arrayOf(this.types[2])},
+      {name: 'dy', type: arrayOf(this.types[3])},
+    ], v.weights);
+    return `${header(v, bindings, weightBinding)}
 ${rowPrologue(v)}
   var acc = 0.0;
   if (valid) {

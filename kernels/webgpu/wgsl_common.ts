@@ -436,3 +436,62 @@ fn teamSum2(v : vec2<f32>) -> vec2<f32> {
   return r;
 }`;
 }
+
+/** One storage buffer of a binding block: name, WGSL type (`array<f32>`) and whether the program writes it. */
+export interface BufferBinding {
+  name: string;
+  type: string;
+  write?: boolean;
+}
+
+/** `array<T>`. */
+export function arrayOf(elementType: string): string {
+  return `array<${elementType}>`;
+}
+
+/**
+ * The binding block of every program here, in the order the host binds
+ * them (launch.ts: outputs, then inputs): the buffers numbered from 0 (null
+ * entries are left out), then, with `weights`, the slot of the per-class
+ * weight buffer (declared by `weightSnippet(weightBinding)`), then the
+ * uniforms.
+ */
+export function bindingBlock(buffers: ReadonlyArray<BufferBinding | null>, weights = false): {code: string, weightBinding: number | null} {
+  const lines: string[] = [];
+  let b = 0;
+  for (const buf of buffers) {
+    if (buf != null) {
+      lines.push(`@group(0) @binding(${b++}) var<storage, ${buf.write ? 'read_write' : 'read'}> ${buf.name} : ${buf.type};`);
+    }
+  }
+  const weightBinding = weights ? b++ : null;
+  lines.push(`@group(0) @binding(${b}) var<uniform> u : Uniforms;`);
+  return {code: '\n' + lines.join('\n'), weightBinding};
+}
+
+/**
+ * The opening every row program shares (softmax and focal, forward and
+ * backward): the `enable` directive, the uniforms, the team constants, the
+ * vector helpers, the binding block (`bindingBlock`), the per-class weight
+ * buffer, the entry's privates, an online log-sum-exp (`lse`: lseScaledSnippet
+ * or lseSnippet) and its team reductions; `logitAt(row, c)` reads one logit.
+ */
+export function rowProgramPrelude(v: {wg: number, team: number, vec: 1 | 4, subgroups: boolean}, uniforms: string,
+                                  bindings: string, weightBinding: number | null, weightName?: string,
+                                  lse = lseScaledSnippet): string {
+  const e = entrySnippet(v.wg, v.subgroups);
+  return `${e.enable}
+${uniforms}
+const WG = ${v.wg}u;
+const TEAM = ${v.team}u;
+const ROWS_PER_WG = WG / TEAM;
+${vecSnippet(v.vec)}
+${bindings}
+${weightSnippet(weightBinding, weightName)}
+${e.privates}
+${lse}
+${reductionSnippet(v.wg, v.team, v.subgroups)}
+fn logitAt(row : u32, c : u32) -> f32 {
+  return comp(V(logits[row * (u.cols / VEC) + c / VEC]), c % VEC);
+}`;
+}
