@@ -12,18 +12,15 @@
  * (one extra pass over [rows, C]); the flag exists to measure that cost.
  */
 import {env} from '@tensorflow/tfjs-core';
+import {registerFlagOnce} from '../register_util';
 
 export const SINGLE_PASS_MAX_FLAG = 'FUSED_CE_WEBGL_SINGLE_PASS_MAX';
 
 const ENV = env();
-if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[SINGLE_PASS_MAX_FLAG]) {
-  ENV.registerFlag(SINGLE_PASS_MAX_FLAG, () => 128);
-}
+registerFlagOnce(SINGLE_PASS_MAX_FLAG, () => 128);
 
 export const PACKED_INPUTS_FLAG = 'FUSED_CE_WEBGL_PACKED_INPUTS';
-if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[PACKED_INPUTS_FLAG]) {
-  ENV.registerFlag(PACKED_INPUTS_FLAG, () => true);
-}
+registerFlagOnce(PACKED_INPUTS_FLAG, () => true);
 
 /** Whether packed logits select the packed-input program variants. */
 export function packedInputsEnabled(): boolean {
