@@ -67,6 +67,45 @@ function exp2s(u: f32): f32 {
   return p * reinterpret<f32>((reinterpret<i32>(t) << 23) + (127 << 23));
 }
 
+// 2^f on |f| ≤ ½ in float64 lanes: Σ (f·ln2)^k / k!, k ≤ 10 (truncation 2e-13).
+const Q1: f64 = 0.6931471805599453;
+const Q2: f64 = 0.2402265069591007;
+const Q3: f64 = 0.05550410866482158;
+const Q4: f64 = 0.009618129107628477;
+const Q5: f64 = 0.0013333558146428443;
+const Q6: f64 = 0.00015403530393381608;
+const Q7: f64 = 0.000015252733804059841;
+const Q8: f64 = 0.0000013215486790144307;
+const Q9: f64 = 1.0178086009239699e-7;
+const Q10: f64 = 7.054911620801123e-9;
+// 1.5·2^52: u + ROUND64 − ROUND64 rounds u, and (bits << 52) is n in the exponent field.
+const ROUND64: f64 = 6755399441055744.0;
+
+/** 2^u in two float64 lanes (u clamped to [−1022, 1023]; NaN stays NaN): the accurate exp of the gradient entries that cancel. */
+// @ts-ignore: decorator
+@inline
+function exp2d(u: v128): v128 {
+  u = f64x2.pmin(f64x2.pmax(u, f64x2.splat(-1022.0)), f64x2.splat(1023.0));
+  const t = f64x2.add(u, f64x2.splat(ROUND64));
+  const f = f64x2.sub(u, f64x2.sub(t, f64x2.splat(ROUND64)));
+  let p = f64x2.add(f64x2.mul(f64x2.splat(Q10), f), f64x2.splat(Q9));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q8));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q7));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q6));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q5));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q4));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q3));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q2));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q1));
+  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(1.0));
+  return i64x2.add(p, i64x2.shl(t, 52));
+}
+
+/** The same in one lane. */
+function exp2ds(u: f64): f64 {
+  return f64x2.extract_lane(exp2d(f64x2.splat(u)), 0);
+}
+
 /** Natural log in float64 (no tables: the module has no data). */
 function ln(s: f64): f64 {
   if (!(s > 0) || s == Infinity) {
@@ -283,6 +322,66 @@ function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usi
   }
 }
 
+/**
+ * out[c] = a·2^((x[c] − m)·k) − b·v[c] over one row, where the two terms may
+ * cancel (v = the labels, w·ŷ): four lanes whose v are all 0 take the float32
+ * exp; the others exp and difference in float64 lanes (p − y must not lose
+ * digits in float32), as the scalar kernels do. One-hot rows are thus almost
+ * all float32; soft-label rows float64. out may alias x or v.
+ */
+function rowExpAxpyExact(x: usize, out: usize, C: i32, m: f32, k: f64, a: f64, v: usize, b: f64): void {
+  const mv = f32x4.splat(m), kv = f32x4.splat(<f32>k), av = f32x4.splat(<f32>a), zero = f32x4.splat(0);
+  const md = f64x2.splat(<f64>m), kd = f64x2.splat(k), ad = f64x2.splat(a), bd = f64x2.splat(b);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2;
+    const xv = v128.load(x + off), vv = v128.load(v + off);
+    if (!v128.any_true(f32x4.ne(vv, zero))) {
+      v128.store(out + off, f32x4.mul(av, exp2v(f32x4.mul(f32x4.sub(xv, mv), kv))));
+      continue;
+    }
+    const xh = v128.shuffle<f32>(xv, xv, 2, 3, 0, 1), vh = v128.shuffle<f32>(vv, vv, 2, 3, 0, 1);
+    const lo = f64x2.sub(f64x2.mul(ad, exp2d(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), md), kd))),
+                         f64x2.mul(bd, f64x2.promote_low_f32x4(vv)));
+    const hi = f64x2.sub(f64x2.mul(ad, exp2d(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xh), md), kd))),
+                         f64x2.mul(bd, f64x2.promote_low_f32x4(vh)));
+    v128.store(out + off, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+  }
+  for (; c < C; c++) {
+    const off = <usize>c << 2;
+    store<f32>(out + off, <f32>(a * exp2ds((<f64>load<f32>(x + off) - <f64>m) * k) - b * <f64>load<f32>(v + off)));
+  }
+}
+
+/**
+ * After a float32 sweep out[c] = a·2^((x[c] − m)·k) − b·v[c] (rowExpAxpy),
+ * the four-lane groups where v ≠ 0 again in float64 (rowExpAxpyExact's
+ * float64 branch). v must not alias out. One-hot rows: one group per row.
+ */
+function fixNonzeroExact(x: usize, out: usize, C: i32, m: f32, k: f64, a: f64, v: usize, b: f64): void {
+  const zero = f32x4.splat(0);
+  const md = f64x2.splat(<f64>m), kd = f64x2.splat(k), ad = f64x2.splat(a), bd = f64x2.splat(b);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2;
+    const vv = v128.load(v + off);
+    if (!v128.any_true(f32x4.ne(vv, zero))) continue;
+    const xv = v128.load(x + off);
+    const xh = v128.shuffle<f32>(xv, xv, 2, 3, 0, 1), vh = v128.shuffle<f32>(vv, vv, 2, 3, 0, 1);
+    const lo = f64x2.sub(f64x2.mul(ad, exp2d(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), md), kd))),
+                         f64x2.mul(bd, f64x2.promote_low_f32x4(vv)));
+    const hi = f64x2.sub(f64x2.mul(ad, exp2d(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xh), md), kd))),
+                         f64x2.mul(bd, f64x2.promote_low_f32x4(vh)));
+    v128.store(out + off, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+  }
+  for (; c < C; c++) {
+    const off = <usize>c << 2;
+    if (load<f32>(v + off) != 0) {
+      store<f32>(out + off, <f32>(a * exp2ds((<f64>load<f32>(x + off) - <f64>m) * k) - b * <f64>load<f32>(v + off)));
+    }
+  }
+}
+
 /** Σ of a row of f32, float64 accumulation. */
 function rowSum(a: usize, C: i32): f64 {
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
@@ -300,8 +399,10 @@ function rowSum(a: usize, C: i32): f64 {
 
 /**
  * Dense d/dlogits: dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = 2^((x − m)·k)/s.
- * Plain rows (keep = 1, base = 0, no weights) run one fused sweep; the general
- * rows first build w·ŷ into `out`, then sweep with it as the second term.
+ * Plain rows (keep = 1, base = 0, no weights) run one float32 sweep and redo
+ * the entries with y ≠ 0 in float64 (p − y cancels there); the general rows
+ * first build w·ŷ into `out`, then sweep with it as the second term, float64
+ * wherever it is nonzero.
  */
 export function denseGrad(x: usize, y: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64, keep: f32,
                           base: f32, w: usize, zLoss: f64, out: usize): void {
@@ -336,7 +437,14 @@ export function denseGrad(x: usize, y: usize, stats: usize, dy: usize, rows: i32
       W = rowSum(or, C);
     }
     const pScale = W + 2 * zLoss * lse;
-    rowExpAxpy(xr, or, C, m, k, <f32>(g * pScale / s), plain ? yr : or, <f32>g);
+    const a = g * pScale / s;
+    if (plain) {
+      // float32 sweep, then the label entries (y ≠ 0) again in float64
+      rowExpAxpy(xr, or, C, m, k, <f32>a, yr, <f32>g);
+      fixNonzeroExact(xr, or, C, m, LOG2E * invT, a, yr, g);
+    } else {
+      rowExpAxpyExact(xr, or, C, m, LOG2E * invT, a, or, g);
+    }
   }
 }
 
@@ -408,7 +516,7 @@ export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i3
     const pScale = (1 - eps) * wt + base * sumW + 2 * zLoss * lse;
     // The target's p in float64 before the sweep (which may overwrite its logit): p − 1 must not cancel in float32.
     const xt = load<f32>(xr + (<usize>target << 2));
-    const pt = <f64>exp2s((xt - m) * k) / s;
+    const pt = exp2ds((<f64>xt - <f64>m) * (LOG2E * invT)) / s;
     if (eps != 0 || w != 0) {
       rowExpAxpy(xr, or, C, m, k, <f32>(g * pScale / s), w, w != 0 ? <f32>(g * base) : 0);
       if (w == 0 && eps != 0) {
