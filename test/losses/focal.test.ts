@@ -9,7 +9,7 @@ import {setForceComposite} from '../../src/flags';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/ops/focal_cross_entropy';
 import {softmaxCrossEntropyWithLogits} from '../../src/ops/softmax_cross_entropy';
 import {expectClose, expectNoLeak, oneHotRows, randLabels, randn, randProbs} from '../spec/assert';
-import {numericGrad, RefFocalOptions, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from './focal_reference';
+import {numericGrad, RefBinaryFocalOptions, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from './focal_reference';
 
 const rows = 7, C = 5;
 const x = randn(rows * C, 11, 2.5);
@@ -38,6 +38,30 @@ describe('focal reference (float64) closed-form gradients vs finite differences'
     const g = numericGrad(v => refBinaryFocalLoss(v, z, {gamma}), xs, new Array(10).fill(1));
     const l1 = refBinaryFocalLoss(xs.map((v, i) => v - 1e-3 * g[i]), z, {gamma}).reduce((a, b) => a + b);
     expect(l1).toBeLessThan(l0);
+  });
+  test.each([
+    ['γ=2', {gamma: 2}], ['γ=0.5, α=0.3, balanced', {gamma: 0.5, alpha: 0.3, applyClassBalancing: true}],
+    ['γ=7.5e-5, balanced, ε=0.1', {gamma: 7.5e-5, alpha: 0.14, applyClassBalancing: true, labelSmoothing: 0.1}],
+    ['γ=0', {gamma: 0}],
+  ] as Array<[string, RefBinaryFocalOptions]>)('binary focal closed-form gradients = finite differences where u ≫ step, %s', (_n, o) => {
+    // |x| ≤ 2.5-ish logits: u = 1 − p_t ≥ 0.07, far above the step.
+    const xs = Array.from(x.slice(0, 20), v => v / 2), z = Array.from(soft.slice(0, 20));
+    const d = Array.from(dy.slice(0, 7)).concat(Array.from(dy.slice(0, 7)), Array.from(dy.slice(0, 6)));
+    const {dx, dz} = refBinaryFocalGrad(xs, z, d, o);
+    expectClose(dx, numericGrad(v => refBinaryFocalLoss(v, z, o), xs, d), 1e-7, 'd/dlogits');
+    expectClose(dz, numericGrad(v => refBinaryFocalLoss(xs, v, o), z, d), 1e-7, 'd/dlabels');
+  });
+  test('binary focal: where u is near the step, finite differences miss and the closed form does not', () => {
+    // Hard label 0 at x = −10 (u = σ(−10) ≈ 4.5e-5), tiny γ: the central difference's error grows
+    // like γ·h²/u³. Richardson on a much smaller relative step agrees with the closed form.
+    const o = {gamma: 7.5e-5, alpha: 0.14, applyClassBalancing: true};
+    const xs = [-10, 9.5], z = [0, 1], d = [1, -0.7];
+    const {dz} = refBinaryFocalGrad(xs, z, d, o);
+    const fd = (h: number) => numericGrad(v => refBinaryFocalLoss(xs, v, o), z, d, h);
+    const rich = fd(1e-8).map((v, i) => (4 * v - fd(2e-8)[i]) / 3);
+    expectClose(dz, rich, 1e-6, 'd/dlabels vs Richardson at h = 1e-8');
+    // The default step (1e-5) is off by more than the cpu tolerance here.
+    expect(Math.abs(fd(1e-5)[0] - dz[0]) / Math.abs(dz[0])).toBeGreaterThan(1e-6);
   });
 });
 

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
-import {numericGrad, RefFocalOptions, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
+import {numericGrad, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {expectRan, kernelsRun} from './kernels_ran';
@@ -34,11 +34,15 @@ function tol(env: SpecEnv): number {
 }
 
 /**
- * The binary focal op: the env's rtol where fused; the composite path's float32 pow(1 − p_t, γ)
- * gives up to 1.0e-5 on its labels gradient (properties.ts, cpu and webgpu): 5e-5 there.
+ * The binary focal op: the env's rtol where fused. The composite path is a float32 chain of tfjs
+ * ops (σ, softplus, pow(1 − p_t, γ), p − ẑ): where the gradient's terms cancel (small logits,
+ * large γ, soft labels) its normwise error reached 5.5e-6 on cpu over 240 property runs (six
+ * seeds). max(5·rtol, 2e-5) there. (Errors above 1e-5 once blamed on it were the
+ * finite-difference reference's own, where 1 − p_t is as small as its step; the reference
+ * gradients are now in closed form.)
  */
 export function binaryFocalTol(env: SpecEnv): number {
-  return fused(env) ? env.rtol : Math.max(5 * env.rtol, 5e-5);
+  return fused(env) ? env.rtol : Math.max(5 * env.rtol, 2e-5);
 }
 
 /** The op options of reference options (no nulls). */
@@ -84,8 +88,10 @@ defineSpec('focal cross-entropy', it => {
     await checkValueAndGrads({
       f: (l, z) => sigmoidFocalCrossEntropyWithLogits(z, l, o),
       xs: [X, Z], names: ['logits', 'labels'],
-      expected: dy => [numericGrad(v => refBinaryFocalLoss(v, soft, o), Array.from(x), dy),
-                       numericGrad(v => refBinaryFocalLoss(x, v, o), Array.from(soft), dy)],
+      expected: dy => {
+        const g = refBinaryFocalGrad(x, soft, dy, o);
+        return [g.dx, g.dz];
+      },
     }, refBinaryFocalLoss(x, soft, o), binaryFocalTol(env), 'binary');
     tf.dispose([X, Z]);
   });
