@@ -13,14 +13,13 @@
  * ```
  */
 import {env} from '@tensorflow/tfjs-core';
+import {registerFlagOnce} from '../register_util';
 import {simdAvailable} from './simd_module';
 
 export const CPU_SIMD_FLAG = 'FUSED_CE_CPU_SIMD';
 
 const ENV = env();
-if (!(ENV as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry[CPU_SIMD_FLAG]) {
-  ENV.registerFlag(CPU_SIMD_FLAG, () => simdAvailable());
-}
+registerFlagOnce(CPU_SIMD_FLAG, () => simdAvailable());
 
 /** Whether the cpu kernels take the SIMD path (throws if forced on where SIMD is missing). */
 export function cpuSimdEnabled(): boolean {
