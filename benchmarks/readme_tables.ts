@@ -67,8 +67,12 @@ function link(sub: string): string {
   return `[${sub || 'RESULTS.md'}](benchmarks/results/${sub ? sub + '/' : ''}RESULTS.md)`;
 }
 
-/** Only reports that read back per call as today (one element of a large result): comparable rows. */
-const current = (r: BackendReport) => r.options.readBackFullMax != null;
+/**
+ * Only reports that read back per call as today (one element of a large
+ * result): comparable rows. Node reports say so in their options, every
+ * report since the pipelined mode in its cells' readBack.
+ */
+const current = (r: BackendReport) => r.options.readBackFullMax != null || r.results.some(c => c.readBack != null);
 
 /** "How it compares": softmax CE fused vs tf.losses, per backend and shape, from every results folder. */
 export function compareTable(all: Folder[]): string {

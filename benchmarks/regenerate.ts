@@ -81,7 +81,7 @@ async function regenerate(argv: string[]): Promise<void> {
     if (!mine.length) continue;
     console.log(`== ${p.name}: ${mine.join(', ')} -> ${path.relative(process.cwd(), p.dir) || '.'}`);
     clear(p.dir);
-    await runBench([...rest, ...p.argv, '--backends', mine.join(','), '--results', p.dir]);
+    await runBench([...rest, ...p.argv, '--backends', mine.join(','), '--results', path.relative(process.cwd(), p.dir) || '.']);
   }
   for (const name of MEASURED_ELSEWHERE) {
     const dir = path.join(RESULTS, name);

@@ -38,7 +38,8 @@ export function loadReports(dir: string): BackendReport[] {
 
 export function label(r: BackendReport): string {
   // Reports from before the one-element read-back of large results (no readBackFullMax) read every result whole.
-  const whole = r.options.readBackFullMax == null ? ', every result read back whole' : '';
+  const whole = r.options.readBackFullMax == null && !r.results.some(c => c.readBack != null) ?
+    ', every result read back whole' : '';
   return `${r.platform === 'chromium' ? 'chromium ' : 'node '}${r.backend}${r.deviceSlug !== 'host' || whole ? ` (${r.deviceSlug}${whole})` : ''}`;
 }
 

@@ -7,7 +7,7 @@
 // The union package: tfjs-core with its gradients, cpu, webgl and tfjs-layers.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import {BackendReport, RunOptions, describeBackend, fusedKernelTable, runPlan} from '../harness';
+import {BackendReport, READ_BACK_FULL_MAX, RunOptions, describeBackend, fusedKernelTable, runPlan} from '../harness';
 import {suitesById} from '../suites';
 import {parseArgs} from '../cli';
 import {measureRoofline} from '../roofline';
@@ -30,7 +30,7 @@ async function runBench(argv: string[]): Promise<BackendReport> {
     schema: 1, platform: 'chromium', backend, deviceSlug, device,
     versions: {tfjs: tf.version.tfjs, browser: navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? 'unknown'},
     fusedKernels: fusedKernelTable(suites), roofline,
-    options: {...args.run, softwareDevice: software}, startedAt, finishedAt: new Date().toISOString(), results,
+    options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX}, startedAt, finishedAt: new Date().toISOString(), results,
     notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
   };
 }
