@@ -137,9 +137,17 @@ export class SimdHeap {
 
 let heap: SimdHeap | null = null;
 
+/**
+ * A heap whose memory grew past this is not kept for the next call: a
+ * WebAssembly memory never shrinks, so one large call would otherwise hold its
+ * size for the life of the process. (Large calls then each start a fresh
+ * memory, as a fresh JS array would.)
+ */
+const KEEP_HEAP_BYTES = 256 * 1024 * 1024;
+
 /** The shared SimdHeap of the cpu kernels (one call at a time: JavaScript is single-threaded). */
 export function simdHeap(): SimdHeap {
-  if (heap == null) {
+  if (heap == null || heap.memory.buffer.byteLength > KEEP_HEAP_BYTES) {
     heap = new SimdHeap();
   }
   return heap;
