@@ -33,7 +33,7 @@
  * Binary focal: elementwise (one thread per element, or per vec4 where
  * C % 4 == 0), as the sigmoid programs.
  */
-import {FusedProgram, StorageType} from './launch';
+import {StorageType, WgslProgram} from './launch';
 import {DyMode, dyAccess} from './sigmoid_cross_entropy_webgpu';
 import type {RowVariant} from './softmax_cross_entropy_webgpu';
 import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
@@ -138,18 +138,14 @@ function rowKey(v: RowVariant): string {
  * [rows]), logits (dx [rows, C]) or labels (dlabels [rows, C], dense only).
  * `variant.weights`: a per-class a = α·w buffer is bound (else a = u.alpha).
  */
-export class FocalRowProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class FocalRowProgram extends WgslProgram {
   /** `types`: WGSL scalar type of each input buffer, in binding order (see getCode). */
   constructor(readonly variant: RowVariant, readonly mode: FocalRowMode, readonly sparse: boolean,
               readonly types: readonly StorageType[]) {
+    super(`focal_${mode}_${sparse ? 'sparse' : 'dense'}_${rowKey(variant)}_${types.join('')}`, variant.wg);
     if (sparse && mode === 'labels') {
       throw new Error('sparse focal labels have no gradient');
     }
-    this.key = `focal_${mode}_${sparse ? 'sparse' : 'dense'}_${rowKey(variant)}_${types.join('')}`;
-    this.workgroupSize = variant.wg;
   }
 
   /** Bindings: outputs, then logits, labels (not for 'labels'), dy (backward), the a buffer, uniforms. */
@@ -339,14 +335,10 @@ ${{forward: this.forwardBody(), logits: this.logitsBody(), labels: LABELS_BODY, 
  * dx = dy/T·(p·S − f − B) from the row's stats (max logit m, log1p(r), r/(1 + r),
  * S = A + Bs) written by the 'stats' row program.
  */
-export class FocalApplyProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class FocalApplyProgram extends WgslProgram {
   /** `types`: WGSL scalar type of each input buffer (logits, labels, dy). */
   constructor(readonly variant: ElementwiseVariant, readonly sparse: boolean, readonly types: readonly StorageType[]) {
-    this.key = `focal_apply_${sparse ? 'sparse' : 'dense'}_${elementwiseKey(variant)}_${types.join('')}`;
-    this.workgroupSize = variant.wg;
+    super(`focal_apply_${sparse ? 'sparse' : 'dense'}_${elementwiseKey(variant)}_${types.join('')}`, variant.wg);
   }
 
   getCode(): string {
@@ -423,15 +415,11 @@ const LABELS_BODY = `
  *   dz   = dy·(1 − ε)·(b'·u^γ·bce + b·γ·u^(γ−1)·(1 − 2p)·bce − b·u^γ·x),  b' = 2α − 1 or 0
  * p·(1 − p) is σ(x)·σ(−x) and 1 − 2p is σ(−x) − σ(x): no cancellation.
  */
-export class BinaryFocalProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class BinaryFocalProgram extends WgslProgram {
   /** `types`: WGSL scalar type of each input buffer (logits, labels[, dy]). */
   constructor(readonly variant: ElementwiseVariant, readonly mode: FocalMode, readonly types: readonly StorageType[],
               readonly dyMode: DyMode = 'none') {
-    this.key = `binaryFocal_${mode}_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`;
-    this.workgroupSize = variant.wg;
+    super(`binaryFocal_${mode}_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`, variant.wg);
   }
 
   getCode(): string {

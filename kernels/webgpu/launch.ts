@@ -58,6 +58,12 @@ export interface FusedProgram {
   getCode(): string;
 }
 
+/** The skeleton every program here shares: its cache key and workgroup size; subclasses write getCode. */
+export abstract class WgslProgram implements FusedProgram {
+  constructor(readonly key: string, readonly workgroupSize: number) {}
+  abstract getCode(): string;
+}
+
 /** The parts of tfjs's WebGPUBackend (4.22) that a custom dispatch needs. */
 interface WebGPUBackendInternals {
   device: GPUDevice;

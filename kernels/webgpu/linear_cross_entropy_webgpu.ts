@@ -31,7 +31,7 @@
  * rows (whatever they hold), NaN for labels out of range and for the other
  * rows whose lse is NaN.
  */
-import {FusedProgram, StorageType} from './launch';
+import {StorageType, WgslProgram} from './launch';
 import {MM_TILE, TILE_PRODUCT_SNIPPET} from './matmul_accumulate_webgpu';
 import {arrayOf, bindingBlock, flatEntrySnippet, lseScaledSnippet, vecSnippet, weightSnippet, workgroupEntrySnippet} from './wgsl_common';
 
@@ -64,12 +64,9 @@ function variantKey(v: LinearCrossEntropyVariant): string {
   return `${v.types.join('')}${v.hasBias ? '_b' : ''}${v.weights ? '_w' : ''}`;
 }
 
-export class LinearCrossEntropyTileProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize = LCE_THREADS;
-
+export class LinearCrossEntropyTileProgram extends WgslProgram {
   constructor(readonly variant: LinearCrossEntropyVariant) {
-    this.key = `linearCE_tile_t${LCE_TILE}_${variantKey(variant)}`;
+    super(`linearCE_tile_t${LCE_TILE}_${variantKey(variant)}`, LCE_THREADS);
   }
 
   getCode(): string {
@@ -170,12 +167,9 @@ ${workgroupEntrySnippet(LCE_THREADS, 'u.rowTiles * u.splits')}
   }
 }
 
-export class LinearCrossEntropyCombineProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize = LCE_COMBINE_WG;
-
+export class LinearCrossEntropyCombineProgram extends WgslProgram {
   constructor(readonly weights: boolean) {
-    this.key = `linearCE_combine${weights ? '_w' : ''}`;
+    super(`linearCE_combine${weights ? '_w' : ''}`, LCE_COMBINE_WG);
   }
 
   getCode(): string {

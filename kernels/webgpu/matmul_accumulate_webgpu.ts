@@ -41,7 +41,7 @@
  *
  * ScaleInPlaceProgram: x[e] *= s[0], one thread per element.
  */
-import {FusedProgram, StorageType} from './launch';
+import {StorageType, WgslProgram} from './launch';
 import {arrayOf, bindingBlock, flatEntrySnippet, workgroupEntrySnippet} from './wgsl_common';
 
 /** Side of the product tile per workgroup, its k step, and threads (8 × 8, 4 × 4 outputs each). */
@@ -206,10 +206,7 @@ fn loadB(k : u32, j : u32) -> f32 {
   return f32(b[k * u.bRow + j * u.bCol]);
 }`;
 
-export class MatMulAccumulateProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize = MM_THREADS;
-
+export class MatMulAccumulateProgram extends WgslProgram {
   /**
    * `types`: WGSL scalar type of the a and b buffers. `partial`: binding 0 is
    * the split-K scratch [splits, M, P], written (not accumulated) by workgroup
@@ -219,7 +216,7 @@ export class MatMulAccumulateProgram implements FusedProgram {
   constructor(readonly types: readonly [StorageType, StorageType], readonly partial: boolean,
               readonly staging: TileStaging | null = null) {
     const stage = staging == null ? '' : `_vec4${staging.aAlongK ? 'Ak' : 'Ai'}${staging.bAlongJ ? 'Bj' : 'Bk'}`;
-    this.key = `matMulAccumulate_t${MM_TILE}_${types.join('')}${partial ? '_splitK' : ''}${stage}`;
+    super(`matMulAccumulate_t${MM_TILE}_${types.join('')}${partial ? '_splitK' : ''}${stage}`, MM_THREADS);
   }
 
   getCode(): string {
@@ -263,9 +260,10 @@ ${workgroupEntrySnippet(MM_THREADS, 'u.tiles * u.splits')}
 export const SCALE_WG = 256;
 
 /** acc[(rowOffset + i)·P + j] += Σ_s scratch[s, i, j], s in order; one thread per (i, j). */
-export class SplitKReduceProgram implements FusedProgram {
-  readonly key = 'matMulAccumulate_splitKReduce';
-  readonly workgroupSize = SCALE_WG;
+export class SplitKReduceProgram extends WgslProgram {
+  constructor() {
+    super('matMulAccumulate_splitKReduce', SCALE_WG);
+  }
 
   getCode(): string {
     return `
@@ -289,12 +287,9 @@ ${flatEntrySnippet(SCALE_WG)}
   }
 }
 
-export class ScaleInPlaceProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize = SCALE_WG;
-
+export class ScaleInPlaceProgram extends WgslProgram {
   constructor(readonly scaleType: StorageType) {
-    this.key = `scaleInPlace_${scaleType}`;
+    super(`scaleInPlace_${scaleType}`, SCALE_WG);
   }
 
   getCode(): string {

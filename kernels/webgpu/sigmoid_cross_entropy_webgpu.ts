@@ -13,7 +13,7 @@
  * forward's rows with tfjs's own reduction).
  */
 import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
-import {FusedProgram, StorageType} from './launch';
+import {StorageType, WgslProgram} from './launch';
 import {arrayOf, bindingBlock, mathSnippet, storage} from './wgsl_common';
 
 export const SIGMOID_UNIFORMS = `
@@ -44,17 +44,13 @@ export function dyAccess(mode: DyMode, vec: 1 | 4, type: StorageType): {binding:
 }
 
 /** `weights` in the variant means a per-class posWeight buffer. */
-export class SigmoidCrossEntropyProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class SigmoidCrossEntropyProgram extends WgslProgram {
   /** mode 'forward' writes the loss; 'logits' / 'labels' the gradient w.r.t. that input. */
   /** `types`: WGSL scalar type of each input buffer (logits, labels[, dy]). */
   constructor(
       readonly variant: ElementwiseVariant, readonly mode: 'forward' | 'logits' | 'labels',
       readonly types: readonly StorageType[], readonly dyMode: DyMode = 'none') {
-    this.key = `sigmoidCE_${mode}_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`;
-    this.workgroupSize = variant.wg;
+    super(`sigmoidCE_${mode}_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`, variant.wg);
   }
 
   getCode(): string {

@@ -7,7 +7,7 @@
  * the row programs in softmax_cross_entropy_webgpu.ts. Formulas:
  * kernels/FORMULAS.md.
  */
-import {FusedProgram, StorageType} from './launch';
+import {StorageType, WgslProgram} from './launch';
 import {SOFTMAX_UNIFORMS} from './softmax_cross_entropy_webgpu';
 import {arrayOf, bindingBlock, entrySnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
 
@@ -48,10 +48,7 @@ ${entrySnippet(v.wg, false).privates}`;
  * Sparse backward w.r.t. logits: dx = dy/T·((W + 2λ·lse)·p − w·ŷ), W = (1 − ε)·w[t] + ε/C·Σw,
  * p = exp((x − m)/T)/s from the forward's saved (m, s) [rows, 2].
  */
-export class SparseSoftmaxCrossEntropyGradProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class SparseSoftmaxCrossEntropyGradProgram extends WgslProgram {
   /**
    * `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy).
    * `inPlace`: the logits are binding 0 itself (read_write, f32), read and
@@ -60,8 +57,7 @@ export class SparseSoftmaxCrossEntropyGradProgram implements FusedProgram {
    * the inputs are (labels, lse, dy).
    */
   constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[], readonly inPlace = false) {
-    this.key = `softmaxCEGrad_sparse_${elementwiseKey(variant)}_${types.join('')}${inPlace ? '_inPlace' : ''}`;
-    this.workgroupSize = variant.wg;
+    super(`softmaxCEGrad_sparse_${elementwiseKey(variant)}_${types.join('')}${inPlace ? '_inPlace' : ''}`, variant.wg);
   }
 
   getCode(): string {
@@ -106,14 +102,10 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
 }
 
 /** Dense backward w.r.t. labels: dlabels = dy·(1 − ε)·w·(lse − z), lse − z = log s + (m − x)/T. */
-export class SoftmaxCrossEntropyLabelsGradProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class SoftmaxCrossEntropyLabelsGradProgram extends WgslProgram {
   /** `types`: WGSL scalar type of each input buffer (logits, lse, dy). */
   constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[]) {
-    this.key = `softmaxCEGrad_labels_${elementwiseKey(variant)}_${types.join('')}`;
-    this.workgroupSize = variant.wg;
+    super(`softmaxCEGrad_labels_${elementwiseKey(variant)}_${types.join('')}`, variant.wg);
   }
 
   getCode(): string {

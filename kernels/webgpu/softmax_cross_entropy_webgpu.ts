@@ -10,7 +10,7 @@
  * and every numeric attribute are uniforms; only the variant flags below are
  * baked into the WGSL and the key.
  */
-import {FusedProgram, StorageType} from './launch';
+import {StorageType, WgslProgram} from './launch';
 import {arrayOf, bindingBlock, entrySnippet, rowProgramPrelude, storage} from './wgsl_common';
 
 /** What is baked into a row program (everything else is a uniform). */
@@ -78,14 +78,10 @@ function header(v: RowVariant, bindings: string, weightBinding: number | null): 
  * pass 1 just brought into cache, and runs for sparse labels only with label
  * smoothing (otherwise the loss needs the single logit z[t]).
  */
-export class SoftmaxCrossEntropyProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class SoftmaxCrossEntropyProgram extends WgslProgram {
   /** `types`: WGSL scalar type of each input buffer (logits, labels). */
   constructor(readonly variant: RowVariant, readonly sparse: boolean, readonly types: readonly StorageType[]) {
-    this.key = `softmaxCE_${sparse ? 'sparse' : 'dense'}_${variantKey(variant)}_${types.join('')}`;
-    this.workgroupSize = variant.wg;
+    super(`softmaxCE_${sparse ? 'sparse' : 'dense'}_${variantKey(variant)}_${types.join('')}`, variant.wg);
   }
 
   getCode(): string {
@@ -180,14 +176,10 @@ ${rowPrologue(v)}
  * dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = exp((x − m)/T)·(1/s) from the saved
  * (m, s), the 1/s folded into the row's factor. Output binding 0 [rows, C].
  */
-export class SoftmaxCrossEntropyGradProgram implements FusedProgram {
-  readonly key: string;
-  readonly workgroupSize: number;
-
+export class SoftmaxCrossEntropyGradProgram extends WgslProgram {
   /** `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy). */
   constructor(readonly variant: RowVariant, readonly types: readonly StorageType[]) {
-    this.key = `softmaxCEGrad_dense_${variantKey(variant)}_${types.join('')}`;
-    this.workgroupSize = variant.wg;
+    super(`softmaxCEGrad_dense_${variantKey(variant)}_${types.join('')}`, variant.wg);
   }
 
   getCode(): string {
