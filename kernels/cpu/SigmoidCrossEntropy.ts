@@ -39,7 +39,7 @@ const LOG_BATCH = 512;
  * Σ_c L[i, c] of one row with q = 1, where L = max(x, 0) − x·ẑ + log1p(e),
  * e = exp(−|x|) (the contract's loss, rearranged): the log1p terms are summed
  * as log Π(1 + e), one Math.log per LOG_BATCH elements instead of a log1p per
- * element (1024×1000 on cpu: 23 ms → see the commit message).
+ * element (faster: README.md, "Sigmoid").
  */
 function rowSumUnitQ(x: ArrayLike<number>, z: ArrayLike<number>, k0: number, C: number, keep: number, half: number): number {
   let acc = 0, prod = 1, n = 0;
@@ -72,8 +72,8 @@ function rowSum(x: ArrayLike<number>, z: ArrayLike<number>, q: Float64Array, k0:
 /**
  * One pass over [rows, C]. Per element a single exp and a single log1p:
  * e = exp(−|x|) gives softplus(±x) = max(±x, 0) + log1p(e) and σ(x) =
- * 1/(1 + e) or e/(1 + e). (Measured at 1024×1000 here: 72 ms forward with a
- * softplus call per term and a closure per element, vs 26 ms this way.) With a
+ * 1/(1 + e) or e/(1 + e), much faster than a softplus call per term and a
+ * closure per element (README.md, "Sigmoid"). With a
  * reduction the row sums accumulate in float64 and no [rows, C] output exists.
  */
 function sigmoidCrossEntropy(args: SigmoidArgs<SigmoidCrossEntropyInputs, SigmoidCrossEntropyAttrs>): TensorInfo {
@@ -139,8 +139,8 @@ function logitsGradRow(x: ArrayLike<number>, z: ArrayLike<number>, q: Float64Arr
   for (let c = 0, k = k0; c < C; c++, k++) {
     // σ(x) = 1/(1 + exp(−x)): accurate to a few ulps in float64 for every x
     // (exp(−x) overflows only below −709, where σ is 0 in float32 anyway), and
-    // no branch on the sign of x (a branch mispredicted half the time cost
-    // 30 ms vs 10 ms per 1M elements here). NaN stays NaN.
+    // no branch on the sign of x (a branch mispredicted half the time was
+    // three times slower: README.md, "Sigmoid"). NaN stays NaN.
     const sig = 1 / (1 + fastExp(-x[k]));
     const zh = z[k] * keep + half, qz = q[c] * zh;
     out[k] = (dy == null ? gRow : s * dy[k]) * (sig * (qz + 1 - zh) - qz);
