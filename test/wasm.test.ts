@@ -24,8 +24,6 @@ import {allCases, caseName} from './spec/index';
 import './spec/linear_cross_entropy.spec';
 import type {SpecEnv} from './spec/registry';
 import {applies, runCase} from './spec/run_case';
-import {expectFusedRuns} from './spec/kernels_ran';
-import {randLabels, randn, randProbs} from './spec/assert';
 import * as names from '../kernels/kernel_names';
 import {wasmSimdRuns} from '../kernels/wasm/SoftmaxCrossEntropy';
 
@@ -46,19 +44,6 @@ describe('wasm (softmax kernels: WebAssembly SIMD on the backend\'s heap; the re
     expect(tf.getKernelsForBackend('wasm').map(k => k.kernelName).filter(n => ours.has(n)).sort())
         .toEqual([...OUR_WASM_KERNELS].sort());
     expect(wasmSimdRuns()).toBe(true);
-  });
-
-  test('dense, sparse and sigmoid run the SIMD kernels forward and backward (not when the composite path is forced)', async () => {
-    const rows = 5, C = 7;
-    const X = tf.tensor2d(randn(rows * C, 3), [rows, C]), Y = tf.tensor2d(randProbs(rows, C, 4), [rows, C]);
-    const T = tf.tensor1d(randLabels(rows, C, 5), 'int32');
-    await expectFusedRuns(() => tf.grads((l: tf.Tensor, p: tf.Tensor) => softmaxCrossEntropyWithLogits(p, l, {labelSmoothing: 0.1}))([X, Y]),
-                          [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad], 'dense');
-    await expectFusedRuns(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(T, l, {zLoss: 1e-3}))(X),
-                          [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad], 'sparse');
-    await expectFusedRuns(() => tf.grads((l: tf.Tensor, z: tf.Tensor) => sigmoidCrossEntropyWithLogits(z, l, {posWeight: 2}))([X, Y]),
-                          [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad], 'sigmoid');
-    tf.dispose([X, Y, T]);
   });
 
   for (const c of allCases()) {

@@ -4,19 +4,28 @@
  * value check notices). Runner-independent (no jest globals).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as names from '../../kernels/kernel_names';
 import {setForceComposite} from '../../src/flags';
 import type {SpecEnv} from './registry';
 
 /**
- * Backends that register our fused cross-entropy kernels (softmax, sparse,
- * sigmoid, focal; kernels/register_all.ts). Written out, not read from the
- * kernel registry: a backend that lost its kernels must fail, not skip.
+ * The fused cross-entropy kernels each backend registers (kernels/register_all.ts): every one
+ * (softmax, sparse, sigmoid, focal), or a list. Written out, not read from the kernel registry: a
+ * backend that lost its kernels must fail, not skip.
  */
-export const FUSED_BACKENDS = ['cpu', 'webgl', 'webgpu'];
+export const FUSED_KERNELS: Record<string, 'all' | readonly string[]> = {
+  cpu: 'all', webgl: 'all', webgpu: 'all',
+  wasm: names.ALL_KERNEL_NAMES,  // softmax (dense, sparse) and sigmoid: the WebAssembly SIMD module
+};
 
-/** True where the fused kernels must run: a backend that has them, composite path not forced. */
-export function fusedEnv(env: SpecEnv): boolean {
-  return !env.composite && FUSED_BACKENDS.includes(env.backend);
+/**
+ * True where the fused kernels must run: composite path not forced, and the backend has every one
+ * of `kernels` (without `kernels`: every fused kernel).
+ */
+export function fusedEnv(env: SpecEnv, kernels?: readonly string[]): boolean {
+  const has = FUSED_KERNELS[env.backend];
+  if (env.composite || has == null) return false;
+  return has === 'all' || (kernels != null && kernels.every(k => has.includes(k)));
 }
 
 /**

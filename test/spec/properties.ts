@@ -314,7 +314,7 @@ async function runOp(env: SpecEnv, r: OpRun, dy: Float32Array, what: string): Pr
   tf.dispose([r.logits, r.labels]);
   const left = tf.memory().numTensors - before;
   if (left !== 0) throw new Error(`${what}: ${left} tensors left behind`);
-  if (fusedEnv(env)) expectRan(seen, r.kernels, `${what}: fused path`);
+  if (fusedEnv(env, r.kernels)) expectRan(seen, r.kernels, `${what}: fused path`);
   return out;
 }
 
