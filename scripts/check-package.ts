@@ -12,7 +12,10 @@
  *                    test/package/smoke_peers.cjs; a'. the same script bundled by
  *                    esbuild (our dist/esm through the `module` condition, tfjs's ES
  *                    modules), run by Node
- *                 b. @tensorflow/tfjs, ESM: the README quick start, test/package/quickstart.mjs
+ *                 b. @tensorflow/tfjs, ESM: the README quick start, test/package/quickstart.mjs;
+ *                    b'. with @tensorflow/tfjs-backend-wasm: our WebAssembly SIMD kernels load
+ *                    from the package, register for and run on 'wasm', and agree with cpu
+ *                    (test/package/smoke_wasm.cjs)
  *                 c. a strict TypeScript consumer (skipLibCheck false) of every
  *                    `exports` subpath, moduleResolution node16 (CJS and ESM
  *                    files) and bundler
@@ -358,12 +361,14 @@ async function main(): Promise<void> {
       tools(tarball),
       install(peers, [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-backend-cpu@${TFJS}`, `@tensorflow/tfjs-layers@${TFJS}`, tarball],
               'a (declared peers)'),
-      install(full, [`@tensorflow/tfjs@${TFJS}`, `@tensorflow/tfjs-backend-webgpu@${TFJS}`, 'typescript@~5.9.3', tarball],
+      install(full, [`@tensorflow/tfjs@${TFJS}`, `@tensorflow/tfjs-backend-webgpu@${TFJS}`, `@tensorflow/tfjs-backend-wasm@${TFJS}`,
+                     'typescript@~5.9.3', tarball],
               'b–d (@tensorflow/tfjs)'),
     ]);
     await smokeScript(peers, 'smoke_peers.cjs', 'a. declared peers only, CommonJS');
     await bundledSmoke(peers, 'smoke_peers.cjs', "a'. declared peers only, bundled (esbuild)");
     await smokeScript(full, 'quickstart.mjs', 'b. @tensorflow/tfjs, ESM');
+    await smokeScript(full, 'smoke_wasm.cjs', "b'. tfjs-wasm: our SIMD kernels from the package");
     await typescriptConsumer(full);
     await browserPage(full);
     say(`✓ all package checks passed: tools + smoke installs ${secs(smokeStart)}, total ${secs(t0)}`);
