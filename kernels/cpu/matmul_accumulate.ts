@@ -21,23 +21,15 @@
  * blocking (the register blocks only share loads), so results are bitwise
  * those of the one-row loops that came before.
  *
- * Measured with benchmarks/matmul_accumulate.cpu.ts: against tfjs's cpu matMul
- * at the chunk shape of the issue's target (128 × 512 × 32000), 2.5–2.8×
- * faster in all three products with one row (axpy) and 2 × 2 (dot) blocks
- * (benchmarks/matmul_accumulate.cpu.results.md); the 4-row axpy block then
- * ran 2.0× faster than one row (dW += Gᵀ·h, dh = G·W, logits h·W at 128 ×
- * 512 × 4000: 2.4–2.6 → 4.7–5.3 GFLOP/s; 2 rows gave 3.9–4.2) and the 2 × 4
- * dot block 1.45× faster than 2 × 2 (dh = G·Wᵀ, logits h·Wᵀ: 2.8–3.0 → 4.1–4.2
- * GFLOP/s; 4 × 2 and 4 × 4 within 3% of it), Node 20, load < 1. Now 3.5–5.2×
- * tfjs's cpu matMul on the five products of a chunk at 128 × 512 × 32000.
+ * The blocks were chosen by measurement (benchmarks/matmul_accumulate.cpu.ts;
+ * figures in kernels/cpu/README.md, "GEMM blocks").
  */
 import type {MatMulAccumulateShape} from '../linear_cross_entropy_checks';
 
 /**
  * Rows of C per block (axpy order): 32 rows × H = 512 floats = 64 KiB; k per
- * block: 64 rows of B × 512 floats = 128 KiB, within a 512 KiB L2. Sweep at
- * 128 × 512 × 32000: rows of 32 with k blocks of 16–256 all ran in 2.1 s,
- * 8 × 16 took 6.3 s (benchmarks/matmul_accumulate.cpu.results.md).
+ * block: 64 rows of B × 512 floats = 128 KiB, within a 512 KiB L2 (the sweep:
+ * kernels/cpu/README.md, "GEMM blocks").
  */
 const ROW_BLOCK = 32;
 const K_BLOCK = 64;
