@@ -37,8 +37,8 @@ const K_BLOCK = 64;
 /**
  * Columns of C per block in the dot order: 64 rows of b (64 × H = 512 floats =
  * 128 KiB). Without it, the chunk's logits h·Wᵀ (128 × 512 × 32000) streamed
- * all of W (62.5 MiB, beyond the caches) once per pair of rows: 3.5 GFLOP/s;
- * blocks of 16 to 256 columns all gave 3.9–4.05 (scratch benchmark, load ~1.5).
+ * all of W (62.5 MiB, beyond the caches) once per pair of rows (the sweep:
+ * kernels/cpu/README.md, "GEMM blocks").
  */
 const DOT_COL_BLOCK = 64;
 
