@@ -3,8 +3,9 @@
  * reference, one SGD step of model.trainOnBatch against the reference weight
  * gradient, inference outputs (logits, chunked top-k), per-example losses,
  * fit + predict with shared weights, and a JSON round trip. On cpu (the
- * fused and in-place kernels) and on wasm (no kernel of ours: the chunk loop
- * on tfjs ops, tolerance 2e-4 as in test/wasm.test.ts).
+ * fused and in-place kernels) and on wasm (no linear-CE kernel of ours there:
+ * the chunk loop on tfjs ops and our SIMD sparse softmax kernels; tolerance
+ * 2e-4 as the composite path in test/wasm.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
