@@ -14,8 +14,9 @@ export const USAGE = `npm run bench -- [flags]   (or npx tsx benchmarks/<suite>.
                       (pipelined: K forward+backward steps, one read-back; planned
                       beside forward+backward on webgpu and webgl by default)
   --pipeline-steps K  steps of the pipelined mode (default ${DEFAULT_RUN_OPTIONS.pipelineSteps}; 0: off)
-  --short             quick settings for regenerating every file: --min-reps 2
-                      --max-reps 3 --budget-ms 150 --pipeline-steps 4
+  --short             quick settings for regenerating every file: --min-reps 3
+                      --max-reps 15 --budget-ms 1500 --pipeline-steps 4 (fast cells
+                      get up to 15 repetitions, slow ones 3)
   --full              the sweep 4096×10 … 1024×32000 (GPUs: … 8192×32000)
   --shapes 64x1000,…  replace every suite's shapes
   --extra-shapes …    add shapes to every suite
@@ -84,7 +85,7 @@ export function parseArgs(argv: string[]): Args {
       case '--budget-ms': args.run.budgetMs = int(); break;
       case '--warmup': args.run.warmup = int(); break;
       case '--pipeline-steps': args.run.pipelineSteps = int(); break;
-      case '--short': Object.assign(args.run, {minReps: 2, maxReps: 3, budgetMs: 150, pipelineSteps: 4}); break;
+      case '--short': Object.assign(args.run, {minReps: 3, maxReps: 15, budgetMs: 1500, pipelineSteps: 4}); break;
       case '--results': args.resultsDir = value(); break;
       case '--out': args.out = value(); break;
       case '--no-report': args.report = false; break;
