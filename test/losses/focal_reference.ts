@@ -91,23 +91,28 @@ export interface RefBinaryFocalOptions {
   applyClassBalancing?: boolean;
 }
 
+/** One element's binary focal terms (float64): ẑ, p = σ(x), q = σ(−x), bce, u = 1 − p_t, u^γ, b. */
+interface BinaryFocalElement {zh: number; p: number; q: number; bce: number; u: number; uG: number; b: number}
+
+function binaryFocalElement(x: number, z: number, o: RefBinaryFocalOptions): BinaryFocalElement {
+  const eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma, alpha = o.alpha ?? defaultAlpha;
+  const zh = z * (1 - eps) + eps / 2;
+  // log σ(x) and log(1 − σ(x)) without overflow.
+  const logP = x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
+  const log1mP = logP - x;
+  const p = Math.exp(logP), q = Math.exp(log1mP);
+  const bce = -(zh * logP + (1 - zh) * log1mP);
+  const u = zh * q + (1 - zh) * p;  // = 1 − p_t, exact form
+  const b = o.applyClassBalancing ? alpha * zh + (1 - alpha) * (1 - zh) : 1;
+  return {zh, p, q, bce, u, uG: Math.pow(u, gamma), b};
+}
+
 /** Binary focal loss, elementwise (Keras 3 with logits, before its mean over the last axis). */
 export function refBinaryFocalLoss(x: ArrayLike<number>, z: ArrayLike<number>, o: RefBinaryFocalOptions = {}): number[] {
-  const eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma, alpha = o.alpha ?? defaultAlpha;
-  const out: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    const zh = z[i] * (1 - eps) + eps / 2;
-    // log σ(x) and log(1 − σ(x)) without overflow.
-    const logP = x[i] >= 0 ? -Math.log1p(Math.exp(-x[i])) : x[i] - Math.log1p(Math.exp(x[i]));
-    const log1mP = logP - x[i];
-    const p = Math.exp(logP), oneMinusP = Math.exp(log1mP);
-    const bce = -(zh * logP + (1 - zh) * log1mP);
-    const oneMinusPt = zh * oneMinusP + (1 - zh) * p;  // = 1 − p_t, exact form
-    let L = Math.pow(oneMinusPt, gamma) * bce;
-    if (o.applyClassBalancing) L *= alpha * zh + (1 - alpha) * (1 - zh);
-    out.push(L);
-  }
-  return out;
+  return Array.from(x, (xi, i) => {
+    const e = binaryFocalElement(xi, z[i], o);
+    return e.uG * e.bce * e.b;
+  });
 }
 
 /**
@@ -123,18 +128,11 @@ export function refBinaryFocalLoss(x: ArrayLike<number>, z: ArrayLike<number>, o
 export function refBinaryFocalGrad(x: ArrayLike<number>, z: ArrayLike<number>, dy: ArrayLike<number>,
                                    o: RefBinaryFocalOptions = {}): {dx: number[], dz: number[]} {
   const eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma, alpha = o.alpha ?? defaultAlpha;
+  const db = o.applyClassBalancing ? 2 * alpha - 1 : 0;
   const dx: number[] = [], dz: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    const zh = z[i] * (1 - eps) + eps / 2;
-    const logP = x[i] >= 0 ? -Math.log1p(Math.exp(-x[i])) : x[i] - Math.log1p(Math.exp(x[i]));
-    const log1mP = logP - x[i];
-    const p = Math.exp(logP), q = Math.exp(log1mP);
-    const bce = -(zh * logP + (1 - zh) * log1mP);
-    const u = zh * q + (1 - zh) * p;
-    const uG = Math.pow(u, gamma);
+    const {zh, p, q, bce, u, uG, b} = binaryFocalElement(x[i], z[i], o);
     const gTerm = gamma === 0 || u === 0 ? 0 : gamma * uG / u;  // γ·u^(γ−1)
-    const b = o.applyClassBalancing ? alpha * zh + (1 - alpha) * (1 - zh) : 1;
-    const db = o.applyClassBalancing ? 2 * alpha - 1 : 0;
     dx.push(dy[i] * b * (gTerm * (1 - 2 * zh) * p * q * bce + uG * (p - zh)));
     dz.push(dy[i] * (1 - eps) * (db * uG * bce + b * gTerm * (q - p) * bce - b * uG * x[i]));
   }
