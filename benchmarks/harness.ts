@@ -31,8 +31,9 @@
  * a training loop never downloads it, and on a real GPU the download
  * dominated the time (NVIDIA H200, 1024×32000 forward+backward: ~100 ms of
  * readback for every provider against ~1 ms of kernels). One element of it is
- * sliced out and read instead; the slice runs on the same in-order queue after
- * the kernels that produced the result, so the time still covers them.
+ * sliced out (on wasm: gathered) and read instead; the slice runs on the same
+ * in-order queue after the kernels that produced the result, so the time
+ * still covers them.
  *
  * Peak memory: tfjs's own accounting sampled at kernel boundaries
  * (tools/peak_memory.ts): the buffers created during the run and alive at
@@ -277,7 +278,13 @@ export async function readBack(t: Tensor): Promise<void> {
     await t.data();
     return;
   }
-  const one = tf.tidy(() => tf.slice(tf.reshape(t, [-1]), [t.size - 1], [1]));
+  // tfjs-wasm's Slice kernel first reads its whole input into a new JS array
+  // (a copy of the [rows, C] result per call, which no training step pays);
+  // its Gather reads only the indices: the wasm backend gathers the element.
+  const one = tf.tidy(() => {
+    const flat = tf.reshape(t, [-1]);
+    return tf.getBackend() === 'wasm' ? tf.gather(flat, [t.size - 1]) : tf.slice(flat, [t.size - 1], [1]);
+  });
   await one.data();
   one.dispose();
 }
