@@ -21,6 +21,10 @@
  * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
  */
 
+// The focal kernels (their own file; they import exp2d, ln, rowMax and rowExpAxpy from here,
+// which makes those module exports too).
+export * from './focal_cross_entropy';
+
 // 2^f on |f| ≤ ½: degree-6 polynomial fitted for relative error (2.0e-9;
 // evaluated in float32: 1e-7, below 2 ulp).
 const P1: f32 = 0.6931472028580795;
@@ -75,7 +79,7 @@ const ROUND64: f64 = 6755399441055744.0;
 /** 2^u in two float64 lanes (u clamped to [−1022, 1023]; NaN stays NaN): the accurate exp of the gradient entries that cancel. */
 // @ts-ignore: decorator
 @inline
-function exp2d(u: v128): v128 {
+export function exp2d(u: v128): v128 {
   u = f64x2.pmin(f64x2.pmax(u, f64x2.splat(-1022.0)), f64x2.splat(1023.0));
   const t = f64x2.add(u, f64x2.splat(ROUND64));
   const f = f64x2.sub(u, f64x2.sub(t, f64x2.splat(ROUND64)));
@@ -98,7 +102,7 @@ function exp2ds(u: f64): f64 {
 }
 
 /** Natural log in float64 (no tables: the module has no data). */
-function ln(s: f64): f64 {
+export function ln(s: f64): f64 {
   if (!(s > 0) || s == Infinity) {
     return s == 0 ? -Infinity : (s == Infinity ? Infinity : NaN);
   }
@@ -129,7 +133,7 @@ function ln(s: f64): f64 {
 }
 
 /** Max of the row x[0 .. C) (NaN entries ignored, as the scalar kernels do). */
-function rowMax(x: usize, C: i32): f32 {
+export function rowMax(x: usize, C: i32): f32 {
   let acc = f32x4.splat(-Infinity);
   let c = 0;
   for (; c + 4 <= C; c += 4) {
@@ -287,7 +291,7 @@ export function sparseForward(x: usize, t: usize, rows: i32, C: i32, invT: f64, 
  * out[c] = a·2^((x[c] − m)·k) − b·v[c] over one row (v = 0: no second term),
  * out[c] may alias x[c] (each element is read before it is written).
  */
-function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usize, b: f32): void {
+export function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usize, b: f32): void {
   const mv = f32x4.splat(m), kv = f32x4.splat(k), av = f32x4.splat(a), bv = f32x4.splat(b);
   let c = 0;
   if (v == 0) {

@@ -7,10 +7,14 @@
  *   dx = dy·b·(γ·u^(γ−1)·(1 − 2ẑ)·p·(1 − p)·bce + u^γ·(p − ẑ))
  *   dz = dy·(1 − ε)·(b'·u^γ·bce + b·γ·u^(γ−1)·(1 − 2p)·bce − b·u^γ·x),  b' = 2α − 1 or 0
  * The γ terms are 0 when γ = 0 or u = 0 (their limit; the plain product is 0·∞ for γ < 1).
+ * Under FUSED_CE_CPU_SIMD both kernels run the WebAssembly SIMD module instead
+ * (focal_simd.ts, float64 lanes); these loops are its fallback.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
+import {cpuSimdEnabled} from '../simd/flags_simd';
+import {binaryFocalForwardSimd, binaryFocalGradSimd} from './focal_simd';
 import {sigmoid, softplus} from './focal_math';
 import {dyStride} from './SigmoidCrossEntropy';
 
@@ -52,6 +56,12 @@ function mapElements(backend: MathBackendCPU, logits: TensorInfo, labels: Tensor
 function binaryFocalCrossEntropy(args: {inputs: SigmoidCrossEntropyInputs, backend: MathBackendCPU, attrs: BinaryFocalCrossEntropyAttrs}): TensorInfo {
   const {inputs, backend, attrs} = args;
   const reduction = attrs.reduction ?? 'none', scale = attrs.scale ?? 1;
+  if (cpuSimdEnabled()) {
+    const [rows, C] = inputs.logits.shape;
+    const get = (v: TensorInfo) => backend.data.get(v.dataId).values as ArrayLike<number>;
+    const out = binaryFocalForwardSimd(get(inputs.logits), get(inputs.labels), rows, C, attrs, BinaryFocalCrossEntropy);
+    return backend.makeTensorInfo(reduction === 'none' ? [rows, C] : reduction === 'rows' ? [rows] : [], 'float32', out);
+  }
   const loss = mapElements(backend, inputs.logits, inputs.labels, attrs,
       scale === 1 ? (_x, e) => e.b * e.uG * e.bce : (_x, e) => scale * e.b * e.uG * e.bce);
   if (reduction === 'none') {
@@ -80,6 +90,11 @@ function binaryFocalCrossEntropyGrad(args: {inputs: SigmoidCrossEntropyGradInput
   const dyValues = backend.data.get(inputs.dy.dataId).values as ArrayLike<number>;
   const mode = dyStride(attrs.reduction, inputs.dy.shape.reduce((a, b) => a * b, 1), rows, C, BinaryFocalCrossEntropyGrad);
   const scale = attrs.scale ?? 1;
+  if (cpuSimdEnabled()) {
+    const get = (v: TensorInfo) => backend.data.get(v.dataId).values as ArrayLike<number>;
+    const out = binaryFocalGradSimd(get(inputs.logits), get(inputs.labels), dyValues, mode, rows, C, attrs);
+    return backend.makeTensorInfo([rows, C], 'float32', out);
+  }
   // The upstream value of element k (FORMULAS.md, "Fused reductions").
   const dyAt = mode === 2 ? (k: number) => scale * dyValues[k] :
       mode === 1 ? (k: number) => scale * dyValues[Math.floor(k / C)] : () => scale * dyValues[0];

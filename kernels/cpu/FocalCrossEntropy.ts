@@ -6,12 +6,16 @@
  * focal terms of the classes with ŷ ≠ 0 (sparse without smoothing: only the
  * target class, O(1) after the lse pass). Outputs [loss [rows], (m, s) [rows, 2]]
  * (row_math.ROW_STATS), saved for the backward kernel (which recomputes lse
- * in float64 anyway, see FocalCrossEntropyGrad.ts).
+ * in float64 anyway, see FocalCrossEntropyGrad.ts). Under FUSED_CE_CPU_SIMD
+ * (simd/flags_simd.ts) both kernels run the WebAssembly SIMD module instead
+ * (focal_simd.ts); these loops are its fallback.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FocalCrossEntropy, FocalCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy} from '../kernel_names';
+import {cpuSimdEnabled} from '../simd/flags_simd';
 import {focalClassWeights, focalTerms} from './focal_math';
+import {focalForwardSimd} from './focal_simd';
 import {checkSparseLabel, ROW_STATS, rowLogSumExp} from './row_math';
 
 interface FocalArgs {
@@ -77,15 +81,37 @@ export function sparseIgnored(t: ArrayLike<number>, ignoreIndex: number | null, 
   };
 }
 
+/** The SIMD forward's outputs as tensors. */
+function simdForward(args: FocalArgs, y: ArrayLike<number> | null, t: ArrayLike<number> | null): TensorInfo[] {
+  const {inputs, backend, attrs} = args;
+  const [rows, C] = inputs.logits.shape;
+  const x = backend.data.get(inputs.logits.dataId).values as ArrayLike<number>;
+  const [loss, stats] = focalForwardSimd(x, y, t, rows, C, attrs);
+  return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows, 2], 'float32', stats)];
+}
+
+/** Checks every sparse label first (the JavaScript kernels' error, naming the row). */
+export function checkSparseLabels(t: ArrayLike<number>, ignoreIndex: number | null, C: number): void {
+  const ignored = sparseIgnored(t, ignoreIndex, C);
+  for (let i = 0; i < t.length; i++) ignored(i);
+}
+
 function focalCrossEntropy(args: FocalArgs): TensorInfo[] {
   const C = args.inputs.logits.shape[1];
   const y = args.backend.data.get(args.inputs.labels.dataId).values as ArrayLike<number>;
+  if (cpuSimdEnabled()) {
+    return simdForward(args, y, null);
+  }
   return focalForward(args, denseTarget(y, args.attrs.labelSmoothing, C), () => false);
 }
 
 function sparseFocalCrossEntropy(args: FocalArgs): TensorInfo[] {
   const C = args.inputs.logits.shape[1];
   const t = args.backend.data.get(args.inputs.labels.dataId).values as ArrayLike<number>;
+  if (cpuSimdEnabled()) {
+    checkSparseLabels(t, args.attrs.ignoreIndex, C);
+    return simdForward(args, null, t);
+  }
   return focalForward(args, sparseTarget(t, args.attrs.labelSmoothing, C), sparseIgnored(t, args.attrs.ignoreIndex, C));
 }
 

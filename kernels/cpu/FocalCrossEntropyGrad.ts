@@ -8,13 +8,18 @@
  * gradient (measured: 1.4e-3 relative on a row with margin 9, γ = 0.5). So the
  * cpu backward recomputes lse in float64 (one more exp pass over the row),
  * then one pass accumulates A and Bs while parking f + B, and a last pass
- * writes the gradient (measured error vs float64 then < 1e-6).
+ * writes the gradient (measured error vs float64 then < 1e-6). Under
+ * FUSED_CE_CPU_SIMD both kernels run the WebAssembly SIMD module instead
+ * (focal_simd.ts: float64 s and focal terms there too); these loops are its
+ * fallback.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseFocalCrossEntropyGrad} from '../kernel_names';
-import {denseTarget, sparseIgnored, sparseTarget, TargetFn} from './FocalCrossEntropy';
+import {cpuSimdEnabled} from '../simd/flags_simd';
+import {checkSparseLabels, denseTarget, sparseIgnored, sparseTarget, TargetFn} from './FocalCrossEntropy';
 import {focalClassWeights, focalTerms} from './focal_math';
+import {focalGradSimd} from './focal_simd';
 import {rowLogSumExp} from './row_math';
 
 interface GradArgs {
@@ -70,9 +75,21 @@ function focalGrad(args: GradArgs, target: TargetFn, ignored: (i: number) => boo
   return backend.makeTensorInfo([rows, C], 'float32', out);
 }
 
+/** The SIMD backward as a tensor. */
+function simdGrad(args: GradArgs, y: ArrayLike<number> | null, t: ArrayLike<number> | null): TensorInfo {
+  const {inputs, backend, attrs} = args;
+  const get = (v: TensorInfo) => backend.data.get(v.dataId).values as ArrayLike<number>;
+  const [rows, C] = inputs.logits.shape;
+  const out = focalGradSimd(get(inputs.logits), y, t, get(inputs.lse), get(inputs.dy), rows, C, attrs);
+  return backend.makeTensorInfo([rows, C], 'float32', out);
+}
+
 function focalCrossEntropyGrad(args: GradArgs): TensorInfo {
   const C = args.inputs.logits.shape[1];
   const y = args.backend.data.get(args.inputs.labels.dataId).values as ArrayLike<number>;
+  if (cpuSimdEnabled()) {
+    return simdGrad(args, y, null);
+  }
   return focalGrad(args, denseTarget(y, args.attrs.labelSmoothing, C), () => false);
 }
 
@@ -82,6 +99,10 @@ function sparseFocalCrossEntropyGrad(args: GradArgs): TensorInfo {
   }
   const C = args.inputs.logits.shape[1];
   const t = args.backend.data.get(args.inputs.labels.dataId).values as ArrayLike<number>;
+  if (cpuSimdEnabled()) {
+    checkSparseLabels(t, args.attrs.ignoreIndex, C);
+    return simdGrad(args, null, t);
+  }
   return focalGrad(args, sparseTarget(t, args.attrs.labelSmoothing, C), sparseIgnored(t, args.attrs.ignoreIndex, C));
 }
 

@@ -1,0 +1,431 @@
+/**
+ * Focal cross-entropy in WebAssembly 128-bit SIMD (AssemblyScript): the softmax
+ * focal kernels (dense and sparse labels, forward, d/dlogits, dense d/dlabels)
+ * and the binary (sigmoid) focal kernels (forward with the fused reductions,
+ * d/dlogits, d/dlabels). Formulas: kernels/FORMULAS.md ("Focal cross-entropy,
+ * softmax", "Binary focal cross-entropy", "Fused reductions"); the same
+ * saved per-row (m, s) as the softmax kernels (softmax_cross_entropy.ts).
+ *
+ * Memory contract as the entry file's: every array is a byte offset into the
+ * imported memory; no data, no globals, no stack. The per-class factors
+ * a[c] = α[c]·w[c] arrive as a float64 array [C] (the host multiplies them in
+ * float64); the softmax backward with smoothed targets parks f + B of a row in
+ * a float64 scratch array [C] the caller provides.
+ *
+ * Precision. The focal factors need 1 − p to its own relative accuracy as
+ * p → 1, where the float32 (m, s) is not enough (s's rounding is an error of
+ * 6e-8 in log p, hence of 6e-8/(1 − p) in 1 − p). So the focal kernels sum
+ * s = Σ 2^((x − m)·log2(e)/T) with the float64 exp (exp2d, float64 lanes) and
+ * take q = 1 − p = (s − e)/s in float64: for the row's max e = 1 exactly, and
+ * s − 1 is the sum of the other terms to float64 accuracy. Every quantity of
+ * an entry with ŷ ≠ 0 (q, q^γ = 2^(γ·log2 q), g = log s − (x − m)/T, p) is
+ * float64, in two lanes; the entries with ŷ = 0 (most of a one-hot row) get
+ * only p·(A + Bs) in the backward, by the float32 exp of the softmax sweep.
+ * The binary focal kernels are float64 lanes throughout (u^γ and the
+ * cancelling terms of its gradient), with log1p(e) = log(w)·e/(w − 1),
+ * w = 1 + e (exact for e in [0, 1]).
+ */
+import {exp2d, ln, rowExpAxpy, rowMax} from './softmax_cross_entropy';
+
+const LOG2E_D: f64 = 1.4426950408889634;
+const LN2_D: f64 = 0.6931471805599453;
+const SQRT2_D: f64 = 1.4142135623730951;
+const MIN_NORMAL: f64 = 2.2250738585072014e-308;
+const TWO54: f64 = 18014398509481984.0;
+// reinterpret(0x4330000000000000 + e) = 2^52 + e for a small integer e ≥ 0.
+const MAGIC_BITS: i64 = 0x4330000000000000;
+const MAGIC_SUB: f64 = 4503599627370496.0 + 1023.0;
+
+/** Natural log in two float64 lanes (0 → −∞, +∞ → +∞, negative or NaN → NaN; subnormals scaled first). */
+// @ts-ignore: decorator
+@inline
+function lnd(x: v128): v128 {
+  const tiny = f64x2.lt(x, f64x2.splat(MIN_NORMAL));
+  const xs = v128.bitselect(f64x2.mul(x, f64x2.splat(TWO54)), x, tiny);
+  let e = v128.and(i64x2.shr_u(xs, 52), i64x2.splat(0x7ff));
+  let a = v128.or(v128.and(xs, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const big = f64x2.gt(a, f64x2.splat(SQRT2_D));
+  a = v128.bitselect(f64x2.mul(a, f64x2.splat(0.5)), a, big);
+  e = i64x2.sub(e, big);  // big is −1 (all ones) where a was halved
+  let k = f64x2.sub(i64x2.add(e, i64x2.splat(MAGIC_BITS)), f64x2.splat(MAGIC_SUB));
+  k = f64x2.sub(k, v128.and(f64x2.splat(54.0), tiny));
+  // log a = 2·atanh(t), t = (a − 1)/(a + 1), |t| ≤ 0.1716
+  const one = f64x2.splat(1.0);
+  const t = f64x2.div(f64x2.sub(a, one), f64x2.add(a, one));
+  const t2 = f64x2.mul(t, t);
+  let q = f64x2.add(f64x2.mul(f64x2.splat(1.0 / 23), t2), f64x2.splat(1.0 / 21));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 19));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 17));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 15));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 13));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 11));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 9));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 7));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 5));
+  q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 3));
+  q = f64x2.add(f64x2.mul(q, t2), one);
+  let r = f64x2.add(f64x2.mul(k, f64x2.splat(LN2_D)), f64x2.mul(f64x2.add(t, t), q));
+  r = v128.bitselect(f64x2.splat(-Infinity), r, f64x2.eq(x, f64x2.splat(0)));
+  r = v128.bitselect(x, r, f64x2.eq(x, f64x2.splat(Infinity)));
+  // NaN and negative x: NaN
+  return v128.bitselect(f64x2.splat(NaN), r, v128.not(f64x2.ge(x, f64x2.splat(0))));
+}
+
+/** 2^u in float64 lanes, exactly 0 below 2^−1022 (exp2d clamps there). */
+// @ts-ignore: decorator
+@inline
+function exp2z(u: v128): v128 {
+  return v128.andnot(exp2d(u), f64x2.lt(u, f64x2.splat(-1022.0)));
+}
+
+/** v^γ for v ≥ 0 and γ > 0, float64 lanes (0 at v = 0; NaN stays NaN). */
+// @ts-ignore: decorator
+@inline
+function powd(v: v128, gamma: f64): v128 {
+  return exp2z(f64x2.mul(lnd(v), f64x2.splat(gamma * LOG2E_D)));
+}
+
+/** Two float32 at p (or one, the other lane 0) as float64 lanes. */
+// @ts-ignore: decorator
+@inline
+function ld(p: usize, two: bool): v128 {
+  return f64x2.promote_low_f32x4(two ? v128.load64_zero(p) : v128.load32_zero(p));
+}
+
+/** Stores two float64 lanes at p as float32 (or lane 0 only). */
+// @ts-ignore: decorator
+@inline
+function st(p: usize, v: v128, two: bool): void {
+  const f = f32x4.demote_f64x2_zero(v);
+  if (two) {
+    v128.store64_lane(p, f, 0);
+  } else {
+    v128.store32_lane(p, f, 0);
+  }
+}
+
+/** Σ_c 2^((x − m)·k) over a row, float64 exp and sum. */
+function rowSumExpD(x: usize, C: i32, m: f32, k: f64): f64 {
+  const md = f64x2.splat(<f64>m), kd = f64x2.splat(k);
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const v = v128.load(x + (<usize>c << 2));
+    const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    s0 = f64x2.add(s0, exp2d(f64x2.mul(f64x2.sub(lo, md), kd)));
+    s1 = f64x2.add(s1, exp2d(f64x2.mul(f64x2.sub(hi, md), kd)));
+  }
+  for (; c < C; c += 2) {
+    const two = c + 2 <= C;
+    let e = exp2d(f64x2.mul(f64x2.sub(ld(x + (<usize>c << 2), two), md), kd));
+    if (!two) e = f64x2.replace_lane(e, 1, 0);
+    s0 = f64x2.add(s0, e);
+  }
+  s0 = f64x2.add(s0, s1);
+  return f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+}
+
+/** s of a row whose max is m (the scalar kernels' special rows: +∞ max → NaN, all −∞ → 0). */
+function rowS(x: usize, C: i32, m: f32, invT: f64): f64 {
+  if (m == Infinity) return NaN;
+  if (m == -Infinity) return 0;
+  return rowSumExpD(x, C, m, LOG2E_D * invT);
+}
+
+/** ŷ of the pair (c, c + 1): dense keep·y + base, or sparse base + keep·[c = t]; lane 1 is 0 when !two. */
+// @ts-ignore: decorator
+@inline
+function pairTargets(y: usize, t: i32, c: i32, two: bool, keep: f64, base: f64): v128 {
+  let v: v128;
+  if (y != 0) {
+    v = f64x2.add(f64x2.mul(ld(y + (<usize>c << 2), two), f64x2.splat(keep)), f64x2.splat(base));
+  } else {
+    v = f64x2.splat(base);
+    if (t == c) v = f64x2.replace_lane(v, 0, base + keep);
+    else if (t == c + 1) v = f64x2.replace_lane(v, 1, base + keep);
+  }
+  if (!two) v = f64x2.replace_lane(v, 1, 0);
+  return v;
+}
+
+/** Whether the pair (c, c + 1) of dense labels y is all zeros (bit patterns: −0 counts as nonzero, harmlessly). */
+// @ts-ignore: decorator
+@inline
+function zeroPair(y: usize, c: i32, two: bool): bool {
+  return two ? load<u64>(y + (<usize>c << 2)) == 0 : load<u32>(y + (<usize>c << 2)) == 0;
+}
+
+/**
+ * One row's focal terms over the entries with ŷ ≠ 0 (dense labels y, or the
+ * sparse label t when y = 0). park = 0: returns the loss Σ f·g. Otherwise
+ * returns A + Bs = Σ (f + B) and writes f + B of each visited pair into park
+ * (float64 [C]); pairs with y = 0 (dense, base = 0) are skipped, not written.
+ */
+function focalRow(x: usize, y: usize, t: i32, C: i32, m: f32, s: f64, invT: f64, keep: f64, base: f64, a: usize,
+                  gamma: f64, park: usize): f64 {
+  const md = f64x2.splat(<f64>m), kd = f64x2.splat(LOG2E_D * invT), iv = f64x2.splat(invT);
+  const sv = f64x2.splat(s), lnS = f64x2.splat(ln(s)), zero = f64x2.splat(0), gv = f64x2.splat(gamma);
+  let acc = f64x2.splat(0);
+  let c = 0, end = C;
+  if (y == 0 && base == 0) {
+    c = t & ~1;  // sparse one-hot: the target's pair only
+    end = min<i32>(c + 2, C);
+  }
+  for (; c < end; c += 2) {
+    const two = c + 2 <= C;
+    if (y != 0 && base == 0 && zeroPair(y, c, two)) continue;
+    const xd = ld(x + (<usize>c << 2), two);
+    const yh = pairTargets(y, t, c, two, keep, base);
+    const av = two ? v128.load(a + (<usize>c << 3)) : v128.load64_zero(a + (<usize>c << 3));
+    const nz = f64x2.ne(yh, zero);
+    const d = f64x2.sub(xd, md);
+    const e = exp2z(f64x2.mul(d, kd));
+    const q = f64x2.div(f64x2.sub(sv, e), sv);
+    const g = f64x2.sub(lnS, f64x2.mul(d, iv));
+    const ay = f64x2.mul(av, yh);
+    const qg = gamma == 0 ? f64x2.splat(1.0) : powd(q, gamma);
+    // masked after the product: a lane with ŷ = 0 (the tail's second lane among them) may hold NaN
+    const f = v128.and(f64x2.mul(ay, qg), nz);
+    if (park == 0) {
+      acc = f64x2.add(acc, v128.and(f64x2.mul(f, g), nz));
+    } else {
+      let fb = f;
+      if (gamma != 0) {
+        // B = a·ŷ·γ·q^(γ−1)·p·g, 0 where q = 0 or p = 0 (its limits) or ŷ = 0
+        const p = f64x2.div(e, sv);
+        const B = f64x2.mul(f64x2.mul(ay, gv), f64x2.mul(f64x2.div(qg, q), f64x2.mul(p, g)));
+        const live = v128.and(nz, v128.and(f64x2.ne(q, zero), f64x2.ne(p, zero)));
+        fb = f64x2.add(f, v128.and(B, live));
+      }
+      acc = f64x2.add(acc, fb);
+      if (two) {
+        v128.store(park + (<usize>c << 3), fb);
+      } else {
+        v128.store64_lane(park + (<usize>c << 3), fb, 0);
+      }
+    }
+  }
+  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+}
+
+/**
+ * Softmax focal forward. Dense: y [rows, C] f32 labels, t unused; sparse
+ * (y = 0): t [rows] i32 labels, rows with t = ignore (when hasIgnore) give 0,
+ * a label outside [0, C) NaN. ŷ = keep·y + base (keep = 1 − ε, base = ε/C);
+ * a: float64 [C] α·w. Writes loss [rows] f32 and stats (m, s) [rows, 2] f32.
+ */
+export function focalForward(x: usize, y: usize, t: usize, rows: i32, C: i32, invT: f64, keep: f64, base: f64,
+                             a: usize, gamma: f64, hasIgnore: bool, ignore: i32, loss: usize, stats: usize): void {
+  const rowBytes = <usize>C << 2;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes;
+    const st = stats + (<usize>i << 3);
+    const m = rowMax(xr, C);
+    const s = rowS(xr, C, m, invT);
+    store<f32>(st, m);
+    store<f32>(st, <f32>s, 4);
+    let target = -1;
+    if (y == 0) {
+      target = load<i32>(t + (<usize>i << 2));
+      if (hasIgnore && target == ignore) {
+        store<f32>(loss + (<usize>i << 2), 0);
+        continue;
+      }
+      if (<u32>target >= <u32>C) {
+        store<f32>(loss + (<usize>i << 2), NaN);
+        continue;
+      }
+    }
+    const yr = y == 0 ? 0 : y + <usize>i * rowBytes;
+    store<f32>(loss + (<usize>i << 2), <f32>focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, 0));
+  }
+}
+
+/**
+ * Softmax focal d/dlogits: dx = dy/T·(p·(A + Bs) − f − B). Arguments as the
+ * forward's, plus stats (the forward's (m, s); m is used, s recomputed in
+ * float64), dy [rows], park: float64 scratch [C] (used when base ≠ 0 or the
+ * labels are dense). Ignored rows are written 0, out-of-range labels NaN.
+ * The entries with ŷ = 0 take the float32 sweep p·(A + Bs); the others are
+ * rewritten in float64 (p − 1 cancels there).
+ */
+export function focalGrad(x: usize, y: usize, t: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64,
+                          keep: f64, base: f64, a: usize, gamma: f64, hasIgnore: bool, ignore: i32, park: usize,
+                          out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const k = LOG2E_D * invT;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    let target = -1;
+    if (y == 0) {
+      target = load<i32>(t + (<usize>i << 2));
+      if (hasIgnore && target == ignore) {
+        memory.fill(or, 0, rowBytes);
+        continue;
+      }
+      if (<u32>target >= <u32>C) {
+        for (let c = 0; c < C; c++) store<f32>(or + (<usize>c << 2), NaN);
+        continue;
+      }
+    }
+    const yr = y == 0 ? 0 : y + <usize>i * rowBytes;
+    const m = load<f32>(stats + (<usize>i << 3));
+    const s = rowS(xr, C, m, invT);
+    const g = <f64>load<f32>(dy + (<usize>i << 2)) * invT;
+    if (yr == 0 && base == 0) {
+      // sparse one-hot: A + Bs = f_t + B_t; dx = g·S·p off the target, −g·S·q_t on it
+      const S = focalRow(xr, 0, target, C, m, s, invT, keep, base, a, gamma, park);
+      rowExpAxpy(xr, or, C, m, <f32>k, <f32>(g * S / s), 0, 0);
+      const xt = <f64>load<f32>(xr + (<usize>target << 2));
+      const e = f64x2.extract_lane(exp2z(f64x2.splat((xt - <f64>m) * k)), 0);
+      store<f32>(or + (<usize>target << 2), <f32>(-g * S * ((s - e) / s)));
+      continue;
+    }
+    const S = focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, park);
+    if (base == 0) {
+      rowExpAxpy(xr, or, C, m, <f32>k, <f32>(g * S / s), 0, 0);
+    }
+    // float64: every entry when base ≠ 0, else the pairs with y ≠ 0 (those focalRow parked)
+    const md = f64x2.splat(<f64>m), kd = f64x2.splat(k), Sv = f64x2.splat(S), gv = f64x2.splat(g), sv = f64x2.splat(s);
+    for (let c = 0; c < C; c += 2) {
+      const two = c + 2 <= C;
+      if (base == 0 && zeroPair(yr, c, two)) continue;
+      const p = f64x2.div(exp2z(f64x2.mul(f64x2.sub(ld(xr + (<usize>c << 2), two), md), kd)), sv);
+      const fb = two ? v128.load(park + (<usize>c << 3)) : v128.load64_zero(park + (<usize>c << 3));
+      st(or + (<usize>c << 2), f64x2.mul(gv, f64x2.sub(f64x2.mul(p, Sv), fb)), two);
+    }
+  }
+}
+
+/** Softmax focal d/dlabels (dense): dy·(1 − ε)·a[c]·q[c]^γ·g[c], float64 lanes. */
+export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C: i32, invT: f64, keep: f64, a: usize,
+                                gamma: f64, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const kd = f64x2.splat(LOG2E_D * invT), iv = f64x2.splat(invT);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    const m = load<f32>(stats + (<usize>i << 3));
+    const s = rowS(xr, C, m, invT);
+    const md = f64x2.splat(<f64>m), sv = f64x2.splat(s), lnS = f64x2.splat(ln(s));
+    const scale = f64x2.splat(<f64>load<f32>(dy + (<usize>i << 2)) * keep);
+    for (let c = 0; c < C; c += 2) {
+      const two = c + 2 <= C;
+      const d = f64x2.sub(ld(xr + (<usize>c << 2), two), md);
+      const g = f64x2.sub(lnS, f64x2.mul(d, iv));
+      const av = two ? v128.load(a + (<usize>c << 3)) : v128.load64_zero(a + (<usize>c << 3));
+      let r = f64x2.mul(f64x2.mul(scale, av), g);
+      if (gamma != 0) {
+        const e = exp2z(f64x2.mul(d, kd));
+        r = f64x2.mul(r, powd(f64x2.div(f64x2.sub(sv, e), sv), gamma));
+      }
+      st(or + (<usize>c << 2), r, two);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Binary focal cross-entropy, elementwise over [rows, C], float64 lanes:
+//   ẑ = z·keep + half, p = σ(x), bce = ẑ·softplus(−x) + (1 − ẑ)·softplus(x),
+//   u = ẑ·σ(−x) + (1 − ẑ)·σ(x), b = α·ẑ + (1 − α)·(1 − ẑ) (balancing) or 1
+//   L  = b·u^γ·bce
+//   dx = g·b·(γ·u^(γ−1)·(1 − 2ẑ)·p·(1 − p)·bce + u^γ·(p − ẑ))
+//   dz = g·keep·(b'·u^γ·bce + b·γ·u^(γ−1)·(1 − 2p)·bce − b·u^γ·x)
+// ---------------------------------------------------------------------------
+
+const NEG_LOG2E_D: f64 = -1.4426950408889634;
+
+/** The loss (wrt < 0), dx (wrt 0) or dz (wrt 1) of a pair, before the upstream factor. */
+// @ts-ignore: decorator
+@inline
+function binaryPair(xv: v128, zv: v128, keep: f64, half: f64, gamma: f64, alpha: f64, balancing: bool, wrt: i32): v128 {
+  const one = f64x2.splat(1.0), zero = f64x2.splat(0);
+  const zh = f64x2.add(f64x2.mul(zv, f64x2.splat(keep)), f64x2.splat(half));
+  const e = exp2d(f64x2.mul(f64x2.abs(xv), f64x2.splat(NEG_LOG2E_D)));  // exp(−|x|) in (0, 1]
+  const w = f64x2.add(one, e);
+  const r = f64x2.div(one, w);
+  const er = f64x2.mul(e, r);
+  const pos = f64x2.ge(xv, zero);
+  const p = v128.bitselect(r, er, pos);   // σ(x)
+  const pn = v128.bitselect(er, r, pos);  // σ(−x) = 1 − p
+  // log1p(e) = log(w)·e/(w − 1) (w − 1 is exact), e where w = 1
+  const wm1 = f64x2.sub(w, one);
+  const l1p = v128.bitselect(e, f64x2.div(f64x2.mul(lnd(w), e), wm1), f64x2.eq(wm1, zero));
+  const spp = f64x2.add(f64x2.pmax(xv, zero), l1p);               // softplus(x)
+  const spn = f64x2.add(f64x2.pmax(f64x2.neg(xv), zero), l1p);    // softplus(−x)
+  const omz = f64x2.sub(one, zh);
+  const bce = f64x2.add(f64x2.mul(zh, spn), f64x2.mul(omz, spp));
+  const u = f64x2.add(f64x2.mul(zh, pn), f64x2.mul(omz, p));
+  const uG = gamma == 0 ? one : powd(u, gamma);
+  const b = balancing ? f64x2.add(f64x2.mul(f64x2.splat(alpha), zh), f64x2.mul(f64x2.splat(1 - alpha), omz)) : one;
+  if (wrt < 0) return f64x2.mul(f64x2.mul(b, uG), bce);
+  // γ·u^(γ−1): 0 at γ = 0 or u = 0 (the limit)
+  const uG1 = gamma == 0 ? zero : v128.and(f64x2.mul(f64x2.splat(gamma), f64x2.div(uG, u)), f64x2.ne(u, zero));
+  if (wrt == 0) {
+    const t1 = f64x2.mul(f64x2.mul(uG1, f64x2.sub(omz, zh)), f64x2.mul(f64x2.mul(p, pn), bce));
+    return f64x2.mul(b, f64x2.add(t1, f64x2.mul(uG, f64x2.sub(p, zh))));
+  }
+  const db = balancing ? 2 * alpha - 1 : 0;
+  const t0 = f64x2.mul(f64x2.mul(f64x2.splat(db), uG), bce);
+  const t1 = f64x2.mul(f64x2.mul(b, uG1), f64x2.mul(f64x2.sub(pn, p), bce));
+  const t2 = f64x2.mul(f64x2.mul(b, uG), xv);
+  return f64x2.mul(f64x2.splat(keep), f64x2.sub(f64x2.add(t0, t1), t2));
+}
+
+/**
+ * Binary focal forward. reduction 0: out [rows, C] = scale·L; 1: out [rows] =
+ * scale·Σ_c L; 2: out [1] = scale·Σ L (float64 sums).
+ */
+export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: f64, half: f64, gamma: f64, alpha: f64,
+                                   balancing: bool, reduction: i32, scale: f64, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const sv = f64x2.splat(scale);
+  let total: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    let acc = f64x2.splat(0);
+    for (let c = 0; c < C; c += 2) {
+      const two = c + 2 <= C;
+      const off = <usize>c << 2;
+      let L = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, alpha, balancing, -1);
+      if (reduction == 0) {
+        st(or + off, f64x2.mul(sv, L), two);
+      } else {
+        if (!two) L = f64x2.replace_lane(L, 1, 0);
+        acc = f64x2.add(acc, L);
+      }
+    }
+    const rowSum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    if (reduction == 1) {
+      store<f32>(out + (<usize>i << 2), <f32>(rowSum * scale));
+    } else if (reduction == 2) {
+      total += rowSum;
+    }
+  }
+  if (reduction == 2) {
+    store<f32>(out, <f32>(total * scale));
+  }
+}
+
+/**
+ * Binary focal backward into out [rows, C]. dyMode 0: one upstream value dy[0]
+ * ('all'); 1: dy[i] per row ('rows'); 2: dy per element ('none'); the
+ * upstream factor is scale·dy. wrtLabels: dz instead of dx.
+ */
+export function binaryFocalGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f64, half: f64,
+                                gamma: f64, alpha: f64, balancing: bool, scale: f64, wrtLabels: bool, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const sv = f64x2.splat(scale);
+  const wrt = wrtLabels ? 1 : 0;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
+    const dr = dy + <usize>i * rowBytes;
+    const gRow = f64x2.splat(dyMode == 2 ? 0 : scale * <f64>load<f32>(dy + (dyMode == 1 ? <usize>i << 2 : 0)));
+    for (let c = 0; c < C; c += 2) {
+      const two = c + 2 <= C;
+      const off = <usize>c << 2;
+      const g = dyMode == 2 ? f64x2.mul(sv, ld(dr + off, two)) : gRow;
+      const v = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, alpha, balancing, wrt);
+      st(or + off, f64x2.mul(g, v), two);
+    }
+  }
+}
