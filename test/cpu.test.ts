@@ -2,8 +2,8 @@
  * The shared op spec on the `cpu` backend: with the fused cpu kernels (their
  * WebAssembly SIMD path, kernels/simd, where it runs: everywhere in CI) and
  * with the composite path forced (FUSED_CE_FORCE_COMPOSITE); then the softmax
- * and sigmoid suites (dense, sparse, precision, +∞, sigmoid, fused
- * reductions) once more on the fused kernels'
+ * sigmoid and focal suites (dense, sparse, precision, +∞, sigmoid, fused
+ * reductions, focal, focal precision) once more on the fused kernels'
  * JavaScript path (FUSED_CE_CPU_SIMD = false), the fallback where WebAssembly
  * SIMD is missing.
  */
@@ -19,7 +19,7 @@ import {simdAvailable} from '../kernels/simd/simd_module';
 /** The suites run a second time on the JavaScript kernels. */
 const JS_PATH_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
                                 'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits',
-                                'fused reductions']);
+                                'fused reductions', 'focal cross-entropy', 'precision at large logit scales (focal)']);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

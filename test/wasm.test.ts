@@ -1,16 +1,18 @@
 /**
  * The shared op spec on tfjs's `wasm` backend in Node. The softmax
- * cross-entropy kernels (dense and sparse, forward and backward) and the
- * sigmoid ones are ours there: the WebAssembly SIMD module over tfjs-wasm's
- * own heap (kernels/wasm/); every other op (focal, linear CE) runs its composite
- * path on tfjs's own wasm kernels. (A gather with batchDims = 1, fine on cpu,
- * webgl and webgpu, read out of bounds on tfjs-wasm 4.22: only running the
+ * cross-entropy kernels (dense and sparse, forward and backward), the
+ * sigmoid ones and the focal ones (softmax and binary) are ours there: the
+ * WebAssembly SIMD module over tfjs-wasm's own heap (kernels/wasm/); the
+ * linear CE runs its composite path on tfjs's own wasm kernels. (A gather
+ * with batchDims = 1, fine on cpu, webgl and webgpu, read out of bounds on
+ * tfjs-wasm 4.22: only running the
  * spec here shows that. So did the linear-CE spec: tfjs-wasm's _FusedMatMul
  * throws on a rank-2 bias and adds a rank-1 bias wrongly with transposeB; see
  * matMulPlus in src/ops/linear_cross_entropy_chunks.ts.)
  *
- * Tolerances: the softmax and sigmoid suites (our kernels) at cpu's 1e-6; the rest at
- * 2e-4, measured: the composite path's accuracy here is that of tfjs-wasm's
+ * Tolerances: the suites whose ops run our kernels (softmax, sigmoid, focal,
+ * the fused reductions and the properties of those six ops) at cpu's 1e-6;
+ * the rest at 2e-4, measured: the composite path's accuracy here is that of tfjs-wasm's
  * float32 kernels, whose exp and row sums give 1.1e-5 normwise on a C = 1000
  * gradient and 1.15e-4 at C = 32000 (a float32 sum of 32000 terms).
  */
@@ -29,8 +31,10 @@ import {wasmSimdRuns} from '../kernels/wasm/SoftmaxCrossEntropy';
 
 /** The suites whose ops run our kernels here (tolerance 1e-6). */
 const FUSED_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
-                              'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits']);
-const OUR_WASM_KERNELS = [...names.ALL_KERNEL_NAMES];
+                              'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits',
+                              'focal cross-entropy', 'precision at large logit scales (focal)', 'fused reductions',
+                              'properties']);
+const OUR_WASM_KERNELS = [...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES];
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -38,7 +42,7 @@ beforeAll(async () => {
 });
 
 describe('wasm (softmax kernels: WebAssembly SIMD on the backend\'s heap; the rest composite)', () => {
-  test('our softmax and sigmoid kernels, and only those, are registered for wasm, and run on its memory', () => {
+  test('our softmax, sigmoid and focal kernels, and only those, are registered for wasm, and run on its memory', () => {
     const ours = new Set<string>([...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES, ...names.IN_PLACE_KERNEL_NAMES,
                                   names.LinearSparseSoftmaxCrossEntropy]);
     expect(tf.getKernelsForBackend('wasm').map(k => k.kernelName).filter(n => ours.has(n)).sort())

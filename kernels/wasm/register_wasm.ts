@@ -1,8 +1,9 @@
 /**
  * The `wasm` backend (tfjs-backend-wasm): the softmax cross-entropy kernels
- * (dense and sparse, forward and backward) and the sigmoid ones (with the
- * fused reductions) on the WebAssembly SIMD module over the backend's own heap
- * (SoftmaxCrossEntropy.ts, SigmoidCrossEntropy.ts); each declares that it
+ * (dense and sparse, forward and backward), the sigmoid ones (with the
+ * fused reductions) and the focal ones (softmax and binary) on the WebAssembly
+ * SIMD module over the backend's own heap (SoftmaxCrossEntropy.ts,
+ * SigmoidCrossEntropy.ts, FocalCrossEntropy.ts); each declares that it
  * runs only where that module can be instantiated over the backend's memory
  * (else the ops take the composite path). The other ops take the composite
  * path here. And the facts about it that
@@ -25,11 +26,12 @@
  */
 import {declareCapabilities, registerAttrSupport} from '../capabilities';
 import {registerKernelsOnce} from '../register_util';
+import {wasmFocalKernelConfigs} from './FocalCrossEntropy';
 import {wasmSigmoidKernelConfigs} from './SigmoidCrossEntropy';
 import {wasmSimdRuns, wasmSoftmaxKernelConfigs} from './SoftmaxCrossEntropy';
 
 export function registerWasmKernels(): void {
-  const configs = [...wasmSoftmaxKernelConfigs, ...wasmSigmoidKernelConfigs];
+  const configs = [...wasmSoftmaxKernelConfigs, ...wasmSigmoidKernelConfigs, ...wasmFocalKernelConfigs];
   registerKernelsOnce(configs);
   for (const {kernelName} of configs) {
     registerAttrSupport('wasm', kernelName, wasmSimdRuns);

@@ -22,7 +22,7 @@ const x = randn(rows * C, 71, 2.5);
 const soft = randProbs(rows, C, 72);
 
 /** Backends that register the fused focal kernels (FOCAL_KERNEL_NAMES): checked to really run them. */
-export const FUSED_FOCAL_BACKENDS = ['cpu', 'webgl', 'webgpu'];
+export const FUSED_FOCAL_BACKENDS = ['cpu', 'webgl', 'webgpu', 'wasm'];
 
 function fused(env: SpecEnv): boolean {
   return !env.composite && FUSED_FOCAL_BACKENDS.includes(env.backend);

@@ -15,7 +15,8 @@ import type {SpecEnv} from './registry';
  */
 export const FUSED_KERNELS: Record<string, 'all' | readonly string[]> = {
   cpu: 'all', webgl: 'all', webgpu: 'all',
-  wasm: names.ALL_KERNEL_NAMES,  // softmax (dense, sparse) and sigmoid: the WebAssembly SIMD module
+  // softmax (dense, sparse), sigmoid and focal: the WebAssembly SIMD module
+  wasm: [...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES],
 };
 
 /**
