@@ -32,20 +32,21 @@
  * cannot be created or bound (an [N, V] buffer above the adapter's
  * maxBufferSize or maxStorageBufferBindingSize) or that throws becomes a
  * "failed: <reason>" row and the run goes on; the adapter and its limits are
- * recorded. Results: benchmarks/linear_cross_entropy.results-<backend>.json
- * (rows merged per device, size, provider and chunk) and a markdown table on
- * stdout.
+ * recorded. Results: benchmarks/results/linear-ce/linear_cross_entropy.results-<backend>.json
+ * (rows merged per device, size, provider, chunk and mode; each row carries its
+ * run date, the run's flags and load, interleaving and read-back mode) and a
+ * markdown table on stdout. `npm run bench:regenerate` empties that folder and
+ * refills it (benchmarks/regenerate.ts, step linear-ce); its RESULTS.md and the
+ * README's linear-CE table are rendered from the JSON (benchmarks/linear_ce_report.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import {readBack, summarize} from './harness';
+import {LinearCeMode as Mode, LinearCeProvider as ProviderId, LinearCeRow as Row, table} from './linear_ce_report';
 import {trackPeakMemory} from '../tools/peak_memory';
 import {placeOnDevice, trackBackendBytes} from '../tools/linear_ce_memory';
-
-type ProviderId = 'chunked' | 'chunked-oop' | 'fused-forward' | 'unfused' | 'tf.losses';
-type Mode = 'forward+backward' | 'forward';
 
 interface Args {
   backend: string;
@@ -258,19 +259,6 @@ function deviceInfo(adapter?: {vendor?: string, architecture?: string, device?: 
   };
 }
 
-interface Row {
-  backend: string; device?: string; N: number; H: number; V: number; provider: ProviderId; chunkSize: number | null;
-  /** Absent in rows measured before the mode existed: forward + backward. */
-  mode?: Mode;
-  status: 'ok' | 'error'; error?: string;
-  firstMs?: number; medianMs?: number; p20Ms?: number; p80Ms?: number; reps?: number;
-  /** Peak bytes counted at every backend allocation (tools/linear_ce_memory.ts). */
-  peakBackendExtraBytes?: number;
-  /** The harness's sampler (unique tensor buffers, at kernel boundaries). */
-  peakExtraBytes?: number;
-  leakedTensors?: number;
-}
-
 /**
  * Runs the benchmark with command-line arguments `argv`; results go to `--out`
  * or `outDir`/linear_cross_entropy.results-<backend>.json. Also the entry of
@@ -278,6 +266,8 @@ interface Row {
  */
 export async function runBenchmark(argv: string[], outDir: string): Promise<void> {
   const args = parseArgs(argv, outDir);
+  const loadStart = os.loadavg()[0];
+  const runDate = new Date().toISOString();
   if (args.mode !== 'forward' && args.providers.includes('fused-forward')) {
     throw new Error('provider fused-forward measures the loss without gradients: pass --mode forward');
   }
@@ -312,7 +302,9 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
       const chunks: Array<number | null> = !provider.startsWith('chunked') ? [null] :
           [...new Set((args.chunkSizes.length > 0 ? args.chunkSizes : [0]).map(c => c === 0 ? lib.autoChunkSize(N, V) : c))];
       return chunks.map(chunkSize => {
-        const row: Row = {backend: tf.getBackend(), device: device.name, N, H, V, provider, chunkSize, mode: args.mode, status: 'ok'};
+        const row: Row = {backend: tf.getBackend(), device: device.name, N, H, V, provider, chunkSize, mode: args.mode, status: 'ok',
+          ...(chunkSize != null ? {autoChunk: chunkSize === lib.autoChunkSize(N, V)} : {}),
+          runDate, interleaved: true, readBack: 'one element of each result', args: argv.join(' ')};
         return {row, f: lossFn(provider, lib, labels, V, chunkSize ?? undefined), times: [] as number[]};
       });
     });
@@ -346,6 +338,7 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
     }
     tf.dispose([h, w, labels]);
   }
+  for (const r of rows) r.loadAverage = [round1(loadStart), round1(os.loadavg()[0])];
   const previous: Row[] = fs.existsSync(args.out) ? JSON.parse(fs.readFileSync(args.out, 'utf8')).rows : [];
   const key = (r: Row) => `${r.backend} ${r.device ?? ''} ${r.N}x${r.H}x${r.V} ${r.provider} ${r.chunkSize} ${r.mode ?? 'forward+backward'}`;
   const merged = [...previous.filter(p => !rows.some(r => key(r) === key(p))), ...rows];
@@ -354,32 +347,16 @@ export async function runBenchmark(argv: string[], outDir: string): Promise<void
   fs.writeFileSync(args.out, JSON.stringify({
     schema: 2, bench: 'linear_cross_entropy',
     note: 'mean reduction; mode forward+backward (rows without a mode): tf.grads w.r.t. hidden and weight; mode forward: the loss without a tape',
-    host: {cpus: os.cpus().length, node: process.version},
+    host: {cpus: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), node: process.version},
     devices: [...previousDevices.filter(d => d.name !== device.name), device], rows: merged,
   }, null, 1));
   console.log(table(merged));
 }
 
-/** Markdown table; ratios against the unfused path of the same size on the same device. */
-export function table(rows: Row[]): string {
-  const mb = (b?: number) => b == null ? '–' : (b / 2 ** 20).toFixed(1);
-  const lines = ['| device | N×H×V | mode | provider | chunk | median ms (p20–p80) | peak extra MiB (alloc / harness) | time vs unfused | peak vs unfused |',
-                 '|---|---|---|---|---|---|---|---|---|'];
-  const modeOf = (r: Row) => r.mode ?? 'forward+backward';
-  for (const r of rows) {
-    const base = rows.find(b => b.backend === r.backend && b.device === r.device && b.N === r.N && b.H === r.H && b.V === r.V &&
-                                modeOf(b) === modeOf(r) && b.provider === 'unfused' && b.status === 'ok');
-    const ratio = (a?: number, b?: number) => a == null || b == null ? '–' : (a / b).toFixed(2) + '×';
-    lines.push(`| ${r.device ?? r.backend} | ${r.N}×${r.H}×${r.V} | ${modeOf(r)} | ${r.provider} | ${r.chunkSize ?? '–'} | ` +
-        (r.status === 'ok' ? `${r.medianMs!.toFixed(0)} (${r.p20Ms!.toFixed(0)}–${r.p80Ms!.toFixed(0)})` : `failed: ${r.error}`) +
-        ` | ${mb(r.peakBackendExtraBytes)} / ${mb(r.peakExtraBytes)} | ${ratio(r.medianMs, base?.medianMs)} | ` +
-        `${ratio(r.peakBackendExtraBytes, base?.peakBackendExtraBytes)} |`);
-  }
-  return lines.join('\n');
-}
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 if (typeof module !== 'undefined' && require.main === module) {
-  runBenchmark(process.argv.slice(2), __dirname).then(() => process.exit(0), e => {
+  runBenchmark(process.argv.slice(2), path.join(__dirname, 'results', 'linear-ce')).then(() => process.exit(0), e => {
     console.error(e instanceof Error ? e.stack : e);
     process.exit(1);
   });

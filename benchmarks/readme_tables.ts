@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {BackendReport, CellResult, Mode} from './harness';
+import {linearCeReadmeTable} from './linear_ce_report';
 import {label, loadReports} from './report';
 
 const ROOT = path.join(__dirname, '..');
@@ -112,7 +113,7 @@ export function cpuSpeedup(all: Folder[]): string {
 }
 
 /** "On a real GPU": every real-GPU folder's softmax CE forward+backward, per shape. */
-export function realGpuTable(all: Folder[]): string {
+export function realGpuTable(all: Folder[], resultsDir = RESULTS): string {
   const out: string[] = [];
   for (const {sub, reports} of all.filter(f => f.sub !== '')) {
     for (const r of reports.filter(x => current(x) && !/swiftshader/i.test(JSON.stringify(x.device)))) {
@@ -122,29 +123,64 @@ export function realGpuTable(all: Folder[]): string {
       out.push(`${label(r)}, measured ${r.startedAt.slice(0, 10)} ([${sub}](benchmarks/results/${sub}/RESULTS.md)):`, '');
       out.push(`| op, forward+backward | ${shapes.map(s => `${s.rows}×${s.classes}`).join(' | ')} | peak extra, fused vs tf.losses |`);
       out.push(`|---|${shapes.map(() => '---|').join('')}---|`);
-      for (const [suite, name] of [['softmax-ce', 'softmax CE (dense)'], ['sparse-softmax-ce', 'sparse softmax CE (tf.losses: one-hot)']]) {
-        const cells = shapes.map(({rows, classes}) => {
-          const f = cell(r, suite, rows, classes, 'forward+backward', 'fused');
-          const t = cell(r, suite, rows, classes, 'forward+backward', 'tf.losses');
-          return f && t ? `${times(t.medianMs! / f.medianMs!)} (${msText(f.medianMs!)} vs ${msText(t.medianMs!)} ms)` : '–';
-        });
-        const big = shapes[shapes.length - 1];
-        const f = cell(r, suite, big.rows, big.classes, 'forward+backward', 'fused');
-        const t = cell(r, suite, big.rows, big.classes, 'forward+backward', 'tf.losses');
-        const mem = f?.peakExtraBytes != null && t?.peakExtraBytes != null ?
-          `${times(f.peakExtraBytes / f.logitsBytes)} vs ${times(t.peakExtraBytes / t.logitsBytes)} the logits` : '–';
-        out.push(`| ${name}, fused vs tf.losses | ${cells.join(' | ')} | ${mem} |`);
+      for (const mode of ['forward+backward', 'forward'] as Mode[]) {
+        for (const [suite, name] of [['softmax-ce', 'softmax CE (dense)'], ['sparse-softmax-ce', 'sparse softmax CE (tf.losses: one-hot)']]) {
+          const cells = shapes.map(({rows, classes}) => {
+            const f = cell(r, suite, rows, classes, mode, 'fused');
+            const t = cell(r, suite, rows, classes, mode, 'tf.losses');
+            return f && t ? `${times(t.medianMs! / f.medianMs!)} (${msText(f.medianMs!)} vs ${msText(t.medianMs!)} ms)` : '–';
+          });
+          if (cells.every(c => c === '–')) continue;
+          const big = shapes[shapes.length - 1];
+          const f = cell(r, suite, big.rows, big.classes, mode, 'fused');
+          const t = cell(r, suite, big.rows, big.classes, mode, 'tf.losses');
+          const mem = f?.peakExtraBytes != null && t?.peakExtraBytes != null ?
+            `${times(f.peakExtraBytes / f.logitsBytes)} vs ${times(t.peakExtraBytes / t.logitsBytes)} the logits` : '–';
+          out.push(`| ${name}${mode === 'forward' ? ', forward alone' : ''}, fused vs tf.losses | ${cells.join(' | ')} | ${mem} |`);
+        }
       }
-      out.push('');
+      out.push('', ...realGpuNotes(r, sub, resultsDir), '');
     }
   }
   return out.join('\n').trim();
 }
 
+/**
+ * What a real-GPU report lacks (a bundle run from before the pipelined mode,
+ * dispatch counts, kernel timestamps and the roofline), and the op spec's
+ * result on that GPU (spec-*.json beside it).
+ */
+function realGpuNotes(r: BackendReport, sub: string, resultsDir: string): string[] {
+  const out: string[] = [];
+  const missing = [
+    r.results.some(c => c.mode === 'pipelined') ? '' : 'pipelined steps',
+    r.results.some(c => c.dispatches != null) ? '' : 'dispatch counts',
+    r.results.some(c => c.kernelMs != null || c.kernelMsUnavailable != null) ? '' : 'kernel times (timestamp queries)',
+    r.roofline != null ? '' : 'the copy-bandwidth roofline',
+  ].filter(Boolean);
+  if (missing.length) {
+    const list = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} or ${missing[missing.length - 1]}` : missing[0];
+    out.push(`This run (${r.startedAt.slice(0, 10)}) is from an older bundle: it has no ${list}. ` +
+        'The prepared bundle (`scripts/build-gpu-bundle.sh`, benchmarks/gpu_bundle) measures them on the next GPU run.');
+  }
+  const dir = path.join(resultsDir, sub);
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter(x => /^spec-.*\.json$/.test(x)).sort() : []) {
+    const spec = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as
+      {records: Array<{variant: string, ok: boolean, maxRelErr?: number, name: string}>};
+    const fused = spec.records.filter(x => x.variant === 'fused');
+    const worst = fused.reduce((a, b) => ((b.maxRelErr ?? 0) > (a?.maxRelErr ?? -1) ? b : a), fused[0]);
+    out.push(`The op spec on this GPU ([${f}](benchmarks/results/${sub}/${f})): ` +
+        `${spec.records.filter(x => x.ok).length} of ${spec.records.length} cases pass` +
+        (worst?.maxRelErr != null ? `; fused worst error ${worst.maxRelErr.toExponential(1)} against float64 (${worst.name})` : '') + '.');
+  }
+  return out.flatMap((x, i) => (i ? ['', x] : [x]));
+}
+
 /** Every generated part of the README, by name. */
 export function sections(resultsDir = RESULTS): Record<string, string> {
   const all = folders(resultsDir);
-  return {'cpu-speedup': cpuSpeedup(all), 'compare': compareTable(all), 'real-gpu': realGpuTable(all)};
+  return {'cpu-speedup': cpuSpeedup(all), 'compare': compareTable(all), 'real-gpu': realGpuTable(all, resultsDir),
+    'linear-ce': linearCeReadmeTable(resultsDir)};
 }
 
 const START = (name: string) => `<!-- generated: ${name} (benchmarks/readme_tables.ts) -->`;

@@ -13,9 +13,13 @@
  * bundle (benchmarks/results/<gpu>/: no such GPU here) are not re-measured:
  * their RESULTS.md is rebuilt from their JSON, and `bundle-gpu/run.sh`
  * regenerates their JSON on the machine (scripts/build-gpu-bundle.sh).
+ * The linear + cross-entropy benchmark has its own step (LINEAR_CE below,
+ * `--only linear-ce`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {spawnSync} from 'node:child_process';
+import {LINEAR_CE_DIR, renderLinearCeMarkdown} from './linear_ce_report';
 import {buildReport} from './report';
 import {main as runBench} from './run';
 import {updateReadme} from './readme_tables';
@@ -50,6 +54,47 @@ export const PROFILES: Profile[] = [
   },
 ];
 
+/**
+ * The linear + cross-entropy benchmark (benchmarks/linear_cross_entropy.ts,
+ * its own script and JSON schema): folder results/linear-ce, one process per
+ * run, every run's rows merged into one file per backend. `--short` takes
+ * small shapes (about 2 minutes on 2 cores); the default adds the issue's
+ * target 4096×512×32000 on cpu (one cold run each of the chunked op and the
+ * materialised path, about 10 minutes). The target on SwiftShader takes over
+ * 25 minutes and is left to the GPU bundle.
+ */
+export const LINEAR_CE = {
+  name: 'linear-ce',
+  dir: path.join(RESULTS, LINEAR_CE_DIR),
+  backends: ['cpu', 'webgpu'],
+  short: [
+    ['--backend', 'cpu', '--sizes', '1024x64x8000', '--chunk', 'auto,128', '--reps', '2'],
+    ['--backend', 'cpu', '--mode', 'forward', '--sizes', '1024x64x8000', '--reps', '2'],
+    ['--backend', 'webgpu', '--sizes', '256x64x4000', '--chunk', 'auto,64', '--reps', '2'],
+    ['--backend', 'webgpu', '--mode', 'forward', '--sizes', '256x64x4000', '--reps', '2'],
+  ],
+  full: [
+    ['--backend', 'cpu', '--sizes', '1024x64x32000', '--chunk', 'auto,128', '--reps', '3'],
+    ['--backend', 'cpu', '--sizes', '4096x512x32000', '--providers', 'chunked,unfused', '--reps', '0'],
+    ['--backend', 'cpu', '--mode', 'forward', '--sizes', '512x64x32000,256x512x32000', '--reps', '3'],
+    ['--backend', 'webgpu', '--sizes', '512x16x4000,256x128x4000', '--chunk', 'auto,64', '--reps', '3'],
+    ['--backend', 'webgpu', '--mode', 'forward', '--sizes', '512x64x4000,64x64x32000', '--reps', '3'],
+  ],
+};
+
+/** Empties results/linear-ce (not its subfolders) and refills it; then its RESULTS.md. */
+function regenerateLinearCe(short: boolean, backends?: string[]): void {
+  const runs = (short ? LINEAR_CE.short : LINEAR_CE.full).filter(a => backends == null || backends.includes(a[1]));
+  if (!runs.length) return;
+  console.log(`== ${LINEAR_CE.name}: ${[...new Set(runs.map(a => a[1]))].join(', ')} -> ${path.relative(process.cwd(), LINEAR_CE.dir)}`);
+  clear(LINEAR_CE.dir);
+  for (const a of runs) {
+    const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'linear_cross_entropy.ts'), ...a],
+        {stdio: ['ignore', 'ignore', 'inherit']});
+    if (r.status !== 0) console.error(`linear-ce: ${a.join(' ')} exited ${r.status ?? r.signal}`);
+  }
+}
+
 /** Folders measured elsewhere (the real-GPU bundle): only their RESULTS.md is rebuilt here. */
 export const MEASURED_ELSEWHERE = ['nvidia-h200'];
 
@@ -83,6 +128,9 @@ async function regenerate(argv: string[]): Promise<void> {
     clear(p.dir);
     await runBench([...rest, ...p.argv, '--backends', mine.join(','), '--results', path.relative(process.cwd(), p.dir) || '.']);
   }
+  if (only == null || only === LINEAR_CE.name) regenerateLinearCe(rest.includes('--short'), backends);
+  fs.mkdirSync(LINEAR_CE.dir, {recursive: true});
+  fs.writeFileSync(path.join(LINEAR_CE.dir, 'RESULTS.md'), renderLinearCeMarkdown(RESULTS));
   for (const name of MEASURED_ELSEWHERE) {
     const dir = path.join(RESULTS, name);
     if (fs.existsSync(dir)) console.log(`rebuilt ${(await buildReport(dir)).join(', ')}`);

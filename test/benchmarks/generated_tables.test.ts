@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {README, README_FOLDERS, sections, withSections} from '../../benchmarks/readme_tables';
+import {LINEAR_CE_DIR, renderLinearCeMarkdown} from '../../benchmarks/linear_ce_report';
 import {loadReports, renderMarkdown, RunInfo} from '../../benchmarks/report';
 
 const RESULTS = path.join(__dirname, '..', '..', 'benchmarks', 'results');
@@ -24,6 +25,10 @@ describe('generated benchmark tables', () => {
       expect(fs.readFileSync(path.join(dir, 'RESULTS.md'), 'utf8')).toBe(expected);
     });
   }
+
+  it('linear-ce/RESULTS.md matches the linear-CE JSON (benchmarks/linear_ce_report.ts)', () => {
+    expect(fs.readFileSync(path.join(RESULTS, LINEAR_CE_DIR, 'RESULTS.md'), 'utf8')).toBe(renderLinearCeMarkdown(RESULTS));
+  });
 
   it('README.md\'s generated sections match benchmarks/results', () => {
     const text = fs.readFileSync(README, 'utf8');
