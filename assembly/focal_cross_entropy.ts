@@ -85,6 +85,20 @@ function powd(v: v128, gamma: f64): v128 {
   return exp2z(f64x2.mul(lnd(v), f64x2.splat(gamma * LOG2E_D)));
 }
 
+/** v^n for a small integer n ≥ 0 by n − 1 products (the integer γ of the Keras defaults: no log or exp). */
+// @ts-ignore: decorator
+@inline
+function powi(v: v128, n: i32): v128 {
+  let r = f64x2.splat(1.0);
+  for (let k = 0; k < n; k++) r = f64x2.mul(r, v);
+  return r;
+}
+
+/** γ as a small integer (1 … 8) for powi, or 0 where it is not one (or is 0). */
+function intGamma(gamma: f64): i32 {
+  return gamma >= 1 && gamma <= 8 && gamma == floor<f64>(gamma) ? <i32>gamma : 0;
+}
+
 /** Two float32 at p (or one, the other lane 0) as float64 lanes. */
 // @ts-ignore: decorator
 @inline
@@ -158,11 +172,12 @@ function zeroPair(y: usize, c: i32, two: bool): bool {
 /**
  * One row's focal terms over the entries with ŷ ≠ 0 (dense labels y, or the
  * sparse label t when y = 0). park = 0: returns the loss Σ f·g. Otherwise
- * returns A + Bs = Σ (f + B) and writes f + B of each visited pair into park
- * (float64 [C]); pairs with y = 0 (dense, base = 0) are skipped, not written.
+ * returns A + Bs = Σ (f + B) and writes f + B of each visited pair into
+ * park[0 .. C) and p into park[C .. 2C) (float64); pairs with y = 0 (dense,
+ * base = 0) are skipped, not written. ni: intGamma(gamma).
  */
 function focalRow(x: usize, y: usize, t: i32, C: i32, m: f32, s: f64, invT: f64, keep: f64, base: f64, a: usize,
-                  gamma: f64, park: usize): f64 {
+                  gamma: f64, ni: i32, park: usize): f64 {
   const md = f64x2.splat(<f64>m), kd = f64x2.splat(LOG2E_D * invT), iv = f64x2.splat(invT);
   const sv = f64x2.splat(s), lnS = f64x2.splat(ln(s)), zero = f64x2.splat(0), gv = f64x2.splat(gamma);
   let acc = f64x2.splat(0);
@@ -171,9 +186,17 @@ function focalRow(x: usize, y: usize, t: i32, C: i32, m: f32, s: f64, invT: f64,
     c = t & ~1;  // sparse one-hot: the target's pair only
     end = min<i32>(c + 2, C);
   }
+  const skipZeros = y != 0 && base == 0;
+  const pPark = park + (<usize>C << 3);
   for (; c < end; c += 2) {
     const two = c + 2 <= C;
-    if (y != 0 && base == 0 && zeroPair(y, c, two)) continue;
+    if (skipZeros) {
+      if (c + 4 <= C && !v128.any_true(v128.load(y + (<usize>c << 2)))) {
+        c += 2;  // and 2 more by the loop
+        continue;
+      }
+      if (zeroPair(y, c, two)) continue;
+    }
     const xd = ld(x + (<usize>c << 2), two);
     const yh = pairTargets(y, t, c, two, keep, base);
     const av = two ? v128.load(a + (<usize>c << 3)) : v128.load64_zero(a + (<usize>c << 3));
@@ -183,25 +206,35 @@ function focalRow(x: usize, y: usize, t: i32, C: i32, m: f32, s: f64, invT: f64,
     const q = f64x2.div(f64x2.sub(sv, e), sv);
     const g = f64x2.sub(lnS, f64x2.mul(d, iv));
     const ay = f64x2.mul(av, yh);
-    const qg = gamma == 0 ? f64x2.splat(1.0) : powd(q, gamma);
+    // q^γ, and q^(γ−1) where the backward needs it
+    let qg1 = f64x2.splat(1.0), qg = qg1;
+    if (ni > 0) {
+      qg1 = powi(q, ni - 1);
+      qg = f64x2.mul(qg1, q);
+    } else if (gamma != 0) {
+      qg = powd(q, gamma);
+      if (park != 0) qg1 = f64x2.div(qg, q);
+    }
     // masked after the product: a lane with ŷ = 0 (the tail's second lane among them) may hold NaN
     const f = v128.and(f64x2.mul(ay, qg), nz);
     if (park == 0) {
       acc = f64x2.add(acc, v128.and(f64x2.mul(f, g), nz));
     } else {
       let fb = f;
+      const p = f64x2.div(e, sv);
       if (gamma != 0) {
         // B = a·ŷ·γ·q^(γ−1)·p·g, 0 where q = 0 or p = 0 (its limits) or ŷ = 0
-        const p = f64x2.div(e, sv);
-        const B = f64x2.mul(f64x2.mul(ay, gv), f64x2.mul(f64x2.div(qg, q), f64x2.mul(p, g)));
+        const B = f64x2.mul(f64x2.mul(ay, gv), f64x2.mul(qg1, f64x2.mul(p, g)));
         const live = v128.and(nz, v128.and(f64x2.ne(q, zero), f64x2.ne(p, zero)));
         fb = f64x2.add(f, v128.and(B, live));
       }
       acc = f64x2.add(acc, fb);
       if (two) {
         v128.store(park + (<usize>c << 3), fb);
+        v128.store(pPark + (<usize>c << 3), p);
       } else {
         v128.store64_lane(park + (<usize>c << 3), fb, 0);
+        v128.store64_lane(pPark + (<usize>c << 3), p, 0);
       }
     }
   }
@@ -217,6 +250,7 @@ function focalRow(x: usize, y: usize, t: i32, C: i32, m: f32, s: f64, invT: f64,
 export function focalForward(x: usize, y: usize, t: usize, rows: i32, C: i32, invT: f64, keep: f64, base: f64,
                              a: usize, gamma: f64, hasIgnore: bool, ignore: i32, loss: usize, stats: usize): void {
   const rowBytes = <usize>C << 2;
+  const ni = intGamma(gamma);
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes;
     const st = stats + (<usize>i << 3);
@@ -237,15 +271,14 @@ export function focalForward(x: usize, y: usize, t: usize, rows: i32, C: i32, in
       }
     }
     const yr = y == 0 ? 0 : y + <usize>i * rowBytes;
-    store<f32>(loss + (<usize>i << 2), <f32>focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, 0));
+    store<f32>(loss + (<usize>i << 2), <f32>focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, ni, 0));
   }
 }
 
 /**
  * Softmax focal d/dlogits: dx = dy/T·(p·(A + Bs) − f − B). Arguments as the
  * forward's, plus stats (the forward's (m, s); m is used, s recomputed in
- * float64), dy [rows], park: float64 scratch [C] (used when base ≠ 0 or the
- * labels are dense). Ignored rows are written 0, out-of-range labels NaN.
+ * float64), dy [rows], park: float64 scratch [2·C]. Ignored rows are written 0, out-of-range labels NaN.
  * The entries with ŷ = 0 take the float32 sweep p·(A + Bs); the others are
  * rewritten in float64 (p − 1 cancels there).
  */
@@ -254,6 +287,8 @@ export function focalGrad(x: usize, y: usize, t: usize, stats: usize, dy: usize,
                           out: usize): void {
   const rowBytes = <usize>C << 2;
   const k = LOG2E_D * invT;
+  const ni = intGamma(gamma);
+  const pPark = park + (<usize>C << 3);
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     let target = -1;
@@ -274,23 +309,29 @@ export function focalGrad(x: usize, y: usize, t: usize, stats: usize, dy: usize,
     const g = <f64>load<f32>(dy + (<usize>i << 2)) * invT;
     if (yr == 0 && base == 0) {
       // sparse one-hot: A + Bs = f_t + B_t; dx = g·S·p off the target, −g·S·q_t on it
-      const S = focalRow(xr, 0, target, C, m, s, invT, keep, base, a, gamma, park);
+      const S = focalRow(xr, 0, target, C, m, s, invT, keep, base, a, gamma, ni, park);
       rowExpAxpy(xr, or, C, m, <f32>k, <f32>(g * S / s), 0, 0);
       const xt = <f64>load<f32>(xr + (<usize>target << 2));
       const e = f64x2.extract_lane(exp2z(f64x2.splat((xt - <f64>m) * k)), 0);
       store<f32>(or + (<usize>target << 2), <f32>(-g * S * ((s - e) / s)));
       continue;
     }
-    const S = focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, park);
+    const S = focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, ni, park);
     if (base == 0) {
       rowExpAxpy(xr, or, C, m, <f32>k, <f32>(g * S / s), 0, 0);
     }
     // float64: every entry when base ≠ 0, else the pairs with y ≠ 0 (those focalRow parked)
-    const md = f64x2.splat(<f64>m), kd = f64x2.splat(k), Sv = f64x2.splat(S), gv = f64x2.splat(g), sv = f64x2.splat(s);
+    const Sv = f64x2.splat(S), gv = f64x2.splat(g);
     for (let c = 0; c < C; c += 2) {
       const two = c + 2 <= C;
-      if (base == 0 && zeroPair(yr, c, two)) continue;
-      const p = f64x2.div(exp2z(f64x2.mul(f64x2.sub(ld(xr + (<usize>c << 2), two), md), kd)), sv);
+      if (base == 0) {
+        if (c + 4 <= C && !v128.any_true(v128.load(yr + (<usize>c << 2)))) {
+          c += 2;
+          continue;
+        }
+        if (zeroPair(yr, c, two)) continue;
+      }
+      const p = two ? v128.load(pPark + (<usize>c << 3)) : v128.load64_zero(pPark + (<usize>c << 3));
       const fb = two ? v128.load(park + (<usize>c << 3)) : v128.load64_zero(park + (<usize>c << 3));
       st(or + (<usize>c << 2), f64x2.mul(gv, f64x2.sub(f64x2.mul(p, Sv), fb)), two);
     }
@@ -302,6 +343,7 @@ export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
                                 gamma: f64, out: usize): void {
   const rowBytes = <usize>C << 2;
   const kd = f64x2.splat(LOG2E_D * invT), iv = f64x2.splat(invT);
+  const ni = intGamma(gamma);
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     const m = load<f32>(stats + (<usize>i << 3));
@@ -316,7 +358,8 @@ export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
       let r = f64x2.mul(f64x2.mul(scale, av), g);
       if (gamma != 0) {
         const e = exp2z(f64x2.mul(d, kd));
-        r = f64x2.mul(r, powd(f64x2.div(f64x2.sub(sv, e), sv), gamma));
+        const q = f64x2.div(f64x2.sub(sv, e), sv);
+        r = f64x2.mul(r, ni > 0 ? powi(q, ni) : powd(q, gamma));
       }
       st(or + (<usize>c << 2), r, two);
     }
@@ -337,7 +380,8 @@ const NEG_LOG2E_D: f64 = -1.4426950408889634;
 /** The loss (wrt < 0), dx (wrt 0) or dz (wrt 1) of a pair, before the upstream factor. */
 // @ts-ignore: decorator
 @inline
-function binaryPair(xv: v128, zv: v128, keep: f64, half: f64, gamma: f64, alpha: f64, balancing: bool, wrt: i32): v128 {
+function binaryPair(xv: v128, zv: v128, keep: f64, half: f64, gamma: f64, ni: i32, alpha: f64, balancing: bool,
+                    wrt: i32): v128 {
   const one = f64x2.splat(1.0), zero = f64x2.splat(0);
   const zh = f64x2.add(f64x2.mul(zv, f64x2.splat(keep)), f64x2.splat(half));
   const e = exp2d(f64x2.mul(f64x2.abs(xv), f64x2.splat(NEG_LOG2E_D)));  // exp(−|x|) in (0, 1]
@@ -355,11 +399,19 @@ function binaryPair(xv: v128, zv: v128, keep: f64, half: f64, gamma: f64, alpha:
   const omz = f64x2.sub(one, zh);
   const bce = f64x2.add(f64x2.mul(zh, spn), f64x2.mul(omz, spp));
   const u = f64x2.add(f64x2.mul(zh, pn), f64x2.mul(omz, p));
-  const uG = gamma == 0 ? one : powd(u, gamma);
+  // u^γ, and u^(γ−1) for the gradients
+  let uG1p = one, uG = one;
+  if (ni > 0) {
+    uG1p = powi(u, ni - 1);
+    uG = f64x2.mul(uG1p, u);
+  } else if (gamma != 0) {
+    uG = powd(u, gamma);
+    if (wrt >= 0) uG1p = f64x2.div(uG, u);
+  }
   const b = balancing ? f64x2.add(f64x2.mul(f64x2.splat(alpha), zh), f64x2.mul(f64x2.splat(1 - alpha), omz)) : one;
   if (wrt < 0) return f64x2.mul(f64x2.mul(b, uG), bce);
   // γ·u^(γ−1): 0 at γ = 0 or u = 0 (the limit)
-  const uG1 = gamma == 0 ? zero : v128.and(f64x2.mul(f64x2.splat(gamma), f64x2.div(uG, u)), f64x2.ne(u, zero));
+  const uG1 = gamma == 0 ? zero : v128.and(f64x2.mul(f64x2.splat(gamma), uG1p), f64x2.ne(u, zero));
   if (wrt == 0) {
     const t1 = f64x2.mul(f64x2.mul(uG1, f64x2.sub(omz, zh)), f64x2.mul(f64x2.mul(p, pn), bce));
     return f64x2.mul(b, f64x2.add(t1, f64x2.mul(uG, f64x2.sub(p, zh))));
@@ -379,6 +431,7 @@ export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: 
                                    balancing: bool, reduction: i32, scale: f64, out: usize): void {
   const rowBytes = <usize>C << 2;
   const sv = f64x2.splat(scale);
+  const ni = intGamma(gamma);
   let total: f64 = 0;
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
@@ -386,7 +439,7 @@ export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: 
     for (let c = 0; c < C; c += 2) {
       const two = c + 2 <= C;
       const off = <usize>c << 2;
-      let L = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, alpha, balancing, -1);
+      let L = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, ni, alpha, balancing, -1);
       if (reduction == 0) {
         st(or + off, f64x2.mul(sv, L), two);
       } else {
@@ -416,6 +469,7 @@ export function binaryFocalGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows
   const rowBytes = <usize>C << 2;
   const sv = f64x2.splat(scale);
   const wrt = wrtLabels ? 1 : 0;
+  const ni = intGamma(gamma);
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     const dr = dy + <usize>i * rowBytes;
@@ -424,7 +478,7 @@ export function binaryFocalGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows
       const two = c + 2 <= C;
       const off = <usize>c << 2;
       const g = dyMode == 2 ? f64x2.mul(sv, ld(dr + off, two)) : gRow;
-      const v = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, alpha, balancing, wrt);
+      const v = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, ni, alpha, balancing, wrt);
       st(or + off, f64x2.mul(g, v), two);
     }
   }

@@ -86,7 +86,7 @@ export function focalGradSimd(x: Values, y: Values | null, t: Values | null, sta
     kernels.focalLabelsGrad(xp, sp, dyp, rows, C, k.invT, k.keep, a, k.gamma, out);
   } else {
     const yp = y == null ? 0 : heap.f32In(y), tp = t == null ? 0 : heap.i32In(t);
-    const park = heap.alloc(8 * Math.max(C, 1));
+    const park = heap.alloc(16 * Math.max(C, 1));  // f + B and p of a row, float64
     kernels.focalGrad(xp, yp, tp, sp, dyp, rows, C, k.invT, k.keep, k.base, a, k.gamma, k.hasIgnore, k.ignore, park,
                       out);
   }

@@ -71,7 +71,7 @@ function backward(sparse: boolean, {inputs, backend, attrs}: Args<SoftmaxCrossEn
     if (attrs.wrt === 'labels') {
       k.focalLabelsGrad(off(inputs.logits), off(inputs.lse), off(inputs.dy), rows, C, s.invT, s.keep, a, s.gamma, off(out));
     } else {
-      park = backend.wasm._malloc(8 * Math.max(C, 1));
+      park = backend.wasm._malloc(16 * Math.max(C, 1));  // f + B and p of a row, float64
       const labels = off(inputs.labels);
       k.focalGrad(off(inputs.logits), sparse ? 0 : labels, sparse ? labels : 0, off(inputs.lse), off(inputs.dy), rows, C,
                   s.invT, s.keep, s.base, a, s.gamma, sparse ? s.hasIgnore : 0, s.ignore, park, off(out));
