@@ -25,6 +25,9 @@
 // which makes those module exports too).
 export * from './focal_cross_entropy';
 
+// The linear cross-entropy's GEMM accumulate (its own file; no shared helpers).
+export * from './matmul_accumulate';
+
 // 2^f on |f| ≤ ½: degree-6 polynomial fitted for relative error (2.0e-9;
 // evaluated in float32: 1e-7, below 2 ulp).
 const P1: f32 = 0.6931472028580795;

@@ -50,6 +50,21 @@ export interface LinearCeFile {
   rows: LinearCeRow[];
 }
 
+/** One cell of the cpu GEMM benchmark (benchmarks/matmul_accumulate.cpu.ts). */
+export interface GemmRow {
+  product: string; n: number; H: number; V: number; provider: 'js' | 'simd' | 'tfjs'; reps: number;
+  medianMs: number; minMs: number; cpuMedianMs: number; maxRelDiffFromJs: number;
+}
+
+/** Its results file (one run). */
+export interface GemmFile {
+  bench: 'matmul_accumulate_cpu'; runDate: string; args: string; interleaved: boolean; loadAverage: [number, number];
+  host: {cpus: number, cpu?: string, node: string};
+  rows: GemmRow[];
+}
+
+export const GEMM_FILE = 'matmul-accumulate-cpu.json';
+
 export const LINEAR_CE_DIR = 'linear-ce';
 const FILE = /^linear_cross_entropy\.results-.*\.json$/;
 
@@ -113,6 +128,34 @@ function runsText(file: LinearCeFile): string[] {
   return [...seen.values()].map(t => `- ${t}`);
 }
 
+/** The cpu GEMM loops, JavaScript against the SIMD module (and tfjs's matMul), from GEMM_FILE. */
+function gemmSection(file: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  const g = JSON.parse(fs.readFileSync(file, 'utf8')) as GemmFile;
+  const providers = [...new Set(g.rows.map(r => r.provider))];
+  const others = providers.filter(p => p !== 'js');
+  const md = [`## The cpu GEMM loops: ${GEMM_FILE}`, '',
+    'The five matrix products of one chunk (benchmarks/matmul_accumulate.cpu.ts): `js` = the JavaScript loops ' +
+    '(kernels/cpu/matmul_accumulate.ts, `FUSED_CE_CPU_SIMD = false`), `simd` = the WebAssembly SIMD module ' +
+    '(kernels/cpu/matmul_accumulate_simd.ts over assembly/matmul_accumulate.ts, the tile copies in and out included), ' +
+    '`tfjs` = tfjs-backend-cpu\'s matMul. Providers take turns within every repetition. ' +
+    `Run \`${g.args}\`: ${g.runDate.slice(0, 16).replace('T', ' ')} UTC, ${g.host.cpus} cores` +
+    `${g.host.cpu ? ` (${g.host.cpu})` : ''}, Node ${g.host.node}, load ${g.loadAverage[0]} → ${g.loadAverage[1]}.`, '',
+    `| product | ${providers.map(p => `${p} ms: median (min), process CPU`).join(' | ')} | ${others.map(p => `js / ${p}: median, min, CPU`).join(' | ')} | max rel. diff from js |`,
+    `|---|${providers.map(() => '---|').join('')}${others.map(() => '---|').join('')}---|`];
+  for (const product of [...new Set(g.rows.map(r => r.product))]) {
+    const rs = g.rows.filter(r => r.product === product);
+    const js = rs.find(r => r.provider === 'js');
+    const cells = providers.map(p => rs.find(r => r.provider === p)).map(r => (r ? `${r.medianMs.toFixed(0)} (${r.minMs.toFixed(0)}), ${r.cpuMedianMs.toFixed(0)}` : '–'));
+    const ratios = others.map(p => rs.find(r => r.provider === p)).map(r => (r && js ?
+      `**${(js.medianMs / r.medianMs).toFixed(2)}×**, ${(js.minMs / r.minMs).toFixed(2)}×, ${(js.cpuMedianMs / r.cpuMedianMs).toFixed(2)}×` : '–'));
+    const diffs = others.map(p => rs.find(r => r.provider === p)?.maxRelDiffFromJs.toExponential(1) ?? '–').join(' / ');
+    md.push(`| \`${product}\` (${rs[0].n}×${rs[0].H}×${rs[0].V}) | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${diffs} |`);
+  }
+  md.push('');
+  return md;
+}
+
 /** benchmarks/results/linear-ce/RESULTS.md: every linear-CE results file's rows. */
 export function renderLinearCeMarkdown(resultsDir: string): string {
   const md = ['# Linear + cross-entropy results', '',
@@ -128,6 +171,7 @@ export function renderLinearCeMarkdown(resultsDir: string): string {
     '`tf.losses.softmaxCrossEntropy` on one-hot labels. Peak extra = bytes allocated beyond the inputs until the ' +
     'result exists, counted at every backend allocation / by the harness\'s sampler of live tensor buffers. ' +
     'The first run of each cell is cold and timed apart; `reps` timed runs follow (0: the cold run is the only time).', ''];
+  md.push(...gemmSection(path.join(resultsDir, LINEAR_CE_DIR, GEMM_FILE)));
   for (const {rel, file} of loadLinearCe(resultsDir)) {
     md.push(`## ${rel}`, '');
     const devs = (file.devices ?? []).map(d => d.name + (d.maxStorageBufferBindingSize != null ?

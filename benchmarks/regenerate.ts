@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {LINEAR_CE_DIR, renderLinearCeMarkdown} from './linear_ce_report';
+import {GEMM_FILE, LINEAR_CE_DIR, renderLinearCeMarkdown} from './linear_ce_report';
 import {buildReport} from './report';
 import {main as runBench} from './run';
 import {updateReadme} from './readme_tables';
@@ -61,7 +61,9 @@ export const PROFILES: Profile[] = [
  * small shapes (about 2 minutes on 2 cores); the default adds the issue's
  * target 4096×512×32000 on cpu (one cold run each of the chunked op and the
  * materialised path, about 10 minutes). The target on SwiftShader takes over
- * 25 minutes and is left to the GPU bundle.
+ * 25 minutes and is left to the GPU bundle. With cpu, also the chunk's GEMM
+ * products, JavaScript loops against the SIMD module
+ * (benchmarks/matmul_accumulate.cpu.ts -> matmul-accumulate-cpu.json).
  */
 export const LINEAR_CE = {
   name: 'linear-ce',
@@ -80,18 +82,30 @@ export const LINEAR_CE = {
     ['--backend', 'webgpu', '--sizes', '512x16x4000,256x128x4000', '--chunk', 'auto,64', '--reps', '3'],
     ['--backend', 'webgpu', '--mode', 'forward', '--sizes', '512x64x4000,64x64x32000', '--reps', '3'],
   ],
+  /** The cpu GEMM loops, JavaScript against the SIMD module (benchmarks/matmul_accumulate.cpu.ts; cpu only). */
+  gemm: {
+    short: ['--shape', '128x512x8000', '--reps', '3', '--providers', 'js,simd'],
+    full: ['--shape', '128x512x32000', '--reps', '3', '--providers', 'js,simd,tfjs'],
+  },
 };
 
 /** Empties results/linear-ce (not its subfolders) and refills it; then its RESULTS.md. */
 function regenerateLinearCe(short: boolean, backends?: string[]): void {
   const runs = (short ? LINEAR_CE.short : LINEAR_CE.full).filter(a => backends == null || backends.includes(a[1]));
-  if (!runs.length) return;
+  const gemm = backends == null || backends.includes('cpu');
+  if (!runs.length && !gemm) return;
   console.log(`== ${LINEAR_CE.name}: ${[...new Set(runs.map(a => a[1]))].join(', ')} -> ${path.relative(process.cwd(), LINEAR_CE.dir)}`);
   clear(LINEAR_CE.dir);
   for (const a of runs) {
     const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'linear_cross_entropy.ts'), ...a],
         {stdio: ['ignore', 'ignore', 'inherit']});
     if (r.status !== 0) console.error(`linear-ce: ${a.join(' ')} exited ${r.status ?? r.signal}`);
+  }
+  if (gemm) {
+    const a = [...(short ? LINEAR_CE.gemm.short : LINEAR_CE.gemm.full), '--out', path.join(LINEAR_CE.dir, GEMM_FILE)];
+    const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'matmul_accumulate.cpu.ts'), ...a],
+        {stdio: ['ignore', 'inherit', 'inherit']});
+    if (r.status !== 0) console.error(`linear-ce: matmul_accumulate.cpu.ts ${a.join(' ')} exited ${r.status ?? r.signal}`);
   }
 }
 

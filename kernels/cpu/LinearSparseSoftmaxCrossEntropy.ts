@@ -11,7 +11,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs, LinearSparseSoftmaxCrossEntropyInputs} from '../kernel_names';
 import {linearCrossEntropyShape} from '../linear_cross_entropy_checks';
-import {matMulAccumulateInto} from './matmul_accumulate';
+import {matMulAccumulate} from './matmul_accumulate_simd';
 import {classWeightArray, sumOf} from './row_math';
 import {sparseRowsForward} from './SoftmaxCrossEntropy';
 
@@ -49,7 +49,7 @@ function linearSparseSoftmaxCrossEntropy(args: {inputs: LinearSparseSoftmaxCross
       }
     }
     // logits[i, v] = b[v] + Σ_k h[r0 + i, k]·W(v, k): B = Wᵀ ([V, H] weight) or W ([H, V]).
-    matMulAccumulateInto(block, rowsOf(h, r0 * H, (r0 + n) * H), wt,
+    matMulAccumulate(block, rowsOf(h, r0 * H, (r0 + n) * H), wt,
         {M: n, K: H, P: V, transposeA: false, transposeB: attrs.weightLayout === 'VH', rowOffset: 0});
     sparseRowsForward(block, n, V, t, r0, attrs, w, sumW, loss, lse);
   }

@@ -1,7 +1,9 @@
 /**
  * cpu in-place kernels of linearSoftmaxCrossEntropy (contract and aliasing
  * rule: kernels/kernel_names.ts): MatMulAccumulate (acc += A·B into acc's
- * Float32Array, loops in matmul_accumulate.ts) and ScaleInPlace (x *= s).
+ * Float32Array: the SIMD module, matmul_accumulate_simd.ts, or with
+ * FUSED_CE_CPU_SIMD false the JavaScript loops, matmul_accumulate.ts) and
+ * ScaleInPlace (x *= s).
  * Host work only: read the typed arrays, check, write, return acc's dataId with
  * one more reference (the output tensor), as tfjs-backend-cpu's reshape does.
  */
@@ -9,7 +11,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {MatMulAccumulate, MatMulAccumulateAttrs, MatMulAccumulateInputs, ScaleInPlace, ScaleInPlaceInputs} from '../kernel_names';
 import {checkInPlaceTarget, matMulAccumulateShape} from '../linear_cross_entropy_checks';
-import {matMulAccumulateInto} from './matmul_accumulate';
+import {matMulAccumulate as accumulate} from './matmul_accumulate_simd';
 
 /** The target's own Float32Array (a cast without copy could leave another array type: refused). */
 function targetArray(backend: MathBackendCPU, t: TensorInfo, kernel: string): Float32Array {
@@ -33,7 +35,7 @@ const matMulAccumulate: KernelFunc = ({inputs, backend, attrs}) => {
   checkInPlaceTarget(MatMulAccumulate, acc, [a, b], cpu.refCount(acc.dataId));
   const c = targetArray(cpu, acc, MatMulAccumulate);
   const get = (t: TensorInfo) => cpu.data.get(t.dataId).values as ArrayLike<number>;
-  matMulAccumulateInto(c, get(a), get(b), shape);
+  accumulate(c, get(a), get(b), shape);
   return alias(cpu, acc);
 };
 
