@@ -5,6 +5,9 @@
  * rotating. ORT has no cross-entropy gradient, hence forward only. Two ORT
  * graphs (onnx_models.ts): the LogSoftmax chain and the SoftmaxCrossEntropyLoss
  * node. Each call ends with its loss in JS (ours: `await loss.data()`).
+ * Per provider: wall time (min, p20, median) and the process's CPU time per
+ * call (process.cpuUsage: every thread of the process, ORT's included), so a
+ * busy machine shows as wall time above CPU time.
  *
  *   npm run bench:ort:install        # once: npm install --ignore-scripts in benchmarks/ort
  *   npx tsx benchmarks/ort/ort_peer.ts [--shapes 1024x1000,4096x1000] [--rounds 20] [--out FILE]
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
   for (const [N, C] of shapes) {
     const ps = await providers(ort, N, C);
     const times = new Map<string, number[]>(ps.map(p => [p.id, []]));
+    const cpuTimes = new Map<string, number[]>(ps.map(p => [p.id, []]));
     const firstLoss = new Map<string, number>();
     for (const p of ps) {
       for (let w = 0; w < 3; w++) firstLoss.set(p.id, await p.run());  // warm-up (wasm tier-up, ORT arenas)
@@ -107,16 +111,21 @@ async function main(): Promise<void> {
     for (let k = 0; k < rounds; k++) {
       for (let j = 0; j < ps.length; j++) {
         const p = ps[(j + k) % ps.length];
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         await p.run();
         times.get(p.id)!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpuTimes.get(p.id)!.push((c.user + c.system) / 1000);
       }
     }
     const ref = firstLoss.get('ort-logsoftmax-chain')!;
     for (const p of ps) {
       const ts = times.get(p.id)!.slice().sort((a, b) => a - b);
+      const cs = cpuTimes.get(p.id)!.slice().sort((a, b) => a - b);
       results.push({shape: {rows: N, classes: C}, provider: p.id, what: p.what, minMs: ts[0], p20Ms: quantile(ts, 0.2),
-                    medianMs: quantile(ts, 0.5), timesMs: times.get(p.id)!.map(v => +v.toFixed(3)),
+                    medianMs: quantile(ts, 0.5), cpuMinMs: cs[0], cpuMedianMs: quantile(cs, 0.5),
+                    timesMs: times.get(p.id)!.map(v => +v.toFixed(3)), cpuTimesMs: cpuTimes.get(p.id)!.map(v => +v.toFixed(3)),
                     loss0: firstLoss.get(p.id), loss0VsOrtChain: Math.abs(firstLoss.get(p.id)! - ref) / Math.abs(ref)});
       p.dispose();
     }
@@ -128,9 +137,11 @@ async function main(): Promise<void> {
   };
   fs.mkdirSync(path.dirname(out), {recursive: true});
   fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  console.log(`| shape | provider | min ms | p20 ms | median ms |\n|---|---|---|---|---|`);
-  for (const r of results as Array<{shape: {rows: number, classes: number}, provider: string, minMs: number, p20Ms: number, medianMs: number}>) {
-    console.log(`| ${r.shape.rows}×${r.shape.classes} | ${r.provider} | ${r.minMs.toFixed(2)} | ${r.p20Ms.toFixed(2)} | ${r.medianMs.toFixed(2)} |`);
+  console.log(`| shape | provider | min ms | p20 ms | median ms | CPU median ms |\n|---|---|---|---|---|---|`);
+  for (const r of results as Array<{shape: {rows: number, classes: number}, provider: string, minMs: number, p20Ms: number, medianMs: number,
+                                    cpuMedianMs: number}>) {
+    console.log(`| ${r.shape.rows}×${r.shape.classes} | ${r.provider} | ${r.minMs.toFixed(2)} | ${r.p20Ms.toFixed(2)} | ${r.medianMs.toFixed(2)} | ` +
+                `${r.cpuMedianMs.toFixed(2)} |`);
   }
   console.log(`load average ${os.loadavg().map(v => v.toFixed(2)).join(' ')}; written ${out}`);
 }
