@@ -97,9 +97,11 @@ interface BinaryFocalElement {zh: number; p: number; q: number; bce: number; u: 
 function binaryFocalElement(x: number, z: number, o: RefBinaryFocalOptions): BinaryFocalElement {
   const eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma, alpha = o.alpha ?? defaultAlpha;
   const zh = z * (1 - eps) + eps / 2;
-  // log σ(x) and log(1 − σ(x)) without overflow.
-  const logP = x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-  const log1mP = logP - x;
+  // log σ(x) and log(1 − σ(x)) without overflow, and without cancellation: log(1 − σ(x)) = log σ(x) − x
+  // would lose every digit of log1p(e^x) (a 1e-3 relative error of bce at x = −26.7).
+  const l1p = Math.log1p(Math.exp(-Math.abs(x)));
+  const logP = x >= 0 ? -l1p : x - l1p;
+  const log1mP = x >= 0 ? -x - l1p : -l1p;
   const p = Math.exp(logP), q = Math.exp(log1mP);
   const bce = -(zh * logP + (1 - zh) * log1mP);
   const u = zh * q + (1 - zh) * p;  // = 1 − p_t, exact form
