@@ -162,7 +162,7 @@ export interface LinearSparseSoftmaxCrossEntropyAttrs extends SoftmaxCrossEntrop
 
 // ---------------------------------------------------------------------------
 // Focal cross-entropy (Lin et al. 2017, Keras 3 definitions). Fused on cpu,
-// webgl and webgpu; other backends use the composite path in
+// wasm, webgl and webgpu; other backends use the composite path in
 // src/ops/focal_cross_entropy.ts. Not part of ALL_KERNEL_NAMES: not every
 // backend registers these (`useFusedKernel` checks per backend).
 // ---------------------------------------------------------------------------
@@ -180,7 +180,7 @@ export const BinaryFocalCrossEntropy = 'FusedBinaryFocalCrossEntropy';
 /** Its backward: d/dlogits (or d/dlabels). */
 export const BinaryFocalCrossEntropyGrad = 'FusedBinaryFocalCrossEntropyGrad';
 
-/** Every focal kernel name (registered on cpu, webgl and webgpu). */
+/** Every focal kernel name (registered on cpu, wasm, webgl and webgpu). */
 export const FOCAL_KERNEL_NAMES = [
   FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy,
   SparseFocalCrossEntropyGrad, BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad,
