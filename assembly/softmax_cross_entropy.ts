@@ -162,21 +162,42 @@ export function rowMax(x: usize, C: i32): f32 {
   return m;
 }
 
+/** (e0 + e1) + (e2 + e3), e_j = 2^((x − m)·k) of the four vectors at p (16 floats). */
+// @ts-ignore: decorator
+@inline
+function expTree16(p: usize, mv: v128, kv: v128): v128 {
+  const e0 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
+  const e1 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
+  const e2 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
+  const e3 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
+  return f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
+}
+
 /**
  * s = Σ_c 2^((x − m)·k) over the row. Four vectors (16 terms) are added in
  * float32 as a tree (at most 3 roundings per term), their sum in float64.
+ *
+ * The sweeps here take 8 or 4 vectors per loop iteration, not one: V8
+ * (TurboFan) builds every v128 constant of the exp (three instructions each)
+ * inside the loop, in every iteration, so one vector per iteration spends
+ * about a third of its instructions on constants. The unrolled loops do the
+ * same arithmetic in the same order (results bitwise those of one vector
+ * per iteration).
  */
 function rowSumExp(x: usize, C: i32, m: f32, k: f32): f64 {
   const mv = f32x4.splat(m), kv = f32x4.splat(k);
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let c = 0;
-  for (; c + 16 <= C; c += 16) {
+  for (; c + 32 <= C; c += 32) {
     const p = x + (<usize>c << 2);
-    const e0 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
-    const e1 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
-    const e2 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
-    const e3 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
-    const e = f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
+    const e = expTree16(p, mv, kv), g = expTree16(p + 64, mv, kv);
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(g));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1)));
+  }
+  for (; c + 16 <= C; c += 16) {
+    const e = expTree16(x + (<usize>c << 2), mv, kv);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
   }
@@ -310,6 +331,18 @@ export function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32,
   const mv = f32x4.splat(m), kv = f32x4.splat(k), av = f32x4.splat(a), bv = f32x4.splat(b);
   let c = 0;
   if (v == 0) {
+    // four vectors per iteration (see rowSumExp)
+    for (; c + 16 <= C; c += 16) {
+      const p = x + (<usize>c << 2), o = out + (<usize>c << 2);
+      const e0 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
+      const e1 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
+      const e2 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
+      const e3 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
+      v128.store(o, f32x4.mul(av, e0));
+      v128.store(o, f32x4.mul(av, e1), 16);
+      v128.store(o, f32x4.mul(av, e2), 32);
+      v128.store(o, f32x4.mul(av, e3), 48);
+    }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
       const e = exp2neg(f32x4.mul(f32x4.sub(v128.load(x + off), mv), kv));
@@ -320,6 +353,18 @@ export function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32,
       store<f32>(out + off, a * exp2s((load<f32>(x + off) - m) * k));
     }
   } else {
+    for (; c + 16 <= C; c += 16) {
+      const off = <usize>c << 2;
+      const p = x + off, o = out + off, q = v + off;
+      const e0 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
+      const e1 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
+      const e2 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
+      const e3 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
+      v128.store(o, f32x4.sub(f32x4.mul(av, e0), f32x4.mul(bv, v128.load(q))));
+      v128.store(o, f32x4.sub(f32x4.mul(av, e1), f32x4.mul(bv, v128.load(q, 16))), 16);
+      v128.store(o, f32x4.sub(f32x4.mul(av, e2), f32x4.mul(bv, v128.load(q, 32))), 32);
+      v128.store(o, f32x4.sub(f32x4.mul(av, e3), f32x4.mul(bv, v128.load(q, 48))), 48);
+    }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
       const e = exp2neg(f32x4.mul(f32x4.sub(v128.load(x + off), mv), kv));
@@ -602,6 +647,15 @@ function sigmoidLossS(x: f32, zh: f32, qz: f32): f64 {
   return <f64>qz * (<f64>max<f32>(-x, 0) + sp) + (1 - <f64>zh) * (<f64>max<f32>(x, 0) + sp);
 }
 
+/** The elementwise loss of the four lanes at byte offset off of the row (ẑ = z·keep + half, q·ẑ). */
+// @ts-ignore: decorator
+@inline
+function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, halfv: v128, q0v: v128): v128 {
+  const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
+  const qz = f32x4.mul(q != 0 ? v128.load(q + off) : q0v, zh);
+  return sigmoidLossV(v128.load(xr + off), zh, qz);
+}
+
 /**
  * Sigmoid forward. q: C f32 positive-class weights, or 0 for q0 everywhere.
  * reduction 0: out [rows, C] = scale·L; 1: out [rows] = scale·Σ_c L;
@@ -616,11 +670,32 @@ export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32,
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
     let c = 0;
+    // four vectors per iteration (see rowSumExp), summed in the same order
+    for (; c + 16 <= C; c += 16) {
+      const off = <usize>c << 2;
+      const L0 = sigmoidLossAt(xr, zr, q, off, keepv, halfv, q0v);
+      const L1 = sigmoidLossAt(xr, zr, q, off + 16, keepv, halfv, q0v);
+      const L2 = sigmoidLossAt(xr, zr, q, off + 32, keepv, halfv, q0v);
+      const L3 = sigmoidLossAt(xr, zr, q, off + 48, keepv, halfv, q0v);
+      if (reduction == 0) {
+        v128.store(or + off, f32x4.mul(sv, L0));
+        v128.store(or + off, f32x4.mul(sv, L1), 16);
+        v128.store(or + off, f32x4.mul(sv, L2), 32);
+        v128.store(or + off, f32x4.mul(sv, L3), 48);
+      } else {
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L0));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L0, L0, 2, 3, 0, 1)));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L1));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L1, L1, 2, 3, 0, 1)));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L2));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L2, L2, 2, 3, 0, 1)));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L3));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L3, L3, 2, 3, 0, 1)));
+      }
+    }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
-      const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
-      const qz = f32x4.mul(q != 0 ? v128.load(q + off) : q0v, zh);
-      const L = sigmoidLossV(v128.load(xr + off), zh, qz);
+      const L = sigmoidLossAt(xr, zr, q, off, keepv, halfv, q0v);
       if (reduction == 0) {
         v128.store(or + off, f32x4.mul(sv, L));
       } else {
@@ -651,6 +726,25 @@ export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32,
   }
 }
 
+/** dx (or dz when wrtLabels) of the four lanes at byte offset off of the row, upstream g. */
+// @ts-ignore: decorator
+@inline
+function sigmoidGradAt(xr: usize, zr: usize, q: usize, off: usize, g: v128, wrtLabels: bool, keepv: v128, halfv: v128,
+                       q0v: v128): v128 {
+  const one = f32x4.splat(1.0), zero = f32x4.splat(0);
+  const xv = v128.load(xr + off);
+  const qv = q != 0 ? v128.load(q + off) : q0v;
+  if (wrtLabels) {
+    const sp = log1pUnitV(exp2neg(f32x4.mul(f32x4.abs(xv), f32x4.splat(NEG_LOG2E))));
+    return f32x4.mul(f32x4.mul(g, keepv), f32x4.sub(f32x4.mul(qv, f32x4.add(f32x4.pmax(f32x4.neg(xv), zero), sp)),
+                                                    f32x4.add(f32x4.pmax(xv, zero), sp)));
+  }
+  const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
+  const qz = f32x4.mul(qv, zh);
+  const sig = f32x4.div(one, f32x4.add(one, exp2v(f32x4.mul(xv, f32x4.splat(NEG_LOG2E)))));
+  return f32x4.mul(g, f32x4.sub(f32x4.mul(sig, f32x4.sub(f32x4.add(qz, one), zh)), qz));
+}
+
 /**
  * Sigmoid backward. dyMode 0: one upstream value dy[0] (reduction 'all');
  * 1: dy[i] per row ('rows'); 2: dy per element ('none'); g = scale·dy.
@@ -660,30 +754,32 @@ export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i3
                             q0: f32, scale: f64, wrtLabels: bool, out: usize): void {
   const rowBytes = <usize>C << 2;
   const keepv = f32x4.splat(keep), halfv = f32x4.splat(half), q0v = f32x4.splat(q0), sv = f32x4.splat(<f32>scale);
-  const one = f32x4.splat(1.0), zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     const dr = dy + <usize>i * rowBytes;
     const gRow: f32 = dyMode == 2 ? 0 : <f32>(scale * <f64>load<f32>(dy + (dyMode == 1 ? <usize>i << 2 : 0)));
     const gRowV = f32x4.splat(gRow);
     let c = 0;
+    // four vectors per iteration (see rowSumExp)
+    for (; c + 16 <= C; c += 16) {
+      const off = <usize>c << 2;
+      const g0 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off)) : gRowV;
+      const g1 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 16)) : gRowV;
+      const g2 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 32)) : gRowV;
+      const g3 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 48)) : gRowV;
+      const r0 = sigmoidGradAt(xr, zr, q, off, g0, wrtLabels, keepv, halfv, q0v);
+      const r1 = sigmoidGradAt(xr, zr, q, off + 16, g1, wrtLabels, keepv, halfv, q0v);
+      const r2 = sigmoidGradAt(xr, zr, q, off + 32, g2, wrtLabels, keepv, halfv, q0v);
+      const r3 = sigmoidGradAt(xr, zr, q, off + 48, g3, wrtLabels, keepv, halfv, q0v);
+      v128.store(or + off, r0);
+      v128.store(or + off, r1, 16);
+      v128.store(or + off, r2, 32);
+      v128.store(or + off, r3, 48);
+    }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
-      const xv = v128.load(xr + off);
-      const qv = q != 0 ? v128.load(q + off) : q0v;
       const g = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off)) : gRowV;
-      let r: v128;
-      if (wrtLabels) {
-        const sp = log1pUnitV(exp2neg(f32x4.mul(f32x4.abs(xv), f32x4.splat(NEG_LOG2E))));
-        r = f32x4.mul(f32x4.mul(g, keepv), f32x4.sub(f32x4.mul(qv, f32x4.add(f32x4.pmax(f32x4.neg(xv), zero), sp)),
-                                                     f32x4.add(f32x4.pmax(xv, zero), sp)));
-      } else {
-        const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
-        const qz = f32x4.mul(qv, zh);
-        const sig = f32x4.div(one, f32x4.add(one, exp2v(f32x4.mul(xv, f32x4.splat(NEG_LOG2E)))));
-        r = f32x4.mul(g, f32x4.sub(f32x4.mul(sig, f32x4.sub(f32x4.add(qz, one), zh)), qz));
-      }
-      v128.store(or + off, r);
+      v128.store(or + off, sigmoidGradAt(xr, zr, q, off, g, wrtLabels, keepv, halfv, q0v));
     }
     for (; c < C; c++) {
       const off = <usize>c << 2;
