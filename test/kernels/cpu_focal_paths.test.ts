@@ -100,7 +100,7 @@ describe(simd ? 'WebAssembly SIMD path' : 'JavaScript path', () => {
     const t = randLabels(rows, C, 402);
     for (let i = 0; i < rows; i++) x[i * C + t[i]] = 6 + 2 * i;  // others ~N(0, 0.25)
     for (const gamma of [2, 0.5]) {
-      const o: RefFocalOptions = {gamma, alpha: 0.25};
+      const o = {gamma, alpha: 0.25};
       const X = tf.tensor2d(x, [rows, C]), Tl = tf.tensor1d(t, 'int32'), Y = tf.tensor2d(oneHotRows(t, C), [rows, C]);
       const {targets} = sparseToDense(t, C);
       const ones = new Float32Array(rows).fill(1);
