@@ -6,12 +6,12 @@
  */
 import * as path from 'path';
 import {runBrowserSuite, findChromium} from '../tools/browser/harness';
-import {PAGE_PLANS} from '../tools/browser/protocol';
+import {ALL_PAGE_PLANS} from '../tools/browser/protocol';
 
 function usage(): string {
   return ['npx tsx scripts/browser-run.ts [--help] [--grep=TEXT] [plan | variant ...]',
     '  (no plan or variant: all of them; --grep=TEXT: only cases whose name contains TEXT)',
-    ...PAGE_PLANS.map(p => `  plan ${JSON.stringify(p.id)}: variants ${p.variants.map(v => JSON.stringify(v.id)).join(', ')}`)].join('\n');
+    ...ALL_PAGE_PLANS.map(p => `  plan ${JSON.stringify(p.id)}: variants ${p.variants.map(v => JSON.stringify(v.id)).join(', ')}`)].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -22,16 +22,16 @@ async function main(): Promise<void> {
   }
   const grep = args.find(a => a.startsWith('--grep='))?.slice('--grep='.length);
   const wanted = args.filter(a => !a.startsWith('--grep='));
-  const known = new Set(PAGE_PLANS.flatMap(p => [p.id, ...p.variants.map(v => v.id)]));
+  const known = new Set(ALL_PAGE_PLANS.flatMap(p => [p.id, ...p.variants.map(v => v.id)]));
   const unknown = wanted.filter(w => !known.has(w));
   if (unknown.length > 0) {
     throw new Error(`unknown plan or variant ${unknown.map(u => JSON.stringify(u)).join(', ')}\n${usage()}`);
   }
   const executablePath = findChromium();
   if (executablePath == null) throw new Error('no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
-  const byVariant = PAGE_PLANS.flatMap(p => p.variants.map(v => v.id)).filter(v => wanted.includes(v));
-  const plans = wanted.length === 0 ? PAGE_PLANS :
-      PAGE_PLANS.filter(p => wanted.includes(p.id) || p.variants.some(v => byVariant.includes(v.id)));
+  const byVariant = ALL_PAGE_PLANS.flatMap(p => p.variants.map(v => v.id)).filter(v => wanted.includes(v));
+  const plans = wanted.length === 0 ? ALL_PAGE_PLANS :
+      ALL_PAGE_PLANS.filter(p => wanted.includes(p.id) || p.variants.some(v => byVariant.includes(v.id)));
   const variants = byVariant.length > 0 ? [...byVariant, ...plans.filter(p => wanted.includes(p.id)).flatMap(p => p.variants.map(v => v.id))] : undefined;
   const run = await runBrowserSuite({
     executablePath,

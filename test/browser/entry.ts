@@ -14,6 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 // Registers the webgpu backend when navigator.gpu exists (a secure page).
 import '@tensorflow/tfjs-backend-webgpu';
+// Registers the wasm backend; its .wasm binaries are fetched on first use, from the harness's server.
+import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 // Our ops, gradients and kernels for every backend.
 import '../../src/index';
 import {registerWebGPUBackend} from '../../kernels/webgpu/backend_factory';
@@ -21,7 +23,7 @@ import {registerWebGPUBackend} from '../../kernels/webgpu/backend_factory';
 import {caseName} from '../spec/index';
 import {applies, runCase} from '../spec/run_case';
 
-import {CaseResult, PAGE_PLANS, PagePlan, Variant} from '../../tools/browser/protocol';
+import {ALL_PAGE_PLANS, CaseResult, PagePlan, Variant, WASM_URL_PREFIX} from '../../tools/browser/protocol';
 import {variantCases, variantEnv} from './variant_cases';
 
 
@@ -47,18 +49,18 @@ function webgpuDevice(): GPUDevice {
 }
 
 async function runVariant(variant: Variant, plan: PagePlan, grep?: string): Promise<void> {
-  const env = variantEnv(variant, plan);
   const cases = variantCases(variant).filter(c => grep == null || caseName(c).includes(grep));
   let available = false;
   let why = '';
   try {
-    available = await tf.setBackend(variant.backend);
+    available = await withTimeout(tf.setBackend(variant.backend), CASE_TIMEOUT_MS, `tf.setBackend('${variant.backend}')`);
     if (!available) why = `tf.setBackend('${variant.backend}') returned false`;
   } catch (e) {
     why = `tf.setBackend('${variant.backend}') threw: ${message(e)}`;
   }
   for (const c of cases) {
     const name = caseName(c);
+    const env = variantEnv(variant, plan, c);
     if (!available) {
       await window.__fceReport({variant: variant.id, name, status: 'backend unavailable', message: why, ms: 0});
       continue;
@@ -93,13 +95,16 @@ async function runVariant(variant: Variant, plan: PagePlan, grep?: string): Prom
 }
 
 window.__fceRun = async (pageId: string, variantIds?: string[], grep?: string) => {
-  const plan = PAGE_PLANS.find(p => p.id === pageId);
+  const plan = ALL_PAGE_PLANS.find(p => p.id === pageId);
   if (plan == null) throw new Error(`unknown page plan ${pageId}`);
   // Must be set before the webgl backend is created (first setBackend).
   if (plan.float16) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
   for (const [flag, value] of Object.entries(plan.flags ?? {})) tf.env().set(flag, value);
   // Before the webgpu backend is first initialized: ours replaces tfjs's factory.
   if (plan.webgpuFactory && !registerWebGPUBackend()) throw new Error('registerWebGPUBackend() returned false');
+  // Before the wasm backend is first initialized. tfjs-wasm picks its build itself: the threaded
+  // SIMD one where SharedArrayBuffer exists (a cross-origin isolated page), else the SIMD one.
+  setWasmPaths(WASM_URL_PREFIX);
   for (const variant of plan.variants) {
     if (variantIds != null && !variantIds.includes(variant.id)) continue;
     await runVariant(variant, plan, grep);

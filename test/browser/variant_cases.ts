@@ -7,11 +7,12 @@ import {getKernel} from '@tensorflow/tfjs-core';
 
 import {ALL_KERNEL_NAMES, FOCAL_KERNEL_NAMES} from '../../kernels/kernel_names';
 import {FUSED_FOCAL_BACKENDS} from '../spec/focal_cross_entropy.spec';
-import {allCases} from '../spec/index';
+import {allCases, caseName} from '../spec/index';
 import type {SpecCase, SpecEnv} from '../spec/registry';
 
 import {browserCases} from './browser_cases';
 import {factoryCases} from './factory_cases';
+import {wasmCases} from './wasm_cases';
 import type {PagePlan, Variant} from '../../tools/browser/protocol';
 
 /**
@@ -39,15 +40,34 @@ export function variantCases(variant: Variant): SpecCase[] {
   const out: SpecCase[] = variant.composite ? [] : [registrationCase(variant)];
   for (const list of variant.lists) {
     // The higher-level APIs (seconds of shader compiles each) once per backend: on the 'webgl' variant
-    // only; webgpu runs them in Node (test/webgpu_node.test.ts).
+    // only; webgpu and wasm run them in Node (test/webgpu_node.test.ts, test/wasm.test.ts).
     if (list === 'spec') out.push(...allCases().filter(c => c.suite !== 'higher-level APIs' || variant.id === 'webgl'));
     else if (list === 'factory') out.push(...factoryCases(), ...allCases().filter(c => FACTORY_SPEC_CASES.some(n => c.name.startsWith(n))));
+    else if (list === 'wasm simd' || list === 'wasm threaded') out.push(...wasmCases(list));
     else out.push(...browserCases(list));
   }
-  return out;
+  return out.filter(c => !variant.exclude?.includes(c.suite) && !variant.exclude?.includes(caseName(c)));
 }
 
-/** The SpecEnv a variant's cases run with (rtol 1e-5: GPU float32 vs the float64 reference). */
-export function variantEnv(variant: Variant, plan: PagePlan): SpecEnv {
-  return {backend: variant.backend, platform: 'browser', composite: variant.composite, rtol: 1e-5, float16: plan.float16};
+/**
+ * The spec suites whose ops run our WebAssembly SIMD kernels on tfjs-wasm's non-threaded build:
+ * checked at cpu's 1e-6 there, as in Node (test/wasm.test.ts).
+ */
+const WASM_SIMD_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
+                                  'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits',
+                                  'focal cross-entropy', 'precision at large logit scales (focal)', 'fused reductions',
+                                  'properties']);
+
+/**
+ * The SpecEnv a variant's cases run with: rtol 1e-5 on the GPU backends (float32 vs the float64
+ * reference); on wasm, given the case, 1e-6 where our SIMD kernels run and 2e-4 on the composite
+ * path (tfjs-wasm's float32 kernels, as in Node: test/wasm.test.ts).
+ */
+export function variantEnv(variant: Variant, plan: PagePlan, c?: SpecCase): SpecEnv {
+  let rtol = 1e-5;
+  if (variant.backend === 'wasm') {
+    const ours = variant.lists.includes('wasm simd') && !variant.composite;
+    rtol = ours && c != null && WASM_SIMD_SUITES.has(c.suite) ? 1e-6 : 2e-4;
+  }
+  return {backend: variant.backend, platform: 'browser', composite: variant.composite, rtol, float16: plan.float16};
 }

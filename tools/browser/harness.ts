@@ -15,7 +15,7 @@ import * as path from 'path';
 import * as esbuild from 'esbuild';
 import {chromium} from 'playwright-core';
 
-import {CaseResult, PAGE_PLANS, PagePlan, resultKey} from './protocol';
+import {CaseResult, PAGE_PLANS, PagePlan, resultKey, WASM_URL_PREFIX} from './protocol';
 
 /**
  * Chromium flags. --enable-unsafe-webgpu exposes WebGPU on Linux (where
@@ -60,6 +60,7 @@ export async function bundleEntry(entry: string): Promise<string> {
     target: 'es2020',
     // tfjs's shader cache keys start with the program's class name: keep names.
     keepNames: true,
+    plugins: [KEEP_NAMES_IN_WASM_WORKERS],
     sourcemap: 'inline',
     logLevel: 'silent',
     // The property tests' flags (test/spec/properties.ts) reach the page as constants.
@@ -72,6 +73,25 @@ export async function bundleEntry(entry: string): Promise<string> {
   return result.outputFiles[0].text;
 }
 
+/**
+ * keepNames wraps functions in calls to esbuild's `__name` helper, defined at
+ * the top of the bundle. tfjs-wasm's threaded build serializes its Emscripten
+ * factory (Function.prototype.toString) into the script its pthread workers
+ * import, where that helper does not exist ("__name is not defined" in every
+ * worker, and the backend never initializes): the workers' preamble defines it.
+ */
+const KEEP_NAMES_IN_WASM_WORKERS: esbuild.Plugin = {
+  name: 'keep-names-in-tfjs-wasm-workers',
+  setup(build) {
+    build.onLoad({filter: /tfjs-backend-wasm-threaded-simd\.worker\.js$/}, args => {
+      const source = fs.readFileSync(args.path, 'utf8');
+      const start = 'module.exports.wasmWorkerContents = `';
+      if (!source.startsWith(start)) throw new Error(`${args.path}: not the worker script this plugin knows`);
+      return {contents: start + 'var __name=function(f){return f};' + source.slice(start.length), loader: 'js'};
+    });
+  },
+};
+
 export interface BrowserRun {
   results: Map<string, CaseResult>;
   /** Console errors and page errors during a case, by resultKey. */
@@ -83,15 +103,42 @@ export interface BrowserRun {
   wallMs: number;
 }
 
-/** Serves a page that loads `bundle`, on 127.0.0.1 at a free port. */
+/** The folder of tfjs-backend-wasm's .wasm binaries (its dist/), or null where it is not installed. */
+function tfjsWasmDir(): string | null {
+  try {
+    return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Serves a page that loads `bundle`, on 127.0.0.1 at a free port; also
+ * tfjs-backend-wasm's .wasm binaries under WASM_URL_PREFIX (for pages that
+ * set the wasm backend up with setWasmPaths(WASM_URL_PREFIX)). A page URL with
+ * `coi=1` in its query is served cross-origin isolated (COOP same-origin,
+ * COEP require-corp): SharedArrayBuffer exists there, and tfjs-wasm picks its
+ * threaded build. The bundle and the binaries are same-origin, which COEP
+ * allows.
+ */
 export function serve(bundle: string): Promise<http.Server> {
   const html = '<!doctype html><meta charset="utf-8"><title>fused CE browser suite</title>' +
                '<script src="/bundle.js"></script>';
+  const isolation = {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp'};
   const server = http.createServer((req, res) => {
-    if (req.url === '/' || req.url?.startsWith('/?')) {
-      res.writeHead(200, {'content-type': 'text/html'}).end(html);
-    } else if (req.url === '/bundle.js') {
+    const [url, query = ''] = (req.url ?? '/').split('?');
+    const wasmFile = url.startsWith(WASM_URL_PREFIX) ? url.slice(WASM_URL_PREFIX.length) : null;
+    const wasmDir = wasmFile != null && /^[\w.-]+\.wasm$/.test(wasmFile) ? tfjsWasmDir() : null;
+    if (url === '/') {
+      const coi = new URLSearchParams(query).get('coi') === '1';
+      res.writeHead(200, {'content-type': 'text/html', ...(coi ? isolation : {})}).end(html);
+    } else if (url === '/bundle.js') {
       res.writeHead(200, {'content-type': 'text/javascript'}).end(bundle);
+    } else if (wasmDir != null && fs.existsSync(path.join(wasmDir, wasmFile!))) {
+      res.writeHead(200, {'content-type': 'application/wasm'});
+      fs.createReadStream(path.join(wasmDir, wasmFile!)).pipe(res);
+    } else if (wasmFile != null) {
+      res.writeHead(404).end();  // a missing binary must show (tfjs-wasm's init fails, naming it)
     } else {
       res.writeHead(204).end();  // favicon and the like: no 404 console error
     }
@@ -153,7 +200,7 @@ export async function runBrowserSuite(opts: RunOptions): Promise<BrowserRun> {
         opts.onResult?.(r);
       });
       try {
-        await page.goto(`http://127.0.0.1:${port}/?plan=${encodeURIComponent(plan.id)}`);
+        await page.goto(`http://127.0.0.1:${port}/?plan=${encodeURIComponent(plan.id)}${plan.crossOriginIsolated ? '&coi=1' : ''}`);
         run.log.push(`[${plan.id}] ${await page.evaluate(DESCRIBE_ADAPTERS)}`);
         await page.evaluate(([id, only, grep]) => window.__fceRun(id, only ?? undefined, grep ?? undefined),
                             [plan.id, opts.variants ?? null, opts.grep ?? null] as const);

@@ -9,11 +9,16 @@
 export interface Variant {
   /** Stable id, shown in jest names: `${id} › ${case}`. */
   id: string;
-  backend: 'webgl' | 'webgpu';
+  backend: 'webgl' | 'webgpu' | 'wasm';
   /** Force the composite path (FUSED_CE_FORCE_COMPOSITE). */
   composite: boolean;
-  /** Which case lists run: the shared op spec, the webgl-only kernel checks, the WebGL1 context check, the float16 checks. */
-  lists: Array<'spec' | 'webgl' | 'webgl1' | 'f16' | 'factory'>;
+  /**
+   * Which case lists run: the shared op spec, the webgl-only kernel checks, the WebGL1 context check, the float16 checks,
+   * the factory-created webgpu backend's, and which tfjs-wasm build the page got (with our SIMD kernels, or without).
+   */
+  lists: Array<'spec' | 'webgl' | 'webgl1' | 'f16' | 'factory' | 'wasm simd' | 'wasm threaded'>;
+  /** Spec suites (by suite name) or cases (by full name, `suite › name`) this variant leaves out. */
+  exclude?: string[];
   /** Every WebGPU case runs inside a device validation error scope. */
   errorScope?: boolean;
 }
@@ -30,6 +35,11 @@ export interface PagePlan {
   flags?: Record<string, number | boolean>;
   /** Create the webgpu backend with our registerWebGPUBackend() (kernels/webgpu/backend_factory.ts). */
   webgpuFactory?: boolean;
+  /**
+   * The page is served cross-origin isolated (COOP same-origin, COEP require-corp): SharedArrayBuffer
+   * exists, so tfjs-wasm loads its threaded SIMD build. Other pages are not isolated.
+   */
+  crossOriginIsolated?: boolean;
   variants: Variant[];
 }
 
@@ -65,6 +75,39 @@ export const PAGE_PLANS: PagePlan[] = [
     variants: [{id: 'webgl float16', backend: 'webgl', composite: false, lists: ['f16']}],
   },
 ];
+
+/**
+ * tfjs-backend-wasm's page loads (test/browser_wasm.test.ts; the .wasm binaries are served by
+ * harness.ts under WASM_URL_PREFIX):
+ *  - 'wasm': a page that is not cross-origin isolated, so no SharedArrayBuffer and tfjs-wasm's
+ *    non-threaded SIMD build, whose memory our WebAssembly SIMD module imports: the op spec with
+ *    our kernels running (every fused case checks they ran);
+ *  - 'wasm-threaded': a cross-origin isolated page, tfjs-wasm's threaded SIMD build (a shared
+ *    memory, which our module cannot import): the ops take the composite path on their own (no
+ *    flag) and the op spec passes there, less the suites that require the fused kernels.
+ */
+export const WASM_PAGE_PLANS: PagePlan[] = [
+  {
+    id: 'wasm',
+    float16: false,
+    variants: [{id: 'wasm', backend: 'wasm', composite: false, lists: ['wasm simd', 'spec']}],
+  },
+  {
+    id: 'wasm-threaded',
+    float16: false,
+    crossOriginIsolated: true,
+    // Left out: the cases that require the fused kernels to run.
+    variants: [{id: 'wasm threaded build (composite)', backend: 'wasm', composite: false, lists: ['wasm threaded', 'spec'],
+                exclude: ['fused kernels run', 'properties',
+                          'focal cross-entropy › the fused focal kernels run, forward and backward (no silent composite fallback)']}],
+  },
+];
+
+/** Every page load: the GPU backends' (test/browser.test.ts) and tfjs-wasm's (test/browser_wasm.test.ts). */
+export const ALL_PAGE_PLANS: PagePlan[] = [...PAGE_PLANS, ...WASM_PAGE_PLANS];
+
+/** Where the page fetches tfjs-wasm's .wasm binaries (setWasmPaths prefix; served by harness.ts). */
+export const WASM_URL_PREFIX = '/tfjs-backend-wasm/';
 
 export type CaseStatus = 'pass' | 'fail' | 'not applicable' | 'backend unavailable';
 

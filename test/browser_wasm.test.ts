@@ -1,0 +1,22 @@
+/**
+ * The shared op spec on tfjs-backend-wasm in headless Chromium (the Node run
+ * is test/wasm.test.ts), one jest test per (variant, case); the page loads are
+ * WASM_PAGE_PLANS (tools/browser/protocol.ts), the jest side is
+ * test/browser/jest_suite.ts:
+ *  - 'wasm': a page that is not cross-origin isolated, so tfjs-wasm's
+ *    non-threaded SIMD build: our WebAssembly SIMD kernels run on its heap
+ *    (the first case checks the build and that the ops choose and run our
+ *    kernels; the spec's "fused kernels run" case and every property run check
+ *    it again). Tolerances as in Node: 1e-6 for the suites on our kernels,
+ *    2e-4 on the composite path.
+ *  - 'wasm threaded build (composite)': a cross-origin isolated page, so the
+ *    threaded SIMD build (a shared memory, which our module cannot import):
+ *    the first case checks that the ops take the composite path by themselves;
+ *    the op spec then passes there (at 2e-4), less the suites that require the
+ *    fused kernels.
+ */
+import {WASM_PAGE_PLANS} from '../tools/browser/protocol';
+import {describeBrowserSuite} from './browser/jest_suite';
+
+describeBrowserSuite('tfjs-wasm in the browser (headless Chromium)', WASM_PAGE_PLANS, 'wasm',
+                     'tfjs-fused-ce-browser-wasm-suite.log');
