@@ -49,7 +49,26 @@ function lnd(x: v128): v128 {
   e = i64x2.sub(e, big);  // big is −1 (all ones) where a was halved
   let k = f64x2.sub(i64x2.add(e, i64x2.splat(MAGIC_BITS)), f64x2.splat(MAGIC_SUB));
   k = f64x2.sub(k, v128.and(f64x2.splat(54.0), tiny));
-  // log a = 2·atanh(t), t = (a − 1)/(a + 1), |t| ≤ 0.1716
+  let r = f64x2.add(f64x2.mul(k, f64x2.splat(LN2_D)), lnMantissa(a));
+  r = v128.bitselect(f64x2.splat(-Infinity), r, f64x2.eq(x, f64x2.splat(0)));
+  r = v128.bitselect(x, r, f64x2.eq(x, f64x2.splat(Infinity)));
+  // NaN and negative x: NaN
+  return v128.bitselect(f64x2.splat(NaN), r, v128.not(f64x2.ge(x, f64x2.splat(0))));
+}
+
+/** log w for w in [1, 2] (or NaN), float64 lanes: lnd without the exponent and the special values. */
+// @ts-ignore: decorator
+@inline
+function lnUnit(w: v128): v128 {
+  const big = f64x2.gt(w, f64x2.splat(SQRT2_D));
+  const a = v128.bitselect(f64x2.mul(w, f64x2.splat(0.5)), w, big);
+  return f64x2.add(v128.and(f64x2.splat(LN2_D), big), lnMantissa(a));
+}
+
+/** log a for a in [√½, √2], float64 lanes: 2·atanh(t), t = (a − 1)/(a + 1), |t| ≤ 0.1716, by its series to t²³. */
+// @ts-ignore: decorator
+@inline
+function lnMantissa(a: v128): v128 {
   const one = f64x2.splat(1.0);
   const t = f64x2.div(f64x2.sub(a, one), f64x2.add(a, one));
   const t2 = f64x2.mul(t, t);
@@ -64,11 +83,7 @@ function lnd(x: v128): v128 {
   q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 5));
   q = f64x2.add(f64x2.mul(q, t2), f64x2.splat(1.0 / 3));
   q = f64x2.add(f64x2.mul(q, t2), one);
-  let r = f64x2.add(f64x2.mul(k, f64x2.splat(LN2_D)), f64x2.mul(f64x2.add(t, t), q));
-  r = v128.bitselect(f64x2.splat(-Infinity), r, f64x2.eq(x, f64x2.splat(0)));
-  r = v128.bitselect(x, r, f64x2.eq(x, f64x2.splat(Infinity)));
-  // NaN and negative x: NaN
-  return v128.bitselect(f64x2.splat(NaN), r, v128.not(f64x2.ge(x, f64x2.splat(0))));
+  return f64x2.mul(f64x2.add(t, t), q);
 }
 
 /** 2^u in float64 lanes, exactly 0 below 2^−1022 (exp2d clamps there). */
@@ -393,7 +408,7 @@ function binaryPair(xv: v128, zv: v128, keep: f64, half: f64, gamma: f64, ni: i3
   const pn = v128.bitselect(er, r, pos);  // σ(−x) = 1 − p
   // log1p(e) = log(w)·e/(w − 1) (w − 1 is exact), e where w = 1
   const wm1 = f64x2.sub(w, one);
-  const l1p = v128.bitselect(e, f64x2.div(f64x2.mul(lnd(w), e), wm1), f64x2.eq(wm1, zero));
+  const l1p = v128.bitselect(e, f64x2.div(f64x2.mul(lnUnit(w), e), wm1), f64x2.eq(wm1, zero));
   const spp = f64x2.add(f64x2.pmax(xv, zero), l1p);               // softplus(x)
   const spn = f64x2.add(f64x2.pmax(f64x2.neg(xv), zero), l1p);    // softplus(−x)
   const omz = f64x2.sub(one, zh);
