@@ -4,7 +4,8 @@
  * tiles. The host (kernels/cpu/matmul_accumulate_simd.ts) copies a tile of
  * each operand into the module's memory, contiguous, and calls one of:
  *
- *  - gemmAxpy: c [M, P] += a [M, K] · b [K, P]  (B's row k contiguous)
+ *  - gemmAxpy: c [M, P] += A · b [K, P]  (B's row k contiguous), A = a [M, K]
+ *    or, with transA, aᵀ (a is [K, M])
  *  - gemmDot:  c [M, P] += a [M, K] · bᵀ, b [P, K]  (B's column j contiguous)
  *
  * Arithmetic: products and sums in float32 lanes; each element of c gets
@@ -13,11 +14,13 @@
  * kernels/simd/README.md).
  */
 
-/** c[i, j] += Σ_k a[i, k]·b[k, j]; 4 rows × 8 columns of c per register block. */
-export function gemmAxpy(c: usize, a: usize, b: usize, M: i32, K: i32, P: i32): void {
+/** c[i, j] += Σ_k A(i, k)·b[k, j]; 4 rows × 8 columns of c per register block. */
+export function gemmAxpy(c: usize, a: usize, b: usize, M: i32, K: i32, P: i32, transA: i32): void {
   const P8 = P & ~7;
   const M4 = M & ~3;
-  const rowA = <usize>K << 2, rowB = <usize>P << 2, rowC = <usize>P << 2;
+  // A(i, k) at a + i·rowA + k·colA (bytes).
+  const rowA: usize = transA ? 4 : <usize>K << 2, colA: usize = transA ? <usize>M << 2 : 4;
+  const rowB = <usize>P << 2, rowC = <usize>P << 2;
   let i = 0;
   for (; i < M4; i += 4) {
     const a0 = a + <usize>i * rowA, c0 = c + <usize>i * rowC;
@@ -28,7 +31,7 @@ export function gemmAxpy(c: usize, a: usize, b: usize, M: i32, K: i32, P: i32): 
       for (let k = 0; k < K; k++) {
         const pb = bj + <usize>k * rowB;
         const y0 = v128.load(pb), y1 = v128.load(pb, 16);
-        const pa = a0 + (<usize>k << 2);
+        const pa = a0 + <usize>k * colA;
         const x0 = f32x4.splat(load<f32>(pa)), x1 = f32x4.splat(load<f32>(pa + rowA));
         const x2 = f32x4.splat(load<f32>(pa + 2 * rowA)), x3 = f32x4.splat(load<f32>(pa + 3 * rowA));
         s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s01 = f32x4.add(s01, f32x4.mul(x0, y1));
@@ -42,7 +45,7 @@ export function gemmAxpy(c: usize, a: usize, b: usize, M: i32, K: i32, P: i32): 
       v128.store(cj2, f32x4.add(v128.load(cj2), s20)); v128.store(cj2, f32x4.add(v128.load(cj2, 16), s21), 16);
       v128.store(cj3, f32x4.add(v128.load(cj3), s30)); v128.store(cj3, f32x4.add(v128.load(cj3, 16), s31), 16);
     }
-    for (let r = 0; r < 4; r++) axpyTail(c + <usize>(i + r) * rowC, a + <usize>(i + r) * rowA, b, K, P, P8);
+    for (let r = 0; r < 4; r++) axpyTail(c + <usize>(i + r) * rowC, a + <usize>(i + r) * rowA, colA, b, K, P, P8);
   }
   for (; i < M; i++) {
     const ai = a + <usize>i * rowA, ci = c + <usize>i * rowC;
@@ -51,25 +54,25 @@ export function gemmAxpy(c: usize, a: usize, b: usize, M: i32, K: i32, P: i32): 
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
       for (let k = 0; k < K; k++) {
         const pb = bj + <usize>k * rowB;
-        const x = f32x4.splat(load<f32>(ai + (<usize>k << 2)));
+        const x = f32x4.splat(load<f32>(ai + <usize>k * colA));
         s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
         s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
       }
       v128.store(cj, f32x4.add(v128.load(cj), s0));
       v128.store(cj, f32x4.add(v128.load(cj, 16), s1), 16);
     }
-    axpyTail(ci, ai, b, K, P, P8);
+    axpyTail(ci, ai, colA, b, K, P, P8);
   }
 }
 
 /** The last P − P8 (< 8) columns of one row of c, one at a time. */
 // @ts-ignore: decorator
 @inline
-function axpyTail(ci: usize, ai: usize, b: usize, K: i32, P: i32, P8: i32): void {
+function axpyTail(ci: usize, ai: usize, colA: usize, b: usize, K: i32, P: i32, P8: i32): void {
   for (let j = P8; j < P; j++) {
     let s: f32 = 0;
     for (let k = 0; k < K; k++) {
-      s += load<f32>(ai + (<usize>k << 2)) * load<f32>(b + ((<usize>k * <usize>P + <usize>j) << 2));
+      s += load<f32>(ai + <usize>k * colA) * load<f32>(b + ((<usize>k * <usize>P + <usize>j) << 2));
     }
     store<f32>(ci + (<usize>j << 2), load<f32>(ci + (<usize>j << 2)) + s);
   }

@@ -6,8 +6,11 @@
  * The module works on its own memory (kernels/simd/simd_module.ts, SimdHeap),
  * so the operands are copied in a tile at a time: for each tile of c (rows ×
  * columns) its values in, then for each k tile the matching tiles of A and B
- * packed contiguous (A as [rows, k], B as [k, columns] or, transposed, as
- * [columns, k]), one module call, and the tile of c copied back out. The heap
+ * packed contiguous (A as [rows, k], or [k, rows] when A is transposed and B
+ * is not; B as [k, columns] or, transposed, as [columns, k]; every copy of
+ * whole rows, except A transposed under B transposed, gathered), one module
+ * call, and the tile of c copied back out. A tile of B that is all of B is
+ * packed once. The heap
  * then holds three tiles, never a whole operand: the linear CE's memory bound
  * (kernels/LINEAR_CE_MEMORY.md) is unchanged.
  */
@@ -18,7 +21,7 @@ import {matMulAccumulateInto} from './matmul_accumulate';
 
 /** The module's GEMM exports (pointers: byte offsets in its memory). */
 export interface GemmExports {
-  gemmAxpy(c: number, a: number, b: number, M: number, K: number, P: number): void;
+  gemmAxpy(c: number, a: number, b: number, M: number, K: number, P: number, transA: number): void;
   gemmDot(c: number, a: number, b: number, M: number, K: number, P: number): void;
 }
 
@@ -83,7 +86,9 @@ export function matMulAccumulateSimd(c: Float32Array, a: ArrayLike<number>, b: A
   const mem = new Float32Array(heap.memory.buffer);
   const cAt = cPtr >> 2, aAt = aPtr >> 2, bAt = bPtr >> 2;
   const cBase = s.rowOffset * P;
-  const kernel = transposeB ? heap.kernels.gemmDot : heap.kernels.gemmAxpy;
+  const {gemmAxpy, gemmDot} = heap.kernels;
+  // Which (k0, j0) tile of B the heap holds (-1: none).
+  let packedB = -1;
   for (let i0 = 0; i0 < M; i0 += mb) {
     const m = Math.min(mb, M - i0);
     for (let j0 = 0; j0 < P; j0 += pb) {
@@ -91,19 +96,28 @@ export function matMulAccumulateSimd(c: Float32Array, a: ArrayLike<number>, b: A
       packRows(mem, cAt, c, cBase + i0 * P + j0, P, m, p);
       for (let k0 = 0; k0 < K; k0 += kb) {
         const k = Math.min(kb, K - k0);
-        // A(i, k) as [m, k]: a is [M, K], or [K, M] transposed.
-        if (transposeA) {
-          packColumns(mem, aAt, a, k0 * M + i0, M, m, k);
-        } else {
+        // A(i, k): a is [M, K], or [K, M] transposed: its tile as [m, k], or as [k, m] for gemmAxpy.
+        if (!transposeA) {
           packRows(mem, aAt, a, i0 * K + k0, K, m, k);
+        } else if (!transposeB) {
+          packRows(mem, aAt, a, k0 * M + i0, M, k, m);
+        } else {
+          packColumns(mem, aAt, a, k0 * M + i0, M, m, k);
         }
         // B as [k, p] (b is [K, P]) or, transposed, as [p, k] (b is [P, K]).
-        if (transposeB) {
-          packRows(mem, bAt, b, j0 * K + k0, K, p, k);
-        } else {
-          packRows(mem, bAt, b, k0 * P + j0, P, k, p);
+        if (packedB !== k0 * P + j0 || !(k === K && p === P)) {
+          if (transposeB) {
+            packRows(mem, bAt, b, j0 * K + k0, K, p, k);
+          } else {
+            packRows(mem, bAt, b, k0 * P + j0, P, k, p);
+          }
+          packedB = k0 * P + j0;
         }
-        kernel(cPtr, aPtr, bPtr, m, k, p);
+        if (transposeB) {
+          gemmDot(cPtr, aPtr, bPtr, m, k, p);
+        } else {
+          gemmAxpy(cPtr, aPtr, bPtr, m, k, p, transposeA ? 1 : 0);
+        }
       }
       const out = mem.subarray(cAt, cAt + m * p);
       for (let r = 0; r < m; r++) {

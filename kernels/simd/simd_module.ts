@@ -29,8 +29,8 @@ export interface SimdExports {
                  reduction: number, scale: number, out: number): void;
   sigmoidGrad(x: number, z: number, dy: number, dyMode: number, rows: number, C: number, keep: number, half: number,
               q: number, q0: number, scale: number, wrtLabels: number, out: number): void;
-  /** c [M, P] += a [M, K]·b [K, P] (assembly/matmul_accumulate.ts). */
-  gemmAxpy(c: number, a: number, b: number, M: number, K: number, P: number): void;
+  /** c [M, P] += A·b [K, P], A = a [M, K] or (transA) aᵀ, a [K, M] (assembly/matmul_accumulate.ts). */
+  gemmAxpy(c: number, a: number, b: number, M: number, K: number, P: number, transA: number): void;
   /** c [M, P] += a [M, K]·bᵀ, b [P, K]. */
   gemmDot(c: number, a: number, b: number, M: number, K: number, P: number): void;
 }
