@@ -20,8 +20,8 @@
  *                    `exports` subpath, moduleResolution node16 (CJS and ESM
  *                    files) and bundler
  *                 d. Chromium: tfjs's dist/tf.min.js + tf-backend-webgpu.min.js +
- *                    our script-tag bundle train a tiny model on webgl and webgpu
- *                    (test/package/page.html)
+ *                    tf-backend-wasm.min.js + our script-tag bundle train a tiny model
+ *                    on webgl, webgpu and wasm (test/package/page.html)
  *
  * Options: --tarball <file> (skip packing: check that tarball), --keep (keep
  * the scratch directory). Without Chromium, stage d fails under CI (tools/ci.ts
@@ -265,7 +265,7 @@ async function typescriptConsumer(dir: string): Promise<void> {
 
 /** Serves `dir` (the page and node_modules) on 127.0.0.1: a secure origin, so navigator.gpu exists. */
 function serve(dir: string): Promise<http.Server> {
-  const types: Record<string, string> = {'.html': 'text/html', '.js': 'text/javascript'};
+  const types: Record<string, string> = {'.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm'};
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
     const file = path.join(dir, url === '/' ? 'page.html' : url);
@@ -287,6 +287,7 @@ interface TrainResult {
   fusedKernelRegistered: boolean;
   fusedKernelRan: boolean;
   losses: number[];
+  wasmBinaries: string[];
 }
 
 async function browserPage(dir: string): Promise<void> {
@@ -316,7 +317,7 @@ async function browserPage(dir: string): Promise<void> {
     await page.goto(`http://127.0.0.1:${port}/`);
     const globals = await page.evaluate(() => [typeof (window as any).tf, typeof (window as any).tfFusedCE]);
     if (globals.join() !== 'object,object') throw new Error(`d. Chromium: globals tf, tfFusedCE are ${globals.join(', ')}\n${errors.join('\n')}`);
-    for (const backend of ['webgl', 'webgpu']) {
+    for (const backend of ['webgl', 'webgpu', 'wasm']) {
       const r = await page.evaluate(b => (window as any).trainTiny(b), backend) as TrainResult;
       const l = r.losses;
       const problems = [
@@ -325,10 +326,13 @@ async function browserPage(dir: string): Promise<void> {
         !r.fusedKernelRan && 'fused kernel did not run',
         !(l.length > 0 && l.every(Number.isFinite)) && `losses not finite: ${l}`,
         !(l[l.length - 1] < 0.8 * l[0]) && `loss did not go down: ${l.map(v => v.toFixed(4))}`,
+        // Not cross-origin isolated: tfjs-wasm's non-threaded SIMD build, the one our SIMD kernels run on.
+        backend === 'wasm' && r.wasmBinaries.join() !== 'tfjs-backend-wasm-simd.wasm' && `tfjs-wasm fetched ${r.wasmBinaries.join(', ') || 'no binary'}`,
       ].filter(Boolean);
       if (problems.length > 0) throw new Error(`d. Chromium ${backend}: ${problems.join('; ')}\n${errors.join('\n')}`);
       lines.push(`✓ ${backend}: model.fit with tfFusedCE.CategoricalCrossentropy, loss ${l[0].toFixed(4)} → ${l[l.length - 1].toFixed(4)} ` +
-                 `in ${l.length} epochs; the fused SoftmaxCrossEntropy kernel ran`);
+                 `in ${l.length} epochs; the fused SoftmaxCrossEntropy kernel ran` +
+                 (backend === 'wasm' ? ` (our WebAssembly SIMD kernel on ${r.wasmBinaries.join()})` : ''));
     }
     if (errors.length > 0) throw new Error(`d. Chromium: errors on the page:\n${errors.join('\n')}`);
     lines.push(`✓ no console or page errors (Chromium ${browser.version()})`);
@@ -336,7 +340,7 @@ async function browserPage(dir: string): Promise<void> {
     await browser.close();
     await new Promise<void>(resolve => server.close(() => resolve()));
   }
-  say(`d. Chromium: ✓ tf.min.js + tf-backend-webgpu.min.js + dist/tfjs-fused-cross-entropy.min.js (${secs(start)})`);
+  say(`d. Chromium: ✓ tf.min.js + tf-backend-webgpu.min.js + tf-backend-wasm.min.js + dist/tfjs-fused-cross-entropy.min.js (${secs(start)})`);
   lines.forEach(l => console.log(`    ${l}`));
 }
 
