@@ -25,7 +25,7 @@
  * cancelling terms of its gradient), with log1p(e) = log(w)·e/(w − 1),
  * w = 1 + e (exact for e in [0, 1]).
  */
-import {exp2d, ln, rowExpAxpy, rowMax} from './softmax_cross_entropy';
+import {exp2d, ln, rowMax} from './softmax_cross_entropy';
 
 const LOG2E_D: f64 = 1.4426950408889634;
 const LN2_D: f64 = 0.6931471805599453;
@@ -133,32 +133,50 @@ function st(p: usize, v: v128, two: bool): void {
   }
 }
 
-/** Σ_c 2^((x − m)·k) over a row, float64 exp and sum. */
-function rowSumExpD(x: usize, C: i32, m: f32, k: f64): f64 {
+/** Σ_c 2^((x − m)·k) over a row, float64 exp and sum; out ≠ 0: also writes each term there as float32. */
+function rowSumExpD(x: usize, C: i32, m: f32, k: f64, out: usize): f64 {
   const md = f64x2.splat(<f64>m), kd = f64x2.splat(k);
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let c = 0;
   for (; c + 4 <= C; c += 4) {
     const v = v128.load(x + (<usize>c << 2));
     const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-    s0 = f64x2.add(s0, exp2d(f64x2.mul(f64x2.sub(lo, md), kd)));
-    s1 = f64x2.add(s1, exp2d(f64x2.mul(f64x2.sub(hi, md), kd)));
+    const elo = exp2d(f64x2.mul(f64x2.sub(lo, md), kd)), ehi = exp2d(f64x2.mul(f64x2.sub(hi, md), kd));
+    s0 = f64x2.add(s0, elo);
+    s1 = f64x2.add(s1, ehi);
+    if (out != 0) {
+      v128.store(out + (<usize>c << 2),
+                 v128.shuffle<f32>(f32x4.demote_f64x2_zero(elo), f32x4.demote_f64x2_zero(ehi), 0, 1, 4, 5));
+    }
   }
   for (; c < C; c += 2) {
     const two = c + 2 <= C;
     let e = exp2d(f64x2.mul(f64x2.sub(ld(x + (<usize>c << 2), two), md), kd));
     if (!two) e = f64x2.replace_lane(e, 1, 0);
     s0 = f64x2.add(s0, e);
+    if (out != 0) st(out + (<usize>c << 2), e, two);
   }
   s0 = f64x2.add(s0, s1);
   return f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
 }
 
-/** s of a row whose max is m (the scalar kernels' special rows: +∞ max → NaN, all −∞ → 0). */
-function rowS(x: usize, C: i32, m: f32, invT: f64): f64 {
+/**
+ * s of a row whose max is m (the scalar kernels' special rows: +∞ max → NaN,
+ * all −∞ → 0); out ≠ 0: also writes the terms 2^((x − m)·k) there (float32),
+ * for finite m only.
+ */
+function rowS(x: usize, C: i32, m: f32, invT: f64, out: usize): f64 {
   if (m == Infinity) return NaN;
   if (m == -Infinity) return 0;
-  return rowSumExpD(x, C, m, LOG2E_D * invT);
+  return rowSumExpD(x, C, m, LOG2E_D * invT, out);
+}
+
+/** out[c] *= a over a row (float32). */
+function rowScale(out: usize, C: i32, a: f32): void {
+  const av = f32x4.splat(a);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) v128.store(out + (<usize>c << 2), f32x4.mul(av, v128.load(out + (<usize>c << 2))));
+  for (; c < C; c++) store<f32>(out + (<usize>c << 2), a * load<f32>(out + (<usize>c << 2)));
 }
 
 /** ŷ of the pair (c, c + 1): dense keep·y + base, or sparse base + keep·[c = t]; lane 1 is 0 when !two. */
@@ -270,7 +288,7 @@ export function focalForward(x: usize, y: usize, t: usize, rows: i32, C: i32, in
     const xr = x + <usize>i * rowBytes;
     const st = stats + (<usize>i << 3);
     const m = rowMax(xr, C);
-    const s = rowS(xr, C, m, invT);
+    const s = rowS(xr, C, m, invT, 0);
     store<f32>(st, m);
     store<f32>(st, <f32>s, 4);
     let target = -1;
@@ -320,12 +338,21 @@ export function focalGrad(x: usize, y: usize, t: usize, stats: usize, dy: usize,
     }
     const yr = y == 0 ? 0 : y + <usize>i * rowBytes;
     const m = load<f32>(stats + (<usize>i << 3));
-    const s = rowS(xr, C, m, invT);
+    // base = 0: the terms 2^((x − m)·k) land in the output row, scaled below into g·S·p
+    const s = rowS(xr, C, m, invT, base == 0 ? or : 0);
+    if (!(s > 0 && s < Infinity)) {
+      // a NaN, +∞ or all −∞ row: NaN throughout (as every formula gives there)
+      const nan = f32x4.splat(NaN);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) v128.store(or + (<usize>c << 2), nan);
+      for (; c < C; c++) store<f32>(or + (<usize>c << 2), NaN);
+      continue;
+    }
     const g = <f64>load<f32>(dy + (<usize>i << 2)) * invT;
     if (yr == 0 && base == 0) {
       // sparse one-hot: A + Bs = f_t + B_t; dx = g·S·p off the target, −g·S·q_t on it
       const S = focalRow(xr, 0, target, C, m, s, invT, keep, base, a, gamma, ni, park);
-      rowExpAxpy(xr, or, C, m, <f32>k, <f32>(g * S / s), 0, 0);
+      rowScale(or, C, <f32>(g * S / s));
       const xt = <f64>load<f32>(xr + (<usize>target << 2));
       const e = f64x2.extract_lane(exp2z(f64x2.splat((xt - <f64>m) * k)), 0);
       store<f32>(or + (<usize>target << 2), <f32>(-g * S * ((s - e) / s)));
@@ -333,7 +360,7 @@ export function focalGrad(x: usize, y: usize, t: usize, stats: usize, dy: usize,
     }
     const S = focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, ni, park);
     if (base == 0) {
-      rowExpAxpy(xr, or, C, m, <f32>k, <f32>(g * S / s), 0, 0);
+      rowScale(or, C, <f32>(g * S / s));
     }
     // float64: every entry when base ≠ 0, else the pairs with y ≠ 0 (those focalRow parked)
     const Sv = f64x2.splat(S), gv = f64x2.splat(g);
@@ -362,7 +389,7 @@ export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     const m = load<f32>(stats + (<usize>i << 3));
-    const s = rowS(xr, C, m, invT);
+    const s = rowS(xr, C, m, invT, 0);
     const md = f64x2.splat(<f64>m), sv = f64x2.splat(s), lnS = f64x2.splat(ln(s));
     const scale = f64x2.splat(<f64>load<f32>(dy + (<usize>i << 2)) * keep);
     for (let c = 0; c < C; c += 2) {
