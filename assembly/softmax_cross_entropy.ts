@@ -331,17 +331,25 @@ export function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32,
   const mv = f32x4.splat(m), kv = f32x4.splat(k), av = f32x4.splat(a), bv = f32x4.splat(b);
   let c = 0;
   if (v == 0) {
-    // four vectors per iteration (see rowSumExp)
-    for (; c + 16 <= C; c += 16) {
+    // eight vectors per iteration (see rowSumExp)
+    for (; c + 32 <= C; c += 32) {
       const p = x + (<usize>c << 2), o = out + (<usize>c << 2);
       const e0 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
       const e1 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
       const e2 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
       const e3 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
+      const e4 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 64), mv), kv));
+      const e5 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 80), mv), kv));
+      const e6 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 96), mv), kv));
+      const e7 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 112), mv), kv));
       v128.store(o, f32x4.mul(av, e0));
       v128.store(o, f32x4.mul(av, e1), 16);
       v128.store(o, f32x4.mul(av, e2), 32);
       v128.store(o, f32x4.mul(av, e3), 48);
+      v128.store(o, f32x4.mul(av, e4), 64);
+      v128.store(o, f32x4.mul(av, e5), 80);
+      v128.store(o, f32x4.mul(av, e6), 96);
+      v128.store(o, f32x4.mul(av, e7), 112);
     }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
