@@ -9,8 +9,8 @@
  * Memory contract as the entry file's: every array is a byte offset into the
  * imported memory; no data, no globals, no stack. The per-class factors
  * a[c] = α[c]·w[c] arrive as a float64 array [C] (the host multiplies them in
- * float64); the softmax backward with smoothed targets parks f + B of a row in
- * a float64 scratch array [C] the caller provides.
+ * float64); the softmax backward parks f + B and p of a row in a float64
+ * scratch array [2·C] the caller provides.
  *
  * Precision. The focal factors need 1 − p to its own relative accuracy as
  * p → 1, where the float32 (m, s) is not enough (s's rounding is an error of
@@ -20,7 +20,8 @@
  * s − 1 is the sum of the other terms to float64 accuracy. Every quantity of
  * an entry with ŷ ≠ 0 (q, q^γ = 2^(γ·log2 q), g = log s − (x − m)/T, p) is
  * float64, in two lanes; the entries with ŷ = 0 (most of a one-hot row) get
- * only p·(A + Bs) in the backward, by the float32 exp of the softmax sweep.
+ * only p·(A + Bs) in the backward, in float32 from the s pass's terms. q^γ is
+ * a product for an integer γ ≤ 8 (the Keras default 2), 2^(γ·log2 q) else.
  * The binary focal kernels are float64 lanes throughout (u^γ and the
  * cancelling terms of its gradient), with log1p(e) = log(w)·e/(w − 1),
  * w = 1 + e (exact for e in [0, 1]).

@@ -6,7 +6,8 @@
  * both wrt). Same outputs, saved (m, s) and attributes as the cpu kernels. A
  * sparse label outside [0, C) gives NaN for its row (the labels are not read
  * on the host). Scratch (α·w as float64 [C], and the backward's float64 row of
- * f + B) comes from the backend's malloc and is freed before the call returns.
+ * f + B and p, [2·C]) comes from the backend's malloc and is freed before the
+ * call returns.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../kernel_names';
