@@ -9,11 +9,15 @@ export const USAGE = `npm run bench -- [flags]   (or npx tsx benchmarks/<suite>.
   --backends cpu,webgpu,wasm,tensorflow,chromium-webgl,chromium-webgpu
                       (default: every one available here)
   --suites softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce
+                      (opt-in: focal-softmax-ce, sparse-focal-softmax-ce, binary-focal-ce,
+                      sigmoid-ce-mean, binary-ce-class; the models of train_models.ts:
+                      train-mlp, train-lm-head, train-multilabel)
   --providers fused,composite,tf.losses,tfjs-layers
-  --modes forward,forward+backward,pipelined,train
+  --modes forward,forward+backward,pipelined,train,train-pipelined
                       (pipelined: K forward+backward steps, one read-back; planned
-                      beside forward+backward on webgpu and webgl by default)
-  --pipeline-steps K  steps of the pipelined mode (default ${DEFAULT_RUN_OPTIONS.pipelineSteps}; 0: off)
+                      beside forward+backward on webgpu and webgl by default;
+                      train-pipelined: K training steps, one read-back)
+  --pipeline-steps K  steps of the pipelined modes (default ${DEFAULT_RUN_OPTIONS.pipelineSteps}; 0: off)
   --short             quick settings for regenerating every file: --min-reps 3
                       --max-reps 15 --budget-ms 1500 --pipeline-steps 4 (fast cells
                       get up to 15 repetitions, slow ones 3)

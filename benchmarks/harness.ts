@@ -53,10 +53,19 @@ import {countUploads} from '../tools/webgpu/upload_bytes';
  * forward: the loss, read back. forward+backward: the mean loss and its
  * gradient, read back after every call. pipelined: the same forward+backward
  * `pipelineSteps` times in a row with one read-back at the end (what a
- * training loop does), timed per step. train: one `trainOnBatch` step.
+ * training loop does), timed per step. train: one `trainOnBatch` step (it
+ * reads the loss back). train-pipelined: the same training step K times in a
+ * row without a read-back (`optimizer.minimize(() => mean(compiled loss of
+ * model.apply(x)), false)`: what trainOnBatch computes, minus its loss
+ * read-back), one read at the end, timed per step.
  */
-export type Mode = 'forward' | 'forward+backward' | 'pipelined' | 'train';
-export const MODES: readonly Mode[] = ['forward', 'forward+backward', 'pipelined', 'train'];
+export type Mode = 'forward' | 'forward+backward' | 'pipelined' | 'train' | 'train-pipelined';
+export const MODES: readonly Mode[] = ['forward', 'forward+backward', 'pipelined', 'train', 'train-pipelined'];
+
+/** Modes that queue K steps and read back once. */
+export function isPipelined(mode: Mode): boolean {
+  return mode === 'pipelined' || mode === 'train-pipelined';
+}
 
 /** Backends whose kernels run asynchronously on a device: there, a read-back per call is a cost training does not pay. */
 export function isGpuBackend(backend: string): boolean {
@@ -79,7 +88,18 @@ export interface Inputs {
   /** Training step inputs: features [rows, F] and targets for `trainOnBatch`. */
   features: Tensor;
   trainTargets: Tensor;
+  /**
+   * The model the train modes step, with the given output activation (the
+   * same initial weights for every provider: fixed seeds). Absent: one Dense
+   * layer, TRAIN_FEATURES → C (`features` must then be [rows, TRAIN_FEATURES]).
+   */
+  buildModel?(activation: TrainActivation): LayersModel;
+  /** What `buildModel` builds (layer sizes), copied into every result of these inputs. */
+  model?: string;
 }
+
+/** The output activation of a train-mode model: linear outputs logits. */
+export type TrainActivation = 'linear' | 'softmax' | 'sigmoid';
 
 export interface Provider {
   id: ProviderId;
@@ -100,8 +120,14 @@ export interface Provider {
   compileTrain?: (model: LayersModel, optimizer: tf.Optimizer) => void;
   /** Train mode only: runs each training step (e.g. with a flag set across its awaits). */
   aroundTrainStep?: (step: () => Promise<unknown>) => Promise<unknown>;
-  /** Train mode only: the Dense layer's activation (default linear: the model outputs logits). */
-  trainActivation?: 'softmax';
+  /** Train modes only: the output layer's activation (default linear: the model outputs logits). */
+  trainActivation?: TrainActivation;
+  /**
+   * Train modes only: the targets each step passes, made from the suite's
+   * `trainTargets` inside the step (timed, disposed after it): e.g. one-hot
+   * rows from class ids, as a user of a dense loss must. Default: as they are.
+   */
+  stepTargets?: (targets: Tensor) => Tensor;
   /** Why there is no train mode, when neither `layersLoss` nor `compileTrain` is set. */
   noTrain?: string;
 }
@@ -116,7 +142,8 @@ export interface Suite {
   shapes(backend: string, full: boolean, software: boolean): Shape[];
   /** Modes for this backend and shape. */
   modes(backend: string, shape: Shape, full: boolean, software: boolean): Mode[];
-  makeInputs(shape: Shape): Inputs;
+  /** The inputs of one shape (`opts`: the run's options, e.g. to size a model for a software GPU). */
+  makeInputs(shape: Shape, opts?: RunOptions): Inputs;
 }
 
 export interface RunOptions {
@@ -170,6 +197,8 @@ export interface Cell {
 }
 
 export interface CellResult extends Cell {
+  /** Train modes of a model suite: the model trained (layer sizes). */
+  model?: string;
   /** 'ok'; 'error' (threw, e.g. out of memory: a result, recorded); 'unavailable' (no such mode for this provider). */
   status: 'ok' | 'error' | 'unavailable';
   error?: string;
@@ -348,31 +377,87 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Pre
       dispose() {},
     };
   }
-  // train: one SGD step of a one-layer model whose outputs are the logits.
-  const model = tfl.sequential({
+  // train, train-pipelined: SGD steps of the suite's model (default: one
+  // Dense layer whose outputs are the logits).
+  const model = inputs.buildModel ? inputs.buildModel(p.trainActivation ?? 'linear') : tfl.sequential({
     layers: [tfl.layers.dense({
       inputShape: [TRAIN_FEATURES], units: logits.shape[1]!, kernelInitializer: 'glorotNormal',
       activation: p.trainActivation ?? 'linear',
     })],
   });
   const optimizer = tf.train.sgd(1e-3);
-  if (p.compileTrain) p.compileTrain(model, optimizer);
-  else if (p.layersLoss) model.compile({optimizer, loss: p.layersLoss});
-  else throw new Error(p.noTrain ?? 'no train mode');
+  try {
+    if (p.compileTrain) p.compileTrain(model, optimizer);
+    else if (p.layersLoss) model.compile({optimizer, loss: p.layersLoss});
+    else throw new Error(p.noTrain ?? 'no train mode');
+  } catch (e) {
+    model.dispose();
+    optimizer.dispose();
+    throw e;
+  }
+  const dispose = () => {
+    model.dispose();
+    // Not owned by the model (compiled with an instance): its learning-rate scalar.
+    optimizer.dispose();
+  };
+  const targets = () => (p.stepTargets ? p.stepTargets(inputs.trainTargets) : inputs.trainTargets);
+  if (mode === 'train') {
+    return {
+      async run(sample) {
+        // trainOnBatch reads the loss back itself (it resolves to numbers).
+        const y = targets();
+        try {
+          const step = () => model.trainOnBatch(inputs.features, y);
+          await (p.aroundTrainStep ? p.aroundTrainStep(step) : step());
+        } finally {
+          if (y !== inputs.trainTargets) y.dispose();
+        }
+        sample();
+      },
+      steps: 1,
+      dispose,
+    };
+  }
+  // train-pipelined: what trainOnBatch's train function computes (the
+  // compiled loss function on model.apply in training mode, its mean, SGD on
+  // the trainable weights), recorded K times without reading anything back;
+  // then one read of the last weight, which the last step's update wrote.
+  const lossFn = compiledLoss(model);
+  const vars = model.trainableWeights.map(w => w.read() as tf.Variable);
+  const steps = Math.max(1, opts.pipelineSteps);
+  const step = (): Tensor[] => {
+    tf.tidy(() => {
+      optimizer.minimize(() => tf.mean(lossFn(targets(), model.apply(inputs.features, {training: true}) as Tensor)),
+          false, vars);
+    });
+    return [];
+  };
+  const runSteps = async () => {
+    for (let i = 0; i < steps; i++) step();
+    await readBack(vars[vars.length - 1]);
+  };
   return {
     async run(sample) {
-      // trainOnBatch reads the loss back itself (it resolves to numbers).
-      const step = () => model.trainOnBatch(inputs.features, inputs.trainTargets);
-      await (p.aroundTrainStep ? p.aroundTrainStep(step) : step());
+      await (p.aroundTrainStep ? p.aroundTrainStep(runSteps) : runSteps());
       sample();
     },
-    steps: 1,
-    dispose() {
-      model.dispose();
-      // Not owned by the model (compiled with an instance): its learning-rate scalar.
-      optimizer.dispose();
-    },
+    steps,
+    // A step under a flag set across awaits (aroundTrainStep) is counted over a whole run.
+    ...(p.aroundTrainStep ? {} : {enqueue: step}),
+    dispose,
   };
+}
+
+/**
+ * The loss function a compiled model's train function calls (one output): a
+ * Sequential model delegates to its inner functional model, where
+ * compileWithSparseLabels puts ours.
+ */
+function compiledLoss(model: LayersModel): (yTrue: Tensor, yPred: Tensor) => Tensor {
+  const inner = (model as unknown as {model?: LayersModel}).model;
+  const fns = (inner?.lossFunctions ?? model.lossFunctions) as Array<(yTrue: Tensor, yPred: Tensor) => Tensor>;
+  if (fns?.length !== 1) throw new Error('train-pipelined: the model must be compiled with one loss function');
+  return fns[0];
 }
 
 function errorText(e: unknown): string {
@@ -391,7 +476,7 @@ function baseResult(cell: Cell, opts: RunOptions): CellResult {
   const {rows, classes} = cell.shape;
   const logitsBytes = rows * classes * 4;
   const floorBytes = cell.mode === 'forward' ? logitsBytes : 2 * logitsBytes;
-  const steps = cell.mode === 'pipelined' ? Math.max(1, opts.pipelineSteps) : 1;
+  const steps = isPipelined(cell.mode) ? Math.max(1, opts.pipelineSteps) : 1;
   return {
     ...cell, status: 'ok', logitsBytes, floorBytes, runDate: new Date().toISOString(), steps,
     readBack: steps > 1 ? `once per ${steps} steps` : 'each call',
@@ -433,7 +518,7 @@ function failLane(lane: Lane, e: unknown): void {
 
 /** Step 1 of the header: build, first run timed apart, tracked warm-up, warm-ups. */
 async function prepareLane(lane: Lane, p: Provider, inputs: Inputs, opts: RunOptions): Promise<void> {
-  if (lane.cell.mode === 'train' && p.layersLoss == null && p.compileTrain == null) {
+  if ((lane.cell.mode === 'train' || lane.cell.mode === 'train-pipelined') && p.layersLoss == null && p.compileTrain == null) {
     lane.done = {...lane.base, status: 'unavailable', error: p.noTrain ?? 'no train mode'};
     return;
   }
@@ -660,7 +745,7 @@ export async function runPlan(
       let inputs: Inputs | null = null;
       let inputError = '';
       try {
-        inputs = suite.makeInputs(shape);
+        inputs = suite.makeInputs(shape, opts);
         await inputs.logits.data();
       } catch (e) {
         inputError = 'inputs: ' + errorText(e);
@@ -674,6 +759,7 @@ export async function runPlan(
             group.map(cell => ({...baseResult(cell, opts), status: 'error' as const, error: inputError}));
         for (const [i, r] of measured.entries()) {
           if (group[i].provider === 'fused') r.fusedKernel = registered(suite);
+          if (inputs?.model) r.model = inputs.model;
           if (opts.rooflineGBps != null && r.status === 'ok') {
             if (r.gbps != null) r.rooflineFraction = r.gbps / opts.rooflineGBps;
             if (r.kernelMs != null && r.kernelMs > 0) {

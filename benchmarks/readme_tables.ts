@@ -32,7 +32,7 @@ interface Folder {
  * those `npm run bench:regenerate` fills (regenerate.ts) and those measured
  * on a real GPU. A new folder is quoted once it is added here.
  */
-export const README_FOLDERS = ['', 'swiftshader-1024x32000', 'nvidia-h200'];
+export const README_FOLDERS = ['', 'swiftshader-1024x32000', 'train-models', 'nvidia-h200'];
 
 function folders(resultsDir = RESULTS): Folder[] {
   return README_FOLDERS.map(sub => ({sub, reports: loadReports(path.join(resultsDir, sub))}));

@@ -52,6 +52,13 @@ export const PROFILES: Profile[] = [
       '--providers', 'fused,tf.losses', '--pipeline-steps', '2'],
     backends: GPU_BACKENDS,
   },
+  {
+    // Train mode with real models (benchmarks/train_models.ts): trainOnBatch and
+    // pipelined training steps of three models, fused vs tf.losses vs tfjs-layers.
+    name: 'train-models', dir: path.join(RESULTS, 'train-models'),
+    argv: ['--suites', 'train-mlp,train-lm-head,train-multilabel', '--modes', 'train,train-pipelined'],
+    backends: GPU_BACKENDS,
+  },
 ];
 
 /**

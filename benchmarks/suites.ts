@@ -22,6 +22,7 @@ import {categoricalCrossentropy, sigmoidCrossEntropyWithLogits as layersSigmoidC
 import * as fce from '../src/index';
 import {Provider, Shape, Suite, TRAIN_FEATURES} from './harness';
 import {largeVocabShapes, sigmoidShapes, softmaxModes, softmaxShapes} from './shapes';
+import {TRAIN_MODEL_SUITES} from './train_models';
 
 const kn = fce.kernelNames;
 
@@ -302,7 +303,8 @@ export const binaryCrossentropySuite: Suite = {
   ],
 };
 
-export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite, binaryFocalSuite, sigmoidMeanSuite, binaryCrossentropySuite];
+export const OPT_IN_SUITES: Suite[] = [focalSuite, sparseFocalSuite, binaryFocalSuite, sigmoidMeanSuite, binaryCrossentropySuite,
+  ...TRAIN_MODEL_SUITES];
 
 export function suitesById(ids: string[]): Suite[] {
   if (!ids.length) return ALL_SUITES;
