@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type LinearCeProvider = 'chunked' | 'chunked-oop' | 'fused-forward' | 'unfused' | 'tf.losses';
+export type LinearCeProvider = 'chunked' | 'chunked-oop' | 'chunked-js' | 'fused-forward' | 'unfused' | 'tf.losses';
 export type LinearCeMode = 'forward+backward' | 'forward';
 
 /** One cell of a linear-CE results file. */
@@ -166,7 +166,8 @@ export function renderLinearCeMarkdown(resultsDir: string): string {
     'Forward + backward: `tf.grads` of the mean loss w.r.t. hidden and weight, both gradients waited for ' +
     '(one element read back). Forward: the loss alone without a tape. Providers: `chunked` = ' +
     '`linearSoftmaxCrossEntropy` (chunk loop, gradients accumulated in place), `chunked-oop` = the same with ' +
-    '`LINEAR_CE_IN_PLACE = false`, `fused-forward` = the op without a tape (one fused kernel on cpu and webgpu), ' +
+    '`LINEAR_CE_IN_PLACE = false`, `chunked-js` = the same with `FUSED_CE_CPU_SIMD = false` (cpu: every kernel, ' +
+    'the GEMM included, on its JavaScript path instead of the WebAssembly SIMD module), `fused-forward` = the op without a tape (one fused kernel on cpu and webgpu), ' +
     '`unfused` = matMul + our fused sparse CE (the `[N, V]` logits materialised), `tf.losses` = matMul + ' +
     '`tf.losses.softmaxCrossEntropy` on one-hot labels. Peak extra = bytes allocated beyond the inputs until the ' +
     'result exists, counted at every backend allocation / by the harness\'s sampler of live tensor buffers. ' +

@@ -4,6 +4,8 @@
  * a large vocabulary, three ways, on one tfjs backend:
  *  - chunked:   linearSoftmaxCrossEntropy(h, W, t) (default: automatic chunk size)
  *  - chunked-oop: the same with LINEAR_CE_IN_PLACE = false (out-of-place accumulation; not a default provider)
+ *  - chunked-js: the same with FUSED_CE_CPU_SIMD = false (cpu: every kernel on its JavaScript path, the GEMM
+ *    included, against the WebAssembly SIMD module of 'chunked'; not a default provider)
  *  - unfused:   mean(sparseSoftmaxCrossEntropyWithLogits(t, matMul(h, Wᵀ)))  (our fused CE, materialised logits)
  *  - tf.losses: tf.losses.softmaxCrossEntropy(oneHot(t, V), matMul(h, Wᵀ))   (what tfjs users have)
  * `--mode forward` measures the loss without gradients instead (evaluation,
@@ -96,13 +98,14 @@ interface Lib {
   autoChunkSize: typeof import('../src/index').autoChunkSize;
 }
 
-/** `f()` with the boolean tfjs flag `flag` false, restored to true after. */
+/** `f()` with the boolean tfjs flag `flag` false, restored after. */
 function withFlagOff<T>(flag: string, f: () => T): T {
+  const before = tf.env().getBool(flag);
   tf.env().set(flag, false);
   try {
     return f();
   } finally {
-    tf.env().set(flag, true);
+    tf.env().set(flag, before);
   }
 }
 
@@ -114,6 +117,9 @@ function lossFn(p: ProviderId, lib: Lib, labels: tf.Tensor1D, V: number, chunkSi
         return withFlagOff('LINEAR_CE_FUSED_FORWARD', () => lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize}));
       case 'fused-forward':
         return lib.linearSoftmaxCrossEntropy(h, w, labels);
+      case 'chunked-js':
+        return withFlagOff('FUSED_CE_CPU_SIMD', () =>
+          withFlagOff('LINEAR_CE_FUSED_FORWARD', () => lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize})));
       case 'chunked-oop':
         // The same op with the in-place accumulation switched off (tfjs ops: old and new dW coexist).
         return withFlagOff('LINEAR_CE_IN_PLACE', () => lib.linearSoftmaxCrossEntropy(h, w, labels, {chunkSize}));

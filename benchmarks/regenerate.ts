@@ -77,13 +77,13 @@ export const LINEAR_CE = {
   dir: path.join(RESULTS, LINEAR_CE_DIR),
   backends: ['cpu', 'webgpu'],
   short: [
-    ['--backend', 'cpu', '--sizes', '1024x64x8000', '--chunk', 'auto,128', '--reps', '2'],
+    ['--backend', 'cpu', '--sizes', '1024x64x8000', '--chunk', 'auto,128', '--providers', 'chunked,chunked-js,unfused,tf.losses', '--reps', '2'],
     ['--backend', 'cpu', '--mode', 'forward', '--sizes', '1024x64x8000', '--reps', '2'],
     ['--backend', 'webgpu', '--sizes', '256x64x4000', '--chunk', 'auto,64', '--reps', '2'],
     ['--backend', 'webgpu', '--mode', 'forward', '--sizes', '256x64x4000', '--reps', '2'],
   ],
   full: [
-    ['--backend', 'cpu', '--sizes', '1024x64x32000', '--chunk', 'auto,128', '--reps', '3'],
+    ['--backend', 'cpu', '--sizes', '1024x64x32000', '--chunk', 'auto,128', '--providers', 'chunked,chunked-js,unfused,tf.losses', '--reps', '3'],
     ['--backend', 'cpu', '--sizes', '4096x512x32000', '--providers', 'chunked,unfused', '--reps', '0'],
     ['--backend', 'cpu', '--mode', 'forward', '--sizes', '512x64x32000,256x512x32000', '--reps', '3'],
     ['--backend', 'webgpu', '--sizes', '512x16x4000,256x128x4000', '--chunk', 'auto,64', '--reps', '3'],
