@@ -21,7 +21,7 @@
  * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
  */
 
-// The focal kernels (their own file; they import exp2d, ln, rowMax and rowExpAxpy from here,
+// The focal kernels (their own file; they import exp2d, ln and rowMax from here,
 // which makes those module exports too).
 export * from './focal_cross_entropy';
 
@@ -327,7 +327,7 @@ export function sparseForward(x: usize, t: usize, rows: i32, C: i32, invT: f64, 
  * out[c] may alias x[c] (each element is read before it is written).
  * Needs (x[c] − m)·k ≤ 127 (exp2neg): m the row max (or any bound above it).
  */
-export function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usize, b: f32): void {
+function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usize, b: f32): void {
   const mv = f32x4.splat(m), kv = f32x4.splat(k), av = f32x4.splat(a), bv = f32x4.splat(b);
   let c = 0;
   if (v == 0) {
