@@ -361,17 +361,25 @@ function rowExpAxpy(x: usize, out: usize, C: i32, m: f32, k: f32, a: f32, v: usi
       store<f32>(out + off, a * exp2s((load<f32>(x + off) - m) * k));
     }
   } else {
-    for (; c + 16 <= C; c += 16) {
+    for (; c + 32 <= C; c += 32) {
       const off = <usize>c << 2;
       const p = x + off, o = out + off, q = v + off;
       const e0 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p), mv), kv));
       const e1 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 16), mv), kv));
       const e2 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 32), mv), kv));
       const e3 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 48), mv), kv));
+      const e4 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 64), mv), kv));
+      const e5 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 80), mv), kv));
+      const e6 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 96), mv), kv));
+      const e7 = exp2neg(f32x4.mul(f32x4.sub(v128.load(p, 112), mv), kv));
       v128.store(o, f32x4.sub(f32x4.mul(av, e0), f32x4.mul(bv, v128.load(q))));
       v128.store(o, f32x4.sub(f32x4.mul(av, e1), f32x4.mul(bv, v128.load(q, 16))), 16);
       v128.store(o, f32x4.sub(f32x4.mul(av, e2), f32x4.mul(bv, v128.load(q, 32))), 32);
       v128.store(o, f32x4.sub(f32x4.mul(av, e3), f32x4.mul(bv, v128.load(q, 48))), 48);
+      v128.store(o, f32x4.sub(f32x4.mul(av, e4), f32x4.mul(bv, v128.load(q, 64))), 64);
+      v128.store(o, f32x4.sub(f32x4.mul(av, e5), f32x4.mul(bv, v128.load(q, 80))), 80);
+      v128.store(o, f32x4.sub(f32x4.mul(av, e6), f32x4.mul(bv, v128.load(q, 96))), 96);
+      v128.store(o, f32x4.sub(f32x4.mul(av, e7), f32x4.mul(bv, v128.load(q, 112))), 112);
     }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
@@ -425,8 +433,18 @@ function fixNonzeroExact(x: usize, out: usize, C: i32, m: f32, k: f64, a: f64, v
   const zero = f32x4.splat(0);
   const md = f64x2.splat(<f64>m), kd = f64x2.splat(k), ad = f64x2.splat(a), bd = f64x2.splat(b);
   let c = 0;
-  for (; c + 4 <= C; c += 4) {
+  while (c + 4 <= C) {
+    // 16 entries whose v are all ±0 at a time (most of a one-hot row)
+    if (c + 16 <= C) {
+      const q = v + (<usize>c << 2);
+      const any = v128.or(v128.or(v128.load(q), v128.load(q, 16)), v128.or(v128.load(q, 32), v128.load(q, 48)));
+      if (!v128.any_true(f32x4.ne(any, zero))) {
+        c += 16;
+        continue;
+      }
+    }
     const off = <usize>c << 2;
+    c += 4;
     const vv = v128.load(v + off);
     if (!v128.any_true(f32x4.ne(vv, zero))) continue;
     const xv = v128.load(x + off);
@@ -451,6 +469,10 @@ function rowSum(a: usize, C: i32): f64 {
   let c = 0;
   for (; c + 4 <= C; c += 4) {
     const v = v128.load(a + (<usize>c << 2));
+    // Four +0 (most of a one-hot row) add nothing: the sums start at +0 and so
+    // are never −0, and s + (+0) is s bitwise. Skipping them also cuts the
+    // loop-carried float64 additions.
+    if (!v128.any_true(v)) continue;
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
   }
