@@ -190,7 +190,9 @@ async function main(): Promise<void> {
   const shared = new WebAssembly.Module(sharedBytes as Uint8Array<ArrayBuffer>);
   const layouts = args.shapes.map(([r, c]) => layout(r, c));
   const bytes = Math.max(...layouts.map(L => L.end));
-  // Both memories hold every shape's arrays at the same offsets; the shared one with tfjs-wasm's maximum.
+  // One shape at a time, its arrays from offset 16 (filled before it is timed), at the same offsets in both
+  // memories; the shared one with tfjs-wasm's maximum. The shipped module is the last build's
+  // (simd_wasm_bytes.generated.ts), the shared variant is compiled from the source as it is now.
   const sharedMemory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE), maximum: MAX_PAGES, shared: true});
   const plainMemory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE)});
   const kShared = new WebAssembly.Instance(shared, {env: {memory: sharedMemory}}).exports as unknown as SimdExports;
