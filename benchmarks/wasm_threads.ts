@@ -81,9 +81,21 @@ function parseArgs(): Args {
   };
 }
 
+/** What this file uses of AssemblyScript's compiler API (assemblyscript/asc). */
+interface Asc {
+  main(argv: string[], options: {
+    writeFile(name: string, contents: Uint8Array): void;
+    stderr: {write(s: unknown): void};
+    stdout: {write(s: unknown): void};
+  }): Promise<{error: Error | null}>;
+}
+
 /** The shared-memory variant of the shipped module, compiled from the same source (in memory). */
 async function compileShared(): Promise<Uint8Array> {
-  const {default: asc} = await import('assemblyscript/asc');
+  // Through a variable: the package's type declarations declare a global `require` that would
+  // shadow Node's for the whole project's type check.
+  const specifier = 'assemblyscript/asc';
+  const {default: asc} = await import(specifier) as {default: Asc};
   let wasm: Uint8Array | null = null;
   const stderr: string[] = [];
   const {error} = await asc.main([
@@ -96,7 +108,7 @@ async function compileShared(): Promise<Uint8Array> {
     },
     stderr: {write: (s: unknown) => stderr.push(String(s))},
     stdout: {write: () => {}},
-  } as never);
+  });
   if (error != null || wasm == null) throw new Error(`asc (shared variant) failed: ${error?.message ?? 'no output'}\n${stderr.join('')}`);
   return wasm;
 }
