@@ -125,9 +125,10 @@ export interface Provider {
   /**
    * Train modes only: the targets each step passes, made from the suite's
    * `trainTargets` inside the step (timed, disposed after it): e.g. one-hot
-   * rows from class ids, as a user of a dense loss must. Default: as they are.
+   * rows from class ids, as a user of a dense loss must (C: the logits' last
+   * dimension). Default: as they are.
    */
-  stepTargets?: (targets: Tensor) => Tensor;
+  stepTargets?: (targets: Tensor, classes: number) => Tensor;
   /** Why there is no train mode, when neither `layersLoss` nor `compileTrain` is set. */
   noTrain?: string;
 }
@@ -318,7 +319,7 @@ export async function readBack(t: Tensor): Promise<void> {
   one.dispose();
 }
 
-interface Prepared {
+export interface Prepared {
   /** One run, results read back; calls `sample` before disposing. */
   run(sample: () => void): Promise<void>;
   /** Steps per run (the pipelined mode's K, else 1). */
@@ -328,10 +329,13 @@ interface Prepared {
    * outputs, to dispose. Absent where a step is asynchronous (train).
    */
   enqueue?(): Tensor[];
+  /** Train modes: the model being trained (its weights after a run). */
+  model?: LayersModel;
   dispose(): void;
 }
 
-function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Prepared {
+/** One provider's state for one mode (exported for the tests: the lanes of `measureSideBySide` use it). */
+export function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Prepared {
   const {labels, logits} = inputs;
   if (mode === 'forward') {
     return {
@@ -400,7 +404,7 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Pre
     // Not owned by the model (compiled with an instance): its learning-rate scalar.
     optimizer.dispose();
   };
-  const targets = () => (p.stepTargets ? p.stepTargets(inputs.trainTargets) : inputs.trainTargets);
+  const targets = () => (p.stepTargets ? p.stepTargets(inputs.trainTargets, logits.shape[1]!) : inputs.trainTargets);
   if (mode === 'train') {
     return {
       async run(sample) {
@@ -415,6 +419,7 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Pre
         sample();
       },
       steps: 1,
+      model,
       dispose,
     };
   }
@@ -442,6 +447,7 @@ function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Pre
       sample();
     },
     steps,
+    model,
     // A step under a flag set across awaits (aroundTrainStep) is counted over a whole run.
     ...(p.aroundTrainStep ? {} : {enqueue: step}),
     dispose,

@@ -132,7 +132,7 @@ export const trainLmHeadSuite: Suite = {
     trainProvider('tf.losses', 'model.compile({loss: (y, x) => tf.losses.softmaxCrossEntropy(y, x)}), ' +
         'targets tf.oneHot(class ids, C) made in each step',
     (model, optimizer) => model.compile({optimizer, loss: (y: Tensor, x: Tensor) => tf.losses.softmaxCrossEntropy(y, x)}), {
-      stepTargets: t => tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.reshape(t, [-1]), 'int32'), LM_VOCAB), 'float32')),
+      stepTargets: (t, classes) => tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.reshape(t, [-1]), 'int32'), classes), 'float32')),
     }),
     trainProvider('tfjs-layers', 'softmax output, model.compile({loss: \'sparseCategoricalCrossentropy\'}), [N, 1] class ids',
         (model, optimizer) => model.compile({optimizer, loss: 'sparseCategoricalCrossentropy'}), {trainActivation: 'softmax'}),
