@@ -298,7 +298,7 @@ function backendsSection(reports: BackendReport[], info: RunInfo | null): string
 /** The model suites (benchmarks/train_models.ts): what each one trains. */
 const MODEL_SUITES: Record<string, string> = {
   'train-mlp': 'MLP classifier 784 → 256 (relu) → C, dense one-hot labels',
-  'train-lm-head': 'language-model head, hidden 512 → vocabulary C, sparse (class id) labels',
+  'train-lm-head': 'language-model head, hidden → vocabulary C, sparse (class id) labels',
   'train-multilabel': 'multi-label model 256 → C sigmoid outputs, BinaryCrossentropy',
 };
 export const isModelSuite = (suite: string): boolean => suite in MODEL_SUITES;
@@ -331,7 +331,7 @@ function trainModelTables(reports: BackendReport[]): string[] {
   for (const suite of suites) {
     const shapes = [...new Set(reports.flatMap(r => r.results.filter(c => c.suite === suite)
         .map(c => `${c.shape.rows}×${c.shape.classes}`)))];
-    md.push(`## ${suite}: ${MODEL_SUITES[suite]} (batch × C: ${shapes.join(', ')})`, '');
+    md.push(`## ${suite}: ${MODEL_SUITES[suite]} (batch × C: ${shapes.join(', ')}; layers in the model column)`, '');
     md.push('| backend | batch × C (model) | mode | steps per read | fused ms/step | tf.losses ms/step | tfjs-layers ms/step | ' +
         'tf.losses ÷ fused | tfjs-layers ÷ fused | trainOnBatch ÷ pipelined (fused / tf.losses / tfjs-layers) | ' +
         'dispatches per step (fused / tf.losses / tfjs-layers) | uploaded KiB per step | peak MiB (tfjs) |');
@@ -346,7 +346,7 @@ function trainModelTables(reports: BackendReport[]): string[] {
           const steps = cells.find(c => c?.steps != null)?.steps ?? 1;
           const model = cells.find(c => c?.model != null)?.model;
           const perStep = mode === 'train-pipelined' ?
-            TRAIN_PROVIDERS.map((p, i) => ratio(speedup(cells[i], find(r, suite, key, 'train', p)))).join(' / ') : '';
+            TRAIN_PROVIDERS.map((p, i) => ratio(speedup(find(r, suite, key, 'train', p), cells[i]))).join(' / ') : '';
           md.push(`| ${label(r)} | ${key.replace('x', '×')}${model ? ` <sub>(${model})</sub>` : ''} | ${mode === 'train' ? 'trainOnBatch' : 'pipelined'} | ${steps} | ` +
               `${cells.map(medianMin).join(' | ')} | ${ratioPair(t, f)} | ${ratioPair(l, f)} | ${perStep} | ` +
               `${each(cells, c => c.dispatches?.toString())} | ` +
@@ -379,7 +379,9 @@ function renderTrainModels(reports: BackendReport[], info: RunInfo | null): stri
       'losses on a softmax / sigmoid output, the Keras way). Modes: **trainOnBatch**, one `model.trainOnBatch` per ' +
       'step (it reads the loss back every step); **pipelined**, K steps of `optimizer.minimize(() => mean(loss(y, ' +
       'model.apply(x))), false)` with the compiled loss function (what trainOnBatch computes, without its read-back) ' +
-      'queued back to back, then one read of the last weight, time per step. Times: ms per step, median with the ' +
+      'queued back to back, then one read of the last weight, time per step. On a software GPU (and cpu, wasm) ' +
+      'batches are 32 rows and the LM head\'s hidden size is 32 instead of the real-GPU sizes (MLP and multi-label ' +
+      'batch 128, LM head 512 rows of hidden 512): see `benchmarks/train_models.ts`. Times: ms per step, median with the ' +
       'minimum in brackets; ratios of the medians (of the minimums in brackets); the providers of one (model, mode) ' +
       'alternate round by round (`benchmarks/harness.ts`). Dispatches: webgpu compute dispatches / webgl programs ' +
       'run per step, ours and tfjs\'s (trainOnBatch: one whole step, its read-back included). Peak: tensor buffers ' +
