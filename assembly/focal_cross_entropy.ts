@@ -26,7 +26,7 @@
  * cancelling terms of its gradient), with log1p(e) = log(w)·e/(w − 1),
  * w = 1 + e (exact for e in [0, 1]).
  */
-import {exp2d, ln, rowMax} from './softmax_cross_entropy';
+import {exp2d, ln, rowMax} from './row_math';
 
 const LOG2E_D: f64 = 1.4426950408889634;
 const LN2_D: f64 = 0.6931471805599453;
@@ -304,7 +304,7 @@ export function focalForward(x: usize, y: usize, t: usize, rows: i32, C: i32, in
         continue;
       }
     }
-    const yr = y == 0 ? 0 : y + <usize>i * rowBytes;
+    const yr: usize = y == 0 ? 0 : y + <usize>i * rowBytes;
     store<f32>(loss + (<usize>i << 2), <f32>focalRow(xr, yr, target, C, m, s, invT, keep, base, a, gamma, ni, 0));
   }
 }
@@ -337,7 +337,7 @@ export function focalGrad(x: usize, y: usize, t: usize, stats: usize, dy: usize,
         continue;
       }
     }
-    const yr = y == 0 ? 0 : y + <usize>i * rowBytes;
+    const yr: usize = y == 0 ? 0 : y + <usize>i * rowBytes;
     const m = load<f32>(stats + (<usize>i << 3));
     // base = 0: the terms 2^((x − m)·k) land in the output row, scaled below into g·S·p
     const s = rowS(xr, C, m, invT, base == 0 ? or : 0);

@@ -21,146 +21,14 @@
  * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
  */
 
-// The focal kernels (their own file; they import exp2d, ln and rowMax from here,
-// which makes those module exports too).
+import {exp2d, exp2ds, exp2neg, exp2s, exp2v, ln, LOG2E, rowMax} from './row_math';
+
+// The focal kernels (their own file; they share row_math.ts with these).
 export * from './focal_cross_entropy';
 
 // The linear cross-entropy's GEMM accumulate (its own file; no shared helpers).
 export * from './matmul_accumulate';
 
-// 2^f on |f| ≤ ½: degree-6 polynomial fitted for relative error (2.0e-9;
-// evaluated in float32: 1e-7, below 2 ulp).
-const P1: f32 = 0.6931472028580795;
-const P2: f32 = 0.240226479132281;
-const P3: f32 = 0.05550332465968261;
-const P4: f32 = 0.009618437383353055;
-const P5: f32 = 0.001339887616410379;
-const P6: f32 = 0.00015353359027307951;
-const LOG2E: f64 = 1.4426950408889634;
-// 1.5·2^23: u + ROUND − ROUND rounds u to an integer n, and the low bits of
-// u + ROUND hold n, so (bits << 23) is n in the exponent field.
-const ROUND: f32 = 12582912.0;
-
-/** 2^u in four float32 lanes: 0 for u ≤ −127 (and −∞), NaN for NaN. */
-// @ts-ignore: decorator
-@inline
-function exp2v(u: v128): v128 {
-  // pmin (one x86 instruction; min is several) with u first keeps a NaN u.
-  return exp2neg(f32x4.pmin(u, f32x4.splat(127.0)));
-}
-
-/**
- * exp2v for u ≤ 127 (bitwise the same there): no upper clamp, one
- * instruction less per four lanes. The softmax sweeps take it: their
- * u = (x − m)·k ≤ 0 with m the row max.
- */
-// @ts-ignore: decorator
-@inline
-function exp2neg(u: v128): v128 {
-  u = f32x4.pmax(u, f32x4.splat(-127.0));
-  const t = f32x4.add(u, f32x4.splat(ROUND));
-  const f = f32x4.sub(u, f32x4.sub(t, f32x4.splat(ROUND)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(P6), f), f32x4.splat(P5));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
-  return f32x4.mul(p, i32x4.add(i32x4.shl(t, 23), i32x4.splat(127 << 23)));
-}
-
-/** The same in one lane (the same lane arithmetic: results bitwise those of exp2v). */
-// @ts-ignore: decorator
-@inline
-function exp2s(u: f32): f32 {
-  return f32x4.extract_lane(exp2v(f32x4.splat(u)), 0);
-}
-
-// 2^f on |f| ≤ ½ in float64 lanes: Σ (f·ln2)^k / k!, k ≤ 10 (truncation 2e-13).
-const Q1: f64 = 0.6931471805599453;
-const Q2: f64 = 0.2402265069591007;
-const Q3: f64 = 0.05550410866482158;
-const Q4: f64 = 0.009618129107628477;
-const Q5: f64 = 0.0013333558146428443;
-const Q6: f64 = 0.00015403530393381608;
-const Q7: f64 = 0.000015252733804059841;
-const Q8: f64 = 0.0000013215486790144307;
-const Q9: f64 = 1.0178086009239699e-7;
-const Q10: f64 = 7.054911620801123e-9;
-// 1.5·2^52: u + ROUND64 − ROUND64 rounds u, and (bits << 52) is n in the exponent field.
-const ROUND64: f64 = 6755399441055744.0;
-
-/** 2^u in two float64 lanes (u clamped to [−1022, 1023]; NaN stays NaN): the accurate exp of the gradient entries that cancel. */
-// @ts-ignore: decorator
-@inline
-export function exp2d(u: v128): v128 {
-  u = f64x2.pmin(f64x2.pmax(u, f64x2.splat(-1022.0)), f64x2.splat(1023.0));
-  const t = f64x2.add(u, f64x2.splat(ROUND64));
-  const f = f64x2.sub(u, f64x2.sub(t, f64x2.splat(ROUND64)));
-  let p = f64x2.add(f64x2.mul(f64x2.splat(Q10), f), f64x2.splat(Q9));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q8));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q7));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q6));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q5));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q4));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q3));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q2));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(Q1));
-  p = f64x2.add(f64x2.mul(p, f), f64x2.splat(1.0));
-  return i64x2.add(p, i64x2.shl(t, 52));
-}
-
-/** The same in one lane. */
-function exp2ds(u: f64): f64 {
-  return f64x2.extract_lane(exp2d(f64x2.splat(u)), 0);
-}
-
-/** Natural log in float64 (no tables: the module has no data). */
-export function ln(s: f64): f64 {
-  if (!(s > 0) || s == Infinity) {
-    return s == 0 ? -Infinity : (s == Infinity ? Infinity : NaN);
-  }
-  let bits = reinterpret<u64>(s);
-  let k = <i32>((bits >> 52) & 0x7ff) - 1023;
-  // s = 2^k·a, a in [√½, √2)
-  let a = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
-  if (a > 1.4142135623730951) {
-    a *= 0.5;
-    k += 1;
-  }
-  // log a = 2·atanh(t), t = (a − 1)/(a + 1), |t| ≤ 0.1716
-  const t = (a - 1) / (a + 1);
-  const t2 = t * t;
-  let q = 1.0 / 23;
-  q = q * t2 + 1.0 / 21;
-  q = q * t2 + 1.0 / 19;
-  q = q * t2 + 1.0 / 17;
-  q = q * t2 + 1.0 / 15;
-  q = q * t2 + 1.0 / 13;
-  q = q * t2 + 1.0 / 11;
-  q = q * t2 + 1.0 / 9;
-  q = q * t2 + 1.0 / 7;
-  q = q * t2 + 1.0 / 5;
-  q = q * t2 + 1.0 / 3;
-  q = q * t2 + 1.0;
-  return <f64>k * 0.6931471805599453 + 2 * t * q;
-}
-
-/** Max of the row x[0 .. C) (NaN entries ignored, as the scalar kernels do). */
-export function rowMax(x: usize, C: i32): f32 {
-  let acc = f32x4.splat(-Infinity);
-  let c = 0;
-  for (; c + 4 <= C; c += 4) {
-    acc = f32x4.pmax(acc, v128.load(x + (<usize>c << 2)));
-  }
-  let m = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)),
-                   max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
-  for (; c < C; c++) {
-    const v = load<f32>(x + (<usize>c << 2));
-    if (v > m) m = v;
-  }
-  return m;
-}
 
 /** (e0 + e1) + (e2 + e3), e_j = 2^((x − m)·k) of the four vectors at p (16 floats). */
 // @ts-ignore: decorator
