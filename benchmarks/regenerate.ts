@@ -55,8 +55,11 @@ export const PROFILES: Profile[] = [
   {
     // Train mode with real models (benchmarks/train_models.ts): trainOnBatch and
     // pipelined training steps of three models, fused vs tf.losses vs tfjs-layers.
+    // Two pipelined steps per read: a SwiftShader step takes 0.2-4 s (with 4,
+    // --short took 12 minutes for the three software GPUs).
     name: 'train-models', dir: path.join(RESULTS, 'train-models'),
-    argv: ['--suites', 'train-mlp,train-lm-head,train-multilabel', '--modes', 'train,train-pipelined'],
+    argv: ['--suites', 'train-mlp,train-lm-head,train-multilabel', '--modes', 'train,train-pipelined',
+      '--pipeline-steps', '2'],
     backends: GPU_BACKENDS,
   },
 ];
