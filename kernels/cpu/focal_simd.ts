@@ -10,7 +10,7 @@
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs, FocalCrossEntropyGradAttrs} from '../kernel_names';
 import {SimdHeap, simdHeap} from '../simd/simd_module';
 import {focalClassWeights} from './focal_math';
-import {REDUCTION_CODE, sigmoidOutputShape} from './sigmoid_simd';
+import {reductionCode, sigmoidOutputShape} from './sigmoid_simd';
 
 type Values = ArrayLike<number>;
 
@@ -34,15 +34,6 @@ export function focalScalars(attrs: FocalCrossEntropyAttrs, C: number) {
   const eps = attrs.labelSmoothing, ignore = attrs.ignoreIndex;
   return {invT: 1 / attrs.temperature, keep: 1 - eps, base: eps / C, gamma: attrs.gamma,
           hasIgnore: ignore == null ? 0 : 1, ignore: ignore ?? 0};
-}
-
-/** The binary focal kernels' binary reduction code (throws for an unknown one, naming the kernel). */
-export function binaryReductionCode(attrs: BinaryFocalCrossEntropyAttrs, kernelName: string): number {
-  const reduction = attrs.reduction ?? 'none';
-  if (!(reduction in REDUCTION_CODE)) {
-    throw new Error(`${kernelName}: unknown reduction '${reduction}'`);
-  }
-  return REDUCTION_CODE[reduction];
 }
 
 function focalKernels(heap: SimdHeap): FocalSimdExports {
@@ -96,7 +87,7 @@ export function focalGradSimd(x: Values, y: Values | null, t: Values | null, sta
 /** Binary focal forward into a fresh Float32Array of the reduction's shape. */
 export function binaryFocalForwardSimd(x: Values, z: Values, rows: number, C: number, attrs: BinaryFocalCrossEntropyAttrs,
                                        kernelName: string): Float32Array {
-  const code = binaryReductionCode(attrs, kernelName);
+  const code = reductionCode(attrs.reduction ?? 'none', kernelName);
   const heap = simdHeap();
   heap.reset();
   const n = sigmoidOutputShape(attrs.reduction ?? 'none', rows, C).reduce((a, b) => a * b, 1);

@@ -4,12 +4,20 @@
  * reduction ('none', 'rows', 'all') and both wrt. SigmoidCrossEntropy.ts calls
  * these when simd/flags_simd.ts says so.
  */
-import type {SigmoidCrossEntropyAttrs} from '../kernel_names';
+import {SigmoidCrossEntropy, type SigmoidCrossEntropyAttrs} from '../kernel_names';
 import {SimdHeap, simdHeap} from '../simd/simd_module';
 
 type Values = ArrayLike<number>;
 
-export const REDUCTION_CODE: Record<string, number> = {none: 0, rows: 1, all: 2};
+const REDUCTION_CODE: Record<string, number> = {none: 0, rows: 1, all: 2};
+
+/** The module's code for a reduction of the elementwise loss (sigmoid and binary focal kernels, cpu and wasm); throws, naming the kernel, on an unknown one. */
+export function reductionCode(reduction: string, kernelName: string): number {
+  if (!(reduction in REDUCTION_CODE)) {
+    throw new Error(`${kernelName}: unknown reduction '${reduction}'`);
+  }
+  return REDUCTION_CODE[reduction];
+}
 
 /** posWeight as the kernels take it: a C-element float32 array (pointer) or one value for every class. */
 export function posWeightIn(alloc: (values: Values) => number, attrs: SigmoidCrossEntropyAttrs, C: number): {q: number, q0: number} {
@@ -30,15 +38,13 @@ export function sigmoidForwardSimd(x: Values, z: Values, rows: number, C: number
   const heap: SimdHeap = simdHeap();
   heap.reset();
   const reduction = attrs.reduction ?? 'none';
-  if (!(reduction in REDUCTION_CODE)) {
-    throw new Error(`FusedSigmoidCrossEntropy: unknown reduction '${reduction}'`);
-  }
+  const code = reductionCode(reduction, SigmoidCrossEntropy);
   const n = sigmoidOutputShape(reduction, rows, C).reduce((a, b) => a * b, 1);
   const xp = heap.f32In(x), zp = heap.f32In(z);
   const {q, q0} = posWeightIn(v => heap.f32In(v), attrs, C);
   const out = heap.alloc(4 * Math.max(n, 1));
   const eps = attrs.labelSmoothing;
-  heap.kernels.sigmoidForward(xp, zp, rows, C, 1 - eps, eps / 2, q, q0, REDUCTION_CODE[reduction], attrs.scale ?? 1, out);
+  heap.kernels.sigmoidForward(xp, zp, rows, C, 1 - eps, eps / 2, q, q0, code, attrs.scale ?? 1, out);
   return heap.f32Out(out, n);
 }
 

@@ -13,8 +13,8 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../kernel_names';
 import {dyStride} from '../cpu/SigmoidCrossEntropy';
 import {focalClassWeights} from '../cpu/focal_math';
-import {binaryReductionCode, FocalSimdExports, focalScalars} from '../cpu/focal_simd';
-import {sigmoidOutputShape} from '../cpu/sigmoid_simd';
+import {FocalSimdExports, focalScalars} from '../cpu/focal_simd';
+import {reductionCode, sigmoidOutputShape} from '../cpu/sigmoid_simd';
 import {simdOnWasmBackend, WasmBackendLike} from './SoftmaxCrossEntropy';
 
 interface Args<I, A> {
@@ -86,7 +86,7 @@ function backward(sparse: boolean, {inputs, backend, attrs}: Args<SoftmaxCrossEn
 
 function binaryForward({inputs, backend, attrs}: Args<SigmoidCrossEntropyInputs, BinaryFocalCrossEntropyAttrs>): TensorInfo {
   const [rows, C] = inputs.logits.shape;
-  const code = binaryReductionCode(attrs, BinaryFocalCrossEntropy);
+  const code = reductionCode(attrs.reduction ?? 'none', BinaryFocalCrossEntropy);
   const reduction = attrs.reduction ?? 'none';
   const k = kernels(backend);
   const out = backend.makeOutput(sigmoidOutputShape(reduction, rows, C), 'float32');

@@ -7,7 +7,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
 import {dyStride} from '../cpu/SigmoidCrossEntropy';
-import {posWeightIn, REDUCTION_CODE, sigmoidOutputShape} from '../cpu/sigmoid_simd';
+import {posWeightIn, reductionCode, sigmoidOutputShape} from '../cpu/sigmoid_simd';
 import {simdOnWasmBackend, WasmBackendLike} from './SoftmaxCrossEntropy';
 
 interface Args<I, A> {
@@ -36,16 +36,14 @@ function kernels(backend: WasmBackendLike) {
 function sigmoidCrossEntropy({inputs, backend, attrs}: Args<SigmoidCrossEntropyInputs, SigmoidCrossEntropyAttrs>): TensorInfo {
   const [rows, C] = inputs.logits.shape;
   const reduction = attrs.reduction ?? 'none';
-  if (!(reduction in REDUCTION_CODE)) {
-    throw new Error(`${SigmoidCrossEntropy}: unknown reduction '${reduction}'`);
-  }
+  const code = reductionCode(reduction, SigmoidCrossEntropy);
   const k = kernels(backend);
   const out = backend.makeOutput(sigmoidOutputShape(reduction, rows, C), 'float32');
   const {q, q0} = posWeight(backend, attrs, C);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   const eps = attrs.labelSmoothing;
   if (rows * C > 0 || reduction !== 'none') {
-    k.sigmoidForward(off(inputs.logits), off(inputs.labels), rows, C, 1 - eps, eps / 2, q, q0, REDUCTION_CODE[reduction],
+    k.sigmoidForward(off(inputs.logits), off(inputs.labels), rows, C, 1 - eps, eps / 2, q, q0, code,
                      attrs.scale ?? 1, off(out));
   }
   if (q !== 0) backend.wasm._free(q);
