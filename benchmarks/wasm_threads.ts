@@ -49,7 +49,7 @@ import {chromium} from 'playwright-core';
 import {instantiateSimd, SimdExports} from '../kernels/simd/simd_module';
 import {SIMD_WASM_BASE64} from '../kernels/simd/simd_wasm_bytes.generated';
 import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../tools/browser/harness';
-import type {PageResult} from './wasm_threads_page';
+import type {PageResult, PageRow} from './wasm_threads_page';
 import {dispatch, fill, layout, Layout, median, OP, quit, runRows, timeInterleaved, Variant, workerLoop} from './wasm_threads_shared';
 
 const ROOT = path.join(__dirname, '..');
@@ -180,15 +180,9 @@ parentPort.once('message', ms => { const t = Date.now(); let x = 0; while (Date.
   return (c.user + c.system) / 1000 / wall;
 }
 
-interface Row {
-  shape: string;
-  labels: 'dense' | 'sparse';
-  variant: string;
-  threads: number;
-  minMs: number;
-  medianMs: number;
+/** A Node row: the page's, plus CPU time and the speed-ups against one thread. */
+interface Row extends PageRow {
   cpuMedianMs: number;
-  reps: number;
   speedupMin?: number;
   speedupMedian?: number;
 }
