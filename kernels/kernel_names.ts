@@ -47,7 +47,23 @@ export interface SoftmaxCrossEntropyAttrs {
   classWeights: number[] | null;
   /** Sparse only: rows whose label equals it give loss 0 and gradient 0. null = none. */
   ignoreIndex: number | null;
+  /**
+   * The reduction of the per-row loss L[i], applied inside the kernel pair
+   * (kernels/FORMULAS.md, "Fused reductions"), default 'none':
+   *  - 'none': forward loss `[rows]`, `scale·L[i]`; backward dy `[rows]`;
+   *  - 'all':  forward loss `[]` (a scalar), `scale·Σ_i L[i]`; backward dy one
+   *    element, broadcast to every row.
+   * The backward is `scale·dy_b[i]·∂L[i]`. An op that sums or averages the
+   * loss thus differentiates the reduction in the backward kernel (one
+   * dispatch on GPUs), not through tfjs's sum/mean gradients.
+   */
+  reduction?: SoftmaxReduction;
+  /** Multiplies the forward loss and the backward (default 1): 1/rows for a mean. */
+  scale?: number;
 }
+
+/** The reductions of the softmax kernels (`SoftmaxCrossEntropyAttrs.reduction`). */
+export type SoftmaxReduction = 'none' | 'all';
 
 /** Backward attributes: the forward ones plus which input to differentiate. */
 export interface SoftmaxCrossEntropyGradAttrs extends SoftmaxCrossEntropyAttrs {
@@ -69,7 +85,8 @@ export interface SparseSoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
   labels: TensorInfo;
 }
 /**
- * Outputs of both softmax forward kernels: [loss [rows], lse [rows, 2]], where
+ * Outputs of both softmax forward kernels: [loss [rows] (a scalar [] for
+ * reduction 'all'), lse [rows, 2]], where
  * the second output is each row's log-sum-exp of logits / T in two parts,
  * (m, s): m = max_c logits[i, c] (the raw logit, before the temperature: an
  * exact float32 value) and s = Σ_c exp((logits[i, c] − m) / T) in [1, C], so
@@ -82,8 +99,8 @@ export type SoftmaxCrossEntropyOutputs = [TensorInfo, TensorInfo];
 
 /**
  * Backward inputs (dense and sparse): logits [rows, C], labels ([rows, C]
- * float32 or [rows] int32), lse [rows, 2] (m, s) from the forward, dy [rows].
- * Output: one float32 [rows, C] tensor.
+ * float32 or [rows] int32), lse [rows, 2] (m, s) from the forward, dy [rows]
+ * (one element for reduction 'all'). Output: one float32 [rows, C] tensor.
  */
 export interface SoftmaxCrossEntropyGradInputs extends NamedTensorInfoMap {
   logits: TensorInfo;
