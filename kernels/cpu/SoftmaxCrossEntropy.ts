@@ -22,6 +22,7 @@ import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs
 import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keepLabelRows, labelRowsCapacity, ROW_STATS, rowLse, rowLseScaled, sumOf} from './row_math';
 import {cpuSimdEnabled} from '../simd/flags_simd';
 import {denseForwardSimd, sparseForwardSimd} from './softmax_simd';
+import {isUnreduced, reduceRowLoss} from '../softmax_reduction';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
   return backend.data.get(t.dataId).values as ArrayLike<number>;
@@ -262,14 +263,32 @@ function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInput
   return outputs(backend, rows, loss, lseOut);
 }
 
+/**
+ * A forward kernel with the contract's reduction applied to its per-row loss
+ * (softmax_reduction.ts): the loops above always write [rows].
+ */
+function withReduction<A extends {backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}>(
+    kernel: string, perRow: (args: A) => TensorInfo[]): KernelFunc {
+  return (args => {
+    const {backend, attrs} = args as unknown as A;
+    const out = perRow(args as unknown as A);
+    if (isUnreduced(attrs)) {
+      return out;
+    }
+    const r = reduceRowLoss(values(backend, out[0]), attrs, `${kernel} (cpu)`);
+    backend.disposeData(out[0].dataId);
+    return [backend.makeTensorInfo(r.shape, 'float32', r.values), out[1]];
+  }) as KernelFunc;
+}
+
 export const softmaxCrossEntropyConfig: KernelConfig = {
   kernelName: SoftmaxCrossEntropy,
   backendName: 'cpu',
-  kernelFunc: softmaxCrossEntropy as unknown as KernelFunc,
+  kernelFunc: withReduction(SoftmaxCrossEntropy, softmaxCrossEntropy),
 };
 
 export const sparseSoftmaxCrossEntropyConfig: KernelConfig = {
   kernelName: SparseSoftmaxCrossEntropy,
   backendName: 'cpu',
-  kernelFunc: sparseSoftmaxCrossEntropy as unknown as KernelFunc,
+  kernelFunc: withReduction(SparseSoftmaxCrossEntropy, sparseSoftmaxCrossEntropy),
 };

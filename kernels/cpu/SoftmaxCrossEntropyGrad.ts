@@ -28,6 +28,7 @@ import {checkInPlaceTarget} from '../linear_cross_entropy_checks';
 import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keptLabelRows, LabelRows, savedLse, sumOf} from './row_math';
 import {cpuSimdEnabled} from '../simd/flags_simd';
 import {denseGradSimd, sparseGradSimd} from './softmax_simd';
+import {rowDy} from '../softmax_reduction';
 
 interface GradArgs {
   inputs: SoftmaxCrossEntropyGradInputs;
@@ -35,11 +36,13 @@ interface GradArgs {
   attrs: SoftmaxCrossEntropyGradAttrs;
 }
 
-function read(args: GradArgs) {
-  const {inputs, backend} = args;
+/** The inputs' arrays; dy as one value per row, `scale·dy_b[i]` (the contract's reduction, softmax_reduction.ts). */
+function read(args: GradArgs, kernel: string) {
+  const {inputs, backend, attrs} = args;
   const get = (t: TensorInfo) => backend.data.get(t.dataId).values as ArrayLike<number>;
   const [rows, C] = inputs.logits.shape;
-  return {rows, C, x: get(inputs.logits), y: get(inputs.labels), lse: get(inputs.lse), dy: get(inputs.dy)};
+  return {rows, C, x: get(inputs.logits), y: get(inputs.labels), lse: get(inputs.lse),
+          dy: rowDy(get(inputs.dy), rows, attrs, `${kernel} (cpu)`)};
 }
 
 /**
@@ -170,7 +173,7 @@ function denseLabelsGrad(x: F32Rows, lse: ArrayLike<number>, dy: ArrayLike<numbe
 
 function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const {backend, attrs} = args;
-  const {rows, C, x: xv, y: yv, lse, dy} = read(args);
+  const {rows, C, x: xv, y: yv, lse, dy} = read(args, SoftmaxCrossEntropyGrad);
   if (cpuSimdEnabled()) {
     return backend.makeTensorInfo([rows, C], 'float32', denseGradSimd(xv, yv, lse, dy, rows, C, attrs));
   }
@@ -196,12 +199,12 @@ function softmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
  * own array (`inPlace`: each element is read before it is written, the target
  * logit before the row's sweep, and ignored rows are zeroed explicitly).
  */
-function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean): void {
+function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean, kernel: string): void {
   const {attrs} = args;
   if (attrs.wrt !== 'logits') {
     throw new Error('sparseSoftmaxCrossEntropyWithLogits: sparse labels are not differentiable');
   }
-  const {rows, C, x: xv, y: t, lse, dy} = read(args);
+  const {rows, C, x: xv, y: t, lse, dy} = read(args, kernel);
   if (cpuSimdEnabled()) {
     sparseGradSimd(xv, t, lse, dy, rows, C, attrs, out);
     return;
@@ -244,7 +247,7 @@ function sparseGradInto(args: GradArgs, out: Float32Array, inPlace: boolean): vo
 function sparseSoftmaxCrossEntropyGrad(args: GradArgs): TensorInfo {
   const [rows, C] = args.inputs.logits.shape;
   const out = new Float32Array(rows * C);  // ignored rows stay 0
-  sparseGradInto(args, out, false);
+  sparseGradInto(args, out, false, SparseSoftmaxCrossEntropyGrad);
   return args.backend.makeTensorInfo([rows, C], 'float32', out);
 }
 
@@ -260,7 +263,7 @@ function sparseSoftmaxCrossEntropyGradInPlace(args: GradArgs): TensorInfo {
   if (!(values instanceof Float32Array) || values.length !== logits.shape[0] * logits.shape[1]) {
     throw new Error(`${SparseSoftmaxCrossEntropyGradInPlace} (cpu): the logits are not backed by their own Float32Array`);
   }
-  sparseGradInto(args, values, true);
+  sparseGradInto(args, values, true, SparseSoftmaxCrossEntropyGradInPlace);
   backend.incRef(logits.dataId);
   return {dataId: logits.dataId, shape: logits.shape, dtype: logits.dtype};
 }

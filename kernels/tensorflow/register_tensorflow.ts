@@ -12,7 +12,9 @@ import {tensorflowKernelConfigs} from './SoftmaxCrossEntropy';
 
 const dense = (a: object) => {
   const attrs = a as SoftmaxCrossEntropyAttrs;
-  return attrs.classWeights == null && attrs.zLoss === 0;
+  // The reductions ('all', a scale) take the composite path: not written for TensorFlow's ops.
+  return attrs.classWeights == null && attrs.zLoss === 0 && (attrs.reduction ?? 'none') === 'none' &&
+      (attrs.scale ?? 1) === 1;
 };
 const sparse = (a: object) => dense(a) && (a as SoftmaxCrossEntropyAttrs).labelSmoothing === 0 &&
     (a as SoftmaxCrossEntropyAttrs).ignoreIndex == null;

@@ -19,6 +19,7 @@
 import {backend as activeBackend, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
 import {instantiateSimd, SimdExports, simdModule} from '../simd/simd_module';
+import {checkRowDy, fillRowDy, isUnreduced, reduceRowLoss} from '../softmax_reduction';
 
 /** What these kernels use of tfjs-backend-wasm's BackendWasm. */
 export interface WasmBackendLike {
@@ -31,6 +32,7 @@ export interface WasmBackendLike {
   };
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 const instances = new WeakMap<object, SimdExports | null>();
@@ -97,6 +99,47 @@ interface Args<I, A> {
   attrs: A;
 }
 
+/**
+ * The forward's loss output for the contract's reduction (softmax_reduction.ts):
+ * the module always writes [rows]; for anything else its values are read from
+ * the heap, reduced in float64 and written to a new output.
+ */
+function reducedLoss(backend: WasmBackendLike, loss: TensorInfo, attrs: SoftmaxCrossEntropyAttrs, kernel: string): TensorInfo {
+  if (isUnreduced(attrs)) {
+    return loss;
+  }
+  const rows = loss.shape[0];
+  const perRow = new Float32Array(backend.wasm.HEAPU8.buffer, backend.getMemoryOffset(loss.dataId), rows);
+  const r = reduceRowLoss(perRow, attrs, `${kernel} (wasm)`);
+  const out = backend.makeOutput(r.shape, 'float32');
+  // makeOutput may grow the heap: view it afresh.
+  new Float32Array(backend.wasm.HEAPU8.buffer, backend.getMemoryOffset(out.dataId), r.values.length).set(r.values);
+  backend.disposeData(loss.dataId);
+  return out;
+}
+
+/**
+ * dy's heap offset as the module reads it, one value per row: dy's own, or a
+ * malloc'd block of `scale·dy_b[i]` (free it with `freeRowDy`).
+ */
+function rowDyIn(backend: WasmBackendLike, dy: TensorInfo, rows: number, attrs: SoftmaxCrossEntropyAttrs,
+                 kernel: string): {dy: number, temp: boolean} {
+  const size = dy.shape.reduce((a, b) => a * b, 1);
+  checkRowDy(size, rows, attrs, `${kernel} (wasm)`);
+  if (isUnreduced(attrs)) {
+    return {dy: backend.getMemoryOffset(dy.dataId), temp: false};
+  }
+  const ptr = backend.wasm._malloc(4 * Math.max(rows, 1));
+  const heap = backend.wasm.HEAPU8.buffer;
+  const dyValues = new Float32Array(heap, backend.getMemoryOffset(dy.dataId), size);
+  fillRowDy(dyValues, attrs, new Float32Array(heap, ptr, rows));
+  return {dy: ptr, temp: true};
+}
+
+function freeRowDy(backend: WasmBackendLike, d: {dy: number, temp: boolean}): void {
+  if (d.temp) backend.wasm._free(d.dy);
+}
+
 function softmaxCrossEntropy({inputs, backend, attrs}: Args<SoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
   const [rows, C] = inputs.logits.shape;
   const k = kernels(backend);
@@ -107,7 +150,7 @@ function softmaxCrossEntropy({inputs, backend, attrs}: Args<SoftmaxCrossEntropyI
   k.denseForward(off(inputs.logits), off(inputs.labels), rows, C, 1 / attrs.temperature, 1 - eps, eps / C, w,
                  attrs.zLoss, off(loss), off(stats));
   freeWeights(backend, w);
-  return [loss, stats];
+  return [reducedLoss(backend, loss, attrs, SoftmaxCrossEntropy), stats];
 }
 
 function sparseSoftmaxCrossEntropy({inputs, backend, attrs}: Args<SparseSoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
@@ -120,7 +163,7 @@ function sparseSoftmaxCrossEntropy({inputs, backend, attrs}: Args<SparseSoftmaxC
   k.sparseForward(off(inputs.logits), off(inputs.labels), rows, C, 1 / attrs.temperature, attrs.labelSmoothing, w, sumW,
                   attrs.zLoss, ignore == null ? 0 : 1, ignore ?? 0, off(loss), off(stats));
   freeWeights(backend, w);
-  return [loss, stats];
+  return [reducedLoss(backend, loss, attrs, SparseSoftmaxCrossEntropy), stats];
 }
 
 function softmaxCrossEntropyGrad({inputs, backend, attrs}: Args<SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyGradAttrs>): TensorInfo {
@@ -130,12 +173,14 @@ function softmaxCrossEntropyGrad({inputs, backend, attrs}: Args<SoftmaxCrossEntr
   const {w} = weightsIn(backend, attrs, C);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   const invT = 1 / attrs.temperature, eps = attrs.labelSmoothing;
+  const d = rowDyIn(backend, inputs.dy, rows, attrs, SoftmaxCrossEntropyGrad);
   if (attrs.wrt === 'labels') {
-    k.denseLabelsGrad(off(inputs.logits), off(inputs.lse), off(inputs.dy), rows, C, invT, 1 - eps, w, off(out));
+    k.denseLabelsGrad(off(inputs.logits), off(inputs.lse), d.dy, rows, C, invT, 1 - eps, w, off(out));
   } else {
-    k.denseGrad(off(inputs.logits), off(inputs.labels), off(inputs.lse), off(inputs.dy), rows, C, invT, 1 - eps, eps / C,
+    k.denseGrad(off(inputs.logits), off(inputs.labels), off(inputs.lse), d.dy, rows, C, invT, 1 - eps, eps / C,
                 w, attrs.zLoss, off(out));
   }
+  freeRowDy(backend, d);
   freeWeights(backend, w);
   return out;
 }
@@ -150,8 +195,10 @@ function sparseSoftmaxCrossEntropyGrad({inputs, backend, attrs}: Args<SoftmaxCro
   const out = backend.makeOutput([rows, C], 'float32');
   const {w, sumW} = weightsIn(backend, attrs, C);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
-  k.sparseGrad(off(inputs.logits), off(inputs.labels), off(inputs.lse), off(inputs.dy), rows, C, 1 / attrs.temperature,
+  const d = rowDyIn(backend, inputs.dy, rows, attrs, SparseSoftmaxCrossEntropyGrad);
+  k.sparseGrad(off(inputs.logits), off(inputs.labels), off(inputs.lse), d.dy, rows, C, 1 / attrs.temperature,
                attrs.labelSmoothing, w, sumW, attrs.zLoss, ignore == null ? 0 : 1, ignore ?? 0, off(out));
+  freeRowDy(backend, d);
   freeWeights(backend, w);
   return out;
 }

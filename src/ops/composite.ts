@@ -9,7 +9,7 @@
 import {add, concat, engine, gather, gatherND, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import {capabilities} from '../../kernels/capabilities';
 import {deviceClassVector} from './validate';
-import {broadcastDy, reduceElementwise} from './elementwise_reduction';
+import {broadcastDy, reduceElementwise, reduceRowLosses, rowLossDy} from './elementwise_reduction';
 import type {SigmoidCrossEntropyAttrs as KernelSigmoidAttrs, SoftmaxCrossEntropyAttrs as KernelSoftmaxAttrs} from '../../kernels/kernel_names';
 
 /**
@@ -276,16 +276,17 @@ function labelsGrad(x: Tensor2D, stats: Tensor, dy: Tensor, attrs: SoftmaxCrossE
 
 export const NO_MASKS: RowMasks = {ignored: null, invalid: null};
 
-/** Dense softmax cross-entropy [rows, C] → loss [rows], composite path. */
+/** Dense softmax cross-entropy [rows, C] → loss [rows] (or its reduction, `attrs.reduction`), composite path. */
 export function compositeSoftmaxCrossEntropy(x: Tensor2D, y: Tensor2D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
   const f = customGrad2((logits: Tensor, labels: Tensor, save: GradSaveFunc) => {
     const yh = smoothTargets(labels as Tensor2D, attrs);
     const {loss, lse} = forward(logits as Tensor2D, yh, attrs, NO_MASKS);
     save([logits, labels, lse]);
     return {
-      value: loss,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      value: reduceRowLosses(loss, attrs),
+      gradFunc: (dyIn: Tensor, saved: Tensor[]) => {
         const [sx, sy, slse] = saved;
+        const dy = rowLossDy(dyIn, sx.shape[0], attrs);
         return [() => logitsGrad(sx as Tensor2D, smoothTargets(sy as Tensor2D, attrs), slse, dy, attrs, NO_MASKS),
                 () => labelsGrad(sx as Tensor2D, slse, dy, attrs)];
       },
@@ -498,15 +499,16 @@ export function clearIgnoredRows(dx: Tensor, labels: Tensor, masks: RowMasks, ig
       tensorScatterUpdate(dx, tensor2d(ignored, [ignored.length, 1], 'int32'), zeros([ignored.length, C]));
 }
 
-/** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows]. */
+/** Sparse softmax cross-entropy: x [rows, C], labels int32 [rows] → loss [rows] (or its reduction), composite path. */
 export function compositeSparseSoftmaxCrossEntropy(x: Tensor2D, labels: Tensor1D, attrs: SoftmaxCrossEntropyAttrs): Tensor1D {
   const f = customGrad2((logits: Tensor, t: Tensor, save: GradSaveFunc) => {
     const {loss, lse} = sparseForward(logits as Tensor2D, t, attrs);
     save([logits, t, lse]);
     return {
-      value: loss,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      value: reduceRowLosses(loss, attrs),
+      gradFunc: (dyIn: Tensor, saved: Tensor[]) => {
         const [sx, st, slse] = saved;
+        const dy = rowLossDy(dyIn, sx.shape[0], attrs);
         return [() => sparseLogitsGrad(sx as Tensor2D, st, slse, dy, attrs), () => zerosLike(st)];
       },
     };

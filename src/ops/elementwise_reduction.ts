@@ -1,12 +1,13 @@
 /**
- * The `reduction` option of the elementwise ops (sigmoid and binary focal
- * cross-entropy): which sum or mean the fused kernel pair applies itself, so
+ * The `reduction` option of the ops. Elementwise ops (sigmoid and binary focal
+ * cross-entropy) and, further down, the softmax ops (per-example losses):
+ * which sum or mean the fused kernel pair applies itself, so
  * that its gradient is the kernel's broadcast of dy (kernels/FORMULAS.md,
  * "Fused reductions") and never tfjs's sum/mean gradient, which builds a ones
  * tensor of the logits' shape on the host.
  */
 import {broadcastTo, customGrad, fill, GradSaveFunc, mul, reshape, sum, Tensor} from '@tensorflow/tfjs-core';
-import type {ElementwiseReduction, ElementwiseReductionAttrs} from '../../kernels/kernel_names';
+import type {ElementwiseReduction, ElementwiseReductionAttrs, SoftmaxReduction} from '../../kernels/kernel_names';
 import {assertArg} from './validate';
 
 /**
@@ -39,6 +40,50 @@ export function elementwiseReduction(reduction: unknown, shape: number[], opName
     case 'meanOverClasses':
       return {reduction: 'rows', scale: 1 / C, outShape: shape.slice(0, -1)};
   }
+}
+
+/** The `reduction` option of the softmax ops: per example, or their sum or mean over every example. */
+export type SoftmaxLossReduction = 'none' | 'sum' | 'mean';
+export const SOFTMAX_LOSS_REDUCTIONS: readonly SoftmaxLossReduction[] = ['none', 'sum', 'mean'];
+
+/**
+ * The softmax kernels' reduction attributes for `reduction` of `rows` examples
+ * (kernel_names.ts, `SoftmaxCrossEntropyAttrs.reduction`). `countRows`: the
+ * mean divides by a count of examples the op computes itself (the rows not
+ * ignored), so the kernels sum and the scale stays 1.
+ */
+export function softmaxReduction(reduction: unknown, rows: number, countRows: boolean, opName: string):
+    {reduction: SoftmaxReduction, scale: number} {
+  const r = reduction ?? 'none';
+  assertArg((SOFTMAX_LOSS_REDUCTIONS as readonly unknown[]).includes(r), opName,
+      () => `reduction must be one of ${SOFTMAX_LOSS_REDUCTIONS.map(v => `'${v}'`).join(', ')}, got ${typeof reduction === 'string' ? `'${reduction}'` : String(reduction)}`);
+  if (r === 'none') {
+    return {reduction: 'none', scale: 1};
+  }
+  return {reduction: 'all', scale: r === 'mean' && !countRows ? 1 / rows : 1};
+}
+
+/**
+ * The composite path's forward of a softmax reduction: `scale·L` for 'none',
+ * `scale·Σ_i L[i]` for 'all' (0·scale for no rows: NaN for the mean of nothing).
+ */
+export function reduceRowLosses(loss: Tensor, attrs: {reduction?: SoftmaxReduction, scale?: number}): Tensor {
+  const scale = attrs.scale ?? 1;
+  if ((attrs.reduction ?? 'none') === 'none') {
+    return scale === 1 ? loss : mul(loss, scale);
+  }
+  if (loss.size === 0) {
+    return fill([], 0 * scale);
+  }
+  const s = sum(loss);
+  return scale === 1 ? s : mul(s, scale);
+}
+
+/** Its backward: dy as `[rows]` (a one-element dy broadcast for 'all'), times scale. */
+export function rowLossDy(dy: Tensor, rows: number, attrs: {reduction?: SoftmaxReduction, scale?: number}): Tensor {
+  const scale = attrs.scale ?? 1;
+  const b = (attrs.reduction ?? 'none') === 'all' ? broadcastTo(reshape(dy, [1]), [rows]) : dy;
+  return scale === 1 ? b : mul(b, scale);
 }
 
 /**

@@ -4,9 +4,10 @@
  * the fused kernel when the active backend has one (else the composite path),
  * and reshape back. Formulas: kernels/FORMULAS.md.
  */
-import {engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {cast, div, engine, maximum, notEqual, op, reshape, scalar, sum, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
+import {SoftmaxLossReduction, softmaxReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
 import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, isDeviceVector, lossAttrs, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
@@ -28,6 +29,18 @@ export interface SoftmaxCrossEntropyOptions {
   classWeights?: ClassVector;
   /** λ ≥ 0: adds λ·logsumexp² per example, as in PaLM / Liger-Kernel (default 0). */
   zLoss?: number;
+  /**
+   * 'none' (default): the loss per example, `logits`' shape without the class
+   * axis; 'sum' / 'mean': their sum or mean over every example, a scalar.
+   * The reduction runs inside the fused kernels, whose backward takes its
+   * gradient (no tfjs sum/mean gradient, fewer dispatches on GPUs), so
+   * `sparseSoftmaxCrossEntropyWithLogits(y, x, {reduction: 'mean'})` is the
+   * cheapest training loss. The mean of no examples is NaN, as `tf.mean`.
+   * With `ignoreIndex` (sparse), 'mean' divides by the number of examples not
+   * ignored, as PyTorch does, and gives 0 when every example is ignored.
+   * Class weights do not change the divisor.
+   */
+  reduction?: SoftmaxLossReduction;
 }
 
 /** Options of the sparse op. */
@@ -44,13 +57,26 @@ export interface SparseSoftmaxCrossEntropyOptions extends SoftmaxCrossEntropyOpt
   validateLabels?: boolean;
 }
 
-const DENSE_OPTIONS = ['axis', 'temperature', 'labelSmoothing', 'classWeights', 'zLoss'] as const;
+const DENSE_OPTIONS = ['axis', 'temperature', 'labelSmoothing', 'classWeights', 'zLoss', 'reduction'] as const;
 const SPARSE_OPTIONS = [...DENSE_OPTIONS, 'ignoreIndex', 'validateLabels'] as const;
 
 const SOFTMAX_ATTRS = ['temperature', 'labelSmoothing', 'zLoss', 'classWeights', 'ignoreIndex'] as const;
 
-function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, C: number, opName: string): CompositeSoftmaxAttrs {
-  return lossAttrs(options, SOFTMAX_ATTRS, C, opName);
+/** The kernels' attributes; `countRows`: a mean the op divides by its own count of rows (the ignore index). */
+function kernelAttrs(options: SparseSoftmaxCrossEntropyOptions, shape: number[], axis: number, C: number,
+                     opName: string): CompositeSoftmaxAttrs {
+  const attrs = lossAttrs(options, SOFTMAX_ATTRS, C, opName);
+  const rows = sizeOf(withoutAxis(shape, axis));
+  return {...attrs, ...softmaxReduction(options.reduction, rows, attrs.ignoreIndex != null, opName)};
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** The op's result: the per-example loss in `outShape`, or the scalar reduction as the kernels return it. */
+function shaped(loss: Tensor, attrs: CompositeSoftmaxAttrs, outShape: number[]): Tensor {
+  return attrs.reduction === 'all' ? loss : reshape(loss, outShape);
 }
 
 /**
@@ -74,8 +100,9 @@ function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: Composite
 /**
  * Softmax cross-entropy between `logits` and dense `labels` (one-hot or any
  * probability rows), per example: the result has `logits`' shape without the
- * class axis. One fused pass for the loss (and the per-row log-sum-exp kept
- * for the backward), one for the gradient. Differentiable with respect to
+ * class axis (or, with `reduction`, their sum or mean). One fused pass for
+ * the loss (and the per-row log-sum-exp kept for the backward), one for the
+ * gradient. Differentiable with respect to
  * `logits` and `labels` (−dy·log softmax, which tfjs gets wrong).
  *
  * ```js
@@ -83,6 +110,7 @@ function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: Composite
  * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
  * softmaxCrossEntropyWithLogits(labels, logits).print();  // [0.4644, 0.0659]
  * softmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing: 0.1, temperature: 2}).print();  // [0.7735, 0.4230]
+ * softmaxCrossEntropyWithLogits(labels, logits, {reduction: 'mean'}).print();  // 0.2651
  * ```
  */
 function softmaxCrossEntropyWithLogits_<T extends Tensor>(
@@ -93,9 +121,9 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
   const $labels = denseLabels(labels, opName);
   const [axis, C] = classAxis(options.axis, $logits, opName);
   checkLabelsShape($labels, $logits.shape, 'logits shape', opName);
-  const attrs = kernelAttrs(options, C, opName);
+  const attrs = kernelAttrs(options, $logits.shape, axis, C, opName);
   const loss = runSoftmax(SoftmaxCrossEntropy, rowsView($logits, axis), rowsView($labels, axis), attrs);
-  return reshape(loss, withoutAxis($logits.shape, axis));
+  return shaped(loss, attrs, withoutAxis($logits.shape, axis));
 }
 
 /**
@@ -113,6 +141,7 @@ function softmaxCrossEntropyWithLogits_<T extends Tensor>(
  * const logits = tf.tensor2d([[1, 2, 0.5], [3, -1, 0]]);
  * sparseSoftmaxCrossEntropyWithLogits([1, 0], logits).print();  // [0.4644, 0.0659]
  * sparseSoftmaxCrossEntropyWithLogits([1, -100], logits, {ignoreIndex: -100}).print();  // [0.4644, 0]
+ * sparseSoftmaxCrossEntropyWithLogits([1, -100], logits, {ignoreIndex: -100, reduction: 'mean'}).print();  // 0.4644
  * ```
  */
 function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
@@ -124,11 +153,17 @@ function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
   const [axis, C] = classAxis(options.axis, $logits, opName);
   const outShape = withoutAxis($logits.shape, axis);
   checkLabelsShape($labels, outShape, 'logits shape without the class axis', opName);
-  const attrs = kernelAttrs(options, C, opName);
-  const ids = sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
-                             sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs)));
-  const loss = runSoftmax(SparseSoftmaxCrossEntropy, rowsView($logits, axis), reshape(ids, [-1]), attrs);
-  return reshape(loss, outShape);
+  const attrs = kernelAttrs(options, $logits.shape, axis, C, opName);
+  const ids = reshape(sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
+                                     sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs))), [-1]);
+  const loss = runSoftmax(SparseSoftmaxCrossEntropy, rowsView($logits, axis), ids, attrs);
+  if (options.reduction === 'mean' && attrs.ignoreIndex != null) {
+    // The mean over the examples not ignored (at least one): the kernels summed.
+    // (tfjs-wasm 4.22's Sum of an empty tensor returns uninitialised memory.)
+    const counted = ids.size === 0 ? scalar(0) : sum(cast(notEqual(ids, scalar(attrs.ignoreIndex, 'int32')), 'float32'));
+    return div(loss, maximum(counted, scalar(1)));
+  }
+  return shaped(loss, attrs, outShape);
 }
 
 export const softmaxCrossEntropyWithLogits = /* @__PURE__ */ op({softmaxCrossEntropyWithLogits_});
