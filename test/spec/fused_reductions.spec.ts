@@ -1,6 +1,7 @@
 /**
  * Spec of the fused reductions (kernels/FORMULAS.md, "Fused reductions"): the
- * `reduction` option of sigmoidCrossEntropyWithLogits and
+ * `reduction` option of the softmax ops (dense and sparse, 'sum' and 'mean',
+ * the ignore index's mean over the rows it keeps), of sigmoidCrossEntropyWithLogits and
  * sigmoidFocalCrossEntropyWithLogits, the drop-in losses.sigmoidCrossEntropy
  * under every tf.Reduction with and without weights, and the binary Keras
  * classes, against float64 references: values, and gradients w.r.t. logits
@@ -10,10 +11,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BinaryCrossentropy, BinaryFocalCrossentropy, KLDivergence, losses, sigmoidCrossEntropyWithLogits, sigmoidFocalCrossEntropyWithLogits,
+  softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits,
 } from '../../src/index';
 import {refBinaryFocalGrad, refBinaryFocalLoss} from '../losses/focal_reference';
-import {refSigmoidCrossEntropy} from '../reference/reference';
-import {expect, expectClose, expectNoLeak, expectThrows, randn, rng, values} from './assert';
+import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
+import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, randProbs, rng, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {defineSpec, SpecEnv} from './registry';
 
@@ -254,5 +256,130 @@ defineSpec('fused reductions', it => {
     await expectThrows(() => sigmoidCrossEntropyWithLogits(labels, logits, {reduction: 'avg' as never}),
         ['sigmoidCrossEntropyWithLogits', 'reduction', 'avg'], 'bad reduction');
     tf.dispose([logits, labels]);
+  });
+  // ---- Softmax ops: 'sum' / 'mean' of the per-example loss inside the kernel pair ----
+  type SoftmaxReduction = 'sum' | 'mean';
+  const softmaxOpts = {labelSmoothing: 0.1, temperature: 1.5, zLoss: 0.01};
+  /** scale·Σ L and the per-row dy (scale·dy[0]) of a reduction over `rows` rows, `counted` of them kept. */
+  const softmaxScale = (r: SoftmaxReduction, counted: number) => (r === 'mean' ? 1 / Math.max(counted, 1) : 1);
+
+  for (const r of ['sum', 'mean'] as SoftmaxReduction[]) {
+    it(`softmaxCrossEntropyWithLogits reduction '${r}': smoothing, T, z-loss, class weights, rank 3, axis 0`, async env => {
+      const cases: Array<{shape: number[], axis?: number}> = [{shape: [7, 5]}, {shape: [2, 3, 8]}, {shape: [6, 4], axis: 0}];
+      for (const {shape, axis} of cases) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const ax = axis ?? shape.length - 1, C = shape[ax], rows = n / C;
+        const xv = randn(n, 41, 3), yv = randProbs(rows, C, 42);
+        const w = Array.from({length: C}, (_, c) => 0.5 + c / C);
+        const o = {...softmaxOpts, classWeights: w};
+        // Rows in the reference are the class axis made last: transpose [C, rows] for axis 0.
+        const toRows = (v: Float32Array) => ax === shape.length - 1 ? v :
+            Float32Array.from({length: n}, (_, k) => v[(k % C) * rows + Math.floor(k / C)]);
+        const fromRows = (v: number[]) => ax === shape.length - 1 ? v :
+            Array.from({length: n}, (_, k) => v[(k % rows) * C + Math.floor(k / rows)]);
+        const yShape = shape;
+        const yData = ax === shape.length - 1 ? yv : Float32Array.from({length: n}, (_, k) => yv[(k % rows) * C + Math.floor(k / rows)]);
+        const ref = refSoftmaxCrossEntropy(toRows(xv), toRows(yData), rows, C, o);
+        const scale = softmaxScale(r, rows);
+        const logits = tf.tensor(xv, shape), labels = tf.tensor(yData, yShape);
+        await checkValueAndGrads({
+          f: (l, t) => softmaxCrossEntropyWithLogits(t, l, {...o, axis, reduction: r}),
+          xs: [logits, labels],
+          names: ['logits', 'labels'],
+          expected: dy => {
+            const dyRows = new Array(rows).fill(scale * dy[0]);
+            return [fromRows(ref.dlogits(dyRows)), fromRows(ref.dlabels(dyRows))];
+          },
+        }, [scale * ref.loss.reduce((a, b) => a + b, 0)], tol(env), `${r} [${shape}] axis ${ax}`);
+        const out = softmaxCrossEntropyWithLogits(labels, logits, {axis, reduction: r});
+        expect(out.shape.length === 0, () => `${r}: shape [${out.shape}], expected a scalar`);
+        tf.dispose([logits, labels, out]);
+      }
+    });
+
+    it(`sparseSoftmaxCrossEntropyWithLogits reduction '${r}': ignore index (the mean counts kept rows), weights, long rows`, async env => {
+      const cases: Array<[number, number, boolean]> = [[9, 6, true], [5, 8, false], [3, 2100, true]];
+      for (const [rows, C, ignore] of cases) {
+        const xv = randn(rows * C, 43, 3);
+        const t = Array.from(randLabels(rows, C, 44)).map((v, i) => (ignore && i % 3 === 1 ? -1 : v));
+        const w = Array.from({length: C}, (_, c) => 1 + (c % 5) / 4);
+        const o = {...softmaxOpts, classWeights: w, ...(ignore ? {ignoreIndex: -1} : {})};
+        const ref = refSparseSoftmaxCrossEntropy(xv, t, rows, C, o);
+        const counted = t.filter(v => v !== -1).length;
+        const scale = softmaxScale(r, counted);
+        const logits = tf.tensor2d(xv, [rows, C]), labels = tf.tensor1d(t, 'int32');
+        await checkValueAndGrads({
+          f: l => sparseSoftmaxCrossEntropyWithLogits(labels, l, {...o, reduction: r}),
+          xs: [logits],
+          names: ['logits'],
+          expected: dy => [ref.dlogits(new Array(rows).fill(scale * dy[0]))],
+        }, [scale * ref.loss.reduce((a, b) => a + b, 0)], tol(env), `sparse ${r} [${rows}, ${C}]${ignore ? ' ignore −1' : ''}`);
+        tf.dispose([logits, labels]);
+      }
+    });
+  }
+
+  it('softmax reductions: tf.grad of the mean (dy 1), empty batches, every row ignored', async env => {
+    const rows = 6, C = 5;
+    const xv = randn(rows * C, 45, 2), t = Array.from(randLabels(rows, C, 46));
+    const ref = refSparseSoftmaxCrossEntropy(xv, t, rows, C);
+    const logits = tf.tensor2d(xv, [rows, C]), labels = tf.tensor1d(t, 'int32');
+    const g = tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(labels, l, {reduction: 'mean'}))(logits);
+    expectClose(await values(g), ref.dlogits(new Array(rows).fill(1 / rows)), tol(env), 'sparse: d mean / d logits');
+    const dense = tf.oneHot(labels, C);
+    const gd = tf.grad(l => softmaxCrossEntropyWithLogits(dense, l, {reduction: 'sum'}))(logits);
+    expectClose(await values(gd), ref.dlogits(new Array(rows).fill(1)), tol(env), 'dense: d sum / d logits');
+    const same = (got: ArrayLike<number>, want: number) => got.length === 1 && Object.is(got[0], want);
+    for (const [what, out, want] of [
+      ['dense sum of [0, 3]', softmaxCrossEntropyWithLogits(tf.zeros([0, 3]), tf.zeros([0, 3]), {reduction: 'sum'}), 0],
+      ['dense mean of [0, 3]', softmaxCrossEntropyWithLogits(tf.zeros([0, 3]), tf.zeros([0, 3]), {reduction: 'mean'}), NaN],
+      ['sparse mean of [0, 3]', sparseSoftmaxCrossEntropyWithLogits(tf.zeros([0], 'int32'), tf.zeros([0, 3]), {reduction: 'mean'}), NaN],
+      ['sparse mean of [0, 3], ignore index', sparseSoftmaxCrossEntropyWithLogits(tf.zeros([0], 'int32'), tf.zeros([0, 3]),
+        {reduction: 'mean', ignoreIndex: -1}), 0],
+      ['sparse mean, every row ignored', sparseSoftmaxCrossEntropyWithLogits([-1, -1], logits.slice(0, 2), {reduction: 'mean', ignoreIndex: -1}), 0],
+    ] as Array<[string, tf.Tensor, number]>) {
+      const got = await values(out);
+      expect(out.shape.length === 0 && same(got, want), () => `${what}: got [${Array.from(got)}] shape [${out.shape}], want ${want}`);
+      out.dispose();
+    }
+    tf.dispose([logits, labels, g, dense, gd]);
+  });
+
+  it('softmax reductions: logits from a matMul (packed textures on webgl), dW of the mean', async env => {
+    const rows = 13, C = 11, H = 6;
+    const hv = randn(rows * H, 47), h = tf.tensor2d(hv, [rows, H]);
+    const w = tf.tensor2d(randn(C * H, 48, 0.4), [C, H]), b = tf.tensor1d(randn(C, 49, 0.5));
+    const t = Array.from(randLabels(rows, C, 50));
+    const labels = tf.tensor1d(t, 'int32'), dense = tf.oneHot(labels, C);
+    const logitsOf = (ww: tf.Tensor) => tf.add(tf.matMul(h, ww as tf.Tensor2D, false, true), b) as tf.Tensor2D;
+    const x = await values(logitsOf(w));
+    const G = refSparseSoftmaxCrossEntropy(x, t, rows, C).dlogits(new Array(rows).fill(1 / rows));
+    const expected = new Array<number>(C * H).fill(0);
+    for (let i = 0; i < rows; i++) {
+      for (let c = 0; c < C; c++) {
+        for (let k = 0; k < H; k++) expected[c * H + k] += G[i * C + c] * hv[i * H + k];
+      }
+    }
+    for (const sparse of [true, false]) {
+      const dW = tf.grad((ww: tf.Tensor) => sparse ? sparseSoftmaxCrossEntropyWithLogits(labels, logitsOf(ww), {reduction: 'mean'}) :
+                                                     softmaxCrossEntropyWithLogits(dense, logitsOf(ww), {reduction: 'mean'}))(w);
+      expectClose(await values(dW), expected, Math.max(tol(env), 1e-5), `${sparse ? 'sparse' : 'dense'} mean: dW`);
+      dW.dispose();
+    }
+    tf.dispose([h, w, b, labels, dense]);
+  });
+
+  it('softmax reductions leak no tensors; a bad reduction is refused', async () => {
+    const logits = tf.tensor2d(randn(12, 51), [3, 4]), labels = tf.tensor1d([0, -1, 3], 'int32');
+    const dense = tf.tensor2d(randProbs(3, 4, 52), [3, 4]);
+    for (const r of ['sum', 'mean'] as SoftmaxReduction[]) {
+      await expectNoLeak(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(labels, l, {reduction: r, ignoreIndex: -1}))(logits), `sparse ${r}`);
+      await expectNoLeak(() => tf.grad(l => softmaxCrossEntropyWithLogits(dense, l, {reduction: r}))(logits), `dense ${r}`);
+    }
+    await expectThrows(() => softmaxCrossEntropyWithLogits(dense, logits, {reduction: 'avg' as never}),
+        ['softmaxCrossEntropyWithLogits', 'reduction', 'avg'], 'dense: bad reduction');
+    await expectThrows(() => sparseSoftmaxCrossEntropyWithLogits(labels, logits, {reduction: 'meanOverClasses' as never}),
+        ['sparseSoftmaxCrossEntropyWithLogits', 'reduction', 'meanOverClasses'], 'sparse: bad reduction');
+    tf.dispose([logits, labels, dense]);
   });
 });
