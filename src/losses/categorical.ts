@@ -10,8 +10,9 @@
  * them: a bug).
  */
 import {
-  clipByValue, div, log, notEqual, scalar, serialization, squeeze, sum, Tensor,
+  clipByValue, div, log, notEqual, scalar, serialization, squeeze, sum, Tensor, tidy,
 } from '@tensorflow/tfjs-core';
+import {SoftmaxLossReduction} from '../ops/elementwise_reduction';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
 import {BaseLossArgs, checks, Loss, PerExample, PROBABILITY_EPSILON, toNumberArray, validateArgs} from './loss';
 import {KerasReduction} from './reduction';
@@ -82,6 +83,22 @@ abstract class SoftmaxLoss extends Loss {
     this.zLoss = a.zLoss ?? 0;
   }
 
+  /** The op's loss with `reduction` ('none': per example). */
+  protected abstract lossOf(yTrue: Tensor, yPred: Tensor, reduction: SoftmaxLossReduction): Tensor;
+
+  /**
+   * Without sample weights, 'sum' and the means run inside the op's kernels
+   * (and so does their gradient: kernels/FORMULAS.md, "Fused reductions"),
+   * with Keras's values: the mean over the examples that count (the ignore
+   * class excluded, at least one), NaN for no examples without an ignore class.
+   */
+  override call(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): Tensor {
+    if (sampleWeight != null || this.reduction === 'none') {
+      return super.call(yTrue, yPred, sampleWeight);
+    }
+    return tidy(() => this.lossOf(yTrue, yPred, this.reduction === 'sum' ? 'sum' : 'mean'));
+  }
+
   /** `yPred` as logits. */
   protected logitsOf(yPred: Tensor): Tensor {
     return this.fromLogits ? yPred : probabilitiesToLogits(yPred, this.axis);
@@ -131,7 +148,11 @@ export class CategoricalCrossentropy extends SoftmaxLoss {
   }
 
   perExample(yTrue: Tensor, yPred: Tensor): PerExample {
-    return {values: softmaxCrossEntropyWithLogits(yTrue, this.logitsOf(yPred), this.opOptions())};
+    return {values: this.lossOf(yTrue, yPred, 'none')};
+  }
+
+  protected lossOf(yTrue: Tensor, yPred: Tensor, reduction: SoftmaxLossReduction): Tensor {
+    return softmaxCrossEntropyWithLogits(yTrue, this.logitsOf(yPred), {...this.opOptions(), reduction});
   }
 }
 
@@ -168,19 +189,28 @@ export class SparseCategoricalCrossentropy extends SoftmaxLoss {
   }
 
   perExample(yTrue: Tensor, yPred: Tensor): PerExample {
-    let labels = yTrue;
-    if (labels.rank === yPred.rank && labels.rank > 0) {
-      const axis = this.axis < 0 ? this.axis + yPred.rank : this.axis;
-      if (labels.shape[axis] === 1) {
-        labels = squeeze(labels, [axis]);
-      }
-    }
-    // Float labels go to the op as they are: it never truncates a non-integer label (1.5, NaN)
-    // to a class id, but throws (cpu) or gives NaN (GPU kernels, composite path) for it.
-    const options = {...this.opOptions(), ...(this.ignoreClass == null ? {} : {ignoreIndex: this.ignoreClass})};
-    const values = sparseSoftmaxCrossEntropyWithLogits(labels, this.logitsOf(yPred), options);
+    const labels = this.classIds(yTrue, yPred);
+    const values = this.lossOf(labels, yPred, 'none');
     const valid = this.ignoreClass == null ? undefined : notEqual(labels, scalar(this.ignoreClass, labels.dtype));
     return {values, valid};
+  }
+
+  protected lossOf(yTrue: Tensor, yPred: Tensor, reduction: SoftmaxLossReduction): Tensor {
+    // Float labels go to the op as they are: it never truncates a non-integer label (1.5, NaN)
+    // to a class id, but throws (cpu) or gives NaN (GPU kernels, composite path) for it.
+    const options = {...this.opOptions(), ...(this.ignoreClass == null ? {} : {ignoreIndex: this.ignoreClass}), reduction};
+    return sparseSoftmaxCrossEntropyWithLogits(this.classIds(yTrue, yPred), this.logitsOf(yPred), options);
+  }
+
+  /** `yTrue` without a class axis of size 1 (`[N, 1]`, as tfjs-layers passes targets). */
+  private classIds(yTrue: Tensor, yPred: Tensor): Tensor {
+    if (yTrue.rank === yPred.rank && yTrue.rank > 0) {
+      const axis = this.axis < 0 ? this.axis + yPred.rank : this.axis;
+      if (yTrue.shape[axis] === 1) {
+        return squeeze(yTrue, [axis]);
+      }
+    }
+    return yTrue;
   }
 
   override getConfig(): serialization.ConfigDict {

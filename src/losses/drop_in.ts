@@ -5,8 +5,9 @@
  * Same signatures, defaults and results as tfjs 4.22
  * (tfjs-core/src/ops/losses/*.ts): per-example losses from the fused ops, then
  * tfjs's own `computeWeightedLoss` for `weights` and `reduction` — except the
- * sigmoid twin's reductions, which run in the op's kernels with the same
- * values (fused_weighted_loss.ts): tfjs's sum/mean gradients would build a
+ * reductions the ops can run in their kernels with the same values: the
+ * softmax twins' unweighted sum and means, and every reduction of the sigmoid
+ * twin (fused_weighted_loss.ts), where tfjs's sum/mean gradients would build a
  * ones tensor of the logits' shape on the host every step. Deliberate
  * differences, each a tfjs bug:
  *  - label smoothing spreads ε over the size of the class (last) axis; tfjs
@@ -20,7 +21,7 @@ import {op, Reduction, Tensor, tensor, TensorLike} from '@tensorflow/tfjs-core';
 import {sigmoidCrossEntropyWithLogits} from '../ops/sigmoid_cross_entropy';
 import {checkLossWeights} from '../ops/validate';
 import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../ops/softmax_cross_entropy';
-import {ElementwiseLossReduction} from '../ops/elementwise_reduction';
+import {ElementwiseLossReduction, SoftmaxLossReduction} from '../ops/elementwise_reduction';
 import {fusedWeightedLoss} from './fused_weighted_loss';
 import {tfjsWeightedLoss} from './reduction';
 
@@ -44,8 +45,29 @@ function softmaxCrossEntropy_<O extends Tensor = Tensor>(
     onehotLabels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
   checkLossWeights(weights, logits, 'per-example', 'softmaxCrossEntropy');
-  const perExample = softmaxCrossEntropyWithLogits(onehotLabels, logits, {labelSmoothing});
-  return tfjsWeightedLoss(perExample, weights, reduction) as O;
+  const $logits = floatLogits(logits);
+  const loss = (r: SoftmaxLossReduction) => softmaxCrossEntropyWithLogits(onehotLabels, $logits, {labelSmoothing, reduction: r});
+  return softmaxWeightedLoss(loss, $logits.shape, weights, reduction) as O;
+}
+
+function floatLogits(logits: Tensor | TensorLike): Tensor {
+  return logits instanceof Tensor ? logits : tensor(logits, undefined, 'float32');
+}
+
+/**
+ * computeWeightedLoss of a softmax twin: without weights, the sum and the
+ * means (MEAN and SUM_BY_NONZERO_WEIGHTS divide by the number of examples)
+ * run inside the op's kernels, and so does their gradient; with weights, an
+ * empty batch or NONE, tfjs's own computeWeightedLoss of the per-example loss.
+ */
+function softmaxWeightedLoss(loss: (r: SoftmaxLossReduction) => Tensor, logitsShape: number[],
+                             weights: Tensor | TensorLike | undefined, reduction: Reduction): Tensor {
+  const fused = weights == null && !logitsShape.some(d => d === 0) &&
+      (reduction === Reduction.SUM || reduction === Reduction.MEAN || reduction === Reduction.SUM_BY_NONZERO_WEIGHTS);
+  if (fused) {
+    return loss(reduction === Reduction.SUM ? 'sum' : 'mean');
+  }
+  return tfjsWeightedLoss(loss('none'), weights, reduction);
 }
 
 /**
@@ -63,8 +85,9 @@ function sparseSoftmaxCrossEntropy_<O extends Tensor = Tensor>(
     labels: Tensor | TensorLike, logits: Tensor | TensorLike, weights?: Tensor | TensorLike,
     labelSmoothing = 0, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): O {
   checkLossWeights(weights, logits, 'per-example', 'sparseSoftmaxCrossEntropy');
-  const perExample = sparseSoftmaxCrossEntropyWithLogits(labels, logits, {labelSmoothing});
-  return tfjsWeightedLoss(perExample, weights, reduction) as O;
+  const $logits = floatLogits(logits);
+  const loss = (r: SoftmaxLossReduction) => sparseSoftmaxCrossEntropyWithLogits(labels, $logits, {labelSmoothing, reduction: r});
+  return softmaxWeightedLoss(loss, $logits.shape, weights, reduction) as O;
 }
 
 /**
