@@ -110,6 +110,13 @@ export interface Provider {
    * Runs inside a tidy.
    */
   loss(labels: Tensor, logits: Tensor): Tensor;
+  /**
+   * forward+backward and pipelined modes: the mean loss (a scalar) the way
+   * this provider's own API gives it, e.g. our ops' `{reduction: 'mean'}`,
+   * which differentiates the mean inside the kernels. Default: `loss` itself
+   * when it returns a scalar, else `tf.mean` of it.
+   */
+  meanLoss?: (labels: Tensor, logits: Tensor) => Tensor;
   /** The same as a tfjs-layers loss function `(yTrue, yPred)` for `model.compile`; null: no train mode. */
   layersLoss: ((yTrue: Tensor, yPred: Tensor) => Tensor) | null;
   /**
@@ -334,6 +341,15 @@ export interface Prepared {
   dispose(): void;
 }
 
+/** What a training loop differentiates: the provider's own mean loss (`Provider.meanLoss`). */
+export function meanLoss(p: Provider, labels: Tensor, logits: Tensor): Tensor {
+  if (p.meanLoss) {
+    return p.meanLoss(labels, logits);
+  }
+  const l = p.loss(labels, logits);
+  return l.rank === 0 ? l : tf.mean(l);
+}
+
 /** One provider's state for one mode (exported for the tests: the lanes of `measureSideBySide` use it). */
 export function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOptions): Prepared {
   const {labels, logits} = inputs;
@@ -356,7 +372,7 @@ export function prepare(mode: Mode, p: Provider, inputs: Inputs, opts: RunOption
     // every call; pipelined queues K calls (each one's outputs disposed once
     // the next is recorded, as a training loop drops them) and reads back
     // only the last.
-    const vg = tf.valueAndGrad((x: Tensor) => tf.mean(p.loss(labels, x)));
+    const vg = tf.valueAndGrad((x: Tensor) => meanLoss(p, labels, x));
     const steps = mode === 'pipelined' ? Math.max(1, opts.pipelineSteps) : 1;
     const step = () => {
       const {value, grad} = tf.tidy(() => vg(logits));

@@ -60,10 +60,10 @@ function featuresOf(shape: Shape): Tensor {
 
 function provider(
     id: Provider['id'], call: string, loss: (labels: Tensor, logits: Tensor) => Tensor,
-    opts: {perExample?: boolean, noTrain?: string} = {}): Provider {
+    opts: {perExample?: boolean, noTrain?: string, meanLoss?: Provider['meanLoss']} = {}): Provider {
   const perExample = opts.perExample ?? true;
   return {
-    id, call, loss,
+    id, call, loss, meanLoss: opts.meanLoss,
     // tfjs-layers averages what the loss returns per sample: give it [rows].
     layersLoss: opts.noTrain ? null :
         (perExample ? (y: Tensor, x: Tensor) => loss(y, x) : (y: Tensor, x: Tensor) => tf.mean(loss(y, x), -1)),
@@ -76,10 +76,12 @@ export const softmaxSuite: Suite = {
   title: 'Softmax cross-entropy, dense (one-hot) labels',
   kernels: [kn.SoftmaxCrossEntropy, kn.SoftmaxCrossEntropyGrad],
   providers: [
-    provider('fused', 'softmaxCrossEntropyWithLogits(labels, logits)',
-        (y, x) => fce.softmaxCrossEntropyWithLogits(y, x)),
+    provider('fused', 'softmaxCrossEntropyWithLogits(labels, logits); fwd+bwd: {reduction: \'mean\'}',
+        (y, x) => fce.softmaxCrossEntropyWithLogits(y, x),
+        {meanLoss: (y, x) => fce.softmaxCrossEntropyWithLogits(y, x, {reduction: 'mean'})}),
     provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
-        (y, x) => withComposite(() => fce.softmaxCrossEntropyWithLogits(y, x))),
+        (y, x) => withComposite(() => fce.softmaxCrossEntropyWithLogits(y, x)),
+        {meanLoss: (y, x) => withComposite(() => fce.softmaxCrossEntropyWithLogits(y, x, {reduction: 'mean'}))}),
     provider('tf.losses', 'tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, Reduction.NONE)',
         (y, x) => tf.losses.softmaxCrossEntropy(y, x, undefined, 0, tf.Reduction.NONE)),
     provider('tfjs-layers', 'tfjs-layers categoricalCrossentropy(labels, logits, fromLogits=true)',
@@ -115,13 +117,17 @@ export const sparseSuite: Suite = {
   kernels: [kn.SparseSoftmaxCrossEntropy, kn.SparseSoftmaxCrossEntropyGrad],
   providers: [
     {
-      ...provider('fused', 'sparseSoftmaxCrossEntropyWithLogits(labels, logits); train: compileWithSparseLabels',
-          (y, x) => fce.sparseSoftmaxCrossEntropyWithLogits(y, x), {noTrain: SPARSE_NO_TRAIN}),
+      ...provider('fused', 'sparseSoftmaxCrossEntropyWithLogits(labels, logits); fwd+bwd: {reduction: \'mean\'}; ' +
+          'train: compileWithSparseLabels',
+          (y, x) => fce.sparseSoftmaxCrossEntropyWithLogits(y, x),
+          {noTrain: SPARSE_NO_TRAIN, meanLoss: (y, x) => fce.sparseSoftmaxCrossEntropyWithLogits(y, x, {reduction: 'mean'})}),
       compileTrain: sparseCompile,
     },
     {
       ...provider('composite', 'same, FUSED_CE_FORCE_COMPOSITE=true',
-          (y, x) => withComposite(() => fce.sparseSoftmaxCrossEntropyWithLogits(y, x)), {noTrain: SPARSE_NO_TRAIN}),
+          (y, x) => withComposite(() => fce.sparseSoftmaxCrossEntropyWithLogits(y, x)),
+          {noTrain: SPARSE_NO_TRAIN,
+            meanLoss: (y, x) => withComposite(() => fce.sparseSoftmaxCrossEntropyWithLogits(y, x, {reduction: 'mean'}))}),
       compileTrain: sparseCompile,
       aroundTrainStep: withCompositeAsync,
     },
