@@ -7,6 +7,8 @@
  * Launches per call: 1 stats pass over the logits, merge passes over the
  * partials when C > singlePassMax() (1 up to C = 128², 2 for C = 32000), then
  * 2 finalize passes over `rows` texels (loss, and the saved (m, s) [rows, 2]).
+ * The loss is `scale·L[i]`; reduction 'all' sums it with tfjs's Sum kernel
+ * (its own reduce programs over `rows` values: softmax_reduction_webgl.ts).
  */
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -14,6 +16,7 @@ import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy
 
 import {asWebGL, isPackedOnGpu, planReduction, uploadVector, webglKernel} from './kernel_util';
 import {SoftmaxCEFinalizeProgram, SoftmaxCEMergeProgram, SoftmaxCEStatsProgram} from './softmax_cross_entropy_gpu';
+import {reduceLoss, softmaxReduction} from './softmax_reduction_webgl';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -21,6 +24,7 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
   const backend = asWebGL(args.backend);
   const {logits, labels} = args.inputs as {logits: TensorInfo, labels: TensorInfo};
   const attrs = args.attrs as unknown as SoftmaxCrossEntropyAttrs;
+  const {reduction, scale} = softmaxReduction(attrs, sparse ? SparseSoftmaxCrossEntropy : SoftmaxCrossEntropy);
   const [rows, numClasses] = logits.shape;
   const packed = isPackedOnGpu(backend, logits);
   const weights = attrs.classWeights == null ? null : uploadVector(backend, attrs.classWeights);
@@ -61,7 +65,7 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
   const finalUniforms = [[numClasses], [attrs.zLoss], [attrs.ignoreIndex ?? 0], [1 / attrs.temperature]];
   const loss = backend.runWebGLProgram(
       new SoftmaxCEFinalizeProgram({rows, output: 'loss', sparse, hasIgnoreIndex}),
-      sparse ? [stats, labels] : [stats], 'float32', finalUniforms);
+      sparse ? [stats, labels] : [stats], 'float32', [...finalUniforms, [scale]]);
   // The saved (m, s) per row, [rows, 2] (kernel_names.ts).
   const lse = backend.runWebGLProgram(
       new SoftmaxCEFinalizeProgram({rows, output: 'stats', sparse, hasIgnoreIndex}), [stats],
@@ -69,7 +73,7 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
 
   backend.disposeIntermediateTensorInfo(stats);
   if (weights != null) backend.disposeIntermediateTensorInfo(weights);
-  return [loss, lse];
+  return [reduceLoss(backend, loss, reduction, scale), lse];
 }
 
 export const softmaxCrossEntropyConfig = webglKernel(SoftmaxCrossEntropy,

@@ -8,7 +8,9 @@
  * unpacked, unsliced logits (the aligned path): 1 tiny pass writing the
  * per-row coefficients ([K, rows]) and 1 elementwise pass; otherwise (packed
  * logits, or a texture layout the aligned path does not cover) 1 elementwise
- * pass through tfjs's getters.
+ * pass through tfjs's getters. The reduction ('none' | 'all') only changes
+ * how the per-row programs read dy ([rows], or one element for every row)
+ * and scales it: no pass of its own.
  */
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -17,6 +19,7 @@ import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCros
 
 import {asWebGL, isPackedOnGpu, planReduction, sumOf, uploadVector, webglKernel} from './kernel_util';
 import {AlignedLayout, SoftmaxCEAlignedGradProgram, SoftmaxCEGradProgram, SoftmaxCERowCoefProgram, SoftmaxCERowWeightProgram} from './softmax_cross_entropy_grad_gpu';
+import {rowDy, softmaxReduction} from './softmax_reduction_webgl';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -157,10 +160,13 @@ function withRawTexels<T>(backend: MathBackendWebGL, ts: TensorInfo[], f: () => 
 
 function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
   const backend = asWebGL(args.backend);
-  const {logits, labels, lse, dy} = args.inputs as
-      {logits: TensorInfo, labels: TensorInfo, lse: TensorInfo, dy: TensorInfo};
+  const {logits, labels, lse} = args.inputs as {logits: TensorInfo, labels: TensorInfo, lse: TensorInfo};
   const attrs = args.attrs as unknown as SoftmaxCrossEntropyGradAttrs;
   const [rows, numClasses] = logits.shape;
+  const kernel = sparse ? SparseSoftmaxCrossEntropyGrad : SoftmaxCrossEntropyGrad;
+  const {reduction, scale} = softmaxReduction(attrs, kernel);
+  const dyAll = reduction === 'all';
+  const dy = rowDy(attrs, args.inputs.dy as TensorInfo, rows, kernel);
   const packed = isPackedOnGpu(backend, logits);
   const weights = attrs.classWeights == null ? null : uploadVector(backend, attrs.classWeights);
   const rowWeight = !sparse && attrs.wrt === 'logits' ?
@@ -170,7 +176,7 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
   const uniforms = [
     [numClasses], [1 / attrs.temperature], [1 - attrs.labelSmoothing],
     [numClasses > 0 ? attrs.labelSmoothing / numClasses : 0], [attrs.zLoss],
-    [sumOf(attrs.classWeights, numClasses)], [attrs.ignoreIndex ?? 0],
+    [sumOf(attrs.classWeights, numClasses)], [attrs.ignoreIndex ?? 0], [scale],
   ];
   const temps: TensorInfo[] = [];
   if (weights != null) temps.push(weights);
@@ -183,7 +189,7 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
           rowWeight != null ? [lse, dy, rowWeight] : [lse, dy];
       const alignedUniforms = [...uniforms, [-Infinity]];
       const coefs = backend.runWebGLProgram(
-          new SoftmaxCERowCoefProgram({rows, sparse, wrt: attrs.wrt, weighted: weights != null, hasIgnoreIndex}),
+          new SoftmaxCERowCoefProgram({rows, sparse, wrt: attrs.wrt, weighted: weights != null, hasIgnoreIndex, dyAll}),
           coefInputs, 'float32', alignedUniforms);
       temps.push(coefs);
       const map = aligned.layout === 'split' ? rowMap(backend, aligned.texShape, rows, numClasses) : null;
@@ -224,6 +230,7 @@ function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {
           weighted: weights != null,
           hasIgnoreIndex,
           packed,
+          dyAll,
         }),
         inputs, 'float32', uniforms);
   } finally {

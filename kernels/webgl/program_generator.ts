@@ -129,6 +129,15 @@ export function rowInput(input: string, v: string): ElementArg {
 }
 
 /**
+ * A one-element input read as a scalar (its TensorInfo shaped []): the same
+ * value for every element; packed, the texel's x, fetched once as `v`.
+ */
+export function scalarInput(input: string, v: string): ElementArg {
+  const get = getterName(input);
+  return {unpacked: `${get}()`, packed: () => v, fetch: {packed: `float ${v} = ${get}().x;`}};
+}
+
+/**
  * A per-class value: unpacked a float expression of `col`; packed a vec2
  * expression of `c` (classes c, c + 1), held in `v`.
  */

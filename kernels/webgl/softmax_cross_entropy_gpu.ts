@@ -363,12 +363,14 @@ export interface FinalizeProgramConfig {
 /**
  * Finalize: one fragment per row reads the row's single (m, s, A, B) texel
  * and writes (m, s) ([rows, 2]; s NaN where m = +∞: FORMULAS.md, a +∞ logit
- * makes the row NaN), or `loss = A·log s − B + λ·lse²` with
- * lse = m/T + log s (NaN where m = +∞). Sparse loss also reads the row's
- * label: ignored rows give 0 (no z-loss), labels outside
+ * makes the row NaN), or `loss = scale·(A·log s − B + λ·lse²)` with
+ * lse = m/T + log s (NaN where m = +∞; `scale` a uniform of the loss
+ * program only, FORMULAS.md "Fused reductions"). Sparse loss also reads the
+ * row's label: ignored rows give 0 (no z-loss), labels outside
  * [0, C) give NaN (FORMULAS.md, "Sparse labels out of range").
  */
 const FINALIZE_UNIFORMS = uniforms({numClasses: 'int', zLoss: 'float', ignoreIndex: 'int', invTemperature: 'float'});
+const FINALIZE_LOSS_UNIFORMS = [...FINALIZE_UNIFORMS, ...uniforms({scale: 'float'})];
 
 export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
   constructor(cfg: FinalizeProgramConfig) {
@@ -376,7 +378,7 @@ export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
     super({
       inputs: withLabels ? ['stats', 'labels'] : ['stats'],
       outputShape: cfg.output === 'stats' ? [cfg.rows, 2] : [cfg.rows],
-      uniforms: FINALIZE_UNIFORMS,
+      uniforms: cfg.output === 'loss' ? FINALIZE_LOSS_UNIFORMS : FINALIZE_UNIFORMS,
       packedInputs: true,
     });
     const labelChecks = withLabels ? `
@@ -386,8 +388,8 @@ export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
     const result = cfg.output === 'stats' ?
         '(coords.y == 0 ? st.x : plusInf ? NAN : st.y)' : `
         // A = 0 (no target mass) skips the sum: 0·log 0 would be NaN.
-        plusInf ? NAN : (st.z == 0.0 ? 0.0 : st.z * logS) - st.w +
-        (zLoss > 0.0 ? zLoss * lse * lse : 0.0)`;
+        plusInf ? NAN : scale * ((st.z == 0.0 ? 0.0 : st.z * logS) - st.w +
+        (zLoss > 0.0 ? zLoss * lse * lse : 0.0))`;
     this.setBody(`
       ${withLabels ? vectorAccessor('labelOfRow', 'labels', true) : ''}
       // −∞ without a uniform (tfjs declares INFINITY on WebGL1 only).

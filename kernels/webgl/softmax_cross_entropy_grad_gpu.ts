@@ -23,7 +23,7 @@ import {
 } from './cross_entropy_glsl';
 import {
   classValue, COLUMN, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, GeneratedProgram, rowInput,
-  sameEverywhere, uniforms, windowReductionMain,
+  sameEverywhere, scalarInput, uniforms, windowReductionMain,
 } from './program_generator';
 import {FETCH4, linearChunkLoop, linearCursor, linearFetch4} from './softmax_cross_entropy_gpu';
 
@@ -109,6 +109,8 @@ export interface SoftmaxGradProgramConfig {
   hasIgnoreIndex: boolean;
   /** Packed in and packed out (the logits came packed). */
   packed: boolean;
+  /** dy is one element for every row (reduction 'all', a [] input), else [rows]. */
+  dyAll: boolean;
 }
 
 export interface SoftmaxGradMainConfig {
@@ -130,6 +132,11 @@ export interface SoftmaxGradMainConfig {
    * row).
    */
   stats: 's' | 'logS';
+  /**
+   * The `dy` input is one element for every row (a [] input: reduction
+   * 'all', FORMULAS.md "Fused reductions"), else [rows] (default).
+   */
+  dyAll?: boolean;
 }
 
 /**
@@ -157,9 +164,10 @@ export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
   const m: ElementArg = {unpacked: 'lse', packed: (i) => `lse.${'xy'[i]}`, fetch: statsFetch};
   const rowS: ElementArg = {unpacked: 'rowS', packed: (i) => `rowS.${'xy'[i]}`, fetch: statsFetch};
   const given = cfg.rowInput != null ? rowInput(cfg.rowInput, 'given') : sameEverywhere('0.0');
+  const dy = cfg.dyAll ? scalarInput('dy', 'dy') : rowInput('dy', 'dy');
   if (!cfg.sparse) {
     return elementwiseMain(cfg.packed, [
-      elementInput('logits', 'z'), elementInput('labels', 'y'), m, rowInput('dy', 'dy'), cfg.classValue, given, rowS,
+      elementInput('logits', 'z'), elementInput('labels', 'y'), m, dy, cfg.classValue, given, rowS,
     ]);
   }
   const target: ElementArg = {
@@ -185,7 +193,7 @@ export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
     },
   };
   return elementwiseMain(cfg.packed, [
-    elementInput('logits', 'z'), COLUMN, target, m, rowInput('dy', 'dy'), cfg.classValue,
+    elementInput('logits', 'z'), COLUMN, target, m, dy, cfg.classValue,
     ...(cfg.sparseRowValue ? [rowValue] : []), rowS,
   ]);
 }
@@ -193,13 +201,14 @@ export function softmaxGradMain(cfg: SoftmaxGradMainConfig): string {
 /** Uniforms of the elementwise backward (values: SoftmaxCrossEntropyGrad.ts). */
 const GRAD_UNIFORMS = uniforms({
   numClasses: 'int', invTemperature: 'float', oneMinusSmoothing: 'float', smoothingOverC: 'float', zLoss: 'float',
-  sumClassWeights: 'float', ignoreIndex: 'int',
+  sumClassWeights: 'float', ignoreIndex: 'int', scale: 'float',
 });
 
 /**
  * The elementwise backward. Inputs: logits [rows, C], labels ([rows, C] or
- * [rows]), the saved (m, s) [rows, 2], dy [rows], then rowWeight [rows] (dense, wrt logits)
- * and classWeights [C] (when weighted).
+ * [rows]), the saved (m, s) [rows, 2], dy ([rows], or [] when `dyAll`), then
+ * rowWeight [rows] (dense, wrt logits) and classWeights [C] (when weighted).
+ * dy enters as scale·dy (FORMULAS.md, "Fused reductions").
  */
 export class SoftmaxCEGradProgram extends ElementwiseProgram {
   constructor(cfg: SoftmaxGradProgramConfig) {
@@ -214,9 +223,9 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
     const value = cfg.wrt === 'logits' ? `
           float p = exp(d) / s;
           float zTerm = zLoss > 0.0 ? 2.0 * zLoss * (m * invTemperature + log(s)) : 0.0;
-          return dy * invTemperature * ((rowW + zTerm) * p - w * yHat);` :
+          return scale * dy * invTemperature * ((rowW + zTerm) * p - w * yHat);` :
                                          `
-          return dy * oneMinusSmoothing * w * (log(s) - d);`;
+          return scale * dy * oneMinusSmoothing * w * (log(s) - d);`;
     // Sparse rows: ignored -> 0, label outside [0, C) -> NaN, else
     // W = (1 − ε)·w[t] + (ε/C)·Σw and ŷ = (1 − ε)·[c = t] + ε/C.
     const element = cfg.sparse ? `
@@ -236,6 +245,7 @@ export class SoftmaxCEGradProgram extends ElementwiseProgram {
       rowInput: needsRowWeight ? 'rowWeight' : null,
       sparseRowValue: false,
       stats: 's',
+      dyAll: cfg.dyAll,
     });
 
     this.setBody(`
@@ -275,6 +285,8 @@ export type AlignedLayout = 'rows' | 'split';
 /**
  * Per-row coefficients of the aligned backward, one RGBA texel per row:
  *
+ * with dy the row's scale·dy_b (FORMULAS.md, "Fused reductions"):
+ *
  *   dense, d/dlogits:  (m, a = dy/T·(W + 2λ·lse)/s, g = dy/T, 0)
  *                      dx = a·exp((x − m)/T) − g·w[c]·ŷ
  *   dense, d/dlabels:  (m, c = dy·(1 − ε), log s, 0)  dl = c·w[c]·(log s − (x − m)/T)
@@ -298,14 +310,17 @@ export interface RowCoefProgramConfig {
   wrt: 'logits' | 'labels';
   weighted: boolean;
   hasIgnoreIndex: boolean;
+  /** dy is one element for every row (a [] input), else [rows]. */
+  dyAll: boolean;
 }
 
 /** Uniforms of the aligned backward's programs (the getter program's, plus −∞). */
 const ALIGNED_GRAD_UNIFORMS = [...GRAD_UNIFORMS, ...uniforms({negInf: 'float'})];
 
 /**
- * One fragment per row. Inputs: the saved (m, s) [rows, 2] (named lse), dy, then rowWeight (dense, d/dlogits)
- * or labels [rows] and classWeights (sparse, weighted).
+ * One fragment per row. Inputs: the saved (m, s) [rows, 2] (named lse), dy
+ * ([rows], or [] when `dyAll`), then rowWeight (dense, d/dlogits) or labels
+ * [rows] and classWeights (sparse, weighted).
  */
 export class SoftmaxCERowCoefProgram extends GeneratedProgram {
   constructor(cfg: RowCoefProgramConfig) {
@@ -317,20 +332,21 @@ export class SoftmaxCERowCoefProgram extends GeneratedProgram {
       packedOutput: true,
     });
     const zTerm = '(zLoss > 0.0 ? 2.0 * zLoss * lse : 0.0)';
+    const dy = cfg.dyAll ? 'scale * getDy()' : 'scale * getDy(row)';
     const body = cfg.sparse ? `
         int t = round(getLabels(row));
         bool ignored = ${cfg.hasIgnoreIndex ? 't == ignoreIndex' : 'false'};
         bool outside = !ignored && (t < 0 || t >= numClasses);
-        float g = getDy(row) * invTemperature;
+        float g = ${dy} * invTemperature;
         float wt = ${cfg.weighted ? 'getClassWeights(t < 0 ? 0 : t >= numClasses ? numClasses - 1 : t)' : '1.0'};
         float a = g * (oneMinusSmoothing * wt + smoothingOverC * sumClassWeights + ${zTerm}) / s;
         setOutput(ignored ? vec4(0.0, 0.0, 0.0, -1.0) :
                   outside || nanRow ? vec4(NAN, NAN, NAN, float(numClasses)) : vec4(m, a, g, float(t)));` :
                                        cfg.wrt === 'logits' ? `
-        float g = getDy(row) * invTemperature;
+        float g = ${dy} * invTemperature;
         setOutput(nanRow ? vec4(NAN) : vec4(m, g * (getRowWeight(row) + ${zTerm}) / s, g, 0.0));` :
                                                               `
-        setOutput(nanRow ? vec4(NAN) : vec4(m, getDy(row) * oneMinusSmoothing, log(s), 0.0));`;
+        setOutput(nanRow ? vec4(NAN) : vec4(m, ${dy} * oneMinusSmoothing, log(s), 0.0));`;
     this.setBody(`
       ${IS_NAN}
       void main() {

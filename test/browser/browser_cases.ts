@@ -12,7 +12,7 @@ import {SINGLE_PASS_MAX_FLAG} from '../../kernels/webgl/flags_webgl';
 import {sigmoidCrossEntropyWithLogits, sigmoidFocalCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
 import {numericGrad, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {lseFromSaved, refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
-import {expect, expectClose, expectFinite, oneHotRows, randLabels, randn, randProbs, rng, values} from '../spec/assert';
+import {expect, expectClose, expectFinite, expectThrows, oneHotRows, randLabels, randn, randProbs, rng, values} from '../spec/assert';
 import type {SpecCase, SpecEnv} from '../spec/registry';
 
 /** Internals of tfjs-backend-webgl these checks look at (not in its public types). */
@@ -354,6 +354,194 @@ add('webgl', 'webgl kernels', "aligned backward, 'rows' and 'split' layouts: eve
   await checkAlignedBackward(7, 300, null, env.rtol);
   await checkAlignedBackward(7, 300, 256, env.rtol);  // squarish [46, 46] texture: split rows
   await checkAlignedBackward(7, 1031, 512, env.rtol); // odd C, [85, 85] texture
+});
+
+// ---- fused reduction of the softmax kernels ('all', scale) --------------------
+
+/** `scale·v`, or `scale·Σ v` (float64) as one value for 'all'. */
+function scaled(v: ArrayLike<number>, scale: number): number[] {
+  return Array.from(v, a => scale * a);
+}
+function sum64(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s;
+}
+
+interface ReductionTestAttrs {
+  temperature: number;
+  labelSmoothing: number;
+  zLoss: number;
+  classWeights: readonly number[] | null;
+  ignoreIndex: null;
+}
+
+/** How the 'all' backward gets its one dy element. */
+type DyForm = 'scalar on the CPU' | '[1] on the GPU';
+
+/**
+ * Both softmax kernel pairs with reduction 'all' and 'none' with a scale,
+ * against the same kernels without (FORMULAS.md, "Fused reductions"): the
+ * forward's loss `scale·Σ L` (a [] tensor) and `scale·L`, the saved (m, s)
+ * unchanged, the backward w.r.t. logits (and dense labels) `scale·dy0·∂L`
+ * from one dy element, and `scale·dy[i]·∂L` for 'none'. `logits()` makes the
+ * logits in the layout under test; `program` is the elementwise backward
+ * that must run (aligned or getter).
+ */
+async function checkSoftmaxReduction(
+    what: string, logits: tf.Tensor2D, attrs: ReductionTestAttrs,
+    ignoreFirst: boolean, dyForm: DyForm, program: string, rtol: number): Promise<void> {
+  const [rows, C] = logits.shape;
+  const t = randLabels(rows, C, rows + C);  // sparse: t[0] is the ignored class when `ignoreFirst`
+  const ids = tf.tensor1d(t, 'int32');
+  const labels = tf.tensor2d(randProbs(rows, C, rows + C + 1), [rows, C]);
+  const dyRows = tf.tensor1d(randn(rows, rows + C + 2));
+  const scale = 0.37, d0 = -1.7;
+  const dyOne = dyForm === 'scalar on the CPU' ? tf.scalar(d0) : tf.tensor1d([d0]);
+  if (dyForm === '[1] on the GPU') (tf.backend() as unknown as {uploadToGPU(id: object): void}).uploadToGPU(dyOne.dataId);
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const outs: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor | tf.Tensor[]>(x: T): T => {
+    outs.push(...(Array.isArray(x) ? x : [x]));
+    return x;
+  };
+  try {
+    const {launched} = await launchedPrograms(async () => {
+      for (const [kernel, grad, lbl] of [
+             [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, labels],
+             [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, ids],
+           ] as const) {
+        const sparse = lbl === ids;
+        const at = {...attrs, ignoreIndex: sparse && ignoreFirst ? t[0] : null};
+        const w = `${kernel} ${what}`;
+        const [loss, lse] = keep(run(kernel, {logits, labels: lbl}, at) as tf.Tensor[]);
+        const lossV = await values(loss);
+        const lseV = await values(lse);
+        const [all, lseAll] = keep(run(kernel, {logits, labels: lbl}, {...at, reduction: 'all', scale}) as tf.Tensor[]);
+        expect(all.shape.length === 0, () => `${w}: 'all' loss has shape [${all.shape}], expected []`);
+        expectClose(await values(all), [scale * sum64(lossV)], rtol, `${w} 'all' loss`);
+        expectClose(await values(lseAll), lseV, rtol, `${w} 'all' saved (m, s)`);
+        const [none] = keep(run(kernel, {logits, labels: lbl}, {...at, reduction: 'none', scale}) as tf.Tensor[]);
+        expectClose(await values(none), scaled(lossV, scale), rtol, `${w} 'none' loss, scale ${scale}`);
+        for (const wrt of sparse ? ['logits'] as const : ['logits', 'labels'] as const) {
+          const inputs = {logits, labels: lbl, lse};
+          const base = keep(run(grad, {...inputs, dy: dyRows}, {...at, wrt}) as tf.Tensor);
+          const baseOnes = keep(run(grad, {...inputs, dy: keep(tf.onesLike(dyRows))}, {...at, wrt}) as tf.Tensor);
+          const gAll = keep(run(grad, {...inputs, dy: dyOne}, {...at, wrt, reduction: 'all', scale}) as tf.Tensor);
+          const gNone = keep(run(grad, {...inputs, dy: dyRows}, {...at, wrt, reduction: 'none', scale}) as tf.Tensor);
+          expect(gAll.shape.join() === `${rows},${C}`, () => `${w}: 'all' gradient shape [${gAll.shape}]`);
+          expectClose(await values(gAll), scaled(await values(baseOnes), scale * d0), rtol,
+                      `${grad} ${what} 'all' d/d${wrt} (dy ${dyForm})`);
+          expectClose(await values(gNone), scaled(await values(base), scale), rtol,
+                      `${grad} ${what} 'none' d/d${wrt}, scale ${scale}`);
+        }
+      }
+    });
+    expect(launched.includes(program), () => `${what}: ${program} did not run (launched ${[...new Set(launched)]})`);
+  } finally {
+    tf.dispose([ids, labels, dyRows, dyOne, ...outs]);
+  }
+}
+
+const REDUCTION_ATTRS = {temperature: 1.3, labelSmoothing: 0.1, zLoss: 1e-3, ignoreIndex: null};
+const classWeightsOf = (C: number) => Array.from({length: C}, (_, c) => 0.25 + (c % 5) * 0.5);
+
+add('webgl', 'webgl kernels', "softmax reduction 'all' and scale: both kernel pairs against 'none' (aligned, staged, packed, sliced logits)", async env => {
+  const plain = {temperature: 1, labelSmoothing: 0, zLoss: 0, classWeights: null, ignoreIndex: null};
+  const aligned = 'SoftmaxCEAlignedGradProgram', getter = 'SoftmaxCEGradProgram';
+  // Unpacked logits from the CPU: the aligned backward.
+  for (const [rows, C, at, ignore, dyForm] of [
+         [6, 10, plain, false, 'scalar on the CPU'],
+         [5, 1500, {...REDUCTION_ATTRS, classWeights: classWeightsOf(1500)}, true, '[1] on the GPU'],  // stats + merge
+       ] as const) {
+    const logits = tf.tensor2d(randn(rows * C, rows * C, 2), [rows, C]);
+    try {
+      await checkSoftmaxReduction(`${rows}×${C}`, logits, at, ignore, dyForm, aligned, env.rtol);
+    } finally {
+      logits.dispose();
+    }
+  }
+  // Packed logits (matMul): the packed getter programs, dy read as a packed
+  // scalar (a CPU scalar there: fused_reductions.spec.ts's matMul case).
+  for (const [rows, C, dyForm] of [[5, 301, '[1] on the GPU']] as const) {
+    const a = tf.tensor2d(randn(rows * 4, C), [rows, 4]);
+    const b = tf.tensor2d(randn(4 * C, C + 1), [4, C]);
+    const logits = tf.matMul(a, b) as tf.Tensor2D;
+    try {
+      expect(webgl().texData.get(logits.dataId).isPacked === true, () => 'matMul logits are not packed');
+      await checkSoftmaxReduction(`packed ${rows}×${C}`, logits, {...REDUCTION_ATTRS, classWeights: classWeightsOf(C)},
+                                  true, dyForm, getter, env.rtol);
+    } finally {
+      tf.dispose([a, b, logits]);
+    }
+  }
+  // Sliced logits (rows 1..6 of 8: a slice of the texture): the unpacked getter programs.
+  for (const dyForm of ['scalar on the CPU'] as const) {
+    const whole = tf.tensor2d(randn(8 * 300, 77, 2), [8, 300]);
+    const logits = tf.slice(whole, [1, 0], [6, 300]);
+    try {
+      await checkSoftmaxReduction('sliced 6×300', logits, {...REDUCTION_ATTRS, classWeights: null}, true, dyForm, getter,
+                                  env.rtol);
+    } finally {
+      tf.dispose([whole, logits]);
+    }
+  }
+});
+
+add('webgl', 'webgl kernels', "softmax reduction 'all': no rows (0·scale, NaN for scale ∞), dy of the wrong size, unknown reduction", async () => {
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const attrs = {...REDUCTION_ATTRS, classWeights: null};
+  const keep: tf.Tensor[] = [];
+  try {
+    for (const [kernel, grad, sparse] of [
+           [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad, false],
+           [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad, true],
+         ] as const) {
+      for (const rows of [0, 6]) {
+        const C = 10;
+        const logits = tf.tensor2d(randn(rows * C, 5), [rows, C]);
+        const labels = sparse ? tf.tensor1d(randLabels(rows, C, 6), 'int32') : tf.tensor2d(randProbs(rows, C, 6), [rows, C]);
+        keep.push(logits, labels);
+        for (const [scale, want] of [[0.5, 0], [Infinity, NaN]]) {
+          const [loss, lse] = run(kernel, {logits, labels}, {...attrs, reduction: 'all', scale}) as tf.Tensor[];
+          keep.push(loss, lse);
+          expect(loss.shape.length === 0, () => `${kernel}: 'all' loss of shape [${loss.shape}]`);
+          if (rows === 0) {
+            const v = (await values(loss))[0];
+            expect(Object.is(v, want) || (Number.isNaN(v) && Number.isNaN(want)),
+                   () => `${kernel}: 'all' over no rows, scale ${scale}: ${v}, expected ${want}`);
+          }
+        }
+        const lse = (run(kernel, {logits, labels}, attrs) as tf.Tensor[]);
+        keep.push(...lse);
+        const inputs = {logits, labels, lse: lse[1]};
+        if (rows === 0) {
+          const one = tf.scalar(1);
+          const g = run(grad, {...inputs, dy: one}, {...attrs, wrt: 'logits', reduction: 'all', scale: 0.5}) as tf.Tensor;
+          keep.push(one);
+          keep.push(g);
+          expect(g.shape.join() === '0,10', () => `${grad}: 'all' gradient over no rows of shape [${g.shape}]`);
+          continue;
+        }
+        const [ones, one] = [tf.ones([rows]), tf.scalar(1)];
+        keep.push(ones, one);
+        await expectThrows(() => run(grad, {...inputs, dy: ones}, {...attrs, wrt: 'logits', reduction: 'all'}),
+                           [grad, 'dy', '6 elements', 'expected 1', "'all'"], `${grad} 'all' with dy [${rows}]`);
+        await expectThrows(() => run(grad, {...inputs, dy: one}, {...attrs, wrt: 'logits'}),
+                           [grad, 'dy', '1 elements', `expected ${rows}`, "'none'"], `${grad} 'none' with a scalar dy`);
+        await expectThrows(() => run(kernel, {logits, labels}, {...attrs, reduction: 'mean'}),
+                           [kernel, "unknown reduction 'mean'"], `${kernel} reduction 'mean'`);
+        await expectThrows(() => run(grad, {...inputs, dy: one}, {...attrs, wrt: 'logits', reduction: 'rows'}),
+                           [grad, "unknown reduction 'rows'"], `${grad} reduction 'rows'`);
+      }
+    }
+  } finally {
+    tf.dispose(keep);
+  }
 });
 
 // ---- focal kernels ------------------------------------------------------------
