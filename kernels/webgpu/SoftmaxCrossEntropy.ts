@@ -1,8 +1,10 @@
 /**
  * WebGPU forward kernels of softmax cross-entropy, dense and sparse labels:
  * host work only (shapes, variant choice, uniforms, launch). One dispatch
- * writes both outputs, loss [rows] and (m, s) [rows, 2] (kernel_names.ts); the WGSL lives in
- * softmax_cross_entropy_webgpu.ts.
+ * writes both outputs, loss [rows] (times the scale) and (m, s) [rows, 2]
+ * (kernel_names.ts); with reduction 'all' tfjs's Sum kernel then sums the
+ * loss into a scalar on the device (softmax_reduction_webgpu.ts). The WGSL
+ * lives in softmax_cross_entropy_webgpu.ts.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
@@ -13,6 +15,7 @@ import {
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, UniformScalar, uploadVector} from './launch';
 import {rowVariant, rowWorkgroups} from './row_layout';
 import {SoftmaxCrossEntropyProgram} from './softmax_cross_entropy_webgpu';
+import {emptyLoss, reduceLoss, softmaxReduction} from './softmax_reduction_webgpu';
 
 /** `[rows, C]` of a kernel's logits, checking the label dtype the contract fixes. */
 export function rowsAndClasses(logits: TensorInfo, labels: TensorInfo, sparse: boolean, kernel: string): [number, number] {
@@ -26,7 +29,10 @@ export function rowsAndClasses(logits: TensorInfo, labels: TensorInfo, sparse: b
   return [logits.shape[0], logits.shape[1]];
 }
 
-/** Uniform values of the softmax programs, in SOFTMAX_UNIFORMS order. */
+/**
+ * Uniform values of the softmax programs, in SOFTMAX_UNIFORMS order (the
+ * linear CE reads the leading attribute ones; the trailing scale is unused there).
+ */
 export function softmaxUniforms(rows: number, C: number, attrs: SoftmaxCrossEntropyAttrs): UniformScalar[] {
   const w = attrs.classWeights;
   let sumWeights = C;
@@ -50,6 +56,7 @@ export function softmaxUniforms(rows: number, C: number, attrs: SoftmaxCrossEntr
     // keep = 1 − ε and spread = ε/C in float64 here, then rounded once (1 − ε in float32 is 1.3e-5 off at ε = 0.999).
     {type: 'float32', data: [1 - attrs.labelSmoothing]},
     {type: 'float32', data: [C > 0 ? attrs.labelSmoothing / C : 0]},
+    {type: 'float32', data: [attrs.scale ?? 1]},
   ];
 }
 
@@ -67,8 +74,9 @@ function forward(sparse: boolean, kernel: string): KernelFunc {
     const webgpu = backend as WebGPUBackend;
     const [rows, C] = rowsAndClasses(logits, labels, sparse, kernel);
     checkClassWeights(a, C, kernel);
+    const reduction = softmaxReduction(a.reduction, kernel);
     if (rows === 0) {
-      return [makeEmpty(webgpu, [0]), makeEmpty(webgpu, [0, 2])];
+      return [emptyLoss(webgpu, reduction, a.scale ?? 1), makeEmpty(webgpu, [0, 2])];
     }
     const variant = rowVariant(webgpu, C, a.classWeights != null);
     const loss = makeOutput(webgpu, [rows]);
@@ -80,7 +88,7 @@ function forward(sparse: boolean, kernel: string): KernelFunc {
     if (weights) {
       disposeTemp(webgpu, weights);
     }
-    return [loss, lse];
+    return [reduceLoss(webgpu, loss, reduction), lse];
   };
 }
 

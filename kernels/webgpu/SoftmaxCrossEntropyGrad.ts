@@ -6,6 +6,8 @@
  *    softmax_cross_entropy_grad_webgpu.ts; the sparse one also over the
  *    logits' own buffer (SparseSoftmaxCrossEntropyGradInPlace, aliasing rule
  *    in kernel_names.ts).
+ * Every program multiplies by the uniform scale and reads dy per row, or its
+ * one element for reduction 'all' (the dy mode, in the program's key).
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
@@ -19,6 +21,7 @@ import {ELEMENTWISE_WG, rowVariant, rowWorkgroups} from './row_layout';
 import {checkClassWeights, rowsAndClasses, softmaxUniforms} from './SoftmaxCrossEntropy';
 import {SoftmaxCrossEntropyGradProgram} from './softmax_cross_entropy_webgpu';
 import {SoftmaxCrossEntropyLabelsGradProgram, SparseSoftmaxCrossEntropyGradProgram} from './softmax_cross_entropy_grad_webgpu';
+import {checkRowDy, softmaxReduction} from './softmax_reduction_webgpu';
 
 function backward(sparse: boolean, kernel: string): KernelFunc {
   return ({inputs, backend, attrs}) => {
@@ -30,6 +33,8 @@ function backward(sparse: boolean, kernel: string): KernelFunc {
     if (sparse && a.wrt === 'labels') {
       throw new Error(`${kernel} (webgpu): sparse labels have no gradient`);
     }
+    const dyMode = softmaxReduction(a.reduction, kernel);
+    checkRowDy(dyMode, dy, rows, C, kernel);
     if (rows === 0) {
       return makeEmpty(webgpu, [0, C]);
     }
@@ -41,15 +46,15 @@ function backward(sparse: boolean, kernel: string): KernelFunc {
     let workgroups: number;
     if (!sparse && a.wrt === 'logits') {
       const variant = rowVariant(webgpu, C, hasWeights);
-      program = new SoftmaxCrossEntropyGradProgram(variant, types(programInputs));
+      program = new SoftmaxCrossEntropyGradProgram(variant, types(programInputs), dyMode);
       workgroups = rowWorkgroups(variant, rows);
     } else {
       const variant = {wg: ELEMENTWISE_WG, vec, weights: hasWeights} as const;
       if (sparse) {
-        program = new SparseSoftmaxCrossEntropyGradProgram(variant, types(programInputs));
+        program = new SparseSoftmaxCrossEntropyGradProgram(variant, types(programInputs), false, dyMode);
       } else {
         programInputs = [logits, lse, dy];
-        program = new SoftmaxCrossEntropyLabelsGradProgram(variant, types(programInputs));
+        program = new SoftmaxCrossEntropyLabelsGradProgram(variant, types(programInputs), dyMode);
       }
       workgroups = Math.ceil(rows * C / vec / ELEMENTWISE_WG);
     }
@@ -75,21 +80,28 @@ const sparseGradInPlace: KernelFunc = ({inputs, backend, attrs}) => {
   if (a.wrt !== 'logits') {
     throw new Error(`${kernel} (webgpu): sparse labels have no gradient`);
   }
+  const dyMode = softmaxReduction(a.reduction, kernel);
+  checkRowDy(dyMode, dy, rows, C, kernel);
   checkInPlaceTarget(kernel, logits, [labels, lse, dy], webgpu.refCount(logits.dataId));
   if (storageType(webgpu, logits) !== 'f32') {
     throw new Error(`${kernel} (webgpu): the logits' buffer is not float32 (a cast tensor): not written in place`);
   }
-  if (rows * C > 0) {
-    const hasWeights = a.classWeights != null;
-    const variant = {wg: ELEMENTWISE_WG, vec: C % 4 === 0 ? 4 : 1, weights: hasWeights} as const;
-    const inputsRead = [labels, lse, dy];
-    const program = new SparseSoftmaxCrossEntropyGradProgram(variant, ['f32', ...inputsRead.map(t => storageType(webgpu, t))], true);
-    const weights = hasWeights ? uploadVector(webgpu, a.classWeights as number[]) : null;
-    launch(webgpu, program, [logits], weights ? [...inputsRead, weights] : inputsRead,
-        softmaxUniforms(rows, C, a), Math.ceil(rows * C / variant.vec / ELEMENTWISE_WG));
-    if (weights) {
-      disposeTemp(webgpu, weights);
-    }
+  if (rows * C === 0) {
+    // Nothing written: the logits' own (empty) data, shared as aliasInPlace
+    // would but keeping tfjs's host copy, the only copy an empty tensor has.
+    webgpu.incRef(logits.dataId);
+    return {dataId: logits.dataId, shape: logits.shape, dtype: logits.dtype};
+  }
+  const hasWeights = a.classWeights != null;
+  const variant = {wg: ELEMENTWISE_WG, vec: C % 4 === 0 ? 4 : 1, weights: hasWeights} as const;
+  const inputsRead = [labels, lse, dy];
+  const program = new SparseSoftmaxCrossEntropyGradProgram(variant, ['f32', ...inputsRead.map(t => storageType(webgpu, t))],
+      true, dyMode);
+  const weights = hasWeights ? uploadVector(webgpu, a.classWeights as number[]) : null;
+  launch(webgpu, program, [logits], weights ? [...inputsRead, weights] : inputsRead,
+      softmaxUniforms(rows, C, a), Math.ceil(rows * C / variant.vec / ELEMENTWISE_WG));
+  if (weights) {
+    disposeTemp(webgpu, weights);
   }
   return aliasInPlace(webgpu, logits);
 };

@@ -8,7 +8,7 @@
  * kernels/FORMULAS.md.
  */
 import {StorageType, WgslProgram} from './launch';
-import {SOFTMAX_UNIFORMS} from './softmax_cross_entropy_webgpu';
+import {scaledDy, SOFTMAX_UNIFORMS, SoftmaxDyMode} from './softmax_cross_entropy_webgpu';
 import {arrayOf, bindingBlock, entrySnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
 
 /** Threads per workgroup of the elementwise programs (see ELEMENTWISE_WG in SoftmaxCrossEntropyGrad.ts). */
@@ -45,7 +45,7 @@ ${entrySnippet(v.wg, false).privates}`;
 }
 
 /**
- * Sparse backward w.r.t. logits: dx = dy/T·((W + 2λ·lse)·p − w·ŷ), W = (1 − ε)·w[t] + ε/C·Σw,
+ * Sparse backward w.r.t. logits: dx = scale·dy_b/T·((W + 2λ·lse)·p − w·ŷ), W = (1 − ε)·w[t] + ε/C·Σw,
  * p = exp((x − m)/T)/s from the forward's saved (m, s) [rows, 2].
  */
 export class SparseSoftmaxCrossEntropyGradProgram extends WgslProgram {
@@ -54,10 +54,12 @@ export class SparseSoftmaxCrossEntropyGradProgram extends WgslProgram {
    * `inPlace`: the logits are binding 0 itself (read_write, f32), read and
    * then overwritten by the thread that owns each element (no race; WebGPU
    * forbids binding one buffer both read-only and writable in a dispatch), and
-   * the inputs are (labels, lse, dy).
+   * the inputs are (labels, lse, dy). `dyMode`: dy per row or one element.
    */
-  constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[], readonly inPlace = false) {
-    super(`softmaxCEGrad_sparse_${elementwiseKey(variant)}_${types.join('')}${inPlace ? '_inPlace' : ''}`, variant.wg);
+  constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[], readonly inPlace = false,
+              readonly dyMode: SoftmaxDyMode = 'none') {
+    super(`softmaxCEGrad_sparse_${elementwiseKey(variant)}_${types.join('')}${inPlace ? '_inPlace' : ''}_dy${dyMode}`,
+        variant.wg);
   }
 
   getCode(): string {
@@ -94,18 +96,19 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   }
   let x = V(${logitAt});
   let yh = u.keep * indicator(col, tu) + V(u.spread);
-  let grad = f32(dy[row]) / T * (scale * exp((x - V(m)) * V(invT)) - weightV(col / VEC) * yh);
+  let grad = ${scaledDy(this.dyMode)} / T * (scale * exp((x - V(m)) * V(invT)) - weightV(col / VEC) * yh);
   dx[e] = select(grad, V(u.nan), isNanV(x) | B(isNanF(s)));
 }
 `;
   }
 }
 
-/** Dense backward w.r.t. labels: dlabels = dy·(1 − ε)·w·(lse − z), lse − z = log s + (m − x)/T. */
+/** Dense backward w.r.t. labels: dlabels = scale·dy_b·(1 − ε)·w·(lse − z), lse − z = log s + (m − x)/T. */
 export class SoftmaxCrossEntropyLabelsGradProgram extends WgslProgram {
-  /** `types`: WGSL scalar type of each input buffer (logits, lse, dy). */
-  constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[]) {
-    super(`softmaxCEGrad_labels_${elementwiseKey(variant)}_${types.join('')}`, variant.wg);
+  /** `types`: WGSL scalar type of each input buffer (logits, lse, dy); `dyMode`: dy per row or one element. */
+  constructor(readonly variant: ElementwiseVariant, readonly types: readonly StorageType[],
+              readonly dyMode: SoftmaxDyMode = 'none') {
+    super(`softmaxCEGrad_labels_${elementwiseKey(variant)}_${types.join('')}_dy${dyMode}`, variant.wg);
   }
 
   getCode(): string {
@@ -121,7 +124,7 @@ ${elementwisePrologue(v.wg, 'u.rows * (u.cols / VEC)')}
   let m = f32(lseIn[2u * row]);
   let s = f32(lseIn[2u * row + 1u]);
   let x = V(logits[e]);
-  let g = f32(dy[row]) * u.keep * weightV(col / VEC) * (V(log(s)) + (V(m) - x) * V(1.0 / u.temperature));
+  let g = ${scaledDy(this.dyMode)} * u.keep * weightV(col / VEC) * (V(log(s)) + (V(m) - x) * V(1.0 / u.temperature));
   // NaN chosen explicitly: log(NaN) is not NaN on every GPU (SwiftShader).
   dlabels[e] = select(g, V(u.nan), isNanV(x) | B(isNanF(s)));
 }

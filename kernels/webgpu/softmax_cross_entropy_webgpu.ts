@@ -46,7 +46,21 @@ struct Uniforms {
   nan : f32,
   keep : f32,
   spread : f32,
+  scale : f32,
 };`;
+
+/**
+ * Which dy element a backward program reads for row `row` (kernels/FORMULAS.md,
+ * "Fused reductions", softmax kernels): its own ('none', dy [rows]) or the one
+ * element of reduction 'all' (dy[0], broadcast to every row). Baked into the
+ * WGSL and the program's key.
+ */
+export type SoftmaxDyMode = 'none' | 'all';
+
+/** The WGSL expression of the row's upstream value (times the uniform scale): `u.scale·dy_b[row]`. */
+export function scaledDy(mode: SoftmaxDyMode): string {
+  return `u.scale * f32(dy[${mode === 'all' ? '0u' : 'row'}])`;
+}
 
 /** Shared prologue: row index, bounds, the lane's online log-sum-exp pass. */
 function rowPrologue(v: RowVariant): string {
@@ -67,9 +81,10 @@ function header(v: RowVariant, bindings: string, weightBinding: number | null): 
 }
 
 /**
- * Forward: writes loss [rows] (binding 0) and (m, s) [rows, 2] (binding 1,
- * kernel_names.ts). Pass 1 is the online log-sum-exp (one read of the row,
- * running max m of the raw logits with the rescaled sum s = Σ exp((x − m)/T)).
+ * Forward: writes scale·loss [rows] (binding 0; the host sums it for
+ * reduction 'all') and (m, s) [rows, 2] (binding 1, kernel_names.ts). Pass 1
+ * is the online log-sum-exp (one read of the row, running max m of the raw
+ * logits with the rescaled sum s = Σ exp((x − m)/T)).
  * Pass 2 sums the target terms w·ŷ·(lse − z) = w·ŷ·(log s + (m − x)/T) one by one, so each
  * term is as accurate as its own subtraction (m − x is exact where it matters,
  * and no float32 lse is formed); the one-pass alternative
@@ -123,7 +138,7 @@ export class SoftmaxCrossEntropyProgram extends WgslProgram {
         loss += u.zLoss * lse * lse;
       }
     }
-    lossOut[row] = select(loss, u.nan, isNanF(s) && !ignored);
+    lossOut[row] = u.scale * select(loss, u.nan, isNanF(s) && !ignored);
     lseOut[2u * row] = m;
     lseOut[2u * row + 1u] = s;
   }` : `
@@ -142,7 +157,7 @@ export class SoftmaxCrossEntropyProgram extends WgslProgram {
     if (u.zLoss != 0.0) {
       loss += u.zLoss * lse * lse;
     }
-    lossOut[row] = select(loss, u.nan, isNanF(s));
+    lossOut[row] = u.scale * select(loss, u.nan, isNanF(s));
     lseOut[2u * row] = m;
     lseOut[2u * row + 1u] = s;
   }`;
@@ -173,13 +188,14 @@ ${rowPrologue(v)}
 /**
  * Dense backward w.r.t. logits: W = Σ_c w[c]·ŷ[c] is a row sum over the
  * labels (rows need not sum to 1), then one elementwise sweep writes
- * dx = dy/T·((W + 2λ·lse)·p − w·ŷ), p = exp((x − m)/T)·(1/s) from the saved
- * (m, s), the 1/s folded into the row's factor. Output binding 0 [rows, C].
+ * dx = scale·dy_b/T·((W + 2λ·lse)·p − w·ŷ), p = exp((x − m)/T)·(1/s) from the
+ * saved (m, s), the 1/s folded into the row's factor. Output binding 0 [rows, C].
  */
 export class SoftmaxCrossEntropyGradProgram extends WgslProgram {
-  /** `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy). */
-  constructor(readonly variant: RowVariant, readonly types: readonly StorageType[]) {
-    super(`softmaxCEGrad_dense_${variantKey(variant)}_${types.join('')}`, variant.wg);
+  /** `types`: WGSL scalar type of each input buffer (logits, labels, lse, dy); `dyMode`: dy per row or one. */
+  constructor(readonly variant: RowVariant, readonly types: readonly StorageType[],
+              readonly dyMode: SoftmaxDyMode = 'none') {
+    super(`softmaxCEGrad_dense_${variantKey(variant)}_${types.join('')}_dy${dyMode}`, variant.wg);
   }
 
   getCode(): string {
@@ -209,7 +225,7 @@ ${rowPrologue(v)}
     if (u.zLoss != 0.0) {
       scale += 2.0 * u.zLoss * (m * invT + log(s)) * k;
     }
-    let g = f32(dy[row]) / T;
+    let g = ${scaledDy(this.dyMode)} / T;
     for (var c4 = lane; c4 < C4; c4 += TEAM) {
       let x = V(logits[base4 + c4]);
       let yh = keep * V(labels[base4 + c4]) + V(spread);

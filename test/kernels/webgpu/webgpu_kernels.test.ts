@@ -4,7 +4,9 @@
  * are exercised: both reduction paths (subgroups and workgroup memory) against
  * the float64 reference, pipeline reuse across shapes, 2-D grids past 65535
  * rows, C = 131072, empty batches, and inputs whose GPU buffer is int32 behind
- * a float32 dtype. Every case runs inside a WebGPU validation error scope.
+ * a float32 dtype; the softmax kernels' fused reduction ('all' and scale: the
+ * device sum, the broadcast dy, the dy size checks, dispatches per fwd+bwd).
+ * Every case runs inside a WebGPU validation error scope.
  */
 import {describeWebGPU} from '../../../tools/webgpu/node_webgpu_env';
 import '../../../kernels/webgpu/node_webgpu';
@@ -14,15 +16,18 @@ import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {
   SigmoidCrossEntropy, SigmoidCrossEntropyGrad, SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad,
-  SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad,
+  SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../../../kernels/kernel_names';
 import {fusedPipelineKeys} from '../../../kernels/webgpu/launch';
 import {SPLIT_K_MIN_SLICE, SPLIT_K_MIN_WORKGROUPS, splitKPlan} from '../../../kernels/webgpu/MatMulAccumulate';
 import {MatMulAccumulate} from '../../../kernels/kernel_names';
 import {SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
 import {lseFromSaved, refMatMulAccumulate, refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
-import {expect as check, expectClose, randLabels, randn, randProbs, rng} from '../../spec/assert';
+import {expect as check, expectClose, expectThrows, randLabels, randn, randProbs, rng} from '../../spec/assert';
 import {inErrorScope, setupWebGPU, teardownWebGPU} from '../../../tools/webgpu/harness';
+import {countDispatches} from '../../../tools/gpu_counters';
+import {countUploads} from '../../../tools/webgpu/upload_bytes';
+import {softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../../src/index';
 
 const RTOL = 1e-5;
 
@@ -98,6 +103,94 @@ async function checkSoftmax(rows: number, C: number, seed: number, all: boolean,
   }
 }
 
+/** Σ v in float64. */
+function sum64(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) {
+    s += v[i];
+  }
+  return s;
+}
+
+const times = (v: ArrayLike<number>, k: number) => Array.from(v, e => e * k);
+
+/**
+ * The softmax kernels' fused reduction (kernels/FORMULAS.md, "Fused
+ * reductions") on one [rows, C] problem: 'all' with scale s = 1/rows against
+ * the 'none' kernels' outputs (loss s·Σ L; gradients s·dy0·(the gradient at
+ * dy = 1), dy0 a one-element dy) and against the float64 reference; 'none'
+ * with a scale of 2.5; the lse output unchanged. Every backward kernel: dense
+ * w.r.t. logits and labels, sparse, sparse in place.
+ */
+async function checkSoftmaxReduction(rows: number, C: number, seed: number, allOptions: boolean): Promise<void> {
+  const x = randn(rows * C, seed, 3);
+  const y = randProbs(rows, C, seed + 1);
+  const t = randLabels(rows, C, seed + 2);
+  if (allOptions && rows > 2) {
+    t[2] = -100;  // an ignored row
+  }
+  const a = attrsFor(C, seed + 4, allOptions);
+  const s = 1 / rows, dy0 = 0.75, noneScale = 2.5;
+  const o: RefSoftmaxOptions = {...a};
+  const ref = {dense: refSoftmaxCrossEntropy(x, y, rows, C, o), sparse: refSparseSoftmaxCrossEntropy(x, t, rows, C, o)};
+  const what = `[${rows}, ${C}]${allOptions ? ' all options' : ''}`;
+  const logits = tf.tensor2d(x, [rows, C]);
+  const labels = tf.tensor2d(y, [rows, C]);
+  const ids = tf.tensor1d(t, 'int32');
+  const ones = tf.ones([rows]);
+  const dyAll = tf.scalar(dy0);
+  const dyAll1 = tf.tensor1d([dy0]);  // one element of rank 1: also accepted
+  const keep: tf.Tensor[] = [logits, labels, ids, ones, dyAll, dyAll1];
+  try {
+    for (const sparse of [false, true]) {
+      const kind = sparse ? 'sparse' : 'dense';
+      const r = sparse ? ref.sparse : ref.dense;
+      const fwd = sparse ? SparseSoftmaxCrossEntropy : SoftmaxCrossEntropy;
+      const lab = sparse ? ids : labels;
+      const fa = sparse ? a : {...a, ignoreIndex: null};
+      const [nLoss, nLse] = runK(fwd, {logits, labels: lab}, fa) as tf.Tensor[];
+      const [aLoss, aLse] = runK(fwd, {logits, labels: lab}, {...fa, reduction: 'all', scale: s}) as tf.Tensor[];
+      const [sLoss, sLse] = runK(fwd, {logits, labels: lab}, {...fa, reduction: 'none', scale: noneScale}) as tf.Tensor[];
+      keep.push(nLoss, nLse, aLoss, aLse, sLoss, sLse);
+      check(aLoss.shape.length === 0 && sLoss.shape.join() === `${rows}` && aLse.shape.join() === `${rows},2`,
+          () => `${kind} ${what}: shapes ${aLoss.shape} ${sLoss.shape} ${aLse.shape}`);
+      const perRow = await nLoss.data();
+      expectClose(await aLoss.data(), [s * sum64(perRow)], RTOL, `${kind} 'all' loss vs the 'none' kernel ${what}`);
+      expectClose(await aLoss.data(), [s * sum64(r.loss)], RTOL, `${kind} 'all' loss vs float64 ${what}`);
+      expectClose(await sLoss.data(), times(r.loss, noneScale), RTOL, `${kind} scaled 'none' loss ${what}`);
+      const lseNone = await nLse.data();
+      for (const other of [aLse, sLse]) {
+        const v = await other.data();
+        check(v.every((e, i) => Object.is(e, lseNone[i])), () => `${kind} ${what}: lse differs with a reduction`);
+      }
+      const grads: Array<[string, 'logits' | 'labels', (dyV: ArrayLike<number>) => number[]]> = sparse ?
+        [[SparseSoftmaxCrossEntropyGrad, 'logits', r.dlogits], [SparseSoftmaxCrossEntropyGradInPlace, 'logits', r.dlogits]] :
+        [[SoftmaxCrossEntropyGrad, 'logits', r.dlogits], [SoftmaxCrossEntropyGrad, 'labels', r.dlabels]];
+      for (const [kernel, wrt, refGrad] of grads) {
+        const inPlace = kernel === SparseSoftmaxCrossEntropyGradInPlace;
+        const grad = (dy: tf.Tensor, at: object, lse: tf.Tensor) => {
+          // The in-place kernel writes over its logits: each call gets a private copy.
+          const target = inPlace ? tf.tensor2d(x, [rows, C]) : logits;
+          const out = runK(kernel, {logits: target, labels: lab, lse, dy}, {...fa, ...at, wrt}) as tf.Tensor;
+          keep.push(out, target, dy);
+          return out.data();
+        };
+        const g = `${kernel} w.r.t. ${wrt} ${what}`;
+        const gNone = await grad(ones, {}, nLse);
+        const gAll = await grad(dyAll, {reduction: 'all', scale: s}, aLse);
+        expectClose(gAll, times(gNone, s * dy0), RTOL, `${g}: 'all' vs the 'none' kernel at dy = 1`);
+        expectClose(gAll, refGrad(new Array(rows).fill(s * dy0)), RTOL, `${g}: 'all' vs float64`);
+        expectClose(await grad(dyAll1, {reduction: 'all', scale: s}, aLse), gAll, 0, `${g}: dy [1] as dy []`);
+        const dy = randn(rows, seed + 5);
+        expectClose(await grad(tf.tensor1d(dy), {reduction: 'none', scale: noneScale}, sLse), refGrad(times(dy, noneScale)),
+            RTOL, `${g}: scaled 'none' vs float64`);
+      }
+    }
+  } finally {
+    tf.dispose(keep);
+  }
+}
+
 describeWebGPU('fused webgpu kernels (Node)', () => {
   let backend: WebGPUBackend;
   let compiles = 0;
@@ -148,6 +241,117 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
       await checkSoftmax(3, 131072, 7, true);
     }
   }), 120000);
+
+  // [rows, C]: one thread per row (C = 5 scalar, 12 and 64 vec4; 1500 rows for a
+  // longer device sum), one workgroup per row (100 vec4, 1001 scalar), long rows.
+  for (const [rows, C] of [[7, 5], [1500, 12], [9, 64], [13, 100], [6, 1001], [3, 40000]]) {
+    for (const allOptions of [false, true]) {
+      test(`fused reduction: 'all' and scale vs the 'none' kernels and float64, [${rows}, ${C}]${allOptions ? ', all options' : ''}`,
+          run(() => checkSoftmaxReduction(rows, C, 3000 + C, allOptions)), 60000);
+    }
+  }
+
+  test("fused reduction, no rows: 'all' gives the scalar 0·scale (NaN for the mean), the gradients [0, C]", run(async () => {
+    const C = 7;
+    const logits = tf.zeros([0, C]);
+    const labels = tf.zeros([0, C]);
+    const ids = tf.zeros([0], 'int32');
+    const dy = tf.scalar(1);
+    const outs: tf.Tensor[] = [];
+    try {
+      for (const [fwd, lab] of [[SoftmaxCrossEntropy, labels], [SparseSoftmaxCrossEntropy, ids]] as const) {
+        for (const scale of [2, Infinity]) {
+          const [loss, lse] = runK(fwd, {logits, labels: lab}, {...attrsFor(C, 1, false), reduction: 'all', scale}) as tf.Tensor[];
+          outs.push(loss, lse);
+          const v = await loss.data();
+          check(loss.shape.length === 0 && lse.shape.join() === '0,2' && (scale === 2 ? v[0] === 0 : Number.isNaN(v[0])),
+              () => `${fwd} scale ${scale}: loss ${loss.shape} = ${v[0]}, lse ${lse.shape}`);
+        }
+      }
+      for (const [kernel, lab, wrt] of [[SoftmaxCrossEntropyGrad, labels, 'logits'], [SoftmaxCrossEntropyGrad, labels, 'labels'],
+                                        [SparseSoftmaxCrossEntropyGrad, ids, 'logits'],
+                                        [SparseSoftmaxCrossEntropyGradInPlace, ids, 'logits']] as const) {
+        const lse = tf.zeros([0, 2]);
+        const g = runK(kernel, {logits: kernel === SparseSoftmaxCrossEntropyGradInPlace ? tf.zeros([0, C]) : logits, labels: lab, lse, dy},
+            {...attrsFor(C, 1, false), reduction: 'all', scale: Infinity, wrt}) as tf.Tensor;
+        outs.push(lse, g);
+        check(g.shape.join() === `0,${C}` && (await g.data()).length === 0, () => `${kernel} w.r.t. ${wrt}: ${g.shape}`);
+      }
+    } finally {
+      tf.dispose([logits, labels, ids, dy, ...outs]);
+    }
+  }));
+
+  test('fused reduction: a dy of the wrong size and an unknown reduction throw, naming the kernel', run(async () => {
+    const rows = 3, C = 8;
+    const logits = tf.tensor2d(randn(rows * C, 1), [rows, C]);
+    const labels = tf.tensor2d(randProbs(rows, C, 2), [rows, C]);
+    const ids = tf.tensor1d(randLabels(rows, C, 3), 'int32');
+    const [, lse] = runK(SoftmaxCrossEntropy, {logits, labels}, attrsFor(C, 1, false)) as tf.Tensor[];
+    const perRow = tf.ones([rows]), one = tf.ones([1]), two = tf.ones([2]);
+    const a = attrsFor(C, 1, false);
+    try {
+      for (const [kernel, lab, wrt] of [[SoftmaxCrossEntropyGrad, labels, 'logits'], [SoftmaxCrossEntropyGrad, labels, 'labels'],
+                                        [SparseSoftmaxCrossEntropyGrad, ids, 'logits'],
+                                        [SparseSoftmaxCrossEntropyGradInPlace, ids, 'logits']] as const) {
+        for (const [reduction, dy, size, expected] of [['all', perRow, 3, 1], ['all', two, 2, 1], ['none', one, 1, 3]] as const) {
+          const target = kernel === SparseSoftmaxCrossEntropyGradInPlace ? tf.tensor2d(randn(rows * C, 1), [rows, C]) : logits;
+          await expectThrows(() => runK(kernel, {logits: target, labels: lab, lse, dy}, {...a, reduction, scale: 1, wrt}),
+              [kernel, '(webgpu)', `dy has ${size} elements`, `expected ${expected} for reduction '${reduction}'`],
+              `${kernel} w.r.t. ${wrt}, reduction ${reduction}, dy [${dy.shape}]`);
+          if (target !== logits) target.dispose();
+        }
+        await expectThrows(() => runK(kernel, {logits, labels: lab, lse, dy: perRow}, {...a, reduction: 'rows', wrt}),
+            [kernel, "unknown reduction 'rows'"], `${kernel} with reduction 'rows'`);
+      }
+      for (const [kernel, lab] of [[SoftmaxCrossEntropy, labels], [SparseSoftmaxCrossEntropy, ids]] as const) {
+        await expectThrows(() => runK(kernel, {logits, labels: lab}, {...a, reduction: 'mean'}),
+            [kernel, "unknown reduction 'mean'"], `${kernel} with reduction 'mean'`);
+      }
+    } finally {
+      tf.dispose([logits, labels, ids, lse, perRow, one, two]);
+    }
+  }));
+
+  test("the ops' reduction 'mean': at most 3 dispatches per fwd+bwd (forward, Sum, backward), no tensor upload but dy's seed", run(async () => {
+    const rows = 256, C = 1000;
+    const logits = tf.tensor2d(randn(rows * C, 41), [rows, C]);
+    const labels = tf.tensor2d(randProbs(rows, C, 42), [rows, C]);
+    const ids = tf.tensor1d(randLabels(rows, C, 43), 'int32');
+    await Promise.all([logits, labels, ids].map(t => t.data()));
+    try {
+      const losses: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
+        ['dense', x => softmaxCrossEntropyWithLogits(labels, x, {reduction: 'mean'})],
+        ['sparse', x => sparseSoftmaxCrossEntropyWithLogits(ids, x, {reduction: 'mean'})],
+      ];
+      for (const [kind, loss] of losses) {
+        const vg = tf.valueAndGrad((x: tf.Tensor) => loss(x) as tf.Scalar);
+        for (let step = 0; step < 2; step++) {  // the first compiles and warms caches
+          const dispatches = countDispatches();
+          const uploads = countUploads(backend);
+          let out: tf.Tensor[];
+          try {
+            const {value, grad} = vg(logits);
+            out = [value, grad];
+          } finally {
+            dispatches?.restore();
+            uploads.restore();
+          }
+          const [value] = out;
+          check(value.shape.length === 0, () => `${kind}: the loss is [${value.shape}]`);
+          await Promise.all(out.map(t => t.data()));
+          tf.dispose(out);
+          if (step === 1) {
+            check(dispatches != null && dispatches.count <= 3, () => `${kind}: ${dispatches?.count} dispatches per fwd+bwd`);
+            // dy's seed, ones([]) from tf.valueAndGrad: 4 bytes.
+            check(uploads.tensorBytes <= 4, () => `${kind}: ${uploads.tensorBytes} tensor bytes uploaded per fwd+bwd`);
+          }
+        }
+      }
+    } finally {
+      tf.dispose([logits, labels, ids]);
+    }
+  }));
 
   test('70000 rows with one workgroup per row (2-D grid past 65535 workgroups)', run(async () => {
     await checkSoftmax(70000, 65, 11, true, true);
