@@ -40,8 +40,10 @@ const GPU_BACKENDS = ['webgpu', 'chromium-webgl', 'chromium-webgpu'];
 
 export const PROFILES: Profile[] = [
   {
-    // Every suite, default shapes (software GPUs: smaller ones), on every backend.
-    name: 'main', dir: RESULTS, argv: [],
+    // Every default suite plus the reduced sigmoid losses (issue 15's fused
+    // reductions), default shapes (software GPUs: smaller ones), on every backend.
+    name: 'main', dir: RESULTS,
+    argv: ['--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,large-vocab-sparse-ce,sigmoid-ce-mean,binary-ce-class'],
     backends: ['cpu', 'webgpu', 'wasm', 'tensorflow', 'chromium-webgl', 'chromium-webgpu'],
   },
   {

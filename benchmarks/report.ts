@@ -215,6 +215,77 @@ function targets(reports: BackendReport[]): string[] {
     out.push(`- ${label(r)} forward+backward${stand}: ${ratio(s)} faster than tf.losses (target ≥ 3× at 1024×32000: ` +
         `${verdict(s == null ? undefined : s >= 3)})${fused}.${memText}`);
   }
+  out.push(...trainingTargets(reports, check));
+  return out;
+}
+
+/**
+ * Issue 15's targets (GPU steps as training runs them, fused reductions) and
+ * issue 16's (cpu and wasm at 1024×1000), from the same JSON. Dispatch counts
+ * and host uploads come from the backend, so a software GPU gives them a
+ * verdict; speed and bandwidth targets are for a real GPU.
+ */
+function trainingTargets(reports: BackendReport[], check: (ok: boolean | undefined) => string): string[] {
+  const out: string[] = [];
+  const shapeKey = (c: CellResult) => `${c.shape.rows}x${c.shape.classes}`;
+  const shapeText = (c: CellResult) => `${c.shape.rows}×${c.shape.classes}`;
+  for (const r of reports.filter(x => x.backend === 'webgpu' || x.backend === 'webgl')) {
+    const software = r.options.softwareDevice;
+    const verdict = (ok: boolean | undefined) => (software ? 'no verdict on a software GPU' : check(ok));
+    const counted = r.results.filter(c => (c.suite === 'softmax-ce' || c.suite === 'sparse-softmax-ce') &&
+        c.mode === 'forward+backward' && c.provider === 'fused' && c.dispatches != null);
+    if (counted.length) {
+      const worst = Math.max(...counted.map(c => c.dispatches!));
+      const each = counted.map(c => `${c.suite === 'softmax-ce' ? 'dense' : 'sparse'} ${shapeText(c)}: ${c.dispatches}`).join(', ');
+      const target = r.backend === 'webgpu' ? `target ≤ 3: ${check(worst <= 3)}; counted on this device: the row layouts ` +
+          'it picks can differ on another' : 'WebGL programs, not WebGPU dispatches: the ≤ 3 target is WebGPU\'s';
+      out.push(`- ${label(r)}: ${r.backend === 'webgpu' ? 'dispatches' : 'programs'} per fused forward+backward of the ` +
+          `mean loss ${each} (${target}).`);
+    }
+    const pipelined = (suite: string) => {
+      const f = find(r, suite, '1024x32000', 'pipelined', 'fused'), t = find(r, suite, '1024x32000', 'pipelined', 'tf.losses');
+      return speedup(t, f);
+    };
+    const p = pipelined('softmax-ce');
+    const elsewhere = software ? 'not in this file (software GPUs run that shape in swiftshader-1024x32000/)' : 'not run';
+    out.push(`  - pipelined forward+backward at 1024×32000: ${p == null ? elsewhere : `${ratio(p)} tf.losses`} ` +
+        `(target ≥ 5×: ${p == null ? 'not measured' : verdict(p >= 5)}).`);
+    const bw = ['softmax-ce', 'sparse-softmax-ce'].map(suite => find(r, suite, '8192x32000', 'forward+backward', 'fused'));
+    const bwText = bw.map((c, i) => `${i ? 'sparse' : 'dense'} ${c?.kernelRooflineFraction == null ? 'not measured' : pct(c.kernelRooflineFraction)}`);
+    const bwOk = bw.every(c => c?.kernelRooflineFraction != null) ? bw.every(c => c!.kernelRooflineFraction! >= 0.7) : undefined;
+    out.push(`  - fused forward+backward kernel time at 8192×32000 against the copy bandwidth: ${bwText.join(', ')} ` +
+        `(target ≥ 70 %: ${bwOk == null ? 'not measured here' : verdict(bwOk)}).`);
+    const reducedCells = r.results.filter(c => (c.suite === 'sigmoid-ce-mean' || c.suite === 'binary-ce-class') &&
+        c.mode === 'forward+backward' && c.provider === 'fused');
+    for (const f of reducedCells) {
+      const suite = f.suite;
+      const soft = find(r, 'softmax-ce', shapeKey(f), 'forward+backward', 'fused');
+      const up = f.uploadTensorBytes;
+      const upText = up == null ? 'uploads not counted on this backend' :
+          `${up} bytes uploaded per step (target: none of the logits' size, ${f.logitsBytes} bytes: ${check(up < f.logitsBytes)})`;
+      const vsSoftmax = soft?.medianMs != null && f.medianMs != null ? f.medianMs / soft.medianMs : undefined;
+      out.push(`  - ${suite} forward+backward at ${shapeText(f)}: ${upText}; ${vsSoftmax == null ? 'no softmax row at this shape' :
+        `${ratio(vsSoftmax)} the softmax forward+backward time`} (target within 2×: ${vsSoftmax == null ? 'not measured' : verdict(vsSoftmax <= 2)}).`);
+    }
+  }
+  for (const r of reports.filter(x => x.platform === 'node' && (x.backend === 'cpu' || x.backend === 'wasm'))) {
+    const goal = r.backend === 'cpu' ? 100 : 10;
+    const parts = ['softmax-ce', 'sparse-softmax-ce'].map(suite => {
+      const s = speedup(find(r, suite, '1024x1000', 'forward+backward', 'tf.losses'), find(r, suite, '1024x1000', 'forward+backward', 'fused'));
+      return {suite, s};
+    });
+    out.push(`- ${label(r)} 1024×1000 forward+backward vs tf.losses: ` +
+        parts.map(({suite, s}) => `${suite === 'softmax-ce' ? 'dense' : 'sparse'} ${ratio(s)} (target ≥ ${goal}×: ${check(s == null ? undefined : s >= goal)})`).join(', ') + '.');
+    for (const suite of ['sigmoid-ce-mean', 'binary-ce-class']) {
+      const f = find(r, suite, '1024x1000', 'forward+backward', 'fused');
+      const s = speedup(find(r, suite, '1024x1000', 'forward+backward', 'tf.losses'), f);
+      if (s == null) continue;
+      const dense = find(r, 'softmax-ce', '1024x1000', 'forward+backward', 'fused');
+      const vs = dense?.medianMs != null && f?.medianMs != null ? ` (${ratio(f.medianMs / dense.medianMs)} the dense softmax time)` : '';
+      out.push(`  - ${suite} (mean) forward+backward: ${ratio(s)} tf.losses${vs}` +
+          (r.backend === 'cpu' ? ` (target ≥ 30×: ${check(s >= 30)}).` : '.'));
+    }
+  }
   return out;
 }
 

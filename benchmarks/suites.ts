@@ -266,7 +266,7 @@ export const ALL_SUITES: Suite[] = [softmaxSuite, sparseSuite, sigmoidSuite, lar
  * differentiates. The fused twin and BinaryCrossentropy reduce inside the
  * kernels (their gradient broadcasts dy there); tf.losses and tfjs-layers
  * reduce with tf.mean, whose gradient builds an [N, C] ones tensor on the
- * host. The harness's tf.mean of these scalars is a no-op.
+ * host. The harness takes no further mean of these scalars.
  */
 const SCALAR_NO_TRAIN = 'reduced losses: forward+backward only';
 function reducedShapes(backend: string, full: boolean, software: boolean): Shape[] {

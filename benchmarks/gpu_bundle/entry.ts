@@ -18,7 +18,7 @@ import type {BackendReport} from '../harness';
 
 const DEFAULTS = [
   '--backend', 'webgpu',
-  '--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,sigmoid-ce-mean,large-vocab-sparse-ce',
+  '--suites', 'softmax-ce,sparse-softmax-ce,sigmoid-ce,sigmoid-ce-mean,binary-ce-class,large-vocab-sparse-ce',
   // pipelined: K forward+backward steps per read-back (harness.ts), beside the per-call mode.
   '--modes', 'forward,forward+backward,pipelined',
   '--extra-shapes', '4096x32000,8192x32000',
