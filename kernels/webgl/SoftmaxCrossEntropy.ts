@@ -6,7 +6,8 @@
  *
  * Launches per call: 1 stats pass over the logits, merge passes over the
  * partials when C > singlePassMax() (1 up to C = 128², 2 for C = 32000), then
- * 2 finalize passes over `rows` texels (loss, and the saved (m, s) [rows, 2]).
+ * 2 finalize passes over `rows` texels (loss, and the saved (m, s) [rows, 2];
+ * the sparse loss reads the labels in their own layout).
  * The loss is `scale·L[i]`; reduction 'all' sums it with tfjs's Sum kernel
  * (its own reduce programs over `rows` values: softmax_reduction_webgl.ts).
  */
@@ -14,7 +15,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SparseSoftmaxCrossEntropy} from '../kernel_names';
 
-import {asWebGL, isPackedOnGpu, planReduction, uploadVector, webglKernel} from './kernel_util';
+import {asWebGL, isPackedOnGpu, planReduction, texShapeIs, uploadVector, webglKernel, withRawTexels} from './kernel_util';
 import {SoftmaxCEFinalizeProgram, SoftmaxCEMergeProgram, SoftmaxCEStatsProgram} from './softmax_cross_entropy_gpu';
 import {reduceLoss, softmaxReduction} from './softmax_reduction_webgl';
 
@@ -63,9 +64,13 @@ function softmaxCrossEntropyForward(args: Args, sparse: boolean): TensorInfo[] {
 
   const hasIgnoreIndex = sparse && attrs.ignoreIndex != null;
   const finalUniforms = [[numClasses], [attrs.zLoss], [attrs.ignoreIndex ?? 0], [1 / attrs.temperature]];
-  const loss = backend.runWebGLProgram(
-      new SoftmaxCEFinalizeProgram({rows, output: 'loss', sparse, hasIgnoreIndex}),
+  // Sparse: unpacked labels stay unpacked (no pack pass over them), the
+  // packed stats read raw when their texture has the [2·rows, 2] shape.
+  const rawStats = sparse && !isPackedOnGpu(backend, labels) && texShapeIs(backend, stats, 2 * rows, 2);
+  const finalizeLoss = () => backend.runWebGLProgram(
+      new SoftmaxCEFinalizeProgram({rows, output: 'loss', sparse, hasIgnoreIndex, rawStats}),
       sparse ? [stats, labels] : [stats], 'float32', [...finalUniforms, [scale]]);
+  const loss = rawStats ? withRawTexels(backend, [stats], finalizeLoss) : finalizeLoss();
   // The saved (m, s) per row, [rows, 2] (kernel_names.ts).
   const lse = backend.runWebGLProgram(
       new SoftmaxCEFinalizeProgram({rows, output: 'stats', sparse, hasIgnoreIndex}), [stats],

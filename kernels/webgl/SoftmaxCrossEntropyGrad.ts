@@ -17,7 +17,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
 
-import {asWebGL, isPackedOnGpu, planReduction, sumOf, uploadVector, webglKernel} from './kernel_util';
+import {asWebGL, isPackedOnGpu, planReduction, sumOf, texShapeIs, uploadVector, webglKernel, withRawTexels} from './kernel_util';
 import {AlignedLayout, SoftmaxCEAlignedGradProgram, SoftmaxCEGradProgram, SoftmaxCERowCoefProgram, SoftmaxCERowWeightProgram} from './softmax_cross_entropy_grad_gpu';
 import {rowDy, softmaxReduction} from './softmax_reduction_webgl';
 
@@ -132,30 +132,6 @@ function rowMap(backend: MathBackendWebGL, texShape: [number, number], rows: num
   backend.texData.get(t.dataId).isPacked = true;
   backend.uploadToGPU(t.dataId);
   return t;
-}
-
-function texShapeIs(backend: MathBackendWebGL, t: TensorInfo, h: number, w: number): boolean {
-  const shape = backend.texData.get(t.dataId).texShape;
-  return shape != null && shape[0] === h && shape[1] === w;
-}
-
-/**
- * Runs `f` with the packed textures of `ts` presented as unpacked, so an
- * unpacked program gets it bound as is (tfjs would otherwise run an unpack
- * pass) and reads whole RGBA texels itself (SoftmaxCEAlignedGradProgram's
- * `coefs`). tfjs decides the layout per program, not per input; this is the
- * inputs of ours that want the other one. The flag is restored before
- * anything else sees the tensor (its texture returns to the packed pool on
- * disposal).
- */
-function withRawTexels<T>(backend: MathBackendWebGL, ts: TensorInfo[], f: () => T): T {
-  const data = ts.map(t => backend.texData.get(t.dataId));
-  for (const d of data) d.isPacked = false;
-  try {
-    return f();
-  } finally {
-    for (const d of data) d.isPacked = true;
-  }
 }
 
 function softmaxCrossEntropyBackward(args: Args, sparse: boolean): TensorInfo {

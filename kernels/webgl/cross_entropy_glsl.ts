@@ -101,6 +101,20 @@ export const IS_NAN = `
   #endif
   }`;
 
+/**
+ * `vec4 sampleRGBA(sampler2D, vec2 uv)`: a whole RGBA texel, for the packed
+ * textures a program reads raw (bound as they are, see kernel_util.ts
+ * `withRawTexels`): one sample for four values.
+ */
+export const SAMPLE_RGBA = `
+  vec4 sampleRGBA(sampler2D tex, vec2 uv) {
+  #if __VERSION__ >= 300
+    return texture(tex, uv);
+  #else
+    return texture2D(tex, uv);
+  #endif
+  }`;
+
 /** Smallest power of two ≥ n (≥ 4): the baked loop bound of a "size class". */
 export function loopBound(n: number): number {
   let p = 4;

@@ -85,3 +85,28 @@ export function sumOf(values: ArrayLike<number> | null, c: number): number {
   for (let i = 0; i < values.length; i++) s += values[i];
   return s;
 }
+
+/** Whether `t`'s texture shape (tfjs's texData.texShape) is [h, w]. */
+export function texShapeIs(backend: MathBackendWebGL, t: TensorInfo, h: number, w: number): boolean {
+  const shape = backend.texData.get(t.dataId).texShape;
+  return shape != null && shape[0] === h && shape[1] === w;
+}
+
+/**
+ * Runs `f` with the packed textures of `ts` presented as unpacked, so an
+ * unpacked program gets it bound as is (tfjs would otherwise run an unpack
+ * pass) and reads whole RGBA texels itself (SoftmaxCEAlignedGradProgram's
+ * `coefs`, the sparse loss finalize's `stats`). tfjs decides the layout per program, not per input; this is the
+ * inputs of ours that want the other one. The flag is restored before
+ * anything else sees the tensor (its texture returns to the packed pool on
+ * disposal).
+ */
+export function withRawTexels<T>(backend: MathBackendWebGL, ts: TensorInfo[], f: () => T): T {
+  const data = ts.map(t => backend.texData.get(t.dataId));
+  for (const d of data) d.isPacked = false;
+  try {
+    return f();
+  } finally {
+    for (const d of data) d.isPacked = true;
+  }
+}

@@ -36,7 +36,7 @@
  * shader, and neither does a new C of the same power-of-two class.
  */
 import {
-  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, setOutputAndReturn, targetChecks, vectorAccessor,
+  IS_NAN, packedLogitsLabelsFetch, packedWindowLoop, SAMPLE_RGBA, setOutputAndReturn, targetChecks, vectorAccessor,
   windowLoop,
 } from './cross_entropy_glsl';
 import {GeneratedProgram, uniforms, windowReductionMain} from './program_generator';
@@ -358,6 +358,14 @@ export interface FinalizeProgramConfig {
   sparse: boolean;
   /** Sparse only: an ignoreIndex attribute is set. */
   hasIgnoreIndex: boolean;
+  /**
+   * Sparse loss only: an unpacked program, so the [rows] labels are read in
+   * their own (unpacked) layout instead of being packed by tfjs first; the
+   * packed [2·rows, 2] stats texture is bound raw (kernel_util.ts
+   * `withRawTexels`: the host checked its texture shape) and each row's texel
+   * sampled whole. Default false: packed inputs.
+   */
+  rawStats?: boolean;
 }
 
 /**
@@ -379,8 +387,9 @@ export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
       inputs: withLabels ? ['stats', 'labels'] : ['stats'],
       outputShape: cfg.output === 'stats' ? [cfg.rows, 2] : [cfg.rows],
       uniforms: cfg.output === 'loss' ? FINALIZE_LOSS_UNIFORMS : FINALIZE_UNIFORMS,
-      packedInputs: true,
+      packedInputs: !(withLabels && cfg.rawStats),
     });
+    const raw = withLabels && (cfg.rawStats ?? false);
     const labelChecks = withLabels ? `
         int target = round(labelOfRow(row));
         ${targetChecks(cfg.hasIgnoreIndex, setOutputAndReturn)}` :
@@ -391,7 +400,8 @@ export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
         plusInf ? NAN : scale * ((st.z == 0.0 ? 0.0 : st.z * logS) - st.w +
         (zLoss > 0.0 ? zLoss * lse * lse : 0.0))`;
     this.setBody(`
-      ${withLabels ? vectorAccessor('labelOfRow', 'labels', true) : ''}
+      ${withLabels ? vectorAccessor('labelOfRow', 'labels', !raw) : ''}
+      ${raw ? SAMPLE_RGBA : ''}
       // −∞ without a uniform (tfjs declares INFINITY on WebGL1 only).
       float minusInfinity() {
       #if __VERSION__ >= 300
@@ -404,7 +414,9 @@ export class SoftmaxCEFinalizeProgram extends GeneratedProgram {
       void main() {
         ${cfg.output === 'stats' ? 'ivec2 coords = getOutputCoords();\n        int row = coords.x;' : 'int row = getOutputCoords();'}
         ${labelChecks}
-        vec4 st = getStats(2 * row, 0);
+        ${raw ? `// Texel row \`row\` of the [rows, 1]-texel texture of the packed [2·rows, 2] stats.
+        vec4 st = sampleRGBA(stats, vec2(0.5, (float(row) + 0.5) / (0.5 * float(statsTexShape[0]))));` :
+                'vec4 st = getStats(2 * row, 0);'}
         // s = 0 (every logit −∞): log 0 = −∞ by hand, SwiftShader's log(0)
         // is finite; lse = −∞, and the loss NaN as in the reference.
         float logS = st.y > 0.0 ? log(st.y) : minusInfinity();

@@ -19,7 +19,7 @@
  * binary ops), so no [rows, C] texture is unpacked or repacked on the way.
  */
 import {
-  classWeightAccessor, getterName, IS_NAN, packedWindowLoop, targetChecks, windowLoop,
+  classWeightAccessor, getterName, IS_NAN, packedWindowLoop, SAMPLE_RGBA, targetChecks, windowLoop,
 } from './cross_entropy_glsl';
 import {
   classValue, COLUMN, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, GeneratedProgram, rowInput,
@@ -439,13 +439,7 @@ export class SoftmaxCEAlignedGradProgram extends GeneratedProgram {
         float v = coef.y * ${w}(coef.z - d);`;
     this.setBody(`
       ${IS_NAN}
-      vec4 sampleRGBA(sampler2D tex, vec2 uv) {
-      #if __VERSION__ >= 300
-        return texture(tex, uv);
-      #else
-        return texture2D(tex, uv);
-      #endif
-      }
+      ${SAMPLE_RGBA}
       void main() {
         ${locate}
         // coefs (and rowMap): packed textures read raw, one RGBA texel per row.

@@ -544,6 +544,31 @@ add('webgl', 'webgl kernels', "softmax reduction 'all': no rows (0·scale, NaN f
   }
 });
 
+add('webgl', 'webgl kernels', "the ops' reduction 'mean', forward + backward: only our programs and tfjs's Sum (no tf.mean gradient, no pack of the labels)", async () => {
+  const backend = webgl() as unknown as WebGLInternals & {uploadToGPU(id: object): void};
+  const rows = 6, C = 300;  // staged: stats + merge
+  const logits = tf.tensor2d(randn(rows * C, 91, 2), [rows, C]);
+  const ids = tf.tensor1d(randLabels(rows, C, 92), 'int32');
+  const labels = tf.tensor2d(oneHotRows(randLabels(rows, C, 93), C), [rows, C]);
+  for (const t of [logits, ids, labels]) backend.uploadToGPU(t.dataId);
+  try {
+    for (const sparse of [false, true]) {
+      const vg = tf.valueAndGrad((x: tf.Tensor) => (sparse ? sparseSoftmaxCrossEntropyWithLogits(ids, x, {reduction: 'mean'}) :
+                                                            softmaxCrossEntropyWithLogits(labels, x, {reduction: 'mean'})) as tf.Scalar);
+      // The step alone (its read-back would add tfjs's decode program).
+      const {result, launched} = await launchedPrograms(async () => vg(logits));
+      await result.grad.data();
+      tf.dispose([result.value, result.grad]);
+      const foreign = launched.filter(n => !/^SoftmaxCE/.test(n) && n !== 'ReduceProgram');
+      expect(foreign.length === 0, () => `${sparse ? 'sparse' : 'dense'}: programs other than ours and Sum's: ${launched}`);
+      expect(launched.includes('ReduceProgram') && launched.includes('SoftmaxCEAlignedGradProgram'),
+             () => `${sparse ? 'sparse' : 'dense'}: launched ${launched}`);
+    }
+  } finally {
+    tf.dispose([logits, ids, labels]);
+  }
+});
+
 // ---- focal kernels ------------------------------------------------------------
 
 /** Names of our focal programs in tfjs's shader cache. */
