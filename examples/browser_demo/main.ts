@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   const models: Record<Which, tf.Sequential> = {fused: makeModel(), builtin: makeModel()};
   const optimizers: Record<Which, tf.Optimizer> = {fused: tf.train.adam(0.02), builtin: tf.train.adam(0.02)};
   const lossOf: Record<Which, () => tf.Scalar> = {
-    fused: () => tf.mean(sparseSoftmaxCrossEntropyWithLogits(ids, models.fused.apply(xs) as tf.Tensor)) as tf.Scalar,
+    fused: () => sparseSoftmaxCrossEntropyWithLogits(ids, models.fused.apply(xs) as tf.Tensor, {reduction: 'mean'}) as tf.Scalar,
     builtin: () => tf.losses.softmaxCrossEntropy(oneHot, models.builtin.apply(xs) as tf.Tensor) as tf.Scalar,
   };
   const t0 = performance.now();
