@@ -38,6 +38,9 @@ describe('tfjs-node kernels: attribute support (no tfjs-node needed)', () => {
     ['classWeights', {...base, classWeights: [1, 2, 3]}, false, false],
     ['zLoss', {...base, zLoss: 1e-3}, false, false],
     ['ignoreIndex (sparse only)', {...base, ignoreIndex: -100}, true, false],
+    ['reduction \'none\', scale 1 (explicit)', {...base, reduction: 'none', scale: 1}, true, true],
+    ['reduction \'all\' (the ops\' sum and mean)', {...base, reduction: 'all', scale: 0.5}, false, false],
+    ['reduction \'none\', scale 2', {...base, reduction: 'none', scale: 2}, false, false],
   ])('%s', (_, attrs, dense, sparse) => {
     expect(supportsAttrs('tensorflow', names.SoftmaxCrossEntropy, attrs)).toBe(dense);
     expect(supportsAttrs('tensorflow', names.SoftmaxCrossEntropyGrad, {...attrs, wrt: 'logits'})).toBe(dense);
@@ -102,6 +105,7 @@ describe('tfjs-node kernels: the ops\' decision on a stand-in tensorflow backend
     ['classWeights', {classWeights: [1, 2, 3]}, false, false],
     ['zLoss', {zLoss: 1e-3}, false, false],
     ['ignoreIndex', {ignoreIndex: -100}, true, false],
+    ['reduction \'mean\'', {reduction: 'mean' as const}, false, false],
   ])('%s', (_, opts, dense, sparse) => {
     const {ignoreIndex: _i, ...denseOpts} = opts as {ignoreIndex?: number};
     expect(pathOf(() => softmaxCrossEntropyWithLogits(y, x, denseOpts))).toBe(dense ? `fused ${names.SoftmaxCrossEntropy}` : 'composite');
