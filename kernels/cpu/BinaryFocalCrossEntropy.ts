@@ -14,9 +14,9 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
 import {cpuSimdEnabled} from '../simd/flags_simd';
+import {dyStride} from '../simd/sigmoid_host';
 import {binaryFocalForwardSimd, binaryFocalGradSimd} from './focal_simd';
 import {sigmoid, softplus} from './focal_math';
-import {dyStride} from './SigmoidCrossEntropy';
 
 /** The per-element quantities every formula above needs. */
 interface Element {

@@ -14,7 +14,8 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FocalCrossEntropy, FocalCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy} from '../kernel_names';
 import {cpuSimdEnabled} from '../simd/flags_simd';
-import {focalClassWeights, focalTerms} from './focal_math';
+import {focalClassWeights} from '../simd/focal_host';
+import {focalTerms} from './focal_math';
 import {focalForwardSimd} from './focal_simd';
 import {checkSparseLabel, ROW_STATS, rowLogSumExp} from './row_math';
 

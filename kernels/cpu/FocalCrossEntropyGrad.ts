@@ -18,7 +18,8 @@ import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseFocalCrossEntropyGrad} from '../kernel_names';
 import {cpuSimdEnabled} from '../simd/flags_simd';
 import {checkSparseLabels, denseTarget, sparseIgnored, sparseTarget, TargetFn} from './FocalCrossEntropy';
-import {focalClassWeights, focalTerms} from './focal_math';
+import {focalClassWeights} from '../simd/focal_host';
+import {focalTerms} from './focal_math';
 import {focalGradSimd} from './focal_simd';
 import {rowLogSumExp} from './row_math';
 

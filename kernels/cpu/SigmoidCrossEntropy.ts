@@ -12,7 +12,8 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {fastExp} from './fast_exp';
 import {cpuSimdEnabled} from '../simd/flags_simd';
-import {sigmoidForwardSimd, sigmoidGradSimd, sigmoidOutputShape} from './sigmoid_simd';
+import {dyStride, sigmoidOutputShape} from '../simd/sigmoid_host';
+import {sigmoidForwardSimd, sigmoidGradSimd} from './sigmoid_simd';
 import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
 
 /** q[c] as a Float64Array over the class axis (scalar or absent q repeated): one array type in the loops. */
@@ -114,23 +115,6 @@ function sigmoidCrossEntropy(args: SigmoidArgs<SigmoidCrossEntropyInputs, Sigmoi
     }
   }
   return backend.makeTensorInfo([rows, C], 'float32', out);
-}
-
-/**
- * dy of a backward with `reduction` (FORMULAS.md, "Fused reductions"): the
- * index of element (i, c)'s upstream value is k, i or 0. Checks the size.
- */
-export function dyStride(reduction: string | undefined, dySize: number, rows: number, C: number, kernel: string): 0 | 1 | 2 {
-  const r = reduction ?? 'none';
-  const modes: Record<string, [0 | 1 | 2, number]> = {none: [2, rows * C], rows: [1, rows], all: [0, 1]};
-  if (!(r in modes)) {
-    throw new Error(`${kernel}: unknown reduction '${r}'`);
-  }
-  const [mode, expected] = modes[r];
-  if (dySize !== expected) {
-    throw new Error(`${kernel}: dy has ${dySize} elements, expected ${expected} for reduction '${r}' of [${rows}, ${C}]`);
-  }
-  return mode;
 }
 
 /** d/dlogits of one row into out: g[c]·(σ(x)·(q·ẑ + 1 − ẑ) − q·ẑ), g = s·dy per element or gRow. */

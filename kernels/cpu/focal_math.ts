@@ -1,22 +1,8 @@
 /**
  * Per-element focal terms shared by the cpu focal kernels (kernels/FORMULAS.md,
  * "Focal cross-entropy"). Plain float64 JS numbers; the kernels only round
- * their outputs to float32.
+ * their outputs to float32. The class factors a = α·w: simd/focal_host.ts.
  */
-import type {FocalCrossEntropyAttrs} from '../kernel_names';
-
-/** a[c] = α[c]·w[c] (α scalar or per class, times the class weights). */
-export function focalClassWeights(attrs: FocalCrossEntropyAttrs, C: number): Float64Array {
-  const {alpha, classWeights} = attrs;
-  if (alpha.length !== 1 && alpha.length !== C) {
-    throw new Error(`focal cross-entropy: alpha has length ${alpha.length}, expected 1 or ${C}`);
-  }
-  const a = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    a[c] = (alpha.length === 1 ? alpha[0] : alpha[c]) * (classWeights == null ? 1 : classWeights[c]);
-  }
-  return a;
-}
 
 /**
  * Focal terms of one class of one row, given z = x/T, the row's lse, the

@@ -4,37 +4,16 @@
  * softmax_simd.ts): softmax focal (dense and sparse, forward, d/dlogits,
  * dense d/dlabels) and binary focal (every reduction, both wrt).
  * FocalCrossEntropy.ts, FocalCrossEntropyGrad.ts and BinaryFocalCrossEntropy.ts
- * call these when simd/flags_simd.ts says so. `FocalSimdExports` is the
- * module's focal half, shared with kernels/wasm/FocalCrossEntropy.ts.
+ * call these when simd/flags_simd.ts says so. The module's focal exports and
+ * the arguments' conventions, shared with kernels/wasm, are in
+ * simd/focal_host.ts and simd/sigmoid_host.ts.
  */
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs, FocalCrossEntropyGradAttrs} from '../kernel_names';
+import {FocalSimdExports, focalClassWeights, focalScalars} from '../simd/focal_host';
+import {reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
 import {SimdHeap, simdHeap} from '../simd/simd_module';
-import {focalClassWeights} from './focal_math';
-import {reductionCode, sigmoidOutputShape} from './sigmoid_simd';
 
 type Values = ArrayLike<number>;
-
-/** The focal exports of the SIMD module (pointers are byte offsets; y = 0 selects sparse labels t). */
-export interface FocalSimdExports {
-  focalForward(x: number, y: number, t: number, rows: number, C: number, invT: number, keep: number, base: number,
-               a: number, gamma: number, hasIgnore: number, ignore: number, loss: number, stats: number): void;
-  focalGrad(x: number, y: number, t: number, stats: number, dy: number, rows: number, C: number, invT: number,
-            keep: number, base: number, a: number, gamma: number, hasIgnore: number, ignore: number, park: number,
-            out: number): void;
-  focalLabelsGrad(x: number, stats: number, dy: number, rows: number, C: number, invT: number, keep: number, a: number,
-                  gamma: number, out: number): void;
-  binaryFocalForward(x: number, z: number, rows: number, C: number, keep: number, half: number, gamma: number,
-                     alpha: number, balancing: number, reduction: number, scale: number, out: number): void;
-  binaryFocalGrad(x: number, z: number, dy: number, dyMode: number, rows: number, C: number, keep: number, half: number,
-                  gamma: number, alpha: number, balancing: number, scale: number, wrtLabels: number, out: number): void;
-}
-
-/** The scalars every softmax focal kernel takes: 1/T, keep = 1 − ε, base = ε/C, γ, and the ignore index. */
-export function focalScalars(attrs: FocalCrossEntropyAttrs, C: number) {
-  const eps = attrs.labelSmoothing, ignore = attrs.ignoreIndex;
-  return {invT: 1 / attrs.temperature, keep: 1 - eps, base: eps / C, gamma: attrs.gamma,
-          hasIgnore: ignore == null ? 0 : 1, ignore: ignore ?? 0};
-}
 
 function focalKernels(heap: SimdHeap): FocalSimdExports {
   return heap.kernels as unknown as FocalSimdExports;

@@ -2,36 +2,14 @@
  * The cpu sigmoid cross-entropy kernels on the WebAssembly SIMD module
  * (kernels/simd), over copies of their inputs (as softmax_simd.ts): every
  * reduction ('none', 'rows', 'all') and both wrt. SigmoidCrossEntropy.ts calls
- * these when simd/flags_simd.ts says so.
+ * these when simd/flags_simd.ts says so. The arguments' conventions, shared
+ * with kernels/wasm, are in simd/sigmoid_host.ts.
  */
 import {SigmoidCrossEntropy, type SigmoidCrossEntropyAttrs} from '../kernel_names';
+import {posWeightIn, reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
 import {SimdHeap, simdHeap} from '../simd/simd_module';
 
 type Values = ArrayLike<number>;
-
-const REDUCTION_CODE: Record<string, number> = {none: 0, rows: 1, all: 2};
-
-/** The module's code for a reduction of the elementwise loss (sigmoid and binary focal kernels, cpu and wasm); throws, naming the kernel, on an unknown one. */
-export function reductionCode(reduction: string, kernelName: string): number {
-  if (!(reduction in REDUCTION_CODE)) {
-    throw new Error(`${kernelName}: unknown reduction '${reduction}'`);
-  }
-  return REDUCTION_CODE[reduction];
-}
-
-/** posWeight as the kernels take it: a C-element float32 array (pointer) or one value for every class. */
-export function posWeightIn(alloc: (values: Values) => number, attrs: SigmoidCrossEntropyAttrs, C: number): {q: number, q0: number} {
-  const q = attrs.posWeight;
-  if (q == null) return {q: 0, q0: 1};
-  if (q.length === 1) return {q: 0, q0: q[0]};
-  if (q.length !== C) throw new Error(`sigmoidCrossEntropyWithLogits: posWeight has ${q.length} values, expected 1 or ${C}`);
-  return {q: alloc(q), q0: 1};
-}
-
-/** The forward output's shape and length for `reduction`. */
-export function sigmoidOutputShape(reduction: string, rows: number, C: number): number[] {
-  return reduction === 'none' ? [rows, C] : reduction === 'rows' ? [rows] : [];
-}
 
 /** The forward into a fresh Float32Array of the reduction's shape. */
 export function sigmoidForwardSimd(x: Values, z: Values, rows: number, C: number, attrs: SigmoidCrossEntropyAttrs): Float32Array {

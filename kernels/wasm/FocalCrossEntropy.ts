@@ -11,10 +11,8 @@
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../kernel_names';
-import {dyStride} from '../cpu/SigmoidCrossEntropy';
-import {focalClassWeights} from '../cpu/focal_math';
-import {FocalSimdExports, focalScalars} from '../cpu/focal_simd';
-import {reductionCode, sigmoidOutputShape} from '../cpu/sigmoid_simd';
+import {FocalSimdExports, focalClassWeights, focalScalars} from '../simd/focal_host';
+import {dyStride, reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
 import {simdOnWasmBackend, WasmBackendLike} from './SoftmaxCrossEntropy';
 
 interface Args<I, A> {

@@ -6,8 +6,7 @@
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
-import {dyStride} from '../cpu/SigmoidCrossEntropy';
-import {posWeightIn, reductionCode, sigmoidOutputShape} from '../cpu/sigmoid_simd';
+import {dyStride, posWeightIn, reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
 import {simdOnWasmBackend, WasmBackendLike} from './SoftmaxCrossEntropy';
 
 interface Args<I, A> {
