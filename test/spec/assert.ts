@@ -22,7 +22,16 @@ export function setCloseObserver(f: ((what: string, relErr: number, rtol: number
   closeObserver = f;
 }
 
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string): void {
+/** float32's smallest normal number, 2^-126: below it float32 results are subnormal or flushed to 0. */
+export const FLOAT32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * `atol` (default 0) floors the tolerance: max(rtol·‖expected‖∞, atol). Only for
+ * results that may underflow float32 (FLOAT32_MIN_NORMAL), where no relative
+ * bound holds; it changes nothing once rtol·‖expected‖∞ ≥ atol.
+ */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string,
+                            atol = 0): void {
   if (actual.length !== expected.length) {
     throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
   }
@@ -30,7 +39,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < expected.length; i++) {
     if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
   }
-  const tol = rtol * Math.max(scale, Number.MIN_VALUE);
+  const tol = Math.max(rtol * Math.max(scale, Number.MIN_VALUE), atol);
   let worst = -1, worstErr = 0;
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i], e = expected[i];
@@ -51,11 +60,14 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     for (let i = 0; i < expected.length; i++) {
       if (Number.isFinite(expected[i])) maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
     }
-    closeObserver(what, scale > 0 ? maxErr / scale : maxErr, rtol);
+    // Relative to the norm the tolerance used (the floored one where atol decided).
+    const norm = Math.max(scale, atol / rtol);
+    closeObserver(what, norm > 0 ? maxErr / norm : maxErr, rtol);
   }
   if (worst >= 0) {
     throw new Error(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} ` +
-                    `(error ${worstErr.toExponential(2)} > ${rtol}·‖expected‖∞ = ${tol.toExponential(2)})`);
+                    `(error ${worstErr.toExponential(2)} > ${atol > rtol * scale ? `atol ${tol.toExponential(2)}` :
+                                                             `${rtol}·‖expected‖∞ = ${tol.toExponential(2)}`})`);
   }
 }
 
