@@ -27,7 +27,7 @@ import './spec/linear_cross_entropy.spec';
 import type {SpecEnv} from './spec/registry';
 import {applies, runCase} from './spec/run_case';
 import * as names from '../kernels/kernel_names';
-import {wasmSimdRuns} from '../kernels/wasm/SoftmaxCrossEntropy';
+import {wasmSimdRuns} from '../kernels/wasm/wasm_simd';
 
 /** The suites whose ops run our kernels here (tolerance 1e-6). */
 const FUSED_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',

@@ -13,7 +13,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../kernel_names';
 import {FocalSimdExports, focalClassWeights, focalScalars} from '../simd/focal_host';
 import {dyStride, reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
-import {simdOnWasmBackend, WasmBackendLike} from './SoftmaxCrossEntropy';
+import {WasmBackendLike, wasmSimdKernels} from './wasm_simd';
 
 interface Args<I, A> {
   inputs: I;
@@ -21,12 +21,9 @@ interface Args<I, A> {
   attrs: A;
 }
 
+/** The module's focal exports on `backend`'s memory (throws where it cannot run there). */
 function kernels(backend: WasmBackendLike): FocalSimdExports {
-  const k = simdOnWasmBackend(backend);
-  if (k == null) {
-    throw new Error('tfjs-fused-cross-entropy: the wasm backend\'s memory cannot host the WebAssembly SIMD kernels');
-  }
-  return k as unknown as FocalSimdExports;
+  return wasmSimdKernels(backend) as unknown as FocalSimdExports;
 }
 
 /** a[c] = α[c]·w[c] as float64 in a malloc'd block (free it). */

@@ -7,7 +7,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SigmoidCrossEntropy, SigmoidCrossEntropyAttrs, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs} from '../kernel_names';
 import {dyStride, posWeightIn, reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
-import {simdOnWasmBackend, WasmBackendLike} from './SoftmaxCrossEntropy';
+import {WasmBackendLike, wasmSimdKernels} from './wasm_simd';
 
 interface Args<I, A> {
   inputs: I;
@@ -24,19 +24,11 @@ function posWeight(backend: WasmBackendLike, attrs: SigmoidCrossEntropyAttrs, C:
   }, attrs, C);
 }
 
-function kernels(backend: WasmBackendLike) {
-  const k = simdOnWasmBackend(backend);
-  if (k == null) {
-    throw new Error('tfjs-fused-cross-entropy: the wasm backend\'s memory cannot host the WebAssembly SIMD kernels');
-  }
-  return k;
-}
-
 function sigmoidCrossEntropy({inputs, backend, attrs}: Args<SigmoidCrossEntropyInputs, SigmoidCrossEntropyAttrs>): TensorInfo {
   const [rows, C] = inputs.logits.shape;
   const reduction = attrs.reduction ?? 'none';
   const code = reductionCode(reduction, SigmoidCrossEntropy);
-  const k = kernels(backend);
+  const k = wasmSimdKernels(backend);
   const out = backend.makeOutput(sigmoidOutputShape(reduction, rows, C), 'float32');
   const {q, q0} = posWeight(backend, attrs, C);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
@@ -52,7 +44,7 @@ function sigmoidCrossEntropy({inputs, backend, attrs}: Args<SigmoidCrossEntropyI
 function sigmoidCrossEntropyGrad({inputs, backend, attrs}: Args<SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyGradAttrs>): TensorInfo {
   const [rows, C] = inputs.logits.shape;
   const mode = dyStride(attrs.reduction, inputs.dy.shape.reduce((a, b) => a * b, 1), rows, C, SigmoidCrossEntropyGrad);
-  const k = kernels(backend);
+  const k = wasmSimdKernels(backend);
   const out = backend.makeOutput([rows, C], 'float32');
   const {q, q0} = posWeight(backend, attrs, C);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);

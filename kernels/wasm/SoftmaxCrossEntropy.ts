@@ -7,75 +7,14 @@
  * [0, C) gives NaN for its row, as on the GPU backends (the labels are not
  * read on the host).
  *
- * The SIMD module has no data, stack or globals in memory (the build checks),
- * so instantiating it over the backend's memory writes nothing there; it only
- * ever touches the arrays a kernel passes it. The few scratch bytes a call
- * needs (class weights) come from the backend's own malloc and are freed
- * before the call returns.
- *
- * tfjs-backend-wasm is duck-typed here (`WasmBackendLike`): it is a dev
- * dependency of this package, not a peer one.
+ * The few scratch bytes a call needs (class weights) come from the backend's
+ * own malloc and are freed before the call returns. The module's instance on
+ * the backend's memory: wasm_simd.ts.
  */
-import {backend as activeBackend, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {instantiateSimd, SimdExports, simdModule} from '../simd/simd_module';
 import {checkRowDy, fillRowDy, isUnreduced, reduceRowLoss} from '../softmax_reduction';
-
-/** What these kernels use of tfjs-backend-wasm's BackendWasm. */
-export interface WasmBackendLike {
-  wasm: {
-    asm?: {memory?: WebAssembly.Memory};
-    wasmMemory?: WebAssembly.Memory;
-    HEAPU8: Uint8Array;
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-  };
-  getMemoryOffset(dataId: object): number;
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
-const instances = new WeakMap<object, SimdExports | null>();
-
-/**
- * The SIMD module instantiated over `backend`'s memory, or null where that
- * cannot be (no WebAssembly SIMD, the memory not reachable, or a shared
- * memory: the threaded build, which this non-shared module cannot import).
- */
-export function simdOnWasmBackend(backend: object): SimdExports | null {
-  let k = instances.get(backend);
-  if (k === undefined) {
-    k = null;
-    const wasm = (backend as Partial<WasmBackendLike>).wasm;
-    const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
-    if (simdModule() != null && memory instanceof WebAssembly.Memory) {
-      try {
-        k = instantiateSimd(memory);
-      } catch {
-        k = null;
-      }
-    }
-    instances.set(backend, k);
-  }
-  return k;
-}
-
-/** Whether the active backend (a wasm one) can run these kernels: the ops' attribute predicate. */
-export function wasmSimdRuns(): boolean {
-  try {
-    return simdOnWasmBackend(activeBackend()) != null;
-  } catch {
-    return false;
-  }
-}
-
-function kernels(backend: WasmBackendLike): SimdExports {
-  const k = simdOnWasmBackend(backend);
-  if (k == null) {
-    throw new Error('tfjs-fused-cross-entropy: the wasm backend\'s memory cannot host the WebAssembly SIMD kernels');
-  }
-  return k;
-}
+import {WasmBackendLike, wasmSimdKernels as kernels} from './wasm_simd';
 
 /** The class weights (float32) in a malloc'd block (0 when none; free with freeWeights) and Σ w (C when none). */
 function weightsIn(backend: WasmBackendLike, attrs: SoftmaxCrossEntropyAttrs, C: number): {w: number, sumW: number} {

@@ -3,10 +3,10 @@
  * (dense and sparse, forward and backward), the sigmoid ones (with the
  * fused reductions) and the focal ones (softmax and binary) on the WebAssembly
  * SIMD module over the backend's own heap (SoftmaxCrossEntropy.ts,
- * SigmoidCrossEntropy.ts, FocalCrossEntropy.ts); each declares that it
- * runs only where that module can be instantiated over the backend's memory
- * (else the ops take the composite path). The other ops take the composite
- * path here. And the facts about it that
+ * SigmoidCrossEntropy.ts, FocalCrossEntropy.ts; the instance: wasm_simd.ts);
+ * each declares that it runs only where that module can be instantiated over
+ * the backend's memory (else the ops take the composite path). The other ops
+ * take the composite path here. And the facts about it that
  * the ops ask for (kernels/capabilities.ts), including the tfjs-wasm 4.22
  * quirks the composite path works around:
  *  - its Exp kernel is scalar while its Softmax (XNNPACK) vectorises exp, so
@@ -28,7 +28,8 @@ import {declareCapabilities, registerAttrSupport} from '../capabilities';
 import {registerKernelsOnce} from '../register_util';
 import {wasmFocalKernelConfigs} from './FocalCrossEntropy';
 import {wasmSigmoidKernelConfigs} from './SigmoidCrossEntropy';
-import {wasmSimdRuns, wasmSoftmaxKernelConfigs} from './SoftmaxCrossEntropy';
+import {wasmSoftmaxKernelConfigs} from './SoftmaxCrossEntropy';
+import {wasmSimdRuns} from './wasm_simd';
 
 export function registerWasmKernels(): void {
   const configs = [...wasmSoftmaxKernelConfigs, ...wasmSigmoidKernelConfigs, ...wasmFocalKernelConfigs];

@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import * as names from '../../kernels/kernel_names';
-import {wasmSimdRuns} from '../../kernels/wasm/SoftmaxCrossEntropy';
+import {wasmSimdRuns} from '../../kernels/wasm/wasm_simd';
 import {fusedKernelChoice, sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {WASM_URL_PREFIX} from '../../tools/browser/protocol';
 import {expect, randLabels, randn, randProbs} from '../spec/assert';
