@@ -34,7 +34,7 @@ function backward(sparse: boolean, kernel: string): KernelFunc {
       throw new Error(`${kernel} (webgpu): sparse labels have no gradient`);
     }
     const dyMode = softmaxReduction(a.reduction, kernel);
-    checkRowDy(dyMode, dy, rows, C, kernel);
+    checkRowDy(dyMode, dy, rows, kernel);
     if (rows === 0) {
       return makeEmpty(webgpu, [0, C]);
     }
@@ -81,7 +81,7 @@ const sparseGradInPlace: KernelFunc = ({inputs, backend, attrs}) => {
     throw new Error(`${kernel} (webgpu): sparse labels have no gradient`);
   }
   const dyMode = softmaxReduction(a.reduction, kernel);
-  checkRowDy(dyMode, dy, rows, C, kernel);
+  checkRowDy(dyMode, dy, rows, kernel);
   checkInPlaceTarget(kernel, logits, [labels, lse, dy], webgpu.refCount(logits.dataId));
   if (storageType(webgpu, logits) !== 'f32') {
     throw new Error(`${kernel} (webgpu): the logits' buffer is not float32 (a cast tensor): not written in place`);

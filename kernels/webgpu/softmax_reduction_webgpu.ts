@@ -1,35 +1,27 @@
 /**
  * Host side of the softmax kernels' fused reduction on WebGPU
  * (kernels/FORMULAS.md, "Fused reductions", softmax kernels): the `reduction`
- * attribute checked, the forward's 'all' summed on the device by
- * tfjs-backend-webgpu's own Sum kernel (device_sum.ts), and the backward's dy
- * checked. The scale is a uniform of every softmax program and the dy
- * broadcast is baked into the backward programs (`SoftmaxDyMode`, in their
- * keys).
+ * attribute and dy's size checked (kernels/softmax_reduction.ts, shared with
+ * cpu, wasm and webgl), the forward's 'all' summed on the device by
+ * tfjs-backend-webgpu's own Sum kernel (device_sum.ts). The scale is a
+ * uniform of every softmax program and the dy broadcast is baked into the
+ * backward programs (`SoftmaxDyMode`, in their keys).
  */
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {SoftmaxReduction} from '../kernel_names';
 import {deviceSum, emptySum} from './device_sum';
 import {makeEmpty} from './launch';
+import {checkRowDy as checkDySize, rowReduction} from '../softmax_reduction';
 
-/** `reduction` (default 'none'), after checking it is one the softmax kernels have. */
+/** `reduction` (default 'none'), after checking it is one the softmax kernels have (softmax_reduction.ts). */
 export function softmaxReduction(reduction: unknown, kernel: string): SoftmaxReduction {
-  const r = reduction ?? 'none';
-  if (r !== 'none' && r !== 'all') {
-    throw new Error(`${kernel} (webgpu): unknown reduction '${String(r)}' (expected 'none' or 'all')`);
-  }
-  return r;
+  return rowReduction({reduction: reduction as SoftmaxReduction}, `${kernel} (webgpu)`).reduction;
 }
 
-/** Throws unless dy has the size `reduction` fixes: `rows` for 'none', one element for 'all'. */
-export function checkRowDy(reduction: SoftmaxReduction, dy: TensorInfo, rows: number, C: number, kernel: string): void {
-  const expected = reduction === 'all' ? 1 : rows;
-  const size = dy.shape.reduce((a, b) => a * b, 1);
-  if (size !== expected) {
-    throw new Error(`${kernel} (webgpu): dy has ${size} elements (shape [${dy.shape}]), expected ${expected} ` +
-                    `for reduction '${reduction}' of [${rows}, ${C}] logits`);
-  }
+/** Throws unless dy has the size `reduction` fixes: `rows` for 'none', one element for 'all' (softmax_reduction.ts). */
+export function checkRowDy(reduction: SoftmaxReduction, dy: TensorInfo, rows: number, kernel: string): void {
+  checkDySize(dy.shape.reduce((a, b) => a * b, 1), rows, {reduction}, `${kernel} (webgpu)`);
 }
 
 /**
