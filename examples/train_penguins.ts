@@ -21,7 +21,7 @@ import {parseArgs} from 'util';
 import {SparseSoftmaxCrossEntropy} from '../kernels/kernel_names';
 import '../src/index';
 import {compileWithSparseLabels, SparseCategoricalCrossentropy} from '../src/losses';
-import {useFusedKernel} from '../src/ops/fused';
+import {fusedKernelChoice} from '../src/ops/fused';
 import {accuracy, buildModel, copyWeights, loadPenguins, NUM_FEATURES, penguinsPath} from './penguins';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
@@ -57,8 +57,9 @@ async function main(): Promise<void> {
   console.log(`Loading penguins from ${penguinsPath()}`);
   const data = loadPenguins();
   console.log(`${data.train.n} training rows, ${data.test.n} test rows, ${NUM_FEATURES} features, 3 species`);
-  const path = useFusedKernel(SparseSoftmaxCrossEntropy) ? 'fused kernel' : 'composite path (no fused kernel on this backend)';
-  console.log(`Backend: ${tf.getBackend()}; our loss runs the ${path}\n`);
+  // Which path our loss takes, and why (fusedKernelChoice: the fused kernel, or the composite path and the reason).
+  const choice = fusedKernelChoice(SparseSoftmaxCrossEntropy);
+  console.log(`Backend: ${tf.getBackend()}; our loss: ${choice.fused ? 'runs ' : ''}${choice.reason}\n`);
 
   const xs = tf.tensor2d(data.train.x, [data.train.n, NUM_FEATURES]);
   // Float32 ids [N, 1]: tfjs's built-in sparse loss refuses int32 labels; ours takes either.

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import {kernelNames, sparseSoftmaxCrossEntropyWithLogits, useFusedKernel} from '../../src/index';
+import {fusedKernelChoice, kernelNames, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 
 type Which = 'fused' | 'builtin';
 const WHICH: Which[] = ['fused', 'builtin'];
@@ -26,6 +26,8 @@ export interface DemoState {
   error: string | null;
   backend: string;
   fused: boolean;
+  /** Why (fusedKernelChoice's reason). */
+  fusedReason: string;
   epochs: number;
   losses: Record<Which, number[]>;
   ms: Record<Which, number[]>;
@@ -37,7 +39,7 @@ export interface DemoState {
 }
 
 const state: DemoState = {
-  done: false, error: null, backend: '', fused: false, epochs: 0,
+  done: false, error: null, backend: '', fused: false, fusedReason: '', epochs: 0,
   losses: {fused: [], builtin: []}, ms: {fused: [], builtin: []},
   msPerEpoch: {fused: 0, builtin: 0}, trainAccuracy: {fused: 0, builtin: 0}, testAccuracy: {fused: 0, builtin: 0},
   chart: {xLabel: 'epoch', yLabel: 'training loss (mean cross-entropy)', xTicks: [], yTicks: []},
@@ -175,9 +177,14 @@ async function main(): Promise<void> {
   }
   await tf.ready();
   state.backend = tf.getBackend();
-  state.fused = useFusedKernel(kernelNames.SparseSoftmaxCrossEntropy);
+  const choice = fusedKernelChoice(kernelNames.SparseSoftmaxCrossEntropy);
+  state.fused = choice.fused;
+  state.fusedReason = choice.reason;
   document.getElementById('backend')!.textContent = state.backend;
-  document.getElementById('fused')!.textContent = state.fused ? 'yes' : 'no (composite path)';
+  const fused = document.getElementById('fused')!;
+  fused.textContent = state.fused ? 'yes' : 'no (composite path)';
+  fused.title = choice.reason;  // why, on hover and in the log
+  console.log(`fused kernel: ${state.fused ? 'yes' : 'no'}: ${choice.reason}`);
   const progress = document.getElementById('progress')!;
   const canvas = document.getElementById('chart') as HTMLCanvasElement;
 

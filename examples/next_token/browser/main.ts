@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import {kernelNames, useFusedKernel} from '../../../src/index';
+import {fusedKernelChoice, kernelNames} from '../../../src/index';
 import {NextTokenOptions, NextTokenSummary, trainNextToken} from '../model';
 
 interface NextTokenState {
@@ -21,6 +21,8 @@ interface NextTokenState {
   backend: string;
   /** The fused cross-entropy kernels run (not the composite path). */
   fused: boolean;
+  /** Why (fusedKernelChoice's reason). */
+  fusedReason: string;
   /** The gradient accumulators are written in place (cpu, webgpu; not webgl). */
   inPlace: boolean;
   losses: number[];
@@ -28,7 +30,7 @@ interface NextTokenState {
   log: string[];
 }
 
-const state: NextTokenState = {done: false, error: null, backend: '', fused: false, inPlace: false, losses: [], summary: null, log: []};
+const state: NextTokenState = {done: false, error: null, backend: '', fused: false, fusedReason: '', inPlace: false, losses: [], summary: null, log: []};
 (window as unknown as {nextTokenState: NextTokenState}).nextTokenState = state;
 
 function draw(canvas: HTMLCanvasElement, losses: number[], steps: number, unigram: number | null): void {
@@ -81,7 +83,9 @@ async function main(): Promise<void> {
   }
   await tf.ready();
   state.backend = tf.getBackend();
-  state.fused = useFusedKernel(kernelNames.SparseSoftmaxCrossEntropy);
+  const choice = fusedKernelChoice(kernelNames.SparseSoftmaxCrossEntropy);
+  state.fused = choice.fused;
+  state.fusedReason = choice.reason;
   state.inPlace = tf.getKernel('FusedMatMulAccumulate', state.backend) != null;
   const status = document.getElementById('status')!;
   const canvas = document.getElementById('chart') as HTMLCanvasElement;
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
     },
     onStep: (s, loss) => {
       state.losses.push(loss);
-      status.textContent = `backend ${state.backend} · fused cross-entropy: ${state.fused ? 'yes' : 'no (composite)'} · ` +
+      status.textContent = `backend ${state.backend} · fused cross-entropy: ${state.fused ? 'yes' : 'no'} (${state.fusedReason}) · ` +
           `gradients in place: ${state.inPlace ? 'yes' : 'no (webgl: out of place)'} · step ${s}/${steps} · loss ${loss.toFixed(3)} · ` +
           `${((performance.now() - t0) / s).toFixed(0)} ms/step`;
     },
