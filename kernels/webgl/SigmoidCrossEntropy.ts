@@ -9,9 +9,19 @@ import {SigmoidCrossEntropy, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAtt
 
 import {checkDy, reduceRows} from './elementwise_reduction_webgl';
 import {asWebGL, isPackedOnGpu, uploadVector, webglKernel, wrtOf} from './kernel_util';
-import {SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
+import {DyMode, SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
 
 type Args = Parameters<KernelFunc>[0];
+
+/**
+ * dy as the program samples it (its size already checked): for 'all' its
+ * one element as a [] view of the same data (any layout holds it at flat
+ * index 0), read with `getDy()` whatever shape the caller gave it, as the
+ * softmax kernels' rowDy does; otherwise as given.
+ */
+function dyView(dy: TensorInfo, dyMode: DyMode): TensorInfo {
+  return dyMode === 'all' ? {dataId: dy.dataId, shape: [], dtype: dy.dtype} : dy;
+}
 
 function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorInfo {
   const backend = asWebGL(args.backend);
@@ -31,7 +41,7 @@ function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'):
     dyMode,
   });
   const inputs = [logits, labels];
-  if (mode !== 'forward') inputs.push(dy as TensorInfo);
+  if (mode !== 'forward') inputs.push(dyView(dy as TensorInfo, dyMode));
   if (posWeight != null) inputs.push(posWeight);
   const result = backend.runWebGLProgram(program, inputs, 'float32', [
     [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [q != null && q.length === 1 ? q[0] : 1], [attrs.scale ?? 1],

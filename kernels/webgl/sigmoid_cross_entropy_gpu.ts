@@ -14,7 +14,8 @@
  */
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
 import {
-  classValue, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, rowInput, sameEverywhere, uniforms,
+  classValue, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, rowInput, sameEverywhere, scalarInput,
+  uniforms,
 } from './program_generator';
 
 export interface SigmoidProgramConfig {
@@ -37,7 +38,7 @@ export type DyMode = 'none' | 'rows' | 'all';
 /**
  * dy as an `element` argument (DyMode above): a [rows, C] input, a [rows]
  * one (the (row, row + 1) pair of a packed texel, as the softmax backward
- * reads it), or one value.
+ * reads it), or one value (a [] input, as the softmax kernels' reduced dy).
  */
 export function dyArg(mode: DyMode): ElementArg {
   switch (mode) {
@@ -46,7 +47,7 @@ export function dyArg(mode: DyMode): ElementArg {
     case 'rows':
       return rowInput('dy', 'dy');
     case 'all':
-      return {unpacked: 'getDy()', packed: () => 'dy', fetch: {packed: 'float dy = getDy().x;'}};
+      return scalarInput('dy', 'dy');
   }
 }
 
