@@ -6,7 +6,7 @@
  * accuracy and time, then test accuracy.
  *
  *   npm run demo                       # cpu backend
- *   npm run demo -- --backend wasm     # no fused kernel there: the composite path
+ *   npm run demo -- --backend wasm     # our WebAssembly SIMD kernels on tfjs-backend-wasm
  *   npm run demo -- --backend webgpu   # WebGPU in Node through Dawn (needs a Vulkan driver)
  *   npm run demo -- --epochs 50
  *
