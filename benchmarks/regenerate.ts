@@ -1,12 +1,13 @@
 /**
  * `npm run bench:regenerate` — regenerates every results file from scratch,
  * then the tables generated from them (benchmarks/results/**\/RESULTS.md,
- * the README's generated sections). Nothing is merged: each results folder
- * below is emptied of its JSON and reports first, then filled by one run.
+ * the README's generated sections). Nothing is merged by hand: each results
+ * folder below is emptied of its JSON and reports first (with --backends, of
+ * those backends' JSON only), then filled by one run.
  *
  *   npm run bench:regenerate                       # default settings, every backend available here
  *   npm run bench:regenerate -- --short            # quick settings (cli.ts --short)
- *   npm run bench:regenerate -- --backends cpu,webgpu --short
+ *   npm run bench:regenerate -- --backends cpu,webgpu --short   # only those backends' files are replaced
  *   npm run bench:regenerate -- --only main        # one profile (names below)
  *
  * Other flags go to every run (cli.ts). Folders written by the real-GPU
@@ -134,9 +135,23 @@ function without(argv: string[], flag: string): string[] {
   return i >= 0 ? [...argv.slice(0, i), ...argv.slice(i + 2)] : argv;
 }
 
-/** Removes a folder's results (JSON, run-info, RESULTS.md, chart), not its subfolders. */
-function clear(dir: string): void {
+/**
+ * Removes a folder's results (JSON, run-info, RESULTS.md, chart), not its
+ * subfolders. With `backends` (the command line's --backends narrowed the
+ * run) only those backends' JSON files go, as run-info.json names them, and
+ * run-info.json stays: run.ts merges this run into it, and the other
+ * backends' results are kept.
+ */
+function clear(dir: string, backends?: string[]): void {
   if (!fs.existsSync(dir)) return;
+  const infoPath = path.join(dir, 'run-info.json');
+  if (backends != null && fs.existsSync(infoPath)) {
+    const ran = (JSON.parse(fs.readFileSync(infoPath, 'utf8')) as {ran?: Record<string, string>}).ran ?? {};
+    for (const b of backends) {
+      if (ran[b] != null && fs.existsSync(path.join(dir, ran[b]))) fs.rmSync(path.join(dir, ran[b]));
+    }
+    return;
+  }
   for (const f of fs.readdirSync(dir)) {
     if (/\.json$|^RESULTS\.md$|^chart\.(svg|png)$/.test(f)) fs.rmSync(path.join(dir, f));
   }
@@ -151,7 +166,7 @@ async function regenerate(argv: string[]): Promise<void> {
     const mine = backends ? p.backends.filter(b => backends.includes(b)) : p.backends;
     if (!mine.length) continue;
     console.log(`== ${p.name}: ${mine.join(', ')} -> ${path.relative(process.cwd(), p.dir) || '.'}`);
-    clear(p.dir);
+    clear(p.dir, backends ? mine : undefined);
     await runBench([...rest, ...p.argv, '--backends', mine.join(','), '--results', path.relative(process.cwd(), p.dir) || '.']);
   }
   if (only == null || only === LINEAR_CE.name) regenerateLinearCe(rest.includes('--short'), backends);
