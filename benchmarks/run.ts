@@ -191,6 +191,12 @@ export async function main(argv: string[]): Promise<void> {
   info.notes.push(`host: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); load average (1/5/15 min) ` +
       `${loadAtStart} at the start, ${load()} at the end of the run` +
       (busiest > os.cpus().length ? ': above the core count, the benchmarks shared the cores with other work' : ''));
+  // A run into a folder that holds other backends' results (run-info.json
+  // merged above) keeps their runs' notes, each run's marked with its backends.
+  if (prev != null && Object.keys(prev.ran).some(b => !wanted.includes(b))) {
+    const mark = (n: string) => (n.startsWith('[') ? n : `[${Object.keys(prev.ran).join(', ')}, ${prev.date.slice(0, 16)}] ${n}`);
+    info.notes = [...prev.notes.map(mark), ...info.notes.map(n => `[${wanted.join(', ')}, ${info.date.slice(0, 16)}] ${n}`)];
+  }
   for (const l of logs.slice(-20)) console.log(l);
   for (const [b, why] of Object.entries(info.skipped)) console.log(`!! ${b}: ${why}`);
   fs.writeFileSync(infoPath, JSON.stringify(info, null, 1) + '\n');
