@@ -9,8 +9,12 @@
  *    untimed.
  *  - cpu, wasm, tensorflow (the host): `Float32Array.set` of S bytes, the
  *    same count.
- *  - webgl: unavailable (no buffer copy that tfjs's WebGL context lets us
- *    time apart from its own work).
+ *  - webgl: no buffer copy that tfjs's WebGL context lets us time apart from
+ *    its own work, so a read-write pass instead: R chained `tf.neg` programs
+ *    over an S-byte float32 tensor already on the GPU, wall time to a
+ *    one-element read of the last (after one untimed round that compiles and
+ *    uploads); bytes = 2·S·R, counted as the kernels' floors are (4 bytes
+ *    per float32 value, whatever the texture layout).
  *
  * Browser-safe: no Node API.
  */
@@ -23,6 +27,7 @@ export async function measureRoofline(softwareDevice: boolean): Promise<Roofline
   const backend = tf.getBackend();
   try {
     if (backend === 'webgpu') return await webgpuCopy(softwareDevice);
+    if (backend === 'webgl') return await webglPass(softwareDevice);
     if (backend === 'cpu' || backend === 'wasm' || backend === 'tensorflow') return hostCopy();
     return {unavailable: `no copy-bandwidth probe for ${backend}`};
   } catch (e) {
@@ -60,6 +65,35 @@ async function webgpuCopy(software: boolean): Promise<Roofline> {
   } finally {
     a.destroy();
     b.destroy();
+  }
+}
+
+async function webglPass(software: boolean): Promise<Roofline> {
+  const size = software ? 32 * MiB : 256 * MiB;
+  const passes = software ? 2 : 8;
+  const x = tf.fill([size / 4], 1, 'float32');
+  try {
+    const once = async () => {
+      const t0 = performance.now();
+      const last = tf.tidy(() => {
+        let y: tf.Tensor = x;
+        for (let i = 0; i < passes; i++) y = tf.neg(y);
+        return tf.slice(y, [0], [1]);
+      });
+      await last.data();
+      last.dispose();
+      return performance.now() - t0;
+    };
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push(await once());
+    const ms = summarize(times).medianMs;
+    return {
+      method: 'webgl neg passes over a float32 tensor (wall time to a one-element read)', bytesPerCopy: 2 * size, copies: passes,
+      gbps: (2 * size * passes) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
+    };
+  } finally {
+    x.dispose();
   }
 }
 
