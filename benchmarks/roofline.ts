@@ -28,7 +28,7 @@ export async function measureRoofline(softwareDevice: boolean): Promise<Roofline
   try {
     if (backend === 'webgpu') return await webgpuCopy(softwareDevice);
     if (backend === 'webgl') return await webglPass(softwareDevice);
-    if (backend === 'cpu' || backend === 'wasm' || backend === 'tensorflow') return hostCopy();
+    if (backend === 'cpu' || backend === 'wasm' || backend === 'tensorflow') return await hostCopy();
     return {unavailable: `no copy-bandwidth probe for ${backend}`};
   } catch (e) {
     return {unavailable: e instanceof Error ? e.message : String(e)};
@@ -54,14 +54,7 @@ async function webgpuCopy(software: boolean): Promise<Roofline> {
       await device.queue.onSubmittedWorkDone();
       return performance.now() - t0;
     };
-    await once();
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(await once());
-    const ms = summarize(times).medianMs;
-    return {
-      method: 'webgpu copyBufferToBuffer (wall time to onSubmittedWorkDone)', bytesPerCopy: 2 * size, copies,
-      gbps: (2 * size * copies) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
-    };
+    return await timedCopies('webgpu copyBufferToBuffer (wall time to onSubmittedWorkDone)', 2 * size, copies, once);
   } finally {
     a.destroy();
     b.destroy();
@@ -84,33 +77,35 @@ async function webglPass(software: boolean): Promise<Roofline> {
       last.dispose();
       return performance.now() - t0;
     };
-    await once();
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(await once());
-    const ms = summarize(times).medianMs;
-    return {
-      method: 'webgl neg passes over a float32 tensor (wall time to a one-element read)', bytesPerCopy: 2 * size, copies: passes,
-      gbps: (2 * size * passes) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
-    };
+    return await timedCopies('webgl neg passes over a float32 tensor (wall time to a one-element read)', 2 * size, passes, once);
   } finally {
     x.dispose();
   }
 }
 
-function hostCopy(): Roofline {
+function hostCopy(): Promise<Roofline> {
   const size = 64 * MiB;
   const src = new Float32Array(size / 4).fill(1);
   const dst = new Float32Array(size / 4);
-  dst.set(src);
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  return timedCopies('host Float32Array.set', 2 * size, 1, () => {
     const t0 = performance.now();
     dst.set(src);
-    times.push(performance.now() - t0);
-  }
+    return performance.now() - t0;
+  });
+}
+
+/**
+ * The probes' protocol: `once()` (ms for `copies` copies of `bytesPerCopy`
+ * bytes each) run once untimed, then 5 times; the median gives GB/s.
+ */
+async function timedCopies(method: string, bytesPerCopy: number, copies: number,
+                           once: () => number | Promise<number>): Promise<Roofline> {
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) times.push(await once());
   const ms = summarize(times).medianMs;
   return {
-    method: 'host Float32Array.set', bytesPerCopy: 2 * size, copies: 1,
-    gbps: (2 * size) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
+    method, bytesPerCopy, copies,
+    gbps: (bytesPerCopy * copies) / (ms * 1e6), timesMs: times.map(t => Math.round(t * 1000) / 1000),
   };
 }
