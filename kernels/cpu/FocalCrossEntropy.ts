@@ -17,16 +17,14 @@ import {cpuSimdEnabled} from '../simd/flags_simd';
 import {focalClassWeights} from '../simd/focal_host';
 import {focalTerms} from './focal_math';
 import {focalForwardSimd} from './focal_simd';
-import {checkSparseLabel, ROW_STATS, rowLogSumExp} from './row_math';
+import {checkSparseLabels, denseTarget, sparseIgnored, sparseTarget, TargetFn} from './focal_targets';
+import {ROW_STATS, rowLogSumExp} from './row_math';
 
 interface FocalArgs {
   inputs: SoftmaxCrossEntropyInputs;
   backend: MathBackendCPU;
   attrs: FocalCrossEntropyAttrs;
 }
-
-/** Smoothed target ŷ of class c of row i; NaN marks an out-of-range sparse label. */
-export type TargetFn = (i: number, off: number, c: number) => number;
 
 /**
  * Shared by dense and sparse: `target` gives ŷ, `ignored(i)` skips a row
@@ -61,27 +59,6 @@ function focalForward(args: FocalArgs, target: TargetFn, ignored: (i: number) =>
   return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows, 2], 'float32', lseOut)];
 }
 
-/** ŷ for dense labels: (1 − ε)·y + ε/C. */
-export function denseTarget(y: ArrayLike<number>, eps: number, C: number): TargetFn {
-  return (_i, off, c) => (1 - eps) * y[off + c] + eps / C;
-}
-
-/** ŷ for sparse labels: (1 − ε)·[c = t] + ε/C. */
-export function sparseTarget(t: ArrayLike<number>, eps: number, C: number): TargetFn {
-  return (i, _off, c) => (c === t[i] ? 1 - eps : 0) + eps / C;
-}
-
-/** Whether sparse row i is ignored; throws for an out-of-range label that is not. */
-export function sparseIgnored(t: ArrayLike<number>, ignoreIndex: number | null, C: number): (i: number) => boolean {
-  return i => {
-    if (ignoreIndex != null && t[i] === ignoreIndex) {
-      return true;
-    }
-    checkSparseLabel(t[i], i, C);
-    return false;
-  };
-}
-
 /** The SIMD forward's outputs as tensors. */
 function simdForward(args: FocalArgs, y: ArrayLike<number> | null, t: ArrayLike<number> | null): TensorInfo[] {
   const {inputs, backend, attrs} = args;
@@ -89,12 +66,6 @@ function simdForward(args: FocalArgs, y: ArrayLike<number> | null, t: ArrayLike<
   const x = backend.data.get(inputs.logits.dataId).values as ArrayLike<number>;
   const [loss, stats] = focalForwardSimd(x, y, t, rows, C, attrs);
   return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows, 2], 'float32', stats)];
-}
-
-/** Checks every sparse label first (the JavaScript kernels' error, naming the row). */
-export function checkSparseLabels(t: ArrayLike<number>, ignoreIndex: number | null, C: number): void {
-  const ignored = sparseIgnored(t, ignoreIndex, C);
-  for (let i = 0; i < t.length; i++) ignored(i);
 }
 
 function focalCrossEntropy(args: FocalArgs): TensorInfo[] {

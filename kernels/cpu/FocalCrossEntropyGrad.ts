@@ -17,10 +17,10 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseFocalCrossEntropyGrad} from '../kernel_names';
 import {cpuSimdEnabled} from '../simd/flags_simd';
-import {checkSparseLabels, denseTarget, sparseIgnored, sparseTarget, TargetFn} from './FocalCrossEntropy';
 import {focalClassWeights} from '../simd/focal_host';
 import {focalTerms} from './focal_math';
 import {focalGradSimd} from './focal_simd';
+import {checkSparseLabels, denseTarget, sparseIgnored, sparseTarget, TargetFn} from './focal_targets';
 import {rowLogSumExp} from './row_math';
 
 interface GradArgs {

@@ -4,7 +4,7 @@
  * logits. Rows are taken LINEAR_CE_ROW_BLOCK at a time: the block's logits
  * (a scratch of block × V floats, reused for every block) come from the
  * MatMulAccumulate arithmetic (matmul_accumulate.ts) onto the bias rows, then
- * the sparse forward's own row loop (SoftmaxCrossEntropy.ts) gives loss (in
+ * the sparse forward's own row loop (sparse_softmax_rows.ts) gives loss (in
  * float64) and the saved (m, s) per row. Host work only besides those two loops.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -13,7 +13,7 @@ import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs, L
 import {linearCrossEntropyShape} from '../linear_cross_entropy_checks';
 import {matMulAccumulate} from './matmul_accumulate_simd';
 import {classWeightArray, sumOf} from './row_math';
-import {sparseRowsForward} from './SoftmaxCrossEntropy';
+import {sparseRowsForward} from './sparse_softmax_rows';
 
 /**
  * Rows of logits per block. Blocks of 2 to 32 rows ran at the same speed

@@ -19,9 +19,10 @@ import {fastExp} from './fast_exp';
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
-import {checkSparseLabel, classWeightArray, F32Rows, isPlain, keepLabelRows, labelRowsCapacity, ROW_STATS, rowLse, rowLseScaled, sumOf} from './row_math';
+import {classWeightArray, F32Rows, isPlain, keepLabelRows, labelRowsCapacity, rowLse, saveRowStats, sumOf} from './row_math';
 import {cpuSimdEnabled} from '../simd/flags_simd';
 import {denseForwardSimd, sparseForwardSimd} from './softmax_simd';
+import {sparseRowsForward} from './sparse_softmax_rows';
 import {isUnreduced, reduceRowLoss} from '../softmax_reduction';
 
 function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
@@ -31,12 +32,6 @@ function values(backend: MathBackendCPU, t: TensorInfo): ArrayLike<number> {
 /** The outputs: loss [rows] and the saved (m, s) per row, [rows, 2] (row_math.ROW_STATS). */
 function outputs(backend: MathBackendCPU, rows: number, loss: Float32Array, stats: Float32Array): TensorInfo[] {
   return [backend.makeTensorInfo([rows], 'float32', loss), backend.makeTensorInfo([rows, 2], 'float32', stats)];
-}
-
-/** Row i's (m, s) from ROW_STATS into the saved [rows, 2] array. */
-function saveRowStats(stats: Float32Array, i: number): void {
-  stats[2 * i] = ROW_STATS[0];
-  stats[2 * i + 1] = ROW_STATS[1];
 }
 
 /**
@@ -199,43 +194,6 @@ function softmaxCrossEntropy(args: {inputs: SoftmaxCrossEntropyInputs, backend: 
     keepLabelRows(out[1].dataId, {labels: inputs.labels.dataId, rows, C, ...kept});
   }
   return out;
-}
-
-/**
- * Sparse loss and (m, s) of `rows` rows of `xa` (row i at offset i·C) with labels
- * t[tOff + i], written to loss[tOff + i] and lseOut[2·(tOff + i) ..] ([rows, 2]). `w`, `sumW` from
- * classWeightArray / sumOf (sumW is only read when smoothing).
- */
-export function sparseRowsForward(xa: Float32Array, rows: number, C: number, t: ArrayLike<number>, tOff: number,
-                                  attrs: SoftmaxCrossEntropyAttrs, w: Float64Array, sumW: number,
-                                  loss: Float32Array, lseOut: Float32Array): void {
-  const invT = 1 / attrs.temperature;
-  const eps = attrs.labelSmoothing, zLoss = attrs.zLoss, ignore = attrs.ignoreIndex;
-  for (let i = 0; i < rows; i++) {
-    const target = t[tOff + i];
-    const ignored = ignore != null && target === ignore;
-    if (!ignored) {
-      checkSparseLabel(target, tOff + i, C);
-    }
-    const off = i * C;
-    const lse = invT === 1 ? rowLse(xa, off, C) : rowLseScaled(xa, off, C, invT);
-    saveRowStats(lseOut, tOff + i);
-    if (ignored) {
-      loss[tOff + i] = 0;
-      continue;
-    }
-    const wt = w[target];
-    // Σ_c w[c]·ŷ[c]·(lse − z[c]) with ŷ = (1−ε)·[c=t] + ε/C.
-    let l = (1 - eps) * wt * (lse - xa[off + target] * invT);
-    if (eps !== 0) {
-      let smoothDot = 0;  // Σ_c w[c]·z[c], a second pass only when smoothing
-      for (let c = 0; c < C; c++) {
-        smoothDot += w[c] * xa[off + c] * invT;
-      }
-      l += (eps / C) * (sumW * lse - smoothDot);
-    }
-    loss[tOff + i] = l + zLoss * lse * lse;
-  }
 }
 
 function sparseSoftmaxCrossEntropy(args: {inputs: SparseSoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs}): TensorInfo[] {

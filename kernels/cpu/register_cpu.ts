@@ -2,7 +2,9 @@
 import {KernelConfig} from '@tensorflow/tfjs-core';
 import {declareCapabilities} from '../capabilities';
 import {registerKernelsOnce} from '../register_util';
-import {focalCpuKernelConfigs} from './register_focal_cpu';
+import {binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig} from './BinaryFocalCrossEntropy';
+import {focalCrossEntropyConfig, sparseFocalCrossEntropyConfig} from './FocalCrossEntropy';
+import {focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './FocalCrossEntropyGrad';
 import {linearSparseSoftmaxCrossEntropyConfig} from './LinearSparseSoftmaxCrossEntropy';
 import {matMulAccumulateConfig, scaleInPlaceConfig} from './MatMulAccumulate';
 import {sigmoidCrossEntropyConfig, sigmoidCrossEntropyGradConfig} from './SigmoidCrossEntropy';
@@ -16,6 +18,13 @@ export const cpuKernelConfigs: KernelConfig[] = [
   // in place, internal to linearSoftmaxCrossEntropy
   matMulAccumulateConfig, scaleInPlaceConfig, sparseSoftmaxCrossEntropyGradInPlaceConfig,
   linearSparseSoftmaxCrossEntropyConfig,  // linearSoftmaxCrossEntropy without gradients
+];
+
+/** The focal kernels (FOCAL_KERNEL_NAMES). */
+export const focalCpuKernelConfigs: KernelConfig[] = [
+  focalCrossEntropyConfig, sparseFocalCrossEntropyConfig,
+  focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig,
+  binaryFocalCrossEntropyConfig, binaryFocalCrossEntropyGradConfig,
 ];
 
 export function registerCpuKernels(): void {

@@ -20,6 +20,12 @@ import type {SoftmaxCrossEntropyAttrs} from '../kernel_names';
  */
 export const ROW_STATS = new Float64Array(2);
 
+/** Row i's (m, s) from ROW_STATS into the saved [rows, 2] array. */
+export function saveRowStats(stats: Float32Array, i: number): void {
+  stats[2 * i] = ROW_STATS[0];
+  stats[2 * i + 1] = ROW_STATS[1];
+}
+
 /** lse = m/T + log s of row i of a saved `[rows, 2]` (m, s) array, in float64. */
 export function savedLse(stats: ArrayLike<number>, i: number, invT: number): number {
   return stats[2 * i] * invT + Math.log(stats[2 * i + 1]);
