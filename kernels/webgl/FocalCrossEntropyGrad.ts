@@ -14,8 +14,8 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SparseFocalCrossEntropyGrad} from '../kernel_names';
 
-import {focalRowSum, focalUniformValues, uploadFocalAlpha} from './FocalCrossEntropy';
 import {FocalGradProgram} from './focal_cross_entropy_gpu';
+import {focalRowSum, focalUniformValues, uploadFocalAlpha} from './focal_host';
 import {asWebGL, isPackedOnGpu, webglKernel} from './kernel_util';
 
 type Args = Parameters<KernelFunc>[0];

@@ -43,7 +43,7 @@ import {softmaxGradMain} from './softmax_cross_entropy_grad_gpu';
 
 /**
  * Uniforms of every softmax focal program, in this order (values:
- * `focalUniformValues` in FocalCrossEntropy.ts). Unused ones cost nothing:
+ * `focalUniformValues` in focal_host.ts). Unused ones cost nothing:
  * the compiler drops them and tfjs skips a null location.
  */
 export const FOCAL_UNIFORMS = uniforms({
