@@ -14,7 +14,7 @@ import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {loadavg} from 'os';
 import {disposeTemp, launch, makeOutput} from '../../kernels/webgpu/launch';
 import {MatMulAccumulateProgram, MM_TILE, SCALE_WG, SplitKReduceProgram} from '../../kernels/webgpu/matmul_accumulate_webgpu';
-import {splitKPlan} from '../../kernels/webgpu/MatMulAccumulate';
+import {splitKPlan} from '../../kernels/webgpu/split_k';
 
 async function measure(be: WebGPUBackend, M: number, K: number, P: number): Promise<void> {
   const a = tf.randomNormal([M, K]), b = tf.randomNormal([K, P]);

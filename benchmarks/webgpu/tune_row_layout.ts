@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {launch, makeOutput, storageType} from '../../kernels/webgpu/launch';
-import {softmaxUniforms} from '../../kernels/webgpu/SoftmaxCrossEntropy';
+import {softmaxUniforms} from '../../kernels/webgpu/softmax_host';
 import {RowVariant, SoftmaxCrossEntropyProgram} from '../../kernels/webgpu/softmax_cross_entropy_webgpu';
 
 async function time(backend: WebGPUBackend, v: RowVariant, rows: number, C: number): Promise<number> {

@@ -25,12 +25,12 @@
 import {env, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SparseFocalCrossEntropyGrad} from '../kernel_names';
-import {focalClassFactor, focalUniforms, runFocalRows} from './FocalCrossEntropy';
 import {FocalApplyProgram} from './focal_cross_entropy_webgpu';
+import {focalClassFactor, focalUniforms, runFocalRows} from './focal_host';
 import {FOCAL_SPLIT_MAX_ROWS_FLAG, FOCAL_SPLIT_MIN_C_FLAG, registerWebGPUFlags} from './flags_webgpu';
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {ELEMENTWISE_WG, THREAD_PER_ROW_MAX_C} from './row_layout';
-import {rowsAndClasses} from './SoftmaxCrossEntropy';
+import {rowsAndClasses} from './softmax_host';
 
 function backward(sparse: boolean, kernel: string): KernelFunc {
   return ({inputs, backend, attrs}) => {

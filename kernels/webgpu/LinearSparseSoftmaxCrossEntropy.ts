@@ -10,13 +10,13 @@ import {LinearSparseSoftmaxCrossEntropy, LinearSparseSoftmaxCrossEntropyAttrs, L
 import {linearCrossEntropyShape} from '../linear_cross_entropy_checks';
 import {disposeTemp, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {LCE_COMBINE_WG, LCE_STATE, LCE_TILE, LinearCrossEntropyCombineProgram, LinearCrossEntropyTileProgram} from './linear_cross_entropy_webgpu';
-import {sliceLongLoop} from './MatMulAccumulate';
-import {checkClassWeights, softmaxUniforms} from './SoftmaxCrossEntropy';
+import {checkClassWeights, softmaxUniforms} from './softmax_host';
+import {sliceLongLoop} from './split_k';
 
 /**
  * Vocabulary slices: MatMulAccumulate's split-K rule (sliceLongLoop) with the
  * row tiles as the workgroups that would each walk the whole vocabulary (its
- * constants are a model, not measured on a GPU; see MatMulAccumulate.ts).
+ * constants are a model, not measured on a GPU; see split_k.ts).
  */
 export function vocabSlices(N: number, V: number): {splits: number, vSlice: number} {
   const {splits, kSlice} = sliceLongLoop(Math.ceil(N / LCE_TILE), V);

@@ -18,8 +18,8 @@ import {
 import {checkInPlaceTarget} from '../linear_cross_entropy_checks';
 import {aliasInPlace, disposeTemp, FusedProgram, launch, makeEmpty, makeOutput, storageType, uploadVector} from './launch';
 import {ELEMENTWISE_WG, rowVariant, rowWorkgroups} from './row_layout';
-import {checkClassWeights, rowsAndClasses, softmaxUniforms} from './SoftmaxCrossEntropy';
 import {SoftmaxCrossEntropyGradProgram} from './softmax_cross_entropy_webgpu';
+import {checkClassWeights, rowsAndClasses, softmaxUniforms} from './softmax_host';
 import {SoftmaxCrossEntropyLabelsGradProgram, SparseSoftmaxCrossEntropyGradProgram} from './softmax_cross_entropy_grad_webgpu';
 import {checkRowDy, softmaxReduction} from './softmax_reduction_webgpu';
 

@@ -19,7 +19,7 @@ import {
   SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyGradInPlace,
 } from '../../../kernels/kernel_names';
 import {fusedPipelineKeys} from '../../../kernels/webgpu/launch';
-import {SPLIT_K_MIN_SLICE, SPLIT_K_MIN_WORKGROUPS, splitKPlan} from '../../../kernels/webgpu/MatMulAccumulate';
+import {SPLIT_K_MIN_SLICE, SPLIT_K_MIN_WORKGROUPS, splitKPlan} from '../../../kernels/webgpu/split_k';
 import {MatMulAccumulate} from '../../../kernels/kernel_names';
 import {SUBGROUPS_FLAG} from '../../../kernels/webgpu/flags_webgpu';
 import {lseFromSaved, refMatMulAccumulate, refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy, RefSoftmaxOptions} from '../../reference/reference';
