@@ -5,6 +5,11 @@
  * wasm kernels once took their SIMD host helpers from kernels/cpu); and the
  * shared files import no backend folder, except register_all.ts, which
  * registers each backend through its register_<backend>.ts.
+ *
+ * Inside a backend folder: a PascalCase kernel file per kernel (host work)
+ * beside snake_case program and helper files. A helper two kernels share lives
+ * in a snake_case file, never in a sibling kernel file: only the folder's one
+ * register_<backend>.ts imports kernel files.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -88,4 +93,53 @@ test('the shared kernel files import no backend folder, except register_all.ts i
     }
   }
   expect(found).toEqual([]);
+});
+
+/** Whether `file` is its backend folder's register_<backend>.ts. */
+function isRegisterFile(file: string): boolean {
+  const backend = backendOf(file);
+  return backend != null && path.relative(KERNELS, file) === path.join(backend, `register_${backend}.ts`);
+}
+
+/** 'file: imports spec (a kernel file)' for each import of `text` (as if at `file`) of a PascalCase file of kernels/, unless `file` is a register file. */
+function kernelFileImports(file: string, text: string): string[] {
+  if (isRegisterFile(file)) {
+    return [];
+  }
+  const out: string[] = [];
+  for (const spec of relativeImports(text)) {
+    const to = path.resolve(path.dirname(file), spec);
+    if (!path.relative(KERNELS, to).startsWith('..') && /^[A-Z]/.test(path.basename(to))) {
+      out.push(`${path.relative(KERNELS, file)}: imports '${spec}' (a kernel file)`);
+    }
+  }
+  return out;
+}
+
+test('the kernel-file check sees a kernel or helper importing a kernel file, and lets the register file do so', () => {
+  const text = `import {x} from './FocalCrossEntropy';\nimport {y} from './focal_host';\n` +
+      `// import {z} from './SoftmaxCrossEntropy';\nimport type {A} from '../kernel_names';\n`;
+  expect(kernelFileImports(path.join(KERNELS, 'webgpu/FocalCrossEntropyGrad.ts'), text)).toEqual([
+    `webgpu/FocalCrossEntropyGrad.ts: imports './FocalCrossEntropy' (a kernel file)`,
+  ]);
+  expect(kernelFileImports(path.join(KERNELS, 'cpu/focal_targets.ts'), text)).toEqual([
+    `cpu/focal_targets.ts: imports './FocalCrossEntropy' (a kernel file)`,
+  ]);
+  expect(kernelFileImports(path.join(KERNELS, 'webgpu/register_webgpu.ts'), text)).toEqual([]);
+  expect(kernelFileImports(path.join(KERNELS, 'cpu/register_webgpu.ts'), text)).toHaveLength(1);
+});
+
+test('no kernel file imports a sibling kernel file: shared helpers live in snake_case files, only register_<backend>.ts imports kernels', () => {
+  const found: string[] = [];
+  for (const file of sources(KERNELS)) {
+    found.push(...kernelFileImports(file, fs.readFileSync(file, 'utf8')));
+  }
+  expect(found).toEqual([]);
+});
+
+test('each backend folder has one register file, register_<backend>.ts', () => {
+  for (const backend of BACKENDS) {
+    const registers = fs.readdirSync(path.join(KERNELS, backend)).filter(f => /^register_.*\.ts$/.test(f));
+    expect({backend, registers}).toEqual({backend, registers: [`register_${backend}.ts`]});
+  }
 });
