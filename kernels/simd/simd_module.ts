@@ -9,8 +9,12 @@
  *  - over a memory of our own for the `cpu` backend (simdHeap(): inputs are
  *    copied in, outputs copied out), and
  *  - over tfjs-backend-wasm's own heap for the `wasm` backend (kernels/wasm:
- *    in place on the backend's tensors, no copies).
+ *    in place on the backend's tensors, no copies). The threaded build's heap
+ *    is a shared memory, which a module imports only if its import says so:
+ *    there the module is the variant withSharedMemoryImport derives from the
+ *    same bytes (shared_memory_variant.ts).
  */
+import {withSharedMemoryImport} from './shared_memory_variant';
 import {SIMD_WASM_BASE64} from './simd_wasm_bytes.generated';
 
 /** The module's exports (assembly/softmax_cross_entropy.ts); pointers are byte offsets. */
@@ -44,27 +48,34 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: {plain?: WebAssembly.Module | null, shared?: WebAssembly.Module | null} = {};
 
 /**
  * The compiled module, or null where WebAssembly or its SIMD is missing
- * (WebAssembly.validate rejects a module using v128 there).
+ * (WebAssembly.validate rejects a module using v128 there). `shared`: the
+ * variant whose memory import is shared (withSharedMemoryImport, derived from
+ * the same bytes), for a shared memory such as tfjs-backend-wasm's threaded
+ * build's. Each variant is compiled once, when first asked for.
  */
-export function simdModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    compiled = null;
+export function simdModule({shared = false}: {shared?: boolean} = {}): WebAssembly.Module | null {
+  const key = shared ? 'shared' : 'plain';
+  let module = compiled[key];
+  if (module === undefined) {
+    module = null;
     if (typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function') {
-      const bytes = decodeBase64(SIMD_WASM_BASE64);
+      let bytes: Uint8Array<ArrayBuffer> = decodeBase64(SIMD_WASM_BASE64);
+      if (shared) bytes = withSharedMemoryImport(bytes);
       if (WebAssembly.validate(bytes)) {
         try {
-          compiled = new WebAssembly.Module(bytes);
+          module = new WebAssembly.Module(bytes);
         } catch {
-          compiled = null;  // e.g. a page that forbids synchronous compiles
+          module = null;  // e.g. a page that forbids synchronous compiles
         }
       }
     }
+    compiled[key] = module;
   }
-  return compiled;
+  return module;
 }
 
 /** Whether the SIMD module can run here. */
@@ -72,9 +83,17 @@ export function simdAvailable(): boolean {
   return simdModule() != null;
 }
 
-/** An instance of the module over `memory` (a non-shared or shared WebAssembly.Memory). */
+/** Whether `memory` is a shared WebAssembly.Memory (false where SharedArrayBuffer does not exist). */
+export function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * An instance of the module over `memory`: the plain module over a non-shared
+ * memory, the shared-import variant over a shared one.
+ */
 export function instantiateSimd(memory: WebAssembly.Memory): SimdExports {
-  const module = simdModule();
+  const module = simdModule({shared: isSharedMemory(memory)});
   if (module == null) {
     throw new Error('tfjs-fused-cross-entropy: WebAssembly SIMD is not available here');
   }

@@ -7,7 +7,11 @@
  *
  * The SIMD module has no data, stack or globals in memory (the build checks),
  * so instantiating it over the backend's memory writes nothing there; it only
- * ever touches the arrays a kernel passes it.
+ * ever touches the arrays a kernel passes it. Both of tfjs-wasm's SIMD builds
+ * host it: the non-threaded one (a plain memory: the module as built) and the
+ * threaded one of cross-origin isolated pages (a shared memory: the variant
+ * with a shared memory import, simd_module.ts picks it). The kernels run on
+ * the calling thread either way.
  *
  * tfjs-backend-wasm is duck-typed here (`WasmBackendLike`): it is a dev
  * dependency of this package, not a peer one.
@@ -32,9 +36,9 @@ export interface WasmBackendLike {
 const instances = new WeakMap<object, SimdExports | null>();
 
 /**
- * The SIMD module instantiated over `backend`'s memory, or null where that
- * cannot be (no WebAssembly SIMD, the memory not reachable, or a shared
- * memory: the threaded build, which this non-shared module cannot import).
+ * The SIMD module instantiated over `backend`'s memory, shared (the threaded
+ * build) or not, or null where that cannot be (no WebAssembly SIMD, or the
+ * memory not reachable).
  */
 export function simdOnWasmBackend(backend: object): SimdExports | null {
   let k = instances.get(backend);
