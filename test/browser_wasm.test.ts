@@ -9,11 +9,10 @@
  *    kernels; the spec's "fused kernels run" case and every property run check
  *    it again). Tolerances as in Node: 1e-6 for the suites on our kernels,
  *    2e-4 on the composite path.
- *  - 'wasm threaded build (composite)': a cross-origin isolated page, so the
- *    threaded SIMD build (a shared memory, which our module cannot import):
- *    the first case checks that the ops take the composite path by themselves;
- *    the op spec then passes there (at 2e-4), less the suites that require the
- *    fused kernels.
+ *  - 'wasm threaded build': a cross-origin isolated page, so the threaded SIMD
+ *    build (a shared memory, which our module's shared-import variant
+ *    imports): the same checks and tolerances, our kernels running in place
+ *    on the shared heap, on the page's main thread.
  */
 import {WASM_PAGE_PLANS} from '../tools/browser/protocol';
 import {describeBrowserSuite} from './browser/jest_suite';

@@ -50,7 +50,7 @@ export function variantCases(variant: Variant): SpecCase[] {
 }
 
 /**
- * The spec suites whose ops run our WebAssembly SIMD kernels on tfjs-wasm's non-threaded build:
+ * The spec suites whose ops run our WebAssembly SIMD kernels on tfjs-wasm (both of its SIMD builds):
  * checked at cpu's 1e-6 there, as in Node (test/wasm.test.ts).
  */
 const WASM_SIMD_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
@@ -66,7 +66,7 @@ const WASM_SIMD_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftma
 export function variantEnv(variant: Variant, plan: PagePlan, c?: SpecCase): SpecEnv {
   let rtol = 1e-5;
   if (variant.backend === 'wasm') {
-    const ours = variant.lists.includes('wasm simd') && !variant.composite;
+    const ours = (variant.lists.includes('wasm simd') || variant.lists.includes('wasm threaded')) && !variant.composite;
     rtol = ours && c != null && WASM_SIMD_SUITES.has(c.suite) ? 1e-6 : 2e-4;
   }
   return {backend: variant.backend, platform: 'browser', composite: variant.composite, rtol, float16: plan.float16};

@@ -8,9 +8,9 @@
  *    non-threaded SIMD build; its memory is a plain WebAssembly.Memory, our
  *    WebAssembly SIMD module runs over it, and the ops choose our kernels.
  *  - 'wasm threaded': a cross-origin isolated page gets the threaded SIMD
- *    build, whose memory is shared; our module imports a non-shared memory,
- *    so our kernels decline (their attribute predicate, wasmSimdRuns) and the
- *    ops take the composite path by themselves, with no flag set.
+ *    build, whose memory is shared; our module's variant with a shared memory
+ *    import (kernels/simd/shared_memory_variant.ts) runs over it, single-
+ *    threaded, and the ops choose our kernels there too.
  *
  * Runner-independent like the op spec; the jest side imports this module in
  * Node only to learn the case names.
@@ -96,7 +96,7 @@ const cases: Array<SpecCase & {list: ListId}> = [
   {
     list: 'wasm threaded',
     suite: 'setup',
-    name: 'cross-origin isolated: tfjs-wasm\'s threaded SIMD build (shared memory), where our kernels decline and the ops take the composite path',
+    name: 'cross-origin isolated: tfjs-wasm\'s threaded SIMD build (shared memory), and the ops choose our WebAssembly SIMD kernels on it',
     fn: async () => {
       expect(globalThis.crossOriginIsolated === true, () => 'the page is not cross-origin isolated (COOP/COEP headers missing?)');
       const build = wasmBuild();
@@ -104,12 +104,12 @@ const cases: Array<SpecCase & {list: ListId}> = [
       expect(build.binaries.includes('tfjs-backend-wasm-threaded-simd.wasm'),
              () => `expected tfjs-backend-wasm-threaded-simd.wasm, the page fetched: ${build.binaries.join(', ') || 'none'}`);
       expect(build.threads >= 1, () => `tfjs-wasm reports ${build.threads} threads`);
-      expect(!wasmSimdRuns(), () => 'wasmSimdRuns() is true over a shared memory');
-      const fused = choices().filter(([, c]) => c.fused || !c.reason.includes('does not support these options'));
-      expect(fused.length === 0, () => `expected the composite path by the kernels' predicate: ${
-        fused.map(([k, c]) => `${k}: ${c.reason}`).join('; ')}`);
-      const ran = (await kernelsOfTheThreeOps()).filter(k => OURS.includes(k));
-      expect(ran.length === 0, () => `our kernels ran on the threaded build: ${[...new Set(ran)].join(', ')}`);
+      expect(wasmSimdRuns(), () => 'wasmSimdRuns() is false: our shared-memory variant cannot run over this tfjs-wasm\'s memory');
+      const declined = choices().filter(([, c]) => !c.fused || !c.reason.includes('\'wasm\' backend\'s fused'));
+      expect(declined.length === 0, () => `not our fused kernels: ${declined.map(([k, c]) => `${k}: ${c.reason}`).join('; ')}`);
+      const ran = await kernelsOfTheThreeOps();
+      const missing = OF_THE_THREE.filter(k => !ran.includes(k));
+      expect(missing.length === 0, () => `did not run: ${missing.join(', ')} (ran: ${[...new Set(ran)].join(', ')})`);
     },
   },
 ];

@@ -83,8 +83,8 @@ export const PAGE_PLANS: PagePlan[] = [
  *    non-threaded SIMD build, whose memory our WebAssembly SIMD module imports: the op spec with
  *    our kernels running (every fused case checks they ran);
  *  - 'wasm-threaded': a cross-origin isolated page, tfjs-wasm's threaded SIMD build (a shared
- *    memory, which our module cannot import): the ops take the composite path on their own (no
- *    flag) and the op spec passes there, less the suites that require the fused kernels.
+ *    memory, which our module's shared-import variant imports): the whole op spec with our kernels
+ *    running there too, on the page's main thread.
  */
 export const WASM_PAGE_PLANS: PagePlan[] = [
   {
@@ -96,10 +96,7 @@ export const WASM_PAGE_PLANS: PagePlan[] = [
     id: 'wasm-threaded',
     float16: false,
     crossOriginIsolated: true,
-    // Left out: the cases that require the fused kernels to run.
-    variants: [{id: 'wasm threaded build (composite)', backend: 'wasm', composite: false, lists: ['wasm threaded', 'spec'],
-                exclude: ['fused kernels run', 'properties',
-                          'focal cross-entropy › the fused focal kernels run, forward and backward (no silent composite fallback)']}],
+    variants: [{id: 'wasm threaded build', backend: 'wasm', composite: false, lists: ['wasm threaded', 'spec']}],
   },
 ];
 
