@@ -8,7 +8,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs} from '../kernel_names';
 
 import {BinaryFocalProgram} from './binary_focal_cross_entropy_gpu';
-import {checkDy, reduceRows} from './elementwise_reduction_webgl';
+import {checkDy, dyView, reduceRows} from './elementwise_reduction_webgl';
 import {asWebGL, isPackedOnGpu, webglKernel, wrtOf} from './kernel_util';
 
 type Args = Parameters<KernelFunc>[0];
@@ -20,7 +20,7 @@ function binaryFocal(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorI
   const [rows, numClasses] = logits.shape;
   const dyMode = mode === 'forward' ? 'none' : checkDy(attrs.reduction, dy as TensorInfo, rows, numClasses, BinaryFocalCrossEntropyGrad);
   const program = new BinaryFocalProgram({rows, numClasses, mode, packed: isPackedOnGpu(backend, logits), dyMode});
-  const inputs = mode === 'forward' ? [logits, labels] : [logits, labels, dy as TensorInfo];
+  const inputs = mode === 'forward' ? [logits, labels] : [logits, labels, dyView(dy as TensorInfo, dyMode)];
   const result = backend.runWebGLProgram(program, inputs, 'float32', [
     [1 - attrs.labelSmoothing], [attrs.labelSmoothing / 2], [attrs.gamma], [attrs.alpha],
     [attrs.applyClassBalancing ? 1 : 0], [attrs.scale ?? 1],

@@ -7,21 +7,11 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {SigmoidCrossEntropy, SigmoidCrossEntropyGrad, SigmoidCrossEntropyGradAttrs} from '../kernel_names';
 
-import {checkDy, reduceRows} from './elementwise_reduction_webgl';
+import {checkDy, dyView, reduceRows} from './elementwise_reduction_webgl';
 import {asWebGL, isPackedOnGpu, uploadVector, webglKernel, wrtOf} from './kernel_util';
-import {DyMode, SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
+import {SigmoidCEProgram} from './sigmoid_cross_entropy_gpu';
 
 type Args = Parameters<KernelFunc>[0];
-
-/**
- * dy as the program samples it (its size already checked): for 'all' its
- * one element as a [] view of the same data (any layout holds it at flat
- * index 0), read with `getDy()` whatever shape the caller gave it, as the
- * softmax kernels' rowDy does; otherwise as given.
- */
-function dyView(dy: TensorInfo, dyMode: DyMode): TensorInfo {
-  return dyMode === 'all' ? {dataId: dy.dataId, shape: [], dtype: dy.dtype} : dy;
-}
 
 function sigmoidCrossEntropy(args: Args, mode: 'forward' | 'logits' | 'labels'): TensorInfo {
   const backend = asWebGL(args.backend);

@@ -16,7 +16,7 @@
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
 import {POW_GAMMA} from './focal_glsl';
 import {elementInput, elementwiseMain, ElementwiseProgram, sameEverywhere, uniforms} from './program_generator';
-import {DyMode, dyArg} from './sigmoid_cross_entropy_gpu';
+import {DyMode, dyArg} from './elementwise_reduction_webgl';
 
 export interface BinaryFocalProgramConfig {
   rows: number;

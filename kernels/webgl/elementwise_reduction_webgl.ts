@@ -3,12 +3,45 @@
  * (sigmoid, binary focal; kernels/FORMULAS.md, "Fused reductions"): the
  * forward writes `scale·L` elementwise and sums it with tfjs-backend-webgl's
  * own Sum kernel (on the GPU); the backward reads dy per element, per row or
- * once (DyMode in sigmoid_cross_entropy_gpu.ts).
+ * once (DyMode).
  */
 import {getKernel, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {ElementwiseReduction} from '../kernel_names';
-import type {DyMode} from './sigmoid_cross_entropy_gpu';
+import {ElementArg, elementInput, rowInput, scalarInput} from './program_generator';
+
+/**
+ * How an elementwise backward reads dy (kernels/FORMULAS.md, "Fused
+ * reductions"): 'none' [rows, C], 'rows' [rows] broadcast along C, 'all' a
+ * scalar.
+ */
+export type DyMode = 'none' | 'rows' | 'all';
+
+/**
+ * dy as an `element` argument (DyMode above): a [rows, C] input, a [rows]
+ * one (the (row, row + 1) pair of a packed texel, as the softmax backward
+ * reads it), or one value (a [] input, as the softmax kernels' reduced dy).
+ */
+export function dyArg(mode: DyMode): ElementArg {
+  switch (mode) {
+    case 'none':
+      return elementInput('dy', 'dy');
+    case 'rows':
+      return rowInput('dy', 'dy');
+    case 'all':
+      return scalarInput('dy', 'dy');
+  }
+}
+
+/**
+ * dy as the program samples it (its size already checked): for 'all' its
+ * one element as a [] view of the same data (any layout holds it at flat
+ * index 0), read with `getDy()` whatever shape the caller gave it, as the
+ * softmax kernels' rowDy does; otherwise as given.
+ */
+export function dyView(dy: TensorInfo, dyMode: DyMode): TensorInfo {
+  return dyMode === 'all' ? {dataId: dy.dataId, shape: [], dtype: dy.dtype} : dy;
+}
 
 /** The dy layout of a backward with `reduction`, after checking dy's size. */
 export function checkDy(reduction: ElementwiseReduction | undefined, dy: TensorInfo, rows: number, C: number,

@@ -13,10 +13,8 @@
  * a per-class [C] input.
  */
 import {IS_NAN, SOFTPLUS_SIGMOID} from './cross_entropy_glsl';
-import {
-  classValue, ElementArg, elementInput, elementwiseMain, ElementwiseProgram, rowInput, sameEverywhere, scalarInput,
-  uniforms,
-} from './program_generator';
+import {DyMode, dyArg} from './elementwise_reduction_webgl';
+import {classValue, elementInput, elementwiseMain, ElementwiseProgram, sameEverywhere, uniforms} from './program_generator';
 
 export interface SigmoidProgramConfig {
   rows: number;
@@ -31,24 +29,6 @@ export interface SigmoidProgramConfig {
    * 'none' [rows, C], 'rows' [rows] broadcast along C, 'all' a scalar.
    */
   dyMode?: DyMode;
-}
-
-export type DyMode = 'none' | 'rows' | 'all';
-
-/**
- * dy as an `element` argument (DyMode above): a [rows, C] input, a [rows]
- * one (the (row, row + 1) pair of a packed texel, as the softmax backward
- * reads it), or one value (a [] input, as the softmax kernels' reduced dy).
- */
-export function dyArg(mode: DyMode): ElementArg {
-  switch (mode) {
-    case 'none':
-      return elementInput('dy', 'dy');
-    case 'rows':
-      return rowInput('dy', 'dy');
-    case 'all':
-      return scalarInput('dy', 'dy');
-  }
 }
 
 export class SigmoidCEProgram extends ElementwiseProgram {

@@ -544,6 +544,43 @@ add('webgl', 'webgl kernels', "softmax reduction 'all': no rows (0·scale, NaN f
   }
 });
 
+add('webgl', 'webgl kernels', "elementwise reduction 'all' (sigmoid, binary focal): a [] or [1] dy, on the CPU or the GPU, against 'none'", async env => {
+  const e = tf.engine();
+  const run = (name: string, inputs: tf.NamedTensorMap, at: object) =>
+      e.runKernel(name, inputs, at as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const rows = 5, C = 7, d0 = -1.7, scale = 0.37;
+  const logits = tf.tensor2d(randn(rows * C, 71, 3), [rows, C]);
+  const labels = tf.tensor2d(randProbs(rows, C, 72), [rows, C]);
+  const ones = tf.onesLike(logits);
+  const keep: tf.Tensor[] = [logits, labels, ones];
+  try {
+    for (const [kernel, grad, at] of [
+           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad, SIGMOID_ATTRS],
+           [names.BinaryFocalCrossEntropy, names.BinaryFocalCrossEntropyGrad, BINARY_FOCAL_ATTRS],
+         ] as const) {
+      for (const [dyShape, onGpu] of [[[], false], [[1], false], [[1], true], [[1, 1], true]] as const) {
+        const dy = tf.tensor([d0], [...dyShape]);
+        keep.push(dy);
+        if (onGpu) (webgl() as unknown as {uploadToGPU(id: object): void}).uploadToGPU(dy.dataId);
+        const what = `${grad} 'all', dy [${dyShape}]${onGpu ? ' on the GPU' : ''}`;
+        for (const wrt of ['logits', 'labels'] as const) {
+          const base = run(grad, {logits, labels, dy: ones}, {...at, wrt});
+          const g = run(grad, {logits, labels, dy}, {...at, wrt, reduction: 'all', scale});
+          keep.push(base, g);
+          expect(g.shape.join() === `${rows},${C}`, () => `${what}: gradient of shape [${g.shape}]`);
+          expectClose(await values(g), scaled(await values(base), scale * d0), env.rtol, `${what} d/d${wrt}`);
+        }
+      }
+      const loss = run(kernel, {logits, labels}, at);
+      const all = run(kernel, {logits, labels}, {...at, reduction: 'all', scale});
+      keep.push(loss, all);
+      expectClose(await values(all), [scale * sum64(await values(loss))], env.rtol, `${kernel} 'all' loss`);
+    }
+  } finally {
+    tf.dispose(keep);
+  }
+});
+
 add('webgl', 'webgl kernels', "the ops' reduction 'mean', forward + backward: only our programs and tfjs's Sum (no tf.mean gradient, no pack of the labels)", async () => {
   const backend = webgl() as unknown as WebGLInternals & {uploadToGPU(id: object): void};
   const rows = 6, C = 300;  // staged: stats + merge
