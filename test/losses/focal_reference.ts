@@ -73,6 +73,46 @@ export function refFocalGrad(x: ArrayLike<number>, targets: ArrayLike<number>, r
   return out;
 }
 
+/**
+ * Condition magnitudes (test/reference/reference.ts, header) of refFocalLoss, refFocalGrad and the
+ * labels gradient dy·(1 − ε)·α_c·(1 − p_c)^γ·g_c, per entry: with g_c = −log p_c = (m − z_c) + ls
+ * counted as gm_c = (m − z_c) + ls + 1, f_c = α_c·ŷ_c·(1 − p_c)^γ (1 − p exact: the other classes'
+ * sum), B̄_c = α_c·ŷ_c·γ·(1 − p_c)^(γ−1)·p_c·gm_c:
+ *   loss Σ_c f_c·gm_c; d/dlogits |dy / T|·(p_k·(A + Σ_c B̄_c) + f_k + B̄_k) (the terms of
+ *   p_k·(A + Bs) − f_k − B_k); d/dlabels |dy|·(1 − ε)·α_c·(1 − p_c)^γ·gm_c.
+ */
+export function refFocalMagnitudes(x: ArrayLike<number>, targets: ArrayLike<number>, rows: number, C: number, dy: ArrayLike<number>,
+                                   o: RefFocalOptions = {}, ignored: boolean[] = []): {loss: number[], dlogits: number[], dlabels: number[]} {
+  const T = o.temperature ?? 1, eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma;
+  const alpha = o.alpha ?? defaultAlpha;
+  const a = (c: number) => (typeof alpha === 'number' ? alpha : alpha[c]) * (o.classWeights ? o.classWeights[c] : 1);
+  const loss: number[] = [], dlogits: number[] = [], dlabels: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const z = Array.from({length: C}, (_, c) => x[i * C + c] / T);
+    const m = Math.max(...z);
+    const e = z.map(v => Math.exp(v - m));
+    const s = e.reduce((u, v) => u + v, 0), ls = Math.log(s);
+    const f: number[] = [], B: number[] = [], p: number[] = [], q: number[] = [], gm: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const yh = (1 - eps) * targets[i * C + c] + eps / C;
+      p.push(e[c] / s);
+      q.push((s - e[c]) / s);
+      gm.push(m - z[c] + ls + 1);
+      f.push(yh === 0 ? 0 : Math.abs(a(c) * yh) * Math.pow(q[c], gamma));
+      B.push(yh === 0 || gamma === 0 || q[c] === 0 || p[c] === 0 ? 0 : Math.abs(a(c) * yh) * gamma * Math.pow(q[c], gamma - 1) * p[c] * gm[c]);
+    }
+    const A = f.reduce((u, v) => u + v, 0), Bs = B.reduce((u, v) => u + v, 0);
+    let L = 0;
+    for (let c = 0; c < C; c++) if (f[c] !== 0) L += f[c] * gm[c];
+    loss.push(ignored[i] ? 0 : L);
+    for (let c = 0; c < C; c++) {
+      dlogits.push(ignored[i] ? 0 : Math.abs(dy[i] / T) * (p[c] * (A + Bs) + f[c] + B[c]));
+      dlabels.push(Math.abs(dy[i] * (1 - eps) * a(c)) * Math.pow(q[c], gamma) * gm[c]);
+    }
+  }
+  return {loss, dlogits, dlabels};
+}
+
 /** Dense targets of sparse class ids (and the ignored mask). */
 export function sparseToDense(t: ArrayLike<number>, C: number, ignoreIndex: number | null = null): {targets: number[], ignored: boolean[]} {
   const targets = new Array<number>(t.length * C).fill(0);
@@ -139,6 +179,27 @@ export function refBinaryFocalGrad(x: ArrayLike<number>, z: ArrayLike<number>, d
     dz.push(dy[i] * (1 - eps) * (db * uG * bce + b * gTerm * (q - p) * bce - b * uG * x[i]));
   }
   return {dx, dz};
+}
+
+/**
+ * Condition magnitudes (test/reference/reference.ts, header) of refBinaryFocalLoss and
+ * refBinaryFocalGrad: the loss b·u^γ·bce is a product of sums of terms ≥ 0 (its magnitude is
+ * itself); the gradients' differences count as sums: (1 − 2ẑ) = (1 − ẑ) − ẑ as 1, p − ẑ as p + ẑ,
+ * q − p as q + p = 1, and the three terms of d/dlabels apart.
+ */
+export function refBinaryFocalMagnitudes(x: ArrayLike<number>, z: ArrayLike<number>, dy: ArrayLike<number>,
+                                         o: RefBinaryFocalOptions = {}): {loss: number[], dx: number[], dz: number[]} {
+  const eps = o.labelSmoothing ?? 0, gamma = o.gamma ?? defaultGamma, alpha = o.alpha ?? defaultAlpha;
+  const db = o.applyClassBalancing ? 2 * alpha - 1 : 0;
+  const loss: number[] = [], dx: number[] = [], dz: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const {zh, p, q, bce, u, uG, b} = binaryFocalElement(x[i], z[i], o);
+    const gTerm = gamma === 0 || u === 0 ? 0 : gamma * uG / u;
+    loss.push(Math.abs(uG * bce * b));
+    dx.push(Math.abs(dy[i] * b) * (gTerm * p * q * bce + uG * (p + zh)));
+    dz.push(Math.abs(dy[i] * (1 - eps)) * (Math.abs(db) * uG * bce + b * gTerm * (q + p) * bce + b * uG * Math.abs(x[i])));
+  }
+  return {loss, dx, dz};
 }
 
 /**

@@ -3,6 +3,28 @@
  * /work/shared/notes/loss-formulas.md independently of kernels/: plain JS
  * numbers, two passes per row (max, then sum), explicit target rows.
  * Data is row-major [rows, C] in plain arrays.
+ *
+ * Besides each value, the reference gives its condition magnitude (the
+ * `…Magnitude` fields): the sum of the absolute values of the terms that are
+ * added or subtracted to form it, in the shift-invariant form the formulas are
+ * evaluated in (loss-formulas.md): z − lse = (z − m) − ls with m the row max of
+ * z = x / T and ls = log s ≥ 0, s = Σ exp(z − m) ∈ [1, C]. A float evaluation
+ * whose terms each carry a relative error δ is off by up to δ times this sum,
+ * whatever their difference is: where terms cancel (p − ŷ at p ≈ ŷ, a loss of
+ * exactly 0 at C = 1) the value says nothing about the error, the magnitude
+ * does. Rules, shared by every loss here and in test/losses/focal_reference.ts:
+ *  - a sum or difference a ± b has magnitude |a| + |b| (of the terms'
+ *    magnitudes); a product, the product of its factors' magnitudes;
+ *  - ls = log s counts as ls + 1: s ≥ 1 rounded to relative δ puts δ·1 into
+ *    log s, however small ls is (a confident row, C = 1: ls ≈ 0);
+ *  - inputs and what the kernels take exactly from the host count as exact:
+ *    the logits and labels, ŷ and 1 − ŷ, 1 − ε, ε / C, 1 − p (the sum of the
+ *    other classes' p), T, the options;
+ *  - so lse − z_c = (m − z_c) + ls has magnitude (m − z_c) + ls + 1 and
+ *    lse = m + ls has |m| + ls + 1.
+ * The magnitude is never below |value|; where no terms cancel it equals |value|
+ * up to the ls + 1 term. It is invariant under a common shift of a row's
+ * logits (but for the z-loss, which is not).
  */
 
 export interface RefSoftmaxOptions {
@@ -20,6 +42,27 @@ export interface RefSoftmaxResult {
   dlogits: (dy: ArrayLike<number>) => number[];
   /** d(Σ dy·L)/dlabels (dense only). */
   dlabels: (dy: ArrayLike<number>) => number[];
+  /** Condition magnitudes (header) of `loss`: Σ_c w·ŷ·((m − z_c) + ls + 1) + λ·(|m| + ls + 1)². */
+  lossMagnitude: number[];
+  /** Of `dlogits(dy)`: |dy / T|·((W + 2λ·(|m| + ls + 1))·p_c + w_c·ŷ_c). */
+  dlogitsMagnitude: (dy: ArrayLike<number>) => number[];
+  /** Of `dlabels(dy)`: |dy|·(1 − ε)·w_c·((m − z_c) + ls + 1). */
+  dlabelsMagnitude: (dy: ArrayLike<number>) => number[];
+}
+
+/** max_c z (finite or −∞; NaN if any z is NaN). */
+function rowMax(z: number[]): number {
+  let m = -Infinity;
+  for (const v of z) {
+    if (Number.isNaN(v)) return NaN;
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** Magnitude of lse − z_c = (m − z_c) + ls (header): 0 where z_c = −∞ has no target (the term is skipped). */
+function lseMinusZMagnitude(m: number, ls: number, zc: number): number {
+  return m - zc + ls + 1;
 }
 
 function logSumExp(z: number[]): number {
@@ -82,7 +125,41 @@ function softmaxCE(x: ArrayLike<number>, targets: number[], rows: number, C: num
     }
     return out;
   };
-  return {loss, lse, dlogits, dlabels};
+  // Condition magnitudes (header), from m = max z and ls = lse − m.
+  const m = z.map(rowMax), ls = lse.map((l, i) => l - m[i]);
+  const lseMag = (i: number) => Math.abs(m[i]) + ls[i] + 1;
+  const lossMagnitude: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (ignored[i]) { lossMagnitude.push(0); continue; }
+    if (invalid[i]) { lossMagnitude.push(NaN); continue; }
+    let M = 0;
+    for (let c = 0; c < C; c++) {
+      if (yh[i][c] !== 0) M += Math.abs(w(c) * yh[i][c]) * lseMinusZMagnitude(m[i], ls[i], z[i][c]);
+    }
+    lossMagnitude.push(M + lam * lseMag(i) ** 2);
+  }
+  const dlogitsMagnitude = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      if (ignored[i]) { for (let c = 0; c < C; c++) out.push(0); continue; }
+      let W = 0;
+      for (let c = 0; c < C; c++) W += Math.abs(w(c) * yh[i][c]);
+      for (let c = 0; c < C; c++) {
+        const p = Math.exp(z[i][c] - lse[i]);
+        const g = Math.abs(dy[i] / T) * ((W + 2 * lam * lseMag(i)) * p + Math.abs(w(c) * yh[i][c]));
+        out.push(invalid[i] ? NaN : g);
+      }
+    }
+    return out;
+  };
+  const dlabelsMagnitude = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      for (let c = 0; c < C; c++) out.push(Math.abs(dy[i] * (1 - eps) * w(c)) * lseMinusZMagnitude(m[i], ls[i], z[i][c]));
+    }
+    return out;
+  };
+  return {loss, lse, dlogits, dlabels, lossMagnitude, dlogitsMagnitude, dlabelsMagnitude};
 }
 
 /** Dense labels ([rows, C] probability rows). */
@@ -139,7 +216,23 @@ export function refSigmoidCrossEntropy(x: ArrayLike<number>, z: ArrayLike<number
     for (let i = 0; i < n; i++) out.push(dy[i] * (1 - eps) * (q(i) * softplus(-x[i]) - softplus(x[i])));
     return out;
   };
-  return {loss, dlogits, dlabels};
+  // Condition magnitudes (header): the loss's two terms are ≥ 0 (its magnitude is itself); the
+  // gradients subtract: σ·(q·ẑ + 1 − ẑ) − q·ẑ and q·softplus(−x) − softplus(x).
+  const lossMagnitude = loss.map(Math.abs);
+  const dlogitsMagnitude = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = 1 / (1 + Math.exp(-x[i]));
+      out.push(Math.abs(dy[i]) * (s * (q(i) * zh(i) + 1 - zh(i)) + q(i) * zh(i)));
+    }
+    return out;
+  };
+  const dlabelsMagnitude = (dy: ArrayLike<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(Math.abs(dy[i] * (1 - eps)) * (q(i) * softplus(-x[i]) + softplus(x[i])));
+    return out;
+  };
+  return {loss, dlogits, dlabels, lossMagnitude, dlogitsMagnitude, dlabelsMagnitude};
 }
 
 /**
