@@ -29,18 +29,32 @@ export const FLOAT32_MIN_NORMAL = 2 ** -126;
  * `atol` (default 0) floors the tolerance: max(rtol·‖expected‖∞, atol). Only for
  * results that may underflow float32 (FLOAT32_MIN_NORMAL), where no relative
  * bound holds; it changes nothing once rtol·‖expected‖∞ ≥ atol.
+ *
+ * `magnitude` (optional, one per expected entry) raises entry i's scale to
+ * max(‖expected‖∞, magnitude[i]): the reference's condition magnitude, the sum of
+ * the absolute values of the terms that form the value (test/reference/reference.ts,
+ * header). Entry i then passes when |actual_i − expected_i| ≤
+ * max(rtol·max(‖expected‖∞, magnitude[i]), atol): where its terms cancel (p − ŷ at
+ * p ≈ ŷ, a loss of exactly 0) the bound follows their size, not their difference;
+ * where they do not, magnitude[i] ≤ ‖expected‖∞ and nothing changes.
  */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string,
-                            atol = 0): void {
+                            atol = 0, magnitude?: ArrayLike<number>): void {
   if (actual.length !== expected.length) {
     throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
+  }
+  if (magnitude != null && magnitude.length !== expected.length) {
+    throw new Error(`${what}: ${magnitude.length} magnitudes for ${expected.length} entries`);
   }
   let scale = 0;
   for (let i = 0; i < expected.length; i++) {
     if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
   }
-  const tol = Math.max(rtol * Math.max(scale, Number.MIN_VALUE), atol);
-  let worst = -1, worstErr = 0;
+  // Entry i's scale; a NaN magnitude of a finite entry makes its check fail (it must not pass silently).
+  const scaleOf = (i: number) => (magnitude == null || !(magnitude[i] > scale) ? scale :
+                                  Number.isNaN(magnitude[i]) ? NaN : magnitude[i]);
+  const normTol = Math.max(rtol * Math.max(scale, Number.MIN_VALUE), atol);
+  let worst = -1, worstErr = 0, worstTol = normTol, maxRel = 0;
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i], e = expected[i];
     if (Number.isNaN(e) || !Number.isFinite(e)) {
@@ -50,24 +64,23 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       continue;
     }
     const err = Math.abs(a - e);
-    if (!(err <= tol) && (worst < 0 || !(err <= worstErr))) {
+    const s = scaleOf(i), tol = s === scale ? normTol : Math.max(rtol * s, atol);
+    // Error relative to the scale the tolerance used (the floored one where atol decided).
+    const norm = Math.max(s, atol / rtol);
+    maxRel = Math.max(maxRel, norm > 0 ? err / norm : err);
+    if (!(err <= tol) && (worst < 0 || !(err / tol <= worstErr / worstTol))) {
       worst = i;
       worstErr = err;
+      worstTol = tol;
     }
   }
-  if (closeObserver != null) {
-    let maxErr = 0;
-    for (let i = 0; i < expected.length; i++) {
-      if (Number.isFinite(expected[i])) maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
-    }
-    // Relative to the norm the tolerance used (the floored one where atol decided).
-    const norm = Math.max(scale, atol / rtol);
-    closeObserver(what, norm > 0 ? maxErr / norm : maxErr, rtol);
-  }
+  if (closeObserver != null) closeObserver(what, maxRel, rtol);
   if (worst >= 0) {
+    const s = scaleOf(worst);
     throw new Error(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} ` +
-                    `(error ${worstErr.toExponential(2)} > ${atol > rtol * scale ? `atol ${tol.toExponential(2)}` :
-                                                             `${rtol}·‖expected‖∞ = ${tol.toExponential(2)}`})`);
+                    `(error ${worstErr.toExponential(2)} > ${atol > rtol * s ? `atol ${worstTol.toExponential(2)}` :
+                                                             s === scale ? `${rtol}·‖expected‖∞ = ${worstTol.toExponential(2)}` :
+                                                             `${rtol}·magnitude ${s.toExponential(2)} = ${worstTol.toExponential(2)}`})`);
   }
 }
 
