@@ -141,6 +141,8 @@ describe('withSharedMemoryImport refuses other modules', () => {
     ['no import section', moduleOf(TYPES), /no import section/],
     ['a function import only', moduleOf(TYPES, imports(functionImport('env', 'f'))), /imports no memory/],
     ['a memory under another name', moduleOf(imports(memoryImport('env', 'mem', [0, 1]))), /imports env\.mem$/],
+    ['two memory imports', moduleOf(imports(memoryImport('env', 'memory', [0, 1]), memoryImport('env', 'memory', [0, 1]))),
+     /imports env\.memory, env\.memory$/],
     ['already shared', moduleOf(imports(memoryImport('env', 'memory', [3, 1, 2]))), /already shared/],
     ['a truncated import section', moduleOf([2, [1, ...ascii('env'), ...ascii('memory'), 2]]), /truncated/],
   ])('%s', (_, bytes, message) => {
