@@ -51,8 +51,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
   }
   // Entry i's scale; a NaN magnitude of a finite entry makes its check fail (it must not pass silently).
-  const scaleOf = (i: number) => (magnitude == null || !(magnitude[i] > scale) ? scale :
-                                  Number.isNaN(magnitude[i]) ? NaN : magnitude[i]);
+  const scaleOf = (i: number) => (magnitude == null ? scale : Number.isNaN(magnitude[i]) ? NaN : Math.max(scale, magnitude[i]));
   const normTol = Math.max(rtol * Math.max(scale, Number.MIN_VALUE), atol);
   let worst = -1, worstErr = 0, worstTol = normTol, maxRel = 0;
   for (let i = 0; i < expected.length; i++) {
