@@ -39,7 +39,7 @@
  * to δ·mag_i, whatever their difference. Where the terms cancel, no relative
  * bound on the result holds: the gradient p − ŷ of a small softmax row at
  * label smoothing ε ≈ 0.9 (p ≈ ŷ), and losses that are exactly 0 (C = 1) or
- * cancel to ~0, where float32 kernels and the composite path alike return ±1e-16
+ * cancel to ~0, where the kernels and the composite path alike return 1e-16–1e-9
  * (property seeds 1–5, 11, 12 and 2024 failed there at rtol·‖ref‖∞; so does a
  * confident row, logits (10, 0): the float32 p_t − 1 is off by 4e-4 of itself).
  * Where the terms do not cancel, mag_i is |ref_i| (a loss or labels gradient adds
