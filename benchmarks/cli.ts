@@ -27,8 +27,6 @@ export const USAGE = `npm run bench -- [flags]   (or npx tsx benchmarks/<suite>.
   --min-reps N        timed rounds at least (default ${DEFAULT_RUN_OPTIONS.minReps})
   --max-reps N        timed rounds at most (default ${DEFAULT_RUN_OPTIONS.maxReps})
   --budget-ms MS      timed rounds go on until MS per provider are spent (default ${DEFAULT_RUN_OPTIONS.budgetMs})
-  --no-gc             no full garbage collection before each timed run (default: one,
-                      untimed, where V8 exposes gc: Node and the benchmark's Chromium)
   --warmup N          untimed runs after the first (at least 1: it carries the memory tracker; default ${DEFAULT_RUN_OPTIONS.warmup})
   --results DIR       where JSON goes (default benchmarks/results)
   --out FILE          worker only: the JSON file
@@ -46,8 +44,6 @@ export interface Args {
   resultsDir: string;
   out?: string;
   report: boolean;
-  /** --no-gc: no untimed garbage collection before each timed run (RunOptions.collectGarbage). */
-  noGc?: boolean;
   /** --help: print USAGE, run nothing. */
   help?: boolean;
 }
@@ -97,7 +93,6 @@ export function parseArgs(argv: string[]): Args {
       case '--results': args.resultsDir = value(); break;
       case '--out': args.out = value(); break;
       case '--no-report': args.report = false; break;
-      case '--no-gc': args.noGc = true; break;
       case '--help': case '-h': args.help = true; break;
       default: throw new Error(`unknown flag ${flag} (see benchmarks/cli.ts)`);
     }
@@ -116,7 +111,6 @@ export function toArgv(a: Args, backend: string): string[] {
   if (a.run.providers.length) out.push('--providers', a.run.providers.join(','));
   if (a.run.modes.length) out.push('--modes', a.run.modes.join(','));
   if (a.run.full) out.push('--full');
-  if (a.noGc) out.push('--no-gc');
   const sh = (xs: {rows: number, classes: number}[]) => xs.map(s => `${s.rows}x${s.classes}`).join(',');
   if (a.run.onlyShapes.length) out.push('--shapes', sh(a.run.onlyShapes));
   if (a.run.extraShapes.length) out.push('--extra-shapes', sh(a.run.extraShapes));

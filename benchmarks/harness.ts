@@ -19,12 +19,7 @@
  *     first provider rotating each round (A B C, B C A, C A B, …), until
  *     `minReps` rounds are done and `budgetMs` per provider still in the
  *     rotation is spent (or `maxReps` rounds): each provider's median, p20,
- *     p80. Every provider so gets the same number of runs. Where the runner
- *     exposes V8's `gc` (`RunOptions.collectGarbage`: Node, and the
- *     benchmark's Chromium), a full collection runs untimed before every
- *     timed run, so that one provider's garbage (tf.losses and tfjs-layers
- *     make megabytes of it per step on cpu) is not collected inside the next
- *     provider's timed steps.
+ *     p80. Every provider so gets the same number of runs.
  * A provider that throws (out of memory, say), while prepared or in a timed
  * run, gets an 'error' cell and leaves the rotation (its state disposed at
  * once); the others go on, and their states are disposed at the end.
@@ -187,13 +182,6 @@ export interface RunOptions {
   pipelineSteps: number;
   /** The device's copy bandwidth measured in this run (GB/s; roofline.ts), for each cell's rooflineFraction. */
   rooflineGBps?: number;
-  /**
-   * A full garbage collection (V8's `gc`, exposed by the runner), called
-   * untimed before every timed run: each provider's run then pays only for
-   * the garbage it makes itself, not for what the provider before it left.
-   * Absent where the runtime exposes none (the report says which).
-   */
-  collectGarbage?: () => void;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
@@ -693,9 +681,7 @@ export async function measureSideBySide(
       if (n === 0 || (round >= opts.minReps && performance.now() - start >= opts.budgetMs * n)) break;
       for (let k = 0; k < lanes.length; k++) {
         const lane = lanes[(k + round) % lanes.length];
-        if (!lane.prepared) continue;
-        opts.collectGarbage?.();
-        await timedRun(lane);
+        if (lane.prepared) await timedRun(lane);
       }
     }
     return lanes.map(l => laneResult(l, interleaved));
@@ -833,8 +819,7 @@ export interface BackendReport {
   versions: Record<string, string>;
   /** Kernel name -> registered for this backend at the time of the run. */
   fusedKernels: Record<string, boolean>;
-  /** gcBeforeTimedRuns: whether `collectGarbage` ran before every timed run (absent in older reports: it did not). */
-  options: Omit<RunOptions, 'backend' | 'collectGarbage'> & {readBackFullMax?: number, gcBeforeTimedRuns?: boolean};
+  options: Omit<RunOptions, 'backend'> & {readBackFullMax?: number};
   startedAt: string;
   /** Null while the run is going on (a file left so was cut short: a crash). */
   finishedAt: string | null;

@@ -21,12 +21,8 @@ async function runBench(argv: string[]): Promise<BackendReport> {
   const suites = suitesById(args.suites);
   const {device, deviceSlug, software} = await describeBackend();
   const roofline = await measureRoofline(software);
-  // V8's gc, exposed by run_browser.ts's --js-flags=--expose-gc.
-  const gc = (globalThis as {gc?: unknown}).gc;
-  const collectGarbage = typeof gc === 'function' && !args.noGc ? gc as () => void : undefined;
   const opts: RunOptions = {
     ...args.run, backend, softwareDevice: software, ...('gbps' in roofline ? {rooflineGBps: roofline.gbps} : {}),
-    collectGarbage,
   };
   const results = await runPlan(suites, opts, e => console.log('@@progress ' + JSON.stringify(e)));
   device.userAgent = navigator.userAgent;
@@ -34,7 +30,7 @@ async function runBench(argv: string[]): Promise<BackendReport> {
     schema: 1, platform: 'chromium', backend, deviceSlug, device,
     versions: {tfjs: tf.version.tfjs, browser: navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? 'unknown'},
     fusedKernels: fusedKernelTable(suites), roofline,
-    options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX, gcBeforeTimedRuns: collectGarbage != null}, startedAt, finishedAt: new Date().toISOString(), results,
+    options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX}, startedAt, finishedAt: new Date().toISOString(), results,
     notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
   };
 }

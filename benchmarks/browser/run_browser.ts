@@ -32,8 +32,7 @@ export async function runInChromium(
   let browser: Browser | null = null;
   const out: BrowserRun[] = [];
   try {
-    // --expose-gc: the harness collects garbage untimed before every timed run (harness.ts).
-    browser = await chromium.launch({executablePath: exe, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'], headless: true});
+    browser = await chromium.launch({executablePath: exe, args: CHROMIUM_ARGS, headless: true});
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     for (const backend of backends) {
       const page = await browser.newPage();

@@ -10,8 +10,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import {NodeBackend, startNodeBackend} from './backends';
 import type {BackendReport, RunOptions} from '../harness';
 import {READ_BACK_FULL_MAX} from '../harness';
@@ -27,17 +25,6 @@ function packageVersion(name: string): string {
   }
 }
 
-/**
- * V8's full collection without the `--expose-gc` flag on the command line
- * (the runner is started by tsx, and the real-GPU bundle by a plain node).
- */
-function exposeGc(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as unknown;
-  if (typeof gc !== 'function') throw new Error('V8 did not expose gc');
-  return gc as () => void;
-}
-
 export async function runWorker(argv: string[], bundled = false): Promise<string> {
   const args = parseArgs(argv);
   const backend = args.backends[0] as NodeBackend;
@@ -51,10 +38,8 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
   const {device, deviceSlug, software} = await describeBackend();
   const {measureRoofline} = await import('../roofline');
   const roofline = await measureRoofline(software);
-  const collectGarbage = args.noGc ? undefined : exposeGc();
   const opts: RunOptions = {
     ...args.run, backend, softwareDevice: software, ...('gbps' in roofline ? {rooflineGBps: roofline.gbps} : {}),
-    collectGarbage,
   };
   const cpus = os.cpus();
   // The load average says how much of the machine the run had (shared machines).
@@ -77,7 +62,7 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
     },
     fusedKernels: fusedKernelTable(suites),
     roofline,
-    options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX, gcBeforeTimedRuns: collectGarbage != null},
+    options: {...args.run, softwareDevice: software, readBackFullMax: READ_BACK_FULL_MAX},
     startedAt,
     finishedAt: null,
     results: [],

@@ -185,21 +185,6 @@ describe('providers side by side', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('collects garbage untimed before every timed run, and only then', async () => {
-    const log: string[] = [];
-    const providers = (['fused', 'tf.losses'] as const).map(id => recording(id, log));
-    const results = await runPlan([suiteOf(providers)], opts({collectGarbage: () => log.push('gc')}));
-    // Two preparations (first run, tracked warm-up) without a collection, then
-    // a collection before each of the six timed runs.
-    expect(log).toEqual([
-      'fused', 'fused', 'tf.losses', 'tf.losses',
-      'gc', 'fused', 'gc', 'tf.losses',
-      'gc', 'tf.losses', 'gc', 'fused',
-      'gc', 'fused', 'gc', 'tf.losses',
-    ]);
-    results.forEach(ok);
-  });
-
   it('runs rounds until every provider has spent the time budget, all with the same number of runs', async () => {
     const log: string[] = [];
     const providers = (['fused', 'tf.losses'] as const).map(id => recording(id, log));
