@@ -27,6 +27,8 @@ export const USAGE = `npm run bench -- [flags]   (or npx tsx benchmarks/<suite>.
   --min-reps N        timed rounds at least (default ${DEFAULT_RUN_OPTIONS.minReps})
   --max-reps N        timed rounds at most (default ${DEFAULT_RUN_OPTIONS.maxReps})
   --budget-ms MS      timed rounds go on until MS per provider are spent (default ${DEFAULT_RUN_OPTIONS.budgetMs})
+  --min-run-ms MS     a timed run repeats the call until MS have passed; times per step
+                      (default ${DEFAULT_RUN_OPTIONS.minRunMs}; 0: one call per run)
   --warmup N          untimed runs after the first (at least 1: it carries the memory tracker; default ${DEFAULT_RUN_OPTIONS.warmup})
   --results DIR       where JSON goes (default benchmarks/results)
   --out FILE          worker only: the JSON file
@@ -88,6 +90,7 @@ export function parseArgs(argv: string[]): Args {
       case '--max-reps': args.run.maxReps = Math.max(1, int()); break;
       case '--budget-ms': args.run.budgetMs = int(); break;
       case '--warmup': args.run.warmup = int(); break;
+      case '--min-run-ms': args.run.minRunMs = int(); break;
       case '--pipeline-steps': args.run.pipelineSteps = int(); break;
       case '--short': Object.assign(args.run, {minReps: 3, maxReps: 15, budgetMs: 1500, pipelineSteps: 4}); break;
       case '--results': args.resultsDir = value(); break;
@@ -106,7 +109,7 @@ export function toArgv(a: Args, backend: string): string[] {
   const out = ['--backend', backend, '--results', a.resultsDir,
     '--min-reps', String(a.run.minReps), '--max-reps', String(a.run.maxReps),
     '--budget-ms', String(a.run.budgetMs), '--warmup', String(a.run.warmup),
-    '--pipeline-steps', String(a.run.pipelineSteps)];
+    '--pipeline-steps', String(a.run.pipelineSteps), '--min-run-ms', String(a.run.minRunMs)];
   if (a.suites.length) out.push('--suites', a.suites.join(','));
   if (a.run.providers.length) out.push('--providers', a.run.providers.join(','));
   if (a.run.modes.length) out.push('--modes', a.run.modes.join(','));

@@ -19,7 +19,14 @@
  *     first provider rotating each round (A B C, B C A, C A B, …), until
  *     `minReps` rounds are done and `budgetMs` per provider still in the
  *     rotation is spent (or `maxReps` rounds): each provider's median, p20,
- *     p80. Every provider so gets the same number of runs.
+ *     p80. Every provider so gets the same number of runs. A timed run
+ *     repeats its provider's call until `minRunMs` have passed (one call
+ *     when a call takes longer) and counts the time per step: the
+ *     garbage a step makes is collected every few steps (V8's limits on
+ *     the heap and on ArrayBuffer memory), and a run of one fast step
+ *     either pays a whole collection or none, which made the cpu cells
+ *     bimodal; over `minRunMs` each step pays its share, as in a training
+ *     loop.
  * A provider that throws (out of memory, say), while prepared or in a timed
  * run, gets an 'error' cell and leaves the rotation (its state disposed at
  * once); the others go on, and their states are disposed at the end.
@@ -182,6 +189,11 @@ export interface RunOptions {
   pipelineSteps: number;
   /** The device's copy bandwidth measured in this run (GB/s; roofline.ts), for each cell's rooflineFraction. */
   rooflineGBps?: number;
+  /**
+   * A timed run repeats the provider's call until this many milliseconds
+   * have passed (at least one call); its time is per step (see the header).
+   */
+  minRunMs: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
@@ -195,6 +207,7 @@ export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'backend'> = {
   extraShapes: [],
   onlyShapes: [],
   pipelineSteps: 8,
+  minRunMs: 50,
 };
 
 export interface Cell {
@@ -257,6 +270,8 @@ export interface CellResult extends Cell {
   readBack?: string;
   /** Steps per timed call (pipelined: K; else 1). Times are per step. */
   steps?: number;
+  /** Calls per timed run (fewest, most): a run repeats the call until minRunMs have passed. */
+  callsPerRun?: [number, number];
   /**
    * Compute dispatches (webgpu) or programs run (webgl) per step, counted from
    * the backend during the tracked run: ours and tfjs's alike.
@@ -522,6 +537,7 @@ interface Lane {
   leakedTensors: number;
   times: number[];
   cpuTimes: number[];
+  calls: number[];
 }
 
 function disposeLane(lane: Lane): void {
@@ -619,15 +635,20 @@ async function kernelTime(prepared: Prepared): Promise<{ms?: number, unavailable
 }
 
 /** One timed run of a prepared lane (step 2 of the header); times per step. */
-async function timedRun(lane: Lane): Promise<void> {
+async function timedRun(lane: Lane, minRunMs: number): Promise<void> {
   const noop = () => {};
   try {
     const steps = lane.prepared!.steps;
     const c0 = processCpuMs();
     const t0 = performance.now();
-    await lane.prepared!.run(noop);
-    lane.times.push((performance.now() - t0) / steps);
-    if (c0 != null) lane.cpuTimes.push((processCpuMs()! - c0) / steps);
+    let calls = 0;
+    do {
+      await lane.prepared!.run(noop);
+      calls++;
+    } while (performance.now() - t0 < minRunMs);
+    lane.times.push((performance.now() - t0) / (steps * calls));
+    if (c0 != null) lane.cpuTimes.push((processCpuMs()! - c0) / (steps * calls));
+    lane.calls.push(calls);
   } catch (e) {
     failLane(lane, e);
   }
@@ -644,6 +665,7 @@ function laneResult(lane: Lane, interleaved: boolean): CellResult {
   return {
     ...base, firstMs: lane.firstMs, ...stats, reps: times.length,
     timesMs: times.map(t => Math.round(t * 1000) / 1000), ...cpu,
+    ...(lane.calls.length ? {callsPerRun: [Math.min(...lane.calls), Math.max(...lane.calls)] as [number, number]} : {}),
     gbps: base.floorBytes / (stats.medianMs * 1e6),
     ...lane.mem, leakedTensors: lane.leakedTensors,
     interleaved,
@@ -666,7 +688,7 @@ export async function measureSideBySide(
   if (cells.length !== providers.length) throw new Error('measureSideBySide: one provider per cell');
   const lanes: Lane[] = cells.map(cell => ({
     cell, base: baseResult(cell, opts), prepared: null, done: null, firstMs: NaN, mem: null, counts: {}, kernel: {},
-    leakedTensors: 0, times: [], cpuTimes: [],
+    leakedTensors: 0, times: [], cpuTimes: [], calls: [],
   }));
   let interleaved = false;
   try {
@@ -681,7 +703,7 @@ export async function measureSideBySide(
       if (n === 0 || (round >= opts.minReps && performance.now() - start >= opts.budgetMs * n)) break;
       for (let k = 0; k < lanes.length; k++) {
         const lane = lanes[(k + round) % lanes.length];
-        if (lane.prepared) await timedRun(lane);
+        if (lane.prepared) await timedRun(lane, opts.minRunMs);
       }
     }
     return lanes.map(l => laneResult(l, interleaved));

@@ -115,8 +115,9 @@ describe('plans and flags', () => {
 
   it('parses flags and writes them back for child processes', () => {
     const a = parseArgs(['--backends', 'cpu,webgpu', '--suites', 'softmax-ce', '--full', '--shapes', '8x10',
-      '--modes', 'forward', '--providers', 'fused,tf.losses', '--min-reps', '5', '--max-reps', '2']);
+      '--modes', 'forward', '--providers', 'fused,tf.losses', '--min-reps', '5', '--max-reps', '2', '--min-run-ms', '7']);
     expect(a.backends).toEqual(['cpu', 'webgpu']);
+    expect(a.run.minRunMs).toBe(7);
     expect(a.run.onlyShapes).toEqual([{rows: 8, classes: 10}]);
     expect(a.run.maxReps).toBe(5);  // never below minReps
     const back = parseArgs(toArgv(a, 'webgpu'));
@@ -154,7 +155,7 @@ describe('providers side by side', () => {
     id: 'recorded', title: '', kernels: [], providers, shapes: () => [shape], modes, makeInputs,
   });
   const opts = (over: Partial<RunOptions> = {}): RunOptions =>
-    ({...DEFAULT_RUN_OPTIONS, backend: 'cpu', warmup: 1, minReps: 3, maxReps: 3, budgetMs: 0, ...over});
+    ({...DEFAULT_RUN_OPTIONS, backend: 'cpu', warmup: 1, minReps: 3, maxReps: 3, budgetMs: 0, minRunMs: 0, ...over});
   const ok = (r: CellResult) => {
     expect(r.status).toBe('ok');
     expect(r.reps).toBe(3);
@@ -183,6 +184,32 @@ describe('providers side by side', () => {
       expect(r.interleaved).toBe(true);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('repeats the call within a timed run until minRunMs have passed, and times per step', async () => {
+    const log: string[] = [];
+    const slow = recording('tf.losses', log);
+    const slowLoss = slow.loss;
+    // tf.losses takes ≥ 30 ms per call: one call per run; fused is fast: several.
+    slow.loss = (y, x) => {
+      const t0 = performance.now();
+      while (performance.now() - t0 < 30) { /* busy */ }
+      return slowLoss(y, x);
+    };
+    const providers = [recording('fused', log), slow];
+    const results = await runPlan([suiteOf(providers)], opts({minRunMs: 25}));
+    const [fused, losses] = results;
+    ok(fused);
+    ok(losses);
+    expect(losses.callsPerRun).toEqual([1, 1]);
+    expect(fused.callsPerRun![0]).toBeGreaterThan(1);
+    // Calls: 2 each to prepare, then per round one run each.
+    const fusedCalls = log.filter(x => x === 'fused').length - 2;
+    expect(fusedCalls).toBeGreaterThanOrEqual(3 * fused.callsPerRun![0]);
+    expect(fusedCalls).toBeLessThanOrEqual(3 * fused.callsPerRun![1]);
+    // Per step: a fused call is far below the run's 25 ms, tf.losses' ≥ 30 ms.
+    expect(fused.medianMs!).toBeLessThan(25);
+    expect(losses.medianMs!).toBeGreaterThanOrEqual(30);
   });
 
   it('runs rounds until every provider has spent the time budget, all with the same number of runs', async () => {
