@@ -326,7 +326,7 @@ async function browserPage(dir: string): Promise<void> {
         !r.fusedKernelRan && 'fused kernel did not run',
         !(l.length > 0 && l.every(Number.isFinite)) && `losses not finite: ${l}`,
         !(l[l.length - 1] < 0.8 * l[0]) && `loss did not go down: ${l.map(v => v.toFixed(4))}`,
-        // Not cross-origin isolated: tfjs-wasm's non-threaded SIMD build, the one our SIMD kernels run on.
+        // Not cross-origin isolated: tfjs-wasm's non-threaded SIMD build (the threaded one, in isolated pages, is test/browser_wasm.test.ts's).
         backend === 'wasm' && r.wasmBinaries.join() !== 'tfjs-backend-wasm-simd.wasm' && `tfjs-wasm fetched ${r.wasmBinaries.join(', ') || 'no binary'}`,
       ].filter(Boolean);
       if (problems.length > 0) throw new Error(`d. Chromium ${backend}: ${problems.join('; ')}\n${errors.join('\n')}`);
