@@ -67,6 +67,28 @@ function webgpuEnv(notes: string[]): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * glibc's allocator told to keep the memory it frees (unless the caller set
+ * these): by default it hands large blocks back to the kernel and maps fresh
+ * ones, and every page of a fresh block faults on first touch. On this
+ * project's sandboxed hosts a fault is expensive, and whether a step's new
+ * 4 MB output landed on reused or on fresh pages depended on what the other
+ * providers had allocated and freed before: the cpu dense cell ran at 5 or
+ * at 15 ms per step (the extra time in copying the gradient into its new
+ * Float32Array). Every provider of every Node worker runs under the same
+ * setting; the report's notes name it.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
+};
+
+function nodeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = {...base};
+  for (const [k, v] of Object.entries(MALLOC_ENV)) env[k] = base[k] ?? v;
+  return env;
+}
+
 function runWorker(backend: string, args: Args, env: NodeJS.ProcessEnv, onProgress: (e: ProgressEvent) => void,
                    onLog: (line: string) => void): Promise<{out?: string, error?: string, partial?: string}> {
   // process.execArgv carries tsx's loader flags into the child.
@@ -151,7 +173,7 @@ export async function main(argv: string[]): Promise<void> {
   const loadAtStart = load();
 
   for (const b of runnable.filter(x => !x.startsWith('chromium-'))) {
-    const env = b === 'webgpu' ? webgpuEnv(info.notes) : process.env;
+    const env = nodeEnv(b === 'webgpu' ? webgpuEnv(info.notes) : process.env);
     const r = await runWorker(b, args, env, progress(b), line => logs.push(`[${b}] ${line}`));
     if (r.out) {
       info.ran[b] = path.relative(args.resultsDir, r.out);

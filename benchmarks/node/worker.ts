@@ -25,6 +25,12 @@ function packageVersion(name: string): string {
   }
 }
 
+/** glibc allocator settings of this process (run.ts sets them: MALLOC_ENV), for the report. */
+function mallocNote(): string[] {
+  const set = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'].filter(k => process.env[k] != null);
+  return set.length ? [`glibc malloc: ${set.map(k => `${k}=${process.env[k]}`).join(' ')} (benchmarks/run.ts)`] : [];
+}
+
 export async function runWorker(argv: string[], bundled = false): Promise<string> {
   const args = parseArgs(argv);
   const backend = args.backends[0] as NodeBackend;
@@ -66,7 +72,10 @@ export async function runWorker(argv: string[], bundled = false): Promise<string
     startedAt,
     finishedAt: null,
     results: [],
-    notes: software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : [],
+    notes: [
+      ...(software ? ['software GPU: default GPU shapes reduced (see suites.ts)'] : []),
+      ...mallocNote(),
+    ],
   };
   const out = args.out ?? path.join(args.resultsDir, `node-${backend}-${report.deviceSlug}.json`);
   fs.mkdirSync(path.dirname(out), {recursive: true});
