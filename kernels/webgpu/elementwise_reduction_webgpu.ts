@@ -8,7 +8,7 @@
 import {TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {ElementwiseReduction} from '../kernel_names';
-import type {DyMode} from './sigmoid_cross_entropy_webgpu';
+import type {DyMode} from './elementwise_webgpu';
 import {deviceSum, emptySum} from './device_sum';
 
 /** The dy layout of a backward with `reduction`, after checking dy's size. */

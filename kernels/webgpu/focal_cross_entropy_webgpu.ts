@@ -34,9 +34,8 @@
  * C % 4 == 0), as the sigmoid programs.
  */
 import {StorageType, WgslProgram} from './launch';
-import {DyMode, dyAccess} from './sigmoid_cross_entropy_webgpu';
 import type {RowVariant} from './softmax_cross_entropy_webgpu';
-import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
+import {dyAccess, DyMode, ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './elementwise_webgpu';
 import {
   arrayOf, bindingBlock, BufferBinding, entrySnippet, lseRSnippet, lseSnippet, mathSnippet, reductionRSnippet, rowProgramPrelude, storage,
 } from './wgsl_common';

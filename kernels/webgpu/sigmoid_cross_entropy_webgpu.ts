@@ -12,7 +12,7 @@
  * once (`DyMode`, the forward's fused reduction; the host code sums the
  * forward's rows with tfjs's own reduction).
  */
-import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './softmax_cross_entropy_grad_webgpu';
+import {dyAccess, DyMode, ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './elementwise_webgpu';
 import {StorageType, WgslProgram} from './launch';
 import {arrayOf, bindingBlock, mathSnippet, storage} from './wgsl_common';
 
@@ -27,21 +27,6 @@ struct Uniforms {
   nan : f32,
   scale : f32,
 };`;
-
-/**
- * How a backward program reads dy (kernels/FORMULAS.md, "Fused reductions"):
- * 'none' dy[e] ([rows, C], vectorised like the logits), 'rows' dy[row]
- * ([rows], broadcast along C), 'all' dy[0].
- */
-export type DyMode = 'none' | 'rows' | 'all';
-
-/** The WGSL binding of dy and the expression of the element's (vector's) upstream value. */
-export function dyAccess(mode: DyMode, vec: 1 | 4, type: StorageType): {binding: string, value: string} {
-  if (mode === 'none') {
-    return {binding: `array<${storage(vec, type)}>`, value: 'V(dy[e])'};
-  }
-  return {binding: `array<${type}>`, value: `V(f32(dy[${mode === 'rows' ? 'row' : '0'}]))`};
-}
 
 /** `weights` in the variant means a per-class posWeight buffer. */
 export class SigmoidCrossEntropyProgram extends WgslProgram {

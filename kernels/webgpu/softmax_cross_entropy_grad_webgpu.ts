@@ -7,42 +7,10 @@
  * the row programs in softmax_cross_entropy_webgpu.ts. Formulas:
  * kernels/FORMULAS.md.
  */
+import {ElementwiseVariant, elementwiseHeader, elementwiseKey, elementwisePrologue} from './elementwise_webgpu';
 import {StorageType, WgslProgram} from './launch';
 import {scaledDy, SOFTMAX_UNIFORMS, SoftmaxDyMode} from './softmax_cross_entropy_webgpu';
-import {arrayOf, bindingBlock, entrySnippet, storage, vecSnippet, weightSnippet} from './wgsl_common';
-
-/** Threads per workgroup of the elementwise programs (see ELEMENTWISE_WG in SoftmaxCrossEntropyGrad.ts). */
-export interface ElementwiseVariant {
-  wg: number;
-  vec: 1 | 4;
-  weights: boolean;
-}
-
-export function elementwiseKey(v: ElementwiseVariant): string {
-  return `wg${v.wg}_vec${v.vec}${v.weights ? '_w' : ''}`;
-}
-
-/** Entry point plus `e` (vector index), `row`, `col` (first column of the vector); exits past the end. */
-export function elementwisePrologue(wg: number, size: string): string {
-  const e = entrySnippet(wg, false);
-  return `${e.header} {${e.init}
-  let e = group * WG + localIndex;
-  if (e >= ${size}) {
-    return;
-  }
-  let row = (e * VEC) / u.cols;
-  let col = e * VEC - row * u.cols;`;
-}
-
-export function elementwiseHeader(v: ElementwiseVariant, uniforms: string, bindings: string, weightBinding: number | null, weightName?: string): string {
-  return `${uniforms}
-const WG = ${v.wg}u;
-const TEAM = 1u;
-${vecSnippet(v.vec)}
-${bindings}
-${weightSnippet(weightBinding, weightName)}
-${entrySnippet(v.wg, false).privates}`;
-}
+import {arrayOf, bindingBlock, storage} from './wgsl_common';
 
 /**
  * Sparse backward w.r.t. logits: dx = scale·dy_b/T·((W + 2λ·lse)·p − w·ŷ), W = (1 − ε)·w[t] + ε/C·Σw,
