@@ -74,6 +74,19 @@ async function kernelsOfTheThreeOps(): Promise<string[]> {
   }
 }
 
+/**
+ * Our SIMD module (`module`: which variant of it) runs over the page's
+ * tfjs-wasm memory, the ops choose our kernels, and the three ops run them.
+ */
+async function expectOurKernelsRun(module: string): Promise<void> {
+  expect(wasmSimdRuns(), () => `wasmSimdRuns() is false: our ${module} cannot run over this tfjs-wasm's memory`);
+  const declined = choices().filter(([, c]) => !c.fused || !c.reason.includes('\'wasm\' backend\'s fused'));
+  expect(declined.length === 0, () => `not our fused kernels: ${declined.map(([k, c]) => `${k}: ${c.reason}`).join('; ')}`);
+  const ran = await kernelsOfTheThreeOps();
+  const missing = OF_THE_THREE.filter(k => !ran.includes(k));
+  expect(missing.length === 0, () => `did not run: ${missing.join(', ')} (ran: ${[...new Set(ran)].join(', ')})`);
+}
+
 const cases: Array<SpecCase & {list: ListId}> = [
   {
     list: 'wasm simd',
@@ -85,12 +98,7 @@ const cases: Array<SpecCase & {list: ListId}> = [
       expect(!build.shared, () => 'tfjs-wasm\'s memory is shared (its threaded build)');
       expect(build.binaries.includes('tfjs-backend-wasm-simd.wasm') && !build.binaries.some(b => b.includes('threaded')),
              () => `expected tfjs-backend-wasm-simd.wasm only, the page fetched: ${build.binaries.join(', ') || 'none'}`);
-      expect(wasmSimdRuns(), () => 'wasmSimdRuns() is false: our module cannot run over this tfjs-wasm\'s memory');
-      const declined = choices().filter(([, c]) => !c.fused || !c.reason.includes('\'wasm\' backend\'s fused'));
-      expect(declined.length === 0, () => `not our fused kernels: ${declined.map(([k, c]) => `${k}: ${c.reason}`).join('; ')}`);
-      const ran = await kernelsOfTheThreeOps();
-      const missing = OF_THE_THREE.filter(k => !ran.includes(k));
-      expect(missing.length === 0, () => `did not run: ${missing.join(', ')} (ran: ${[...new Set(ran)].join(', ')})`);
+      await expectOurKernelsRun('module');
     },
   },
   {
@@ -104,12 +112,7 @@ const cases: Array<SpecCase & {list: ListId}> = [
       expect(build.binaries.includes('tfjs-backend-wasm-threaded-simd.wasm'),
              () => `expected tfjs-backend-wasm-threaded-simd.wasm, the page fetched: ${build.binaries.join(', ') || 'none'}`);
       expect(build.threads >= 1, () => `tfjs-wasm reports ${build.threads} threads`);
-      expect(wasmSimdRuns(), () => 'wasmSimdRuns() is false: our shared-memory variant cannot run over this tfjs-wasm\'s memory');
-      const declined = choices().filter(([, c]) => !c.fused || !c.reason.includes('\'wasm\' backend\'s fused'));
-      expect(declined.length === 0, () => `not our fused kernels: ${declined.map(([k, c]) => `${k}: ${c.reason}`).join('; ')}`);
-      const ran = await kernelsOfTheThreeOps();
-      const missing = OF_THE_THREE.filter(k => !ran.includes(k));
-      expect(missing.length === 0, () => `did not run: ${missing.join(', ')} (ran: ${[...new Set(ran)].join(', ')})`);
+      await expectOurKernelsRun('shared-memory variant');
     },
   },
 ];
