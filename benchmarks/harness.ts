@@ -21,12 +21,12 @@
  *     rotation is spent (or `maxReps` rounds): each provider's median, p20,
  *     p80. Every provider so gets the same number of runs. A timed run
  *     repeats its provider's call until `minRunMs` have passed (one call
- *     when a call takes longer) and counts the time per step: the
- *     garbage a step makes is collected every few steps (V8's limits on
- *     the heap and on ArrayBuffer memory), and a run of one fast step
- *     either pays a whole collection or none, which made the cpu cells
- *     bimodal; over `minRunMs` each step pays its share, as in a training
- *     loop.
+ *     when a call takes longer) and counts the time per step: costs that
+ *     come every few steps (V8 collecting the garbage the steps make) are
+ *     paid whole or not at all by a run of one fast step, and over
+ *     `minRunMs` each step pays its share, as in a training loop. (The cpu
+ *     cells' 5 / 15 ms modes were another cost, glibc mapping fresh pages
+ *     for new outputs: MALLOC_ENV in node/worker.ts, set by run.ts.)
  * A provider that throws (out of memory, say), while prepared or in a timed
  * run, gets an 'error' cell and leaves the rotation (its state disposed at
  * once); the others go on, and their states are disposed at the end.

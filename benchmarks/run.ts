@@ -20,7 +20,7 @@ import * as cliProgress from 'cli-progress';
 import {Args, parseArgs, toArgv, USAGE} from './cli';
 import {planCells, ProgressEvent, RunOptions} from './harness';
 import {NODE_BACKENDS, NodeBackend, nodeBackendMissing} from './node/backends';
-import {PROGRESS_PREFIX} from './node/worker';
+import {MALLOC_ENV, PROGRESS_PREFIX} from './node/worker';
 import {suitesById} from './suites';
 import {chromiumPath, runInChromium} from './browser/run_browser';
 import {buildReport, RunInfo} from './report';
@@ -66,22 +66,6 @@ function webgpuEnv(notes: string[]): NodeJS.ProcessEnv {
   }
   return env;
 }
-
-/**
- * glibc's allocator told to keep the memory it frees (unless the caller set
- * these): by default it hands large blocks back to the kernel and maps fresh
- * ones, and every page of a fresh block faults on first touch. On this
- * project's sandboxed hosts a fault is expensive, and whether a step's new
- * 4 MB output landed on reused or on fresh pages depended on what the other
- * providers had allocated and freed before: the cpu dense cell ran at 5 or
- * at 15 ms per step (the extra time in copying the gradient into its new
- * Float32Array). Every provider of every Node worker runs under the same
- * setting; the report's notes name it.
- */
-export const MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
-  MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
-};
 
 function nodeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env = {...base};

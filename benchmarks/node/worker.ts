@@ -25,9 +25,26 @@ function packageVersion(name: string): string {
   }
 }
 
-/** glibc allocator settings of this process (run.ts sets them: MALLOC_ENV), for the report. */
+/**
+ * glibc's allocator told to keep the memory it frees (unless the caller set
+ * these): by default it hands large blocks back to the kernel and maps fresh
+ * ones, and every page of a fresh block faults on first touch. On this
+ * project's sandboxed hosts a fault is expensive, and whether a step's new
+ * 4 MB output landed on reused or on fresh pages depended on what the other
+ * providers had allocated and freed before: the cpu dense cell ran at 5 or
+ * at 15 ms per step (the extra time in copying the gradient into its new
+ * Float32Array). Every provider of every Node worker runs under the same
+ * setting (run.ts puts it in each worker's environment); the report's
+ * notes name it.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
+};
+
+/** glibc allocator settings of this process (MALLOC_ENV's variables), for the report. */
 function mallocNote(): string[] {
-  const set = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'].filter(k => process.env[k] != null);
+  const set = Object.keys(MALLOC_ENV).filter(k => process.env[k] != null);
   return set.length ? [`glibc malloc: ${set.map(k => `${k}=${process.env[k]}`).join(' ')} (benchmarks/run.ts)`] : [];
 }
 
