@@ -11,12 +11,12 @@
  * same formulas from tfjs ops (focal_composite.ts). Formulas:
  * kernels/FORMULAS.md.
  */
-import {engine, op, reshape, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {engine, op, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
 import {compositeBinaryFocalCrossEntropy, CompositeFocalAttrs, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {assertArg, checkGamma, checkLabelsShape, checkLabelSmoothing, checkOptions, classAxis, ClassVector, denseLabels, describeValue, floatTensor, isDeviceVector, lossAttrs, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
+import {assertArg, checkGamma, checkLabelsShape, checkLabelSmoothing, checkOptions, classAxis, ClassVector, denseLabels, describeValue, floatTensor, isDeviceVector, lossAttrs, reshapeTo, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax focal ops. */
 export interface FocalCrossEntropyOptions {
@@ -113,7 +113,7 @@ function softmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
   checkLabelsShape($labels, $logits.shape, 'logits shape', opName);
   const attrs = focalAttrs({...options, ignoreIndex: undefined}, C, opName);
   const loss = runSoftmaxFocal(FocalCrossEntropy, rowsView($logits, axis), rowsView($labels, axis), attrs);
-  return reshape(loss, withoutAxis($logits.shape, axis));
+  return reshapeTo(loss, withoutAxis($logits.shape, axis));
 }
 
 /**
@@ -135,8 +135,8 @@ function sparseSoftmaxFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, 
   const attrs = focalAttrs(options, C, opName);
   const ids = sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
                              sparseKernelThrows(fusedFocal(SparseFocalCrossEntropy, attrs)));
-  const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshape(ids, [-1]), attrs);
-  return reshape(loss, outShape);
+  const loss = runSoftmaxFocal(SparseFocalCrossEntropy, rowsView($logits, axis), reshapeTo(ids, [ids.size]), attrs);
+  return reshapeTo(loss, outShape);
 }
 
 /**
@@ -164,14 +164,14 @@ function sigmoidFocalCrossEntropyWithLogits_(labels: Tensor | TensorLike, logits
   const C = $logits.rank === 0 ? 1 : $logits.shape[$logits.rank - 1];
   // Rows counted, not inferred: reshape cannot infer −1 when C = 0.
   const rows = $logits.shape.slice(0, -1).reduce((a: number, b: number) => a * b, 1);
-  const x = reshape($logits, [rows, C]) as Tensor2D;
-  const z = reshape($labels, [rows, C]) as Tensor2D;
+  const x = reshapeTo<Tensor2D>($logits, [rows, C]);
+  const z = reshapeTo<Tensor2D>($labels, [rows, C]);
   const red = elementwiseReduction(options.reduction, $logits.shape, opName);
   const reduced: BinaryFocalCrossEntropyAttrs = {...attrs, reduction: red.reduction, scale: red.scale};
   const loss = useFusedKernel(BinaryFocalCrossEntropy) ?
       engine().runKernel(BinaryFocalCrossEntropy, {logits: x, labels: z}, reduced as unknown as {}) as Tensor :
       compositeBinaryFocalCrossEntropy(x, z, reduced);
-  return reshape(loss, red.outShape);
+  return reshapeTo(loss, red.outShape);
 }
 
 export const softmaxFocalCrossEntropyWithLogits = /* @__PURE__ */ op({softmaxFocalCrossEntropyWithLogits_});

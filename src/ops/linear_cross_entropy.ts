@@ -31,7 +31,7 @@
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
-import {assertArg, checkLabelsShape, checkOptions, ClassVector, describeValue, floatTensor, lossAttrs, sparseClassIds, sparseKernelThrows, sparseLabels} from './validate';
+import {assertArg, checkLabelsShape, checkOptions, ClassVector, describeValue, floatTensor, lossAttrs, reshapeTo, sparseClassIds, sparseKernelThrows, sparseLabels} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
 export type {LinearCrossEntropyReduction, WeightLayout} from './linear_cross_entropy_chunks';
@@ -162,8 +162,8 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
   const ids = sparseClassIds(labels, $labels, V, attrs.ignoreIndex, OP, options.validateLabels ?? false,
                              sparseKernelThrows(fusedForwardAvailable() || fusedChunksAvailable()));
   const plan: ChunkPlan = {chunkSize, layout, attrs};
-  const h2 = reshape($hidden, [N, H]) as Tensor2D;
-  const t = reshape(ids, [N]) as Tensor1D;
+  const h2 = reshapeTo<Tensor2D>($hidden, [N, H]);
+  const t = reshapeTo<Tensor1D>(ids, [N]);
   const scale = reduction === 'mean' ? meanScale(t, attrs.ignoreIndex) : scalar(1);
 
   // The chunk's per-row losses (kept past the chunk's scope) and its lse.
@@ -236,7 +236,7 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
     });
     out = $bias == null ? f(h2, $weight) : f(h2, $weight, $bias);
   }
-  return reduction === 'none' ? reshape(out, rowShape) : out;
+  return reduction === 'none' ? reshapeTo(out, rowShape) : out;
 }
 
 export const linearSoftmaxCrossEntropy = /* @__PURE__ */ op({linearSoftmaxCrossEntropy_});

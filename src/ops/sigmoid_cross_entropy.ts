@@ -2,12 +2,12 @@
  * Sigmoid cross-entropy with logits, elementwise (kernels/FORMULAS.md):
  * L = q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x), ẑ = z·(1 − ε) + ε/2.
  */
-import {engine, op, reshape, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {engine, op, Tensor, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {SigmoidCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSigmoidAttrs, compositeSigmoidCrossEntropy} from './composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {checkLabelsShape, checkLabelSmoothing, checkOptions, ClassVector, classVector, denseLabels, floatTensor, isDeviceVector} from './validate';
+import {checkLabelsShape, checkLabelSmoothing, checkOptions, ClassVector, classVector, denseLabels, floatTensor, isDeviceVector, reshapeTo} from './validate';
 
 /** Options of `sigmoidCrossEntropyWithLogits`. */
 export interface SigmoidCrossEntropyOptions {
@@ -63,12 +63,12 @@ function sigmoidCrossEntropyWithLogits_<T extends Tensor>(
   };
   // Rows counted, not inferred: reshape cannot infer −1 when C = 0.
   const rows = $logits.shape.slice(0, -1).reduce((a: number, b: number) => a * b, 1);
-  const x = reshape($logits, [rows, C]) as Tensor2D;
-  const z = reshape($labels, [rows, C]) as Tensor2D;
+  const x = reshapeTo<Tensor2D>($logits, [rows, C]);
+  const z = reshapeTo<Tensor2D>($labels, [rows, C]);
   const loss = !isDeviceVector(attrs.posWeight) && useFusedKernel(SigmoidCrossEntropy, attrs) ?
       engine().runKernel(SigmoidCrossEntropy, {logits: x, labels: z}, attrs as unknown as {}) as Tensor :
       compositeSigmoidCrossEntropy(x, z, attrs);
-  return reshape(loss, red.outShape);
+  return reshapeTo(loss, red.outShape);
 }
 
 export const sigmoidCrossEntropyWithLogits = /* @__PURE__ */ op({sigmoidCrossEntropyWithLogits_});

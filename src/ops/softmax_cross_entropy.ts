@@ -4,12 +4,12 @@
  * the fused kernel when the active backend has one (else the composite path),
  * and reshape back. Formulas: kernels/FORMULAS.md.
  */
-import {cast, div, engine, maximum, notEqual, op, reshape, scalar, sum, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {cast, div, engine, maximum, notEqual, op, scalar, sum, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
 import {SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {SoftmaxLossReduction, softmaxReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
-import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, isDeviceVector, lossAttrs, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
+import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, isDeviceVector, lossAttrs, reshapeTo, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax cross-entropy ops. */
 export interface SoftmaxCrossEntropyOptions {
@@ -76,7 +76,7 @@ function sizeOf(shape: number[]): number {
 
 /** The op's result: the per-example loss in `outShape`, or the scalar reduction as the kernels return it. */
 function shaped(loss: Tensor, attrs: CompositeSoftmaxAttrs, outShape: number[]): Tensor {
-  return attrs.reduction === 'all' ? loss : reshape(loss, outShape);
+  return attrs.reduction === 'all' ? loss : reshapeTo(loss, outShape);
 }
 
 /**
@@ -154,8 +154,9 @@ function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
   const outShape = withoutAxis($logits.shape, axis);
   checkLabelsShape($labels, outShape, 'logits shape without the class axis', opName);
   const attrs = kernelAttrs(options, $logits.shape, axis, C, opName);
-  const ids = reshape(sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
-                                     sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs))), [-1]);
+  const ids = reshapeTo<Tensor1D>(sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
+                                                 sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs))),
+                                  [sizeOf(outShape)]);
   const loss = runSoftmax(SparseSoftmaxCrossEntropy, rowsView($logits, axis), ids, attrs);
   if (options.reduction === 'mean' && attrs.ignoreIndex != null) {
     // The mean over the examples not ignored (at least one): the kernels summed.

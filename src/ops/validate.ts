@@ -1,6 +1,6 @@
 /** Argument checks shared by the ops: every message names the op and the argument. */
 import {capabilities, readableOnHost, syncReadRefusal} from '../../kernels/capabilities';
-import {backend_util, getBackend, greaterEqual, less, logicalAnd, reshape, Tensor, Tensor2D, tensor, TensorLike, transpose, util, where, cast, equal, floor, logicalOr, scalar, tidy} from '@tensorflow/tfjs-core';
+import {backend_util, customGrad, getBackend, GradSaveFunc, greaterEqual, less, logicalAnd, reshape, Tensor, Tensor2D, tensor, TensorLike, transpose, util, where, cast, equal, floor, logicalOr, scalar, tidy} from '@tensorflow/tfjs-core';
 
 export function assertArg(cond: boolean, opName: string, message: () => string): void {
   if (!cond) {
@@ -265,9 +265,28 @@ export function withoutAxis(shape: number[], axis: number): number[] {
 }
 
 /**
+ * `x` in `shape`: `x` itself when it has that shape already, else a reshape
+ * whose gradient does not save `x`. tfjs's own Reshape gradient saves its
+ * input (for the shape alone), and the engine clones what a gradient saves:
+ * on tfjs-wasm, whose Identity copies, that is a copy of the whole tensor in
+ * every differentiated call. Here the gradient reshapes dy to `x`'s shape,
+ * kept as numbers (a customGrad whose forward runs off the tape).
+ */
+export function reshapeTo<T extends Tensor>(x: Tensor, shape: number[]): T {
+  if (x.rank === shape.length && x.shape.every((d: number, i: number) => d === shape[i])) {
+    return x as T;
+  }
+  const inShape = x.shape.slice();
+  const view = customGrad((...args: (Tensor | GradSaveFunc)[]) =>
+      ({value: reshape(args[0] as Tensor, shape), gradFunc: (dy: Tensor) => reshape(dy, inShape)}));
+  return view(x) as T;
+}
+
+/**
  * `x` with `axis` moved last (a transpose only when it is not last already),
- * flattened to [rows, C]. An empty tensor has nothing to move: a reshape
- * (some backends' Transpose of an empty tensor throws).
+ * flattened to [rows, C] (`reshapeTo`: no reshape when it is that already).
+ * An empty tensor has nothing to move: a reshape (some backends' Transpose of
+ * an empty tensor throws).
  */
 export function rowsView(x: Tensor, axis: number): Tensor2D {
   let last = x;
@@ -275,7 +294,8 @@ export function rowsView(x: Tensor, axis: number): Tensor2D {
     const perm = [...Array(x.rank).keys()].filter(d => d !== axis).concat(axis);
     last = x.size === 0 ? reshape(x, perm.map(d => x.shape[d])) : transpose(x, perm);
   }
-  return reshape(last, [-1, x.shape[axis]]);
+  const C = x.shape[axis];
+  return reshapeTo(last, [C === 0 ? 0 : x.size / C, C]);
 }
 
 /** The loss options the ops share, as users pass them. */

@@ -27,4 +27,53 @@ defineSpec('fused kernels run', it => {
                           [names.SigmoidCrossEntropy, names.SigmoidCrossEntropyGrad], 'sigmoid');
     tf.dispose([X, Y, T]);
   }, {only: env => fusedEnv(env, names.ALL_KERNEL_NAMES)});
+
+  it('a gradient saves the logits once: the ops\' views of [rows, C] and higher-rank inputs add no copy', async () => {
+    // tfjs's engine clones each tensor a gradient saves (a copy on tfjs-wasm); tf.reshape's gradient saves its input.
+    const big = (f: () => tf.Tensor | tf.Tensor[]) => identitiesOfSize(f, rows * C);
+    const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(y, [rows, C]), T = tf.tensor1d(t, 'int32');
+    const H = tf.tensor2d(oneHotRowsOf(t), [rows, C]);
+    const X3 = tf.reshape(X, [1, rows, C]), T3 = tf.reshape(T, [1, rows]);
+    const counts = {
+      sparse: await big(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(T, l, {reduction: 'mean'}))(X)),
+      'sparse, rank 3': await big(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(T3, l))(X3)),
+      'dense, soft labels': await big(() => tf.grad(l => softmaxCrossEntropyWithLogits(Y, l))(X)),
+      'dense, one-hot labels': await big(() => tf.grad(l => softmaxCrossEntropyWithLogits(H, l))(X)),
+      sigmoid: await big(() => tf.grad(l => sigmoidCrossEntropyWithLogits(Y, l, {reduction: 'mean'}))(X)),
+    };
+    const expected = {sparse: 1, 'sparse, rank 3': 1, 'dense, soft labels': 2, 'dense, one-hot labels': 2,
+                      sigmoid: 2};
+    if (JSON.stringify(counts) !== JSON.stringify(expected)) {
+      throw new Error(`[rows, C] clones per gradient: ${JSON.stringify(counts)}, expected ${JSON.stringify(expected)}`);
+    }
+    tf.dispose([X, Y, T, H, X3, T3]);
+  }, {only: env => fusedEnv(env, names.ALL_KERNEL_NAMES)});
+
+  /** One-hot rows of the class ids `ids`. */
+  function oneHotRowsOf(ids: ArrayLike<number>): Float32Array {
+    const out = new Float32Array(rows * C);
+    for (let i = 0; i < rows; i++) out[i * C + ids[i]] = 1;
+    return out;
+  }
 });
+
+/** How many Identity kernels (the engine's clones) `f` runs on an input of `size` elements; disposes f's outputs. */
+async function identitiesOfSize(f: () => tf.Tensor | tf.Tensor[], size: number): Promise<number> {
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  let n = 0;
+  engine.runKernel = function(this: typeof engine, name: string, inputs: tf.NamedTensorMap, ...rest: unknown[]) {
+    if (name === 'Identity' && inputs.x?.size === size) n++;
+    return (original as (...a: unknown[]) => unknown).call(this, name, inputs, ...rest);
+  } as typeof engine.runKernel;
+  try {
+    const out = f();
+    for (const o of Array.isArray(out) ? out : [out]) {
+      await o.data();
+      o.dispose();
+    }
+  } finally {
+    engine.runKernel = original;
+  }
+  return n;
+}
