@@ -29,6 +29,9 @@ export * from './focal_cross_entropy';
 // The linear cross-entropy's GEMM accumulate (its own file; no shared helpers).
 export * from './matmul_accumulate';
 
+// The one-hot scan of dense labels (its own file; no shared helpers).
+export * from './one_hot_labels';
+
 
 /** (e0 + e1) + (e2 + e3), e_j = 2^((x − m)·k) of the four vectors at p (16 floats). */
 // @ts-ignore: decorator

@@ -152,6 +152,55 @@ export interface SigmoidCrossEntropyGradInputs extends NamedTensorInfoMap {
 }
 
 // ---------------------------------------------------------------------------
+// One-hot dense labels (kernels/FORMULAS.md, "One-hot dense labels"). For
+// backends whose kernels read a tensor where it lives, synchronously (wasm):
+// softmaxCrossEntropyWithLogits asks the first kernel whether every labels row
+// is one-hot and, if so, runs the second, which saves the class ids for the
+// backward instead of the [rows, C] labels. That matters where tfjs's engine
+// copies what a gradient saves (tfjs-wasm's Identity copies; cpu's, webgl's
+// and webgpu's share the buffer). Registered on wasm only; not part of
+// ALL_KERNEL_NAMES (`useFusedKernel` checks per backend).
+// ---------------------------------------------------------------------------
+
+/**
+ * Dense labels float32 [rows, C] → int32 [rows]: each row's class id when
+ * every row is one-hot (one entry exactly 1, every other ±0), else an int32
+ * [0] (a NaN, any other value, no 1 or two 1s in some row). Shape, not
+ * values, carries the answer, so the op decides without a read-back.
+ * Its gradient w.r.t. the labels is 0 (class ids are not differentiable);
+ * the labels' gradient flows through OneHotSoftmaxCrossEntropy.
+ */
+export const DenseLabelClassIds = 'FusedDenseLabelClassIds';
+export interface DenseLabelClassIdsInputs extends NamedTensorInfoMap {
+  labels: TensorInfo;
+}
+export interface DenseLabelClassIdsAttrs {
+  /** C, the labels' second dimension (for the gradient's zeros: the labels are not saved). */
+  classes: number;
+}
+
+/**
+ * SoftmaxCrossEntropy for labels that DenseLabelClassIds found one-hot, given
+ * both: `{logits [rows, C], labels [rows, C], classIds int32 [rows]}`, the
+ * softmax attributes (ignoreIndex null), outputs as SoftmaxCrossEntropy's.
+ * One-hot dense targets are the sparse ones (FORMULAS.md, step 4), so the
+ * kernel is the backend's SparseSoftmaxCrossEntropy on classIds, and the
+ * gradient saves logits and classIds, not the labels: d/dlogits is
+ * SparseSoftmaxCrossEntropyGrad; d/dlabels, SoftmaxCrossEntropyGrad with
+ * wrt 'labels' (which reads logits and (m, s) only) on the one-hot rows
+ * rebuilt from classIds.
+ */
+export const OneHotSoftmaxCrossEntropy = 'FusedOneHotSoftmaxCrossEntropy';
+export interface OneHotSoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
+  logits: TensorInfo;
+  labels: TensorInfo;
+  classIds: TensorInfo;
+}
+
+/** Both one-hot kernels (registered together, on wasm). */
+export const ONE_HOT_KERNEL_NAMES = [DenseLabelClassIds, OneHotSoftmaxCrossEntropy] as const;
+
+// ---------------------------------------------------------------------------
 // Fused linear + sparse softmax cross-entropy forward (linearSoftmaxCrossEntropy
 // without gradients). Registered on cpu and webgpu; elsewhere the op runs its
 // chunk loop (tfjs matMul + SparseSoftmaxCrossEntropy). Not in ALL_KERNEL_NAMES.

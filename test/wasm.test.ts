@@ -34,7 +34,7 @@ const FUSED_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCro
                               'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits',
                               'focal cross-entropy', 'precision at large logit scales (focal)', 'fused reductions',
                               'properties']);
-const OUR_WASM_KERNELS = [...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES];
+const OUR_WASM_KERNELS = [...names.ALL_KERNEL_NAMES, ...names.ONE_HOT_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES];
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 describe('wasm (softmax kernels: WebAssembly SIMD on the backend\'s heap; the rest composite)', () => {
   test('our softmax, sigmoid and focal kernels, and only those, are registered for wasm, and run on its memory', () => {
-    const ours = new Set<string>([...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES, ...names.IN_PLACE_KERNEL_NAMES,
+    const ours = new Set<string>([...names.ALL_KERNEL_NAMES, ...names.ONE_HOT_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES, ...names.IN_PLACE_KERNEL_NAMES,
                                   names.LinearSparseSoftmaxCrossEntropy]);
     expect(tf.getKernelsForBackend('wasm').map(k => k.kernelName).filter(n => ours.has(n)).sort())
         .toEqual([...OUR_WASM_KERNELS].sort());

@@ -33,6 +33,11 @@ export interface SimdExports {
                  reduction: number, scale: number, out: number): void;
   sigmoidGrad(x: number, z: number, dy: number, dyMode: number, rows: number, C: number, keep: number, half: number,
               q: number, q0: number, scale: number, wrtLabels: number, out: number): void;
+  /**
+   * ids [rows] i32 := the class id of each one-hot row of y [rows, C] f32, returning 1; 0 (ids
+   * partly written) at the first row that is not one-hot (assembly/one_hot_labels.ts).
+   */
+  oneHotClassIds(y: number, rows: number, C: number, ids: number): number;
   /** c [M, P] += A·b [K, P], A = a [M, K] or (transA) aᵀ, a [K, M] (assembly/matmul_accumulate.ts). */
   gemmAxpy(c: number, a: number, b: number, M: number, K: number, P: number, transA: number): void;
   /** c [M, P] += a [M, K]·bᵀ, b [P, K]. */

@@ -3,7 +3,10 @@
  * module (kernels/simd) instantiated over the backend's own heap, so every
  * kernel reads its inputs and writes its outputs where the backend keeps its
  * tensors (each dataId's memoryOffset), with no copies. Forward, backward,
- * dense and sparse, every attribute of the contract. A sparse label outside
+ * dense and sparse, every attribute of the contract; and the one-hot pair
+ * (DenseLabelClassIds, OneHotSoftmaxCrossEntropy: one-hot dense labels run
+ * as class ids, so the engine's clone for the backward copies [rows] ids, not
+ * the [rows, C] labels; kernel_names.ts). A sparse label outside
  * [0, C) gives NaN for its row, as on the GPU backends (the labels are not
  * read on the host).
  *
@@ -12,7 +15,7 @@
  * the backend's memory: wasm_simd.ts.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad, SparseSoftmaxCrossEntropyInputs} from '../kernel_names';
+import {DenseLabelClassIds, DenseLabelClassIdsInputs, OneHotSoftmaxCrossEntropy, OneHotSoftmaxCrossEntropyInputs, SoftmaxCrossEntropy, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../kernel_names';
 import {checkRowDy, fillRowDy, isUnreduced, reduceRowLoss} from '../softmax_reduction';
 import {WasmBackendLike, wasmSimdKernels as kernels} from './wasm_simd';
 
@@ -92,17 +95,44 @@ function softmaxCrossEntropy({inputs, backend, attrs}: Args<SoftmaxCrossEntropyI
   return [reducedLoss(backend, loss, attrs, SoftmaxCrossEntropy), stats];
 }
 
-function sparseSoftmaxCrossEntropy({inputs, backend, attrs}: Args<SparseSoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
-  const [rows, C] = inputs.logits.shape;
+/** The sparse forward on int32 class ids `ids` [rows] (SparseSoftmaxCrossEntropy, OneHotSoftmaxCrossEntropy). */
+function sparseForward(backend: WasmBackendLike, logits: TensorInfo, ids: TensorInfo, attrs: SoftmaxCrossEntropyAttrs,
+                       kernel: string): TensorInfo[] {
+  const [rows, C] = logits.shape;
   const ignore = attrs.ignoreIndex;
   const k = kernels(backend);
   const loss = backend.makeOutput([rows], 'float32'), stats = backend.makeOutput([rows, 2], 'float32');
   const {w, sumW} = weightsIn(backend, attrs, C);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
-  k.sparseForward(off(inputs.logits), off(inputs.labels), rows, C, 1 / attrs.temperature, attrs.labelSmoothing, w, sumW,
+  k.sparseForward(off(logits), off(ids), rows, C, 1 / attrs.temperature, attrs.labelSmoothing, w, sumW,
                   attrs.zLoss, ignore == null ? 0 : 1, ignore ?? 0, off(loss), off(stats));
   freeWeights(backend, w);
-  return [reducedLoss(backend, loss, attrs, SparseSoftmaxCrossEntropy), stats];
+  return [reducedLoss(backend, loss, attrs, kernel), stats];
+}
+
+function sparseSoftmaxCrossEntropy({inputs, backend, attrs}: Args<SoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
+  return sparseForward(backend, inputs.logits, inputs.labels, attrs, SparseSoftmaxCrossEntropy);
+}
+
+/**
+ * Dense labels → each row's class id if every row is one-hot, else an int32
+ * [0] (kernel_names.ts, DenseLabelClassIds): one SIMD read of the labels,
+ * stopping at the first row that is not one-hot.
+ */
+function denseLabelClassIds({inputs, backend}: Args<DenseLabelClassIdsInputs, unknown>): TensorInfo {
+  const [rows, C] = inputs.labels.shape;
+  const ids = backend.makeOutput([rows], 'int32');
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  if (kernels(backend).oneHotClassIds(off(inputs.labels), rows, C, off(ids)) === 1) {
+    return ids;
+  }
+  backend.disposeData(ids.dataId);
+  return backend.makeOutput([0], 'int32');
+}
+
+/** One-hot dense labels as class ids: the sparse forward (kernel_names.ts, OneHotSoftmaxCrossEntropy). */
+function oneHotSoftmaxCrossEntropy({inputs, backend, attrs}: Args<OneHotSoftmaxCrossEntropyInputs, SoftmaxCrossEntropyAttrs>): TensorInfo[] {
+  return sparseForward(backend, inputs.logits, inputs.classIds, attrs, OneHotSoftmaxCrossEntropy);
 }
 
 function softmaxCrossEntropyGrad({inputs, backend, attrs}: Args<SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyGradAttrs>): TensorInfo {
@@ -150,4 +180,6 @@ export const wasmSoftmaxKernelConfigs: KernelConfig[] = [
   config(SparseSoftmaxCrossEntropy, sparseSoftmaxCrossEntropy),
   config(SoftmaxCrossEntropyGrad, softmaxCrossEntropyGrad),
   config(SparseSoftmaxCrossEntropyGrad, sparseSoftmaxCrossEntropyGrad),
+  config(DenseLabelClassIds, denseLabelClassIds),
+  config(OneHotSoftmaxCrossEntropy, oneHotSoftmaxCrossEntropy),
 ];

@@ -1,6 +1,7 @@
 /**
  * The `wasm` backend (tfjs-backend-wasm): the softmax cross-entropy kernels
- * (dense and sparse, forward and backward), the sigmoid ones (with the
+ * (dense and sparse, forward and backward, and the one-hot pair that runs
+ * one-hot dense labels as class ids), the sigmoid ones (with the
  * fused reductions) and the focal ones (softmax and binary) on the WebAssembly
  * SIMD module over the backend's own heap (SoftmaxCrossEntropy.ts,
  * SigmoidCrossEntropy.ts, FocalCrossEntropy.ts; the instance: wasm_simd.ts);

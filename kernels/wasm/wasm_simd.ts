@@ -29,7 +29,7 @@ export interface WasmBackendLike {
     _free(ptr: number): void;
   };
   getMemoryOffset(dataId: object): number;
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   disposeData(dataId: object): boolean;
 }
 

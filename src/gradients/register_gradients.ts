@@ -2,11 +2,12 @@
 import {getGradient, GradConfig, registerGradient} from '@tensorflow/tfjs-core';
 import {binaryFocalCrossEntropyGradConfig, focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig} from './focal_cross_entropy_grad';
 import {sigmoidCrossEntropyGradConfig} from './sigmoid_cross_entropy_grad';
-import {softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './softmax_cross_entropy_grad';
+import {denseLabelClassIdsGradConfig, oneHotSoftmaxCrossEntropyGradConfig, softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig} from './softmax_cross_entropy_grad';
 
 const gradConfigs: GradConfig[] = [
   softmaxCrossEntropyGradConfig, sparseSoftmaxCrossEntropyGradConfig, sigmoidCrossEntropyGradConfig,
   focalCrossEntropyGradConfig, sparseFocalCrossEntropyGradConfig, binaryFocalCrossEntropyGradConfig,
+  oneHotSoftmaxCrossEntropyGradConfig, denseLabelClassIdsGradConfig,
 ];
 
 export function registerGradients(): void {

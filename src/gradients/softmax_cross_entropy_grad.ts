@@ -4,8 +4,8 @@
  * saved per-row lse and dy). Thunks are lazy: d/dlabels is computed only when
  * the labels are on the differentiation path.
  */
-import {engine, GradConfig, NamedAttrMap, Tensor, zerosLike} from '@tensorflow/tfjs-core';
-import {SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
+import {cast, engine, GradConfig, NamedAttrMap, oneHot, ones, Tensor, zeros, zerosLike} from '@tensorflow/tfjs-core';
+import {DenseLabelClassIds, DenseLabelClassIdsAttrs, OneHotSoftmaxCrossEntropy, SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
 
 function backward(kernelName: string, saved: Tensor[], dy: Tensor | Tensor[], attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {
   const [logits, labels, lse] = saved;
@@ -34,4 +34,41 @@ export const sparseSoftmaxCrossEntropyGradConfig: GradConfig = {
     // Class ids are not differentiable.
     labels: () => zerosLike(saved[1]),
   }),
+};
+
+/** The float32 [rows, C] one-hot rows of class ids (tf.oneHot wants C ≥ 2; every row of a C = 1 is [1]). */
+function oneHotRows(ids: Tensor, C: number): Tensor {
+  return C === 1 ? ones([ids.shape[0], 1]) : cast(oneHot(ids, C), 'float32');
+}
+
+/**
+ * One-hot dense labels (kernel_names.ts): saved are the logits and the class
+ * ids, not the [rows, C] labels. d/dlogits is the sparse backward on the ids;
+ * d/dlabels the dense one (it reads logits and (m, s), not the labels' values),
+ * given the one-hot rows rebuilt from the ids, and only when the labels are on
+ * the differentiation path.
+ */
+export const oneHotSoftmaxCrossEntropyGradConfig: GradConfig = {
+  kernelName: OneHotSoftmaxCrossEntropy,
+  inputsToSave: ['logits', 'classIds'],
+  outputsToSave: [false, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [logits, classIds, lse] = saved;
+    return {
+      logits: () => backward(SparseSoftmaxCrossEntropyGrad, [logits, classIds, lse], dy, attrs, 'logits'),
+      labels: () => backward(SoftmaxCrossEntropyGrad, [logits, oneHotRows(classIds, logits.shape[1] as number), lse],
+                             dy, attrs, 'labels'),
+      classIds: () => zeros(classIds.shape),
+    };
+  },
+};
+
+/** The one-hot scan: class ids are not differentiable (the labels' gradient comes through the loss kernel). */
+export const denseLabelClassIdsGradConfig: GradConfig = {
+  kernelName: DenseLabelClassIds,
+  gradFunc: (dy, _saved, attrs) => {
+    const ids = Array.isArray(dy) ? dy[0] : dy;
+    const {classes} = attrs as unknown as DenseLabelClassIdsAttrs;
+    return {labels: () => zeros([ids.shape[0], classes])};
+  },
 };

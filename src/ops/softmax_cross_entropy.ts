@@ -5,7 +5,7 @@
  * and reshape back. Formulas: kernels/FORMULAS.md.
  */
 import {cast, div, engine, maximum, notEqual, op, scalar, sum, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
-import {SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
+import {DenseLabelClassIds, DenseLabelClassIdsAttrs, OneHotSoftmaxCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {SoftmaxLossReduction, softmaxReduction} from './elementwise_reduction';
 import {useFusedKernel} from './fused';
@@ -88,8 +88,32 @@ function fused(kernelName: string, attrs: CompositeSoftmaxAttrs): boolean {
   return !isDeviceVector(attrs.classWeights) && useFusedKernel(kernelName, attrs);
 }
 
+/**
+ * Dense labels whose every row is one-hot, on a backend with the one-hot
+ * kernels (kernel_names.ts; wasm): the loss with the labels as class ids, so
+ * that the gradient saves `[rows]` ids, not the `[rows, C]` labels (which that
+ * backend's engine copies). Null where the kernels are missing or a row is not
+ * one-hot (the scan stops there): then the dense kernel runs.
+ */
+function oneHotLoss(x: Tensor2D, y: Tensor2D, attrs: CompositeSoftmaxAttrs): Tensor1D | null {
+  if (x.shape[0] === 0 || !useFusedKernel(DenseLabelClassIds) || !fused(OneHotSoftmaxCrossEntropy, attrs)) {
+    return null;
+  }
+  const scanAttrs: DenseLabelClassIdsAttrs = {classes: y.shape[1]};
+  const ids = engine().runKernel(DenseLabelClassIds, {labels: y}, scanAttrs as unknown as {}) as Tensor;
+  if (ids.size !== x.shape[0]) {
+    ids.dispose();
+    return null;
+  }
+  const [loss] = engine().runKernel(OneHotSoftmaxCrossEntropy, {logits: x, labels: y, classIds: ids},
+                                    attrs as unknown as {}) as Tensor[];
+  return loss as Tensor1D;
+}
+
 function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: CompositeSoftmaxAttrs): Tensor1D {
   if (fused(kernelName, attrs)) {
+    const oneHot = kernelName === SoftmaxCrossEntropy ? oneHotLoss(x, y as Tensor2D, attrs) : null;
+    if (oneHot != null) return oneHot;
     const [loss] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
     return loss as Tensor1D;
   }
@@ -103,7 +127,9 @@ function runSoftmax(kernelName: string, x: Tensor2D, y: Tensor, attrs: Composite
  * class axis (or, with `reduction`, their sum or mean). One fused pass for
  * the loss (and the per-row log-sum-exp kept for the backward), one for the
  * gradient. Differentiable with respect to
- * `logits` and `labels` (−dy·log softmax, which tfjs gets wrong).
+ * `logits` and `labels` (−dy·log softmax, which tfjs gets wrong). On `wasm`,
+ * labels whose every row is one-hot run as class ids (one scan of the labels;
+ * the backward then keeps no copy of them).
  *
  * ```js
  * const labels = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);

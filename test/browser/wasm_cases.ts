@@ -21,16 +21,16 @@ import * as names from '../../kernels/kernel_names';
 import {wasmSimdRuns} from '../../kernels/wasm/wasm_simd';
 import {fusedKernelChoice, sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {WASM_URL_PREFIX} from '../../tools/browser/protocol';
-import {expect, randLabels, randn, randProbs} from '../spec/assert';
+import {expect, oneHotRows, randLabels, randn, randProbs} from '../spec/assert';
 import {kernelsRun} from '../spec/kernels_ran';
 import type {SpecCase} from '../spec/registry';
 
 type ListId = 'wasm simd' | 'wasm threaded';
 
-/** Our kernels registered for wasm: softmax (dense, sparse), sigmoid and focal, forward and backward. */
-const OURS: readonly string[] = [...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES];
+/** Our kernels registered for wasm: softmax (dense, sparse, one-hot), sigmoid and focal, forward and backward. */
+const OURS: readonly string[] = [...names.ALL_KERNEL_NAMES, ...names.ONE_HOT_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES];
 /** Those the three ops of kernelsOfTheThreeOps run (the focal spec checks its own). */
-const OF_THE_THREE: readonly string[] = names.ALL_KERNEL_NAMES;
+const OF_THE_THREE: readonly string[] = [...names.ALL_KERNEL_NAMES, ...names.ONE_HOT_KERNEL_NAMES];
 
 /** What these cases read of tfjs-backend-wasm's backend object (Emscripten's Module as `wasm`). */
 interface WasmInternals {
@@ -58,19 +58,22 @@ function choices(): Array<[string, {fused: boolean, reason: string}]> {
   return OURS.map(k => [k, fusedKernelChoice(k)]);
 }
 
-/** Forward and backward of dense, sparse and sigmoid CE: the kernels they ran. */
+/** Forward and backward of dense (soft and one-hot labels), sparse and sigmoid CE: the kernels they ran. */
 async function kernelsOfTheThreeOps(): Promise<string[]> {
   const rows = 6, C = 37;
   const X = tf.tensor2d(randn(rows * C, 61, 3), [rows, C]), Y = tf.tensor2d(randProbs(rows, C, 62), [rows, C]);
-  const T = tf.tensor1d(randLabels(rows, C, 63), 'int32');
+  const t = randLabels(rows, C, 63);
+  // One-hot rows from the host (tfjs-wasm's float32 OneHot writes int32 ones).
+  const T = tf.tensor1d(t, 'int32'), H = tf.tensor2d(oneHotRows(t, C), [rows, C]);
   try {
     return [
       ...await kernelsRun(() => tf.grads((l: tf.Tensor, p: tf.Tensor) => softmaxCrossEntropyWithLogits(p, l, {labelSmoothing: 0.1}))([X, Y])),
+      ...await kernelsRun(() => tf.grad(l => softmaxCrossEntropyWithLogits(H, l))(X)),
       ...await kernelsRun(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(T, l))(X)),
       ...await kernelsRun(() => tf.grads((l: tf.Tensor, z: tf.Tensor) => sigmoidCrossEntropyWithLogits(z, l, {reduction: 'mean'}))([X, Y])),
     ];
   } finally {
-    tf.dispose([X, Y, T]);
+    tf.dispose([X, Y, T, H]);
   }
 }
 

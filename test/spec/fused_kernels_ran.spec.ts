@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {randLabels, randn, randProbs} from './assert';
-import {expectFusedRuns, fusedEnv} from './kernels_ran';
+import {expectFusedRuns, expectRan, fusedEnv, kernelsRun, oneHotEnv} from './kernels_ran';
 import {defineSpec} from './registry';
 
 defineSpec('fused kernels run', it => {
@@ -28,7 +28,26 @@ defineSpec('fused kernels run', it => {
     tf.dispose([X, Y, T]);
   }, {only: env => fusedEnv(env, names.ALL_KERNEL_NAMES)});
 
-  it('a gradient saves the logits once: the ops\' views of [rows, C] and higher-rank inputs add no copy', async () => {
+  it('one-hot dense labels run as class ids where the backend has the one-hot kernels; a row that is not one-hot, the dense kernels', async () => {
+    const X = tf.tensor2d(x, [rows, C]);
+    const hot = oneHotRowsOf(t);
+    const H = tf.tensor2d(hot, [rows, C]);
+    const almost = hot.slice();
+    almost[3 * C + t[3]] = 0.5;  // row 3: not one-hot
+    const A = tf.tensor2d(almost, [rows, C]);
+    const dense = [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad];
+    const oneHot = [names.DenseLabelClassIds, names.OneHotSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad];
+    const ranHot = await kernelsRun(() => tf.grads((l: tf.Tensor, p: tf.Tensor) => softmaxCrossEntropyWithLogits(p, l))([X, H]));
+    expectRan(ranHot, [...oneHot, names.SoftmaxCrossEntropyGrad], 'one-hot labels');
+    if (ranHot.includes(names.SoftmaxCrossEntropy)) throw new Error('one-hot labels: the dense forward ran too');
+    const ranAlmost = await kernelsRun(() => tf.grads((l: tf.Tensor, p: tf.Tensor) => softmaxCrossEntropyWithLogits(p, l))([X, A]));
+    expectRan(ranAlmost, [names.DenseLabelClassIds, ...dense], 'a row not one-hot');
+    const wrong = [names.OneHotSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad].filter(k => ranAlmost.includes(k));
+    if (wrong.length > 0) throw new Error(`a row not one-hot: ${wrong.join(', ')} ran`);
+    tf.dispose([X, H, A]);
+  }, {only: oneHotEnv});
+
+  it('a gradient saves the logits once: the ops\' views of [rows, C] and higher-rank inputs add no copy', async env => {
     // tfjs's engine clones each tensor a gradient saves (a copy on tfjs-wasm); tf.reshape's gradient saves its input.
     const big = (f: () => tf.Tensor | tf.Tensor[]) => identitiesOfSize(f, rows * C);
     const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(y, [rows, C]), T = tf.tensor1d(t, 'int32');
@@ -41,7 +60,7 @@ defineSpec('fused kernels run', it => {
       'dense, one-hot labels': await big(() => tf.grad(l => softmaxCrossEntropyWithLogits(H, l))(X)),
       sigmoid: await big(() => tf.grad(l => sigmoidCrossEntropyWithLogits(Y, l, {reduction: 'mean'}))(X)),
     };
-    const expected = {sparse: 1, 'sparse, rank 3': 1, 'dense, soft labels': 2, 'dense, one-hot labels': 2,
+    const expected = {sparse: 1, 'sparse, rank 3': 1, 'dense, soft labels': 2, 'dense, one-hot labels': oneHotEnv(env) ? 1 : 2,
                       sigmoid: 2};
     if (JSON.stringify(counts) !== JSON.stringify(expected)) {
       throw new Error(`[rows, C] clones per gradient: ${JSON.stringify(counts)}, expected ${JSON.stringify(expected)}`);

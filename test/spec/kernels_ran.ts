@@ -15,9 +15,20 @@ import type {SpecEnv} from './registry';
  */
 export const FUSED_KERNELS: Record<string, 'all' | readonly string[]> = {
   cpu: 'all', webgl: 'all', webgpu: 'all',
-  // softmax (dense, sparse), sigmoid and focal: the WebAssembly SIMD module
-  wasm: [...names.ALL_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES],
+  // softmax (dense, sparse, one-hot), sigmoid and focal: the WebAssembly SIMD module
+  wasm: [...names.ALL_KERNEL_NAMES, ...names.ONE_HOT_KERNEL_NAMES, ...names.FOCAL_KERNEL_NAMES],
 };
+
+/**
+ * The backends that register the one-hot kernels (kernel_names.ts, ONE_HOT_KERNEL_NAMES), where the
+ * dense softmax op runs one-hot labels as class ids; written out like FUSED_KERNELS.
+ */
+export const ONE_HOT_BACKENDS: readonly string[] = ['wasm'];
+
+/** True where the fused kernels run and the dense op must take the one-hot kernels for one-hot labels. */
+export function oneHotEnv(env: SpecEnv): boolean {
+  return ONE_HOT_BACKENDS.includes(env.backend) && fusedEnv(env, names.ONE_HOT_KERNEL_NAMES);
+}
 
 /**
  * True where the fused kernels must run: composite path not forced, and the backend has every one

@@ -62,7 +62,7 @@ import {refFocalGrad, refFocalLoss, refFocalMagnitudes, refBinaryFocalGrad, refB
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
 import {expectClose, FLOAT32_MIN_NORMAL, poisonedBy, randLabels, randn, randProbs, rng, setCloseObserver} from './assert';
 import {binaryFocalTol} from './focal_cross_entropy.spec';
-import {expectRan, fusedEnv, recordKernels} from './kernels_ran';
+import {expectRan, fusedEnv, oneHotEnv, recordKernels} from './kernels_ran';
 import type {SpecEnv} from './registry';
 
 // ---------------------------------------------------------------------------------------------
@@ -441,6 +441,23 @@ function maskedLogits(c: SoftmaxCase, v: RowView, maxScale: number, keep: (row: 
 interface DenseCase extends SoftmaxCase {oneHot: boolean; zLoss: number | undefined}
 
 const SOFTMAX_KERNELS = [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGrad];
+/** The dense op's kernels for one-hot labels where the backend has the one-hot kernels (d/dlabels included). */
+const ONE_HOT_KERNELS = [names.DenseLabelClassIds, names.OneHotSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad,
+                         names.SoftmaxCrossEntropyGrad];
+
+/** Every row of `y` [rows, C] has one 1 and zeros elsewhere (kernel_names.ts, DenseLabelClassIds). */
+function isOneHot(y: Float32Array, rows: number, C: number): boolean {
+  for (let i = 0; i < rows; i++) {
+    let ones = 0;
+    for (let c = 0; c < C; c++) {
+      const v = y[i * C + c];
+      if (v === 1) ones++;
+      else if (v !== 0) return false;
+    }
+    if (ones !== 1) return false;
+  }
+  return true;
+}
 const SPARSE_KERNELS = [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad];
 
 async function checkDense(c: DenseCase, env: SpecEnv): Promise<void> {
@@ -457,7 +474,7 @@ async function checkDense(c: DenseCase, env: SpecEnv): Promise<void> {
   const [loss, gx, gy] = await runOp(env, {
     f: (l, t) => softmaxCrossEntropyWithLogits(t, l, {...opts, axis: c.layout.axis}),
     logits: tf.tensor(toOp(v, x), c.layout.dims), labels: tf.tensor(toOp(v, y), c.layout.dims),
-    labelsGrad: true, kernels: SOFTMAX_KERNELS,
+    labelsGrad: true, kernels: oneHotEnv(env) && rows > 0 && isOneHot(y, rows, C) ? ONE_HOT_KERNELS : SOFTMAX_KERNELS,
   }, dy, 'dense');
   const atol = underflowFloor(x, dy, temperatureOf(c.scale));
   compare(env, loss, ref.loss, ref.lossMagnitude, env.rtol, 'dense: loss', atol);

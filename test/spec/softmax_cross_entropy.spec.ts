@@ -18,6 +18,16 @@ const OPTION_SETS: Array<[string, SpecOptions]> = [
   ['all options', {temperature: 1.7, labelSmoothing: 0.2, classWeights: [0.5, 2, 1, 3, 0.25], zLoss: 1e-3}],
 ];
 
+/** Ways a labels row (offset `o`, one-hot at class `hot`) stops being one-hot. */
+const NOT_ONE_HOT: Array<[string, (y: Float32Array, o: number, hot: number, C: number) => void]> = [
+  ['two 1s', (y, o, hot, C) => { y[o + (hot + 1) % C] = 1; }],
+  ['no 1', (y, o, hot) => { y[o + hot] = 0; }],
+  ['0.5 for the 1', (y, o, hot) => { y[o + hot] = 0.5; }],
+  ['−1 for the 1', (y, o, hot) => { y[o + hot] = -1; }],
+  ['1 + 2⁻²³ for the 1', (y, o, hot) => { y[o + hot] = 1 + 2 ** -23; }],
+  ['a subnormal beside the 1', (y, o, hot, C) => { y[o + (hot + 3) % C] = 1e-45; }],
+];
+
 defineSpec('softmaxCrossEntropyWithLogits', it => {
   for (const [name, opts] of OPTION_SETS) {
     it(`soft labels, ${name}`, env => checkDense(randn(35, 1, 2), randProbs(7, 5, 2), 7, 5, opts, env.rtol, name));
@@ -30,6 +40,26 @@ defineSpec('softmaxCrossEntropyWithLogits', it => {
     it(`C = ${C}`, env => checkDense(randn(rows * C, C, 3), oneHotRows(randLabels(rows, C, C + 1), C), rows, C,
                                      {labelSmoothing: 0.1}, env.rtol, `C=${C}`));
   }
+
+  // Where the backend has the one-hot kernels (wasm), one-hot labels run as class ids and a scan
+  // decides; a row that is not one-hot, first or last, must send the whole batch to the dense kernels.
+  for (const [name, spoil] of NOT_ONE_HOT) {
+    it(`labels one-hot but for one row: ${name}`, async env => {
+      const rows = 5, C = 21;  // 21 classes: a 16-lane block and a tail
+      const t = randLabels(rows, C, 31), x = randn(rows * C, 2, 32);
+      for (const row of [0, rows - 1]) {
+        const y = oneHotRows(t, C);
+        spoil(y, row * C, t[row], C);
+        await checkDense(x, y, rows, C, {labelSmoothing: 0.1, zLoss: 1e-3}, env.rtol, `${name}, row ${row}`);
+      }
+    });
+  }
+
+  it('one-hot labels with −0 for the zeros', env => {
+    const rows = 4, C = 37;
+    const y = oneHotRows(randLabels(rows, C, 33), C).map(v => (v === 0 ? -0 : v));
+    return checkDense(randn(rows * C, 2, 34), y, rows, C, {temperature: 0.7}, env.rtol, '−0 zeros');
+  });
 
   it('more than 65535 rows (70000 × 3)', env => {
     const rows = 70000, C = 3;
