@@ -197,8 +197,19 @@ export interface OneHotSoftmaxCrossEntropyInputs extends NamedTensorInfoMap {
   classIds: TensorInfo;
 }
 
-/** Both one-hot kernels (registered together, on wasm). */
-export const ONE_HOT_KERNEL_NAMES = [DenseLabelClassIds, OneHotSoftmaxCrossEntropy] as const;
+/**
+ * FocalCrossEntropy for labels that DenseLabelClassIds found one-hot, as
+ * OneHotSoftmaxCrossEntropy is for SoftmaxCrossEntropy: inputs
+ * `{logits, labels, classIds}`, the focal attributes (ignoreIndex null),
+ * FocalCrossEntropy's outputs; the backend's SparseFocalCrossEntropy on
+ * classIds, d/dlogits by SparseFocalCrossEntropyGrad, d/dlabels by
+ * FocalCrossEntropyGrad (wrt 'labels', which reads logits and (m, s) only) on
+ * the one-hot rows rebuilt from classIds.
+ */
+export const OneHotFocalCrossEntropy = 'FusedOneHotFocalCrossEntropy';
+
+/** The one-hot kernels (registered together, on wasm). */
+export const ONE_HOT_KERNEL_NAMES = [DenseLabelClassIds, OneHotSoftmaxCrossEntropy, OneHotFocalCrossEntropy] as const;
 
 // ---------------------------------------------------------------------------
 // Fused linear + sparse softmax cross-entropy forward (linearSoftmaxCrossEntropy

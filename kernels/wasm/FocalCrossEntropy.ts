@@ -2,7 +2,8 @@
  * Focal cross-entropy kernels for tfjs-backend-wasm on the WebAssembly SIMD
  * module over the backend's own heap (as SoftmaxCrossEntropy.ts here: in place
  * at each dataId's memory offset, no copies): softmax focal (dense and sparse,
- * forward, d/dlogits, dense d/dlabels) and binary focal (the fused reductions,
+ * forward, d/dlogits, dense d/dlabels; and OneHotFocalCrossEntropy, one-hot
+ * dense labels as class ids) and binary focal (the fused reductions,
  * both wrt). Same outputs, saved (m, s) and attributes as the cpu kernels. A
  * sparse label outside [0, C) gives NaN for its row (the labels are not read
  * on the host). Scratch (α·w as float64 [C], and the backward's float64 row of
@@ -10,7 +11,7 @@
  * call returns.
  */
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../kernel_names';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, BinaryFocalCrossEntropyGrad, BinaryFocalCrossEntropyGradAttrs, FocalCrossEntropy, FocalCrossEntropyAttrs, FocalCrossEntropyGrad, FocalCrossEntropyGradAttrs, OneHotFocalCrossEntropy, OneHotSoftmaxCrossEntropyInputs, SigmoidCrossEntropyGradInputs, SigmoidCrossEntropyInputs, SoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyInputs, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../kernel_names';
 import {FocalSimdExports, focalClassWeights, focalScalars} from '../simd/focal_host';
 import {dyStride, reductionCode, sigmoidOutputShape} from '../simd/sigmoid_host';
 import {WasmBackendLike, wasmSimdKernels} from './wasm_simd';
@@ -120,6 +121,9 @@ export const wasmFocalKernelConfigs: KernelConfig[] = [
   config(SparseFocalCrossEntropy, (args: SoftmaxArgs) => forward(true, args)),
   config(FocalCrossEntropyGrad, (args: SoftmaxGradArgs) => backward(false, args)),
   config(SparseFocalCrossEntropyGrad, (args: SoftmaxGradArgs) => backward(true, args)),
+  // One-hot dense labels as class ids (kernel_names.ts): the sparse forward on them.
+  config(OneHotFocalCrossEntropy, ({inputs, backend, attrs}: Args<OneHotSoftmaxCrossEntropyInputs, FocalCrossEntropyAttrs>) =>
+      forward(true, {inputs: {logits: inputs.logits, labels: inputs.classIds}, backend, attrs})),
   config(BinaryFocalCrossEntropy, binaryForward),
   config(BinaryFocalCrossEntropyGrad, binaryBackward),
 ];

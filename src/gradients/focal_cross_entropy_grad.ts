@@ -3,8 +3,9 @@
  * same backend. Thunks are lazy: d/dlabels is computed only when the labels
  * are on the differentiation path. Registered by register_gradients.ts.
  */
-import {engine, GradConfig, NamedAttrMap, Tensor, zerosLike} from '@tensorflow/tfjs-core';
-import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, FocalCrossEntropy, FocalCrossEntropyGrad, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../../kernels/kernel_names';
+import {engine, GradConfig, NamedAttrMap, Tensor, zeros, zerosLike} from '@tensorflow/tfjs-core';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyGrad, FocalCrossEntropy, FocalCrossEntropyGrad, OneHotFocalCrossEntropy, SparseFocalCrossEntropy, SparseFocalCrossEntropyGrad} from '../../kernels/kernel_names';
+import {oneHotRows} from './one_hot_rows';
 
 function softmaxBackward(kernelName: string, saved: Tensor[], dy: Tensor | Tensor[], attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {
   const [logits, labels, lse] = saved;
@@ -31,6 +32,26 @@ export const sparseFocalCrossEntropyGradConfig: GradConfig = {
     logits: () => softmaxBackward(SparseFocalCrossEntropyGrad, saved, dy, attrs, 'logits'),
     labels: () => zerosLike(saved[1]),  // class ids are not differentiable
   }),
+};
+
+/**
+ * One-hot dense labels as class ids (kernel_names.ts): saved are the logits
+ * and the ids; d/dlogits is the sparse backward, d/dlabels the dense one on
+ * the one-hot rows rebuilt from the ids (only when the labels need it).
+ */
+export const oneHotFocalCrossEntropyGradConfig: GradConfig = {
+  kernelName: OneHotFocalCrossEntropy,
+  inputsToSave: ['logits', 'classIds'],
+  outputsToSave: [false, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [logits, classIds, lse] = saved;
+    return {
+      logits: () => softmaxBackward(SparseFocalCrossEntropyGrad, [logits, classIds, lse], dy, attrs, 'logits'),
+      labels: () => softmaxBackward(FocalCrossEntropyGrad, [logits, oneHotRows(classIds, logits.shape[1] as number), lse],
+                                    dy, attrs, 'labels'),
+      classIds: () => zeros(classIds.shape),
+    };
+  },
 };
 
 function binaryBackward(saved: Tensor[], dy: Tensor, attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {

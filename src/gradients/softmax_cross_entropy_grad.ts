@@ -4,8 +4,9 @@
  * saved per-row lse and dy). Thunks are lazy: d/dlabels is computed only when
  * the labels are on the differentiation path.
  */
-import {cast, engine, GradConfig, NamedAttrMap, oneHot, ones, Tensor, zeros, zerosLike} from '@tensorflow/tfjs-core';
+import {engine, GradConfig, NamedAttrMap, Tensor, zeros, zerosLike} from '@tensorflow/tfjs-core';
 import {DenseLabelClassIds, DenseLabelClassIdsAttrs, OneHotSoftmaxCrossEntropy, SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad, SoftmaxCrossEntropyGradAttrs, SparseSoftmaxCrossEntropy, SparseSoftmaxCrossEntropyGrad} from '../../kernels/kernel_names';
+import {oneHotRows} from './one_hot_rows';
 
 function backward(kernelName: string, saved: Tensor[], dy: Tensor | Tensor[], attrs: NamedAttrMap, wrt: 'logits' | 'labels'): Tensor {
   const [logits, labels, lse] = saved;
@@ -35,11 +36,6 @@ export const sparseSoftmaxCrossEntropyGradConfig: GradConfig = {
     labels: () => zerosLike(saved[1]),
   }),
 };
-
-/** The float32 [rows, C] one-hot rows of class ids (tf.oneHot wants C ≥ 2; every row of a C = 1 is [1]). */
-function oneHotRows(ids: Tensor, C: number): Tensor {
-  return C === 1 ? ones([ids.shape[0], 1]) : cast(oneHot(ids, C), 'float32');
-}
 
 /**
  * One-hot dense labels (kernel_names.ts): saved are the logits and the class

@@ -11,11 +11,11 @@
  * same formulas from tfjs ops (focal_composite.ts). Formulas:
  * kernels/FORMULAS.md.
  */
-import {engine, op, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
-import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
+import {engine, NamedTensorMap, op, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
+import {BinaryFocalCrossEntropy, BinaryFocalCrossEntropyAttrs, FocalCrossEntropy, OneHotFocalCrossEntropy, SparseFocalCrossEntropy} from '../../kernels/kernel_names';
 import {compositeBinaryFocalCrossEntropy, CompositeFocalAttrs, compositeFocalCrossEntropy, compositeSparseFocalCrossEntropy} from './focal_composite';
 import {ElementwiseLossReduction, elementwiseReduction} from './elementwise_reduction';
-import {useFusedKernel} from './fused';
+import {oneHotClassIds, useFusedKernel} from './fused';
 import {assertArg, checkGamma, checkLabelsShape, checkLabelSmoothing, checkOptions, classAxis, ClassVector, denseLabels, describeValue, floatTensor, isDeviceVector, lossAttrs, reshapeTo, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax focal ops. */
@@ -86,7 +86,11 @@ function fusedFocal(kernelName: string, attrs: CompositeFocalAttrs): boolean {
 
 function runSoftmaxFocal(kernelName: string, x: Tensor2D, y: Tensor, attrs: CompositeFocalAttrs): Tensor1D {
   if (fusedFocal(kernelName, attrs)) {
-    const [loss, lse] = engine().runKernel(kernelName, {logits: x, labels: y}, attrs as unknown as {}) as Tensor[];
+    // One-hot dense labels as class ids where the backend has the one-hot kernels (kernel_names.ts).
+    const ids = kernelName === FocalCrossEntropy && fusedFocal(OneHotFocalCrossEntropy, attrs) ? oneHotClassIds(y as Tensor2D) : null;
+    const inputs: NamedTensorMap = ids == null ? {logits: x, labels: y} : {logits: x, labels: y, classIds: ids};
+    const [loss, lse] = engine().runKernel(ids == null ? kernelName : OneHotFocalCrossEntropy, inputs,
+                                           attrs as unknown as {}) as Tensor[];
     lse.dispose();  // the tape keeps its own reference for the backward
     return loss as Tensor1D;
   }

@@ -1,6 +1,7 @@
 /** Whether an op runs a fused kernel on the active backend, or its composite twin, and why. */
-import {getBackend} from '@tensorflow/tfjs-core';
+import {engine, getBackend, NamedAttrMap, Tensor, Tensor1D, Tensor2D} from '@tensorflow/tfjs-core';
 import {fusedKernelSupport} from '../../kernels/capabilities';
+import {DenseLabelClassIds, DenseLabelClassIdsAttrs} from '../../kernels/kernel_names';
 import {FORCE_COMPOSITE_FLAG, isCompositeForced} from '../flags';
 
 /** Which path an op takes for one kernel, with the reason (for errors, logs and benchmarks). */
@@ -28,4 +29,25 @@ export function fusedKernelChoice(kernelName: string, attrs: object = {}): Fused
 /** `fusedKernelChoice(kernelName, attrs).fused`. */
 export function useFusedKernel(kernelName: string, attrs: object = {}): boolean {
   return fusedKernelChoice(kernelName, attrs).fused;
+}
+
+/**
+ * The class ids of dense labels `y` [rows, C] whose every row is one-hot, on a
+ * backend that has the one-hot scan (kernel_names.ts, DenseLabelClassIds; it
+ * stops at the first row that is not); null where it has not, for an empty
+ * batch, or when some row is not one-hot. A dense op then runs its one-hot
+ * kernel (OneHotSoftmaxCrossEntropy, OneHotFocalCrossEntropy), whose gradient
+ * saves `[rows]` ids instead of the `[rows, C]` labels.
+ */
+export function oneHotClassIds(y: Tensor2D): Tensor1D | null {
+  if (y.shape[0] === 0 || !useFusedKernel(DenseLabelClassIds)) {
+    return null;
+  }
+  const attrs: DenseLabelClassIdsAttrs = {classes: y.shape[1]};
+  const ids = engine().runKernel(DenseLabelClassIds, {labels: y}, attrs as unknown as NamedAttrMap) as Tensor;
+  if (ids.size !== y.shape[0]) {
+    ids.dispose();
+    return null;
+  }
+  return ids as Tensor1D;
 }

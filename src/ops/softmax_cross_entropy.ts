@@ -5,10 +5,10 @@
  * and reshape back. Formulas: kernels/FORMULAS.md.
  */
 import {cast, div, engine, maximum, notEqual, op, scalar, sum, Tensor, Tensor1D, Tensor2D, TensorLike} from '@tensorflow/tfjs-core';
-import {DenseLabelClassIds, DenseLabelClassIdsAttrs, OneHotSoftmaxCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
+import {OneHotSoftmaxCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy} from '../../kernels/kernel_names';
 import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {SoftmaxLossReduction, softmaxReduction} from './elementwise_reduction';
-import {useFusedKernel} from './fused';
+import {oneHotClassIds, useFusedKernel} from './fused';
 import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, isDeviceVector, lossAttrs, reshapeTo, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax cross-entropy ops. */
@@ -90,21 +90,13 @@ function fused(kernelName: string, attrs: CompositeSoftmaxAttrs): boolean {
 
 /**
  * Dense labels whose every row is one-hot, on a backend with the one-hot
- * kernels (kernel_names.ts; wasm): the loss with the labels as class ids, so
- * that the gradient saves `[rows]` ids, not the `[rows, C]` labels (which that
- * backend's engine copies). Null where the kernels are missing or a row is not
- * one-hot (the scan stops there): then the dense kernel runs.
+ * kernels (kernel_names.ts): the loss with the labels as class ids
+ * (`oneHotClassIds`). Null where those kernels are missing or a row is not
+ * one-hot: then the dense kernel runs.
  */
 function oneHotLoss(x: Tensor2D, y: Tensor2D, attrs: CompositeSoftmaxAttrs): Tensor1D | null {
-  if (x.shape[0] === 0 || !useFusedKernel(DenseLabelClassIds) || !fused(OneHotSoftmaxCrossEntropy, attrs)) {
-    return null;
-  }
-  const scanAttrs: DenseLabelClassIdsAttrs = {classes: y.shape[1]};
-  const ids = engine().runKernel(DenseLabelClassIds, {labels: y}, scanAttrs as unknown as {}) as Tensor;
-  if (ids.size !== x.shape[0]) {
-    ids.dispose();
-    return null;
-  }
+  const ids = fused(OneHotSoftmaxCrossEntropy, attrs) ? oneHotClassIds(y) : null;
+  if (ids == null) return null;
   const [loss] = engine().runKernel(OneHotSoftmaxCrossEntropy, {logits: x, labels: y, classIds: ids},
                                     attrs as unknown as {}) as Tensor[];
   return loss as Tensor1D;

@@ -14,7 +14,7 @@ import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, 
 import {numericGrad, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
-import {expectRan, kernelsRun} from './kernels_ran';
+import {expectRan, identitiesOfSize, kernelsRun, oneHotEnv} from './kernels_ran';
 import {defineSpec, SpecEnv} from './registry';
 
 const rows = 9, C = 6;
@@ -141,6 +141,18 @@ defineSpec('focal cross-entropy', it => {
               [names.BinaryFocalCrossEntropy, names.BinaryFocalCrossEntropyGrad], 'binary');
     tf.dispose([X, Y, T]);
   }, {only: fused});
+
+  it('one-hot dense labels run as class ids where the backend has the one-hot kernels, with one [rows, C] clone', async () => {
+    const t = randLabels(rows, C, 76);
+    const X = tf.tensor2d(x, [rows, C]), H = tf.tensor2d(oneHotRows(t, C), [rows, C]);
+    const ran = await kernelsRun(() => tf.grads((l: tf.Tensor, h: tf.Tensor) => softmaxFocalCrossEntropyWithLogits(h, l))([X, H]));
+    expectRan(ran, [names.DenseLabelClassIds, names.OneHotFocalCrossEntropy, names.SparseFocalCrossEntropyGrad,
+                    names.FocalCrossEntropyGrad], 'one-hot focal');
+    if (ran.includes(names.FocalCrossEntropy)) throw new Error('one-hot focal: the dense forward ran too');
+    const clones = await identitiesOfSize(() => tf.grad(l => softmaxFocalCrossEntropyWithLogits(H, l))(X), rows * C);
+    if (clones !== 1) throw new Error(`one-hot focal: ${clones} [rows, C] clones per gradient, expected 1 (the logits)`);
+    tf.dispose([X, H]);
+  }, {only: oneHotEnv});
 
   // Odd shapes: C = 1 (p = 1, q = 0: the limits), C = 3, and C above the
   // WebGL single-pass limit (staged windows, an odd last window at 1031).

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
 import {randLabels, randn, randProbs} from './assert';
-import {expectFusedRuns, expectRan, fusedEnv, kernelsRun, oneHotEnv} from './kernels_ran';
+import {expectFusedRuns, expectRan, fusedEnv, identitiesOfSize, kernelsRun, oneHotEnv} from './kernels_ran';
 import {defineSpec} from './registry';
 
 defineSpec('fused kernels run', it => {
@@ -75,24 +75,3 @@ defineSpec('fused kernels run', it => {
     return out;
   }
 });
-
-/** How many Identity kernels (the engine's clones) `f` runs on an input of `size` elements; disposes f's outputs. */
-async function identitiesOfSize(f: () => tf.Tensor | tf.Tensor[], size: number): Promise<number> {
-  const engine = tf.engine();
-  const original = engine.runKernel;
-  let n = 0;
-  engine.runKernel = function(this: typeof engine, name: string, inputs: tf.NamedTensorMap, ...rest: unknown[]) {
-    if (name === 'Identity' && inputs.x?.size === size) n++;
-    return (original as (...a: unknown[]) => unknown).call(this, name, inputs, ...rest);
-  } as typeof engine.runKernel;
-  try {
-    const out = f();
-    for (const o of Array.isArray(out) ? out : [out]) {
-      await o.data();
-      o.dispose();
-    }
-  } finally {
-    engine.runKernel = original;
-  }
-  return n;
-}

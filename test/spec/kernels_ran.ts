@@ -96,3 +96,24 @@ export async function expectFusedRuns(f: () => tf.Tensor | tf.Tensor[], wanted: 
   const still = wanted.filter(k => composite.includes(k));
   if (still.length > 0) throw new Error(`${what}: with the composite path forced, ${still.join(', ')} still ran: the check proves nothing`);
 }
+
+/** How many Identity kernels (the engine's clones) `f` runs on an input of `size` elements; disposes f's outputs. */
+export async function identitiesOfSize(f: () => tf.Tensor | tf.Tensor[], size: number): Promise<number> {
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  let n = 0;
+  engine.runKernel = function(this: typeof engine, name: string, inputs: tf.NamedTensorMap, ...rest: unknown[]) {
+    if (name === 'Identity' && inputs.x?.size === size) n++;
+    return (original as (...a: unknown[]) => unknown).call(this, name, inputs, ...rest);
+  } as typeof engine.runKernel;
+  try {
+    const out = f();
+    for (const o of Array.isArray(out) ? out : [out]) {
+      await o.data();
+      o.dispose();
+    }
+  } finally {
+    engine.runKernel = original;
+  }
+  return n;
+}

@@ -544,6 +544,9 @@ function refFocalLabelsGrad(x: ArrayLike<number>, rows: number, C: number, dy: A
 
 const FOCAL_KERNELS = [names.FocalCrossEntropy, names.FocalCrossEntropyGrad];
 const SPARSE_FOCAL_KERNELS = [names.SparseFocalCrossEntropy, names.SparseFocalCrossEntropyGrad];
+/** The dense focal op's kernels for one-hot labels where the backend has the one-hot kernels. */
+const ONE_HOT_FOCAL_KERNELS = [names.DenseLabelClassIds, names.OneHotFocalCrossEntropy, names.SparseFocalCrossEntropyGrad,
+                               names.FocalCrossEntropyGrad];
 
 /** The softmax focal tolerance: the env's rtol, fused and composite paths alike. */
 function focalTol(env: SpecEnv): number {
@@ -562,7 +565,7 @@ async function checkFocalDense(c: FocalCase & {oneHot: boolean}, env: SpecEnv): 
   const [loss, gx, gy] = await runOp(env, {
     f: (l, t) => softmaxFocalCrossEntropyWithLogits(t, l, {...o, classWeights: o.classWeights ?? undefined, axis: c.layout.axis}),
     logits: tf.tensor(toOp(v, x), c.layout.dims), labels: tf.tensor(toOp(v, y), c.layout.dims),
-    labelsGrad: true, kernels: FOCAL_KERNELS,
+    labelsGrad: true, kernels: oneHotEnv(env) && rows > 0 && isOneHot(y, rows, C) ? ONE_HOT_FOCAL_KERNELS : FOCAL_KERNELS,
   }, dy, 'focal dense');
   const atol = underflowFloor(x, dy, o.temperature);
   const tol = focalTol(env), mag = refFocalMagnitudes(x, y, rows, C, dy, o);
