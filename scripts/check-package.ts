@@ -318,7 +318,9 @@ async function browserPage(dir: string): Promise<void> {
     const globals = await page.evaluate(() => [typeof (window as any).tf, typeof (window as any).tfFusedCE]);
     if (globals.join() !== 'object,object') throw new Error(`d. Chromium: globals tf, tfFusedCE are ${globals.join(', ')}\n${errors.join('\n')}`);
     for (const backend of ['webgl', 'webgpu', 'wasm']) {
-      const r = await page.evaluate(b => (window as any).trainTiny(b), backend) as TrainResult;
+      // The page's labels are one-hot: on wasm the dense op runs them as class ids (kernels/kernel_names.ts).
+      const kernel = backend === 'wasm' ? 'OneHotSoftmaxCrossEntropy' : 'SoftmaxCrossEntropy';
+      const r = await page.evaluate(([b, k]) => (window as any).trainTiny(b, k), [backend, kernel]) as TrainResult;
       const l = r.losses;
       const problems = [
         r.backend !== backend && `ran on ${r.backend}`,
@@ -331,7 +333,7 @@ async function browserPage(dir: string): Promise<void> {
       ].filter(Boolean);
       if (problems.length > 0) throw new Error(`d. Chromium ${backend}: ${problems.join('; ')}\n${errors.join('\n')}`);
       lines.push(`✓ ${backend}: model.fit with tfFusedCE.CategoricalCrossentropy, loss ${l[0].toFixed(4)} → ${l[l.length - 1].toFixed(4)} ` +
-                 `in ${l.length} epochs; the fused SoftmaxCrossEntropy kernel ran` +
+                 `in ${l.length} epochs; the fused ${kernel} kernel ran` +
                  (backend === 'wasm' ? ` (our WebAssembly SIMD kernel on ${r.wasmBinaries.join()})` : ''));
     }
     if (errors.length > 0) throw new Error(`d. Chromium: errors on the page:\n${errors.join('\n')}`);
