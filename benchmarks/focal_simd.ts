@@ -15,7 +15,12 @@
  *
  * Prints a table (median and min wall time, median CPU time of the process,
  * ratios old/new of each; on a loaded machine the CPU time is the steadier) and writes benchmarks/results/wasm-simd/focal-simd.{json,md}.
+ * Runs under the glibc allocator setting of benchmarks/run.ts's workers
+ * (MALLOC_ENV, benchmarks/node/worker.ts; the script starts itself again with
+ * it when unset): without it the steps that read a fresh 4 MB gradient back
+ * were bimodal (freed pages handed back to the kernel and faulted in again).
  */
+import {spawnSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +29,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as fce from '../src/index';
 import {CPU_SIMD_FLAG} from '../kernels/simd/flags_simd';
+import {MALLOC_ENV} from './node/worker';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -120,7 +126,8 @@ async function main() {
   }
   const lines = [
     `Focal cross-entropy ${ROWS}×${C}, forward + backward (loss and d/dlogits read back), ${REPS} interleaved repetitions ` +
-    `after ${WARMUP} warm-up; ${os.cpus().length}× ${os.cpus()[0]?.model.trim()}; 1-min load average ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)}; ${new Date().toISOString()}`,
+    `after ${WARMUP} warm-up; ${os.cpus().length}× ${os.cpus()[0]?.model.trim()}; 1-min load average ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)}; ${new Date().toISOString()}; ` +
+    `glibc malloc: ${MALLOC} (as benchmarks/run.ts's workers)`,
     '',
     '| backend | case | provider | median ms | min ms | CPU ms (median) | old/new (median) | old/new (min) | old/new (CPU) |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -140,8 +147,22 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'focal-simd.md'), `# Focal kernels on the WebAssembly SIMD module\n\n` +
                    `\`npx tsx benchmarks/focal_simd.ts --rows ${ROWS} --classes ${C} --reps ${REPS}\`\n\n${text}`);
   fs.writeFileSync(path.join(dir, 'focal-simd.json'), JSON.stringify({rows: ROWS, classes: C, reps: REPS, warmup: WARMUP,
-    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), loadAverage: load, date: new Date().toISOString(), results: rows}, null, 1) + '\n');
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), loadAverage: load, date: new Date().toISOString(), malloc: MALLOC,
+    results: rows}, null, 1) + '\n');
 }
+
+/** The allocator setting as `VAR=value` pairs, after starting this script again under it if it is unset. */
+function mallocSetting(): string {
+  if (Object.keys(MALLOC_ENV).some(k => process.env[k] == null)) {
+    const env = {...process.env};
+    for (const [k, v] of Object.entries(MALLOC_ENV)) env[k] = env[k] ?? v;
+    const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {stdio: 'inherit', env});
+    process.exit(r.status ?? 1);
+  }
+  return Object.keys(MALLOC_ENV).map(k => `${k}=${process.env[k]}`).join(' ');
+}
+
+const MALLOC = mallocSetting();
 
 main().catch(e => {
   console.error(e);
