@@ -33,13 +33,16 @@ function packageVersion(name: string): string {
  * 4 MB output landed on reused or on fresh pages depended on what the other
  * providers had allocated and freed before: the cpu dense cell ran at 5 or
  * at 15 ms per step (the extra time in copying the gradient into its new
- * Float32Array). Every provider of every Node worker runs under the same
- * setting (run.ts puts it in each worker's environment); the report's
- * notes name it.
+ * Float32Array). The trim threshold is above what any provider frees at
+ * once: at 256×32000 tf.losses and tfjs-layers free 230–480 MB per step, and
+ * under a 256 MiB threshold glibc gave that back to the kernel, so the next
+ * fused step faulted its 32 MB buffers in again. Every provider of every
+ * Node worker runs under the same setting (run.ts puts it in each worker's
+ * environment); the report's notes name it.
  */
 export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
-  MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(2 ** 30),
 };
 
 /** glibc allocator settings of this process (MALLOC_ENV's variables), for the report. */
