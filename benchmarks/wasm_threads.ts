@@ -15,10 +15,10 @@
  * an empty job measures it alone.
  *
  * The shipped module imports a non-shared memory (scripts/build.mjs); the
- * shared variant is compiled here, into memory only, from the same source
- * (asc --sharedMemory --maximumMemory 65536 --enable threads: a shared memory
- * import must declare a maximum at least the memory's own, and tfjs-wasm's
- * threaded build makes its memory with 65536 pages).
+ * shared variant is the one the package derives from the same bytes
+ * (withSharedMemoryImport, kernels/simd/shared_memory_variant.ts: the memory
+ * import declared shared with a maximum of 65536 pages, tfjs-wasm's threaded
+ * build's).
  *
  * Variants, interleaved (each repetition runs every variant once, in rotating
  * order), per shape:
@@ -47,13 +47,13 @@ import {Worker} from 'worker_threads';
 import {chromium} from 'playwright-core';
 
 import {instantiateSimd, SimdExports} from '../kernels/simd/simd_module';
+import {withSharedMemoryImport} from '../kernels/simd/shared_memory_variant';
 import {SIMD_WASM_BASE64} from '../kernels/simd/simd_wasm_bytes.generated';
 import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../tools/browser/harness';
 import type {PageResult, PageRow} from './wasm_threads_page';
 import {dispatch, fill, layout, Layout, median, OP, quit, runRows, timeInterleaved, Variant, workerLoop} from './wasm_threads_shared';
 
 const ROOT = path.join(__dirname, '..');
-const SOURCE = 'assembly/softmax_cross_entropy.ts';
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
@@ -79,38 +79,6 @@ function parseArgs(): Args {
     shapes: [[1024, 1000], [256, 32000]],
     out: get('out') ?? path.join('benchmarks', 'results', 'wasm-simd', 'threads'),
   };
-}
-
-/** What this file uses of AssemblyScript's compiler API (assemblyscript/asc). */
-interface Asc {
-  main(argv: string[], options: {
-    writeFile(name: string, contents: Uint8Array): void;
-    stderr: {write(s: unknown): void};
-    stdout: {write(s: unknown): void};
-  }): Promise<{error: Error | null}>;
-}
-
-/** The shared-memory variant of the shipped module, compiled from the same source (in memory). */
-async function compileShared(): Promise<Uint8Array> {
-  // Through a variable: the package's type declarations declare a global `require` that would
-  // shadow Node's for the whole project's type check.
-  const specifier = 'assemblyscript/asc';
-  const {default: asc} = await import(specifier) as {default: Asc};
-  let wasm: Uint8Array | null = null;
-  const stderr: string[] = [];
-  const {error} = await asc.main([
-    path.join(ROOT, SOURCE), '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--enable', 'threads',
-    '--importMemory', '--sharedMemory', '--maximumMemory', String(MAX_PAGES), '--noExportMemory', '--initialMemory', '0',
-    '--use', 'abort=', '--outFile', 'shared.wasm',
-  ], {
-    writeFile: (name: string, contents: Uint8Array) => {
-      if (name.endsWith('.wasm')) wasm = contents;
-    },
-    stderr: {write: (s: unknown) => stderr.push(String(s))},
-    stdout: {write: () => {}},
-  });
-  if (error != null || wasm == null) throw new Error(`asc (shared variant) failed: ${error?.message ?? 'no output'}\n${stderr.join('')}`);
-  return wasm;
 }
 
 /**
@@ -192,13 +160,13 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
   const coresBefore = await availableCores();
   const date = new Date().toISOString();
-  const sharedBytes = await compileShared();
+  const sharedBytes = withSharedMemoryImport(Buffer.from(SIMD_WASM_BASE64, 'base64'));
   const shared = new WebAssembly.Module(sharedBytes as Uint8Array<ArrayBuffer>);
   const layouts = args.shapes.map(([r, c]) => layout(r, c));
   const bytes = Math.max(...layouts.map(L => L.end));
   // One shape at a time, its arrays from offset 16 (filled before it is timed), at the same offsets in both
   // memories; the shared one with tfjs-wasm's maximum. The shipped module is the last build's
-  // (simd_wasm_bytes.generated.ts), the shared variant is compiled from the source as it is now.
+  // (simd_wasm_bytes.generated.ts), the shared variant derived from it as the package derives it.
   const sharedMemory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE), maximum: MAX_PAGES, shared: true});
   const plainMemory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE)});
   const kShared = new WebAssembly.Instance(shared, {env: {memory: sharedMemory}}).exports as unknown as SimdExports;
