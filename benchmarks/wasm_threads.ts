@@ -46,9 +46,8 @@ import {Worker} from 'worker_threads';
 
 import {chromium} from 'playwright-core';
 
-import {instantiateSimd, SimdExports} from '../kernels/simd/simd_module';
+import {instantiateSimd, SimdExports, simdWasmBytes} from '../kernels/simd/simd_module';
 import {withSharedMemoryImport} from '../kernels/simd/shared_memory_variant';
-import {SIMD_WASM_BASE64} from '../kernels/simd/simd_wasm_bytes.generated';
 import {bundleEntry, CHROMIUM_ARGS, findChromium, serve} from '../tools/browser/harness';
 import type {PageResult, PageRow} from './wasm_threads_page';
 import {dispatch, fill, layout, Layout, median, OP, quit, runRows, timeInterleaved, Variant, workerLoop} from './wasm_threads_shared';
@@ -160,7 +159,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
   const coresBefore = await availableCores();
   const date = new Date().toISOString();
-  const sharedBytes = withSharedMemoryImport(Buffer.from(SIMD_WASM_BASE64, 'base64'));
+  const sharedBytes = withSharedMemoryImport(simdWasmBytes());
   const shared = new WebAssembly.Module(sharedBytes as Uint8Array<ArrayBuffer>);
   const layouts = args.shapes.map(([r, c]) => layout(r, c));
   const bytes = Math.max(...layouts.map(L => L.end));
@@ -298,7 +297,7 @@ async function inChromium(sharedBytes: Uint8Array, args: Args): Promise<PageResu
     });
     await page.goto(`http://127.0.0.1:${port}/?coi=1`);
     const r = await page.evaluate(([w, s, shapes, reps, n]) => window.__threads(w, s, shapes, reps, n),
-                                  [Buffer.from(sharedBytes).toString('base64'), SIMD_WASM_BASE64, args.shapes, args.reps,
+                                  [Buffer.from(sharedBytes).toString('base64'), Buffer.from(simdWasmBytes()).toString('base64'), args.shapes, args.reps,
                                    Math.max(...args.threads)] as const);
     if (errors.length > 0) throw new Error(`errors on the page: ${errors.join('\n')}`);
     console.log(`Chromium ${browser.version()}: ` + JSON.stringify(r));

@@ -15,7 +15,7 @@
  *    same bytes (shared_memory_variant.ts).
  */
 import {withSharedMemoryImport} from './shared_memory_variant';
-import {SIMD_WASM_BASE64} from './simd_wasm_bytes.generated';
+import {SIMD_WASM_BINARY} from './simd_wasm_bytes.generated';
 
 /** The module's exports (assembly/softmax_cross_entropy.ts); pointers are byte offsets. */
 export interface SimdExports {
@@ -44,11 +44,11 @@ export interface SimdExports {
   gemmDot(c: number, a: number, b: number, M: number, K: number, P: number): void;
 }
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) {
-    out[i] = bin.charCodeAt(i);
+/** The module's bytes as built (a fresh copy: the generated string holds one byte per char). */
+export function simdWasmBytes(): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(SIMD_WASM_BINARY.length);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = SIMD_WASM_BINARY.charCodeAt(i);
   }
   return out;
 }
@@ -68,7 +68,7 @@ export function simdModule({shared = false}: {shared?: boolean} = {}): WebAssemb
   if (module === undefined) {
     module = null;
     if (typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function') {
-      let bytes: Uint8Array<ArrayBuffer> = decodeBase64(SIMD_WASM_BASE64);
+      let bytes: Uint8Array<ArrayBuffer> = simdWasmBytes();
       if (shared) bytes = withSharedMemoryImport(bytes);
       if (WebAssembly.validate(bytes)) {
         try {

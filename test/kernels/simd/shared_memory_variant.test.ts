@@ -15,11 +15,10 @@
  *    import.
  */
 import {withSharedMemoryImport} from '../../../kernels/simd/shared_memory_variant';
-import {instantiateSimd, isSharedMemory, SimdExports, simdModule} from '../../../kernels/simd/simd_module';
-import {SIMD_WASM_BASE64} from '../../../kernels/simd/simd_wasm_bytes.generated';
+import {instantiateSimd, isSharedMemory, SimdExports, simdModule, simdWasmBytes} from '../../../kernels/simd/simd_module';
 import {randLabels, randn, randProbs} from '../../spec/assert';
 
-const ORIGINAL = new Uint8Array(Buffer.from(SIMD_WASM_BASE64, 'base64'));
+const ORIGINAL = simdWasmBytes();
 
 /** A module's sections as [id, content bytes]. */
 function sections(bytes: Uint8Array): Array<[number, Uint8Array]> {
