@@ -247,7 +247,7 @@ export function sparseLabels(x: Tensor | TensorLike, opName: string): Tensor {
 
 /** Throws unless `labels` has shape `shape`; `what` says which shape that is (e.g. "logits shape"). */
 export function checkLabelsShape(labels: Tensor, shape: number[], what: string, opName: string): void {
-  assertArg(labels.rank === shape.length && labels.shape.every((d: number, i: number) => d === shape[i]), opName,
+  assertArg(util.arraysEqual(labels.shape, shape), opName,
       () => `labels shape [${labels.shape}] must equal ${what} [${shape}]`);
 }
 
@@ -273,7 +273,7 @@ export function withoutAxis(shape: number[], axis: number): number[] {
  * kept as numbers (a customGrad whose forward runs off the tape).
  */
 export function reshapeTo<T extends Tensor>(x: Tensor, shape: number[]): T {
-  if (x.rank === shape.length && x.shape.every((d: number, i: number) => d === shape[i])) {
+  if (util.arraysEqual(x.shape, shape)) {
     return x as T;
   }
   const inShape = x.shape.slice();
