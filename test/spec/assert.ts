@@ -148,6 +148,26 @@ export function oneHotRows(t: ArrayLike<number>, C: number): Float32Array {
   return out;
 }
 
+/**
+ * The class id of each row of dense labels `y` [rows, C] when every row is one-hot (one entry
+ * exactly 1, every other ±0: the contract of kernel_names.ts's DenseLabelClassIds), else null.
+ */
+export function oneHotIds(y: ArrayLike<number>, rows: number, C: number): number[] | null {
+  const ids: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    let hot = -1;
+    for (let c = 0; c < C; c++) {
+      const v = y[i * C + c];
+      if (v === 0) continue;
+      if (v !== 1 || hot >= 0) return null;
+      hot = c;
+    }
+    if (hot < 0) return null;
+    ids.push(hot);
+  }
+  return ids;
+}
+
 /** Values of a tensor (always async: dataSync does not work on webgpu in Node). */
 export async function values(t: tf.Tensor): Promise<Float32Array> {
   return Float32Array.from(await t.data());

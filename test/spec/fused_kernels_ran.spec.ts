@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits} from '../../src/index';
-import {randLabels, randn, randProbs} from './assert';
+import {oneHotRows, randLabels, randn, randProbs} from './assert';
 import {expectFusedRuns, expectRan, fusedEnv, identitiesOfSize, kernelsRun, oneHotEnv} from './kernels_ran';
 import {defineSpec} from './registry';
 
@@ -30,7 +30,7 @@ defineSpec('fused kernels run', it => {
 
   it('one-hot dense labels run as class ids where the backend has the one-hot kernels; a row that is not one-hot, the dense kernels', async () => {
     const X = tf.tensor2d(x, [rows, C]);
-    const hot = oneHotRowsOf(t);
+    const hot = oneHotRows(t, C);
     const H = tf.tensor2d(hot, [rows, C]);
     const almost = hot.slice();
     almost[3 * C + t[3]] = 0.5;  // row 3: not one-hot
@@ -51,7 +51,7 @@ defineSpec('fused kernels run', it => {
     // tfjs's engine clones each tensor a gradient saves (a copy on tfjs-wasm); tf.reshape's gradient saves its input.
     const big = (f: () => tf.Tensor | tf.Tensor[]) => identitiesOfSize(f, rows * C);
     const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(y, [rows, C]), T = tf.tensor1d(t, 'int32');
-    const H = tf.tensor2d(oneHotRowsOf(t), [rows, C]);
+    const H = tf.tensor2d(oneHotRows(t, C), [rows, C]);
     const X3 = tf.reshape(X, [1, rows, C]), T3 = tf.reshape(T, [1, rows]);
     const counts = {
       sparse: await big(() => tf.grad(l => sparseSoftmaxCrossEntropyWithLogits(T, l, {reduction: 'mean'}))(X)),
@@ -67,11 +67,4 @@ defineSpec('fused kernels run', it => {
     }
     tf.dispose([X, Y, T, H, X3, T3]);
   }, {only: env => fusedEnv(env, names.ALL_KERNEL_NAMES)});
-
-  /** One-hot rows of the class ids `ids`. */
-  function oneHotRowsOf(ids: ArrayLike<number>): Float32Array {
-    const out = new Float32Array(rows * C);
-    for (let i = 0; i < rows; i++) out[i * C + ids[i]] = 1;
-    return out;
-  }
 });

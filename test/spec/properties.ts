@@ -60,7 +60,7 @@ import * as names from '../../kernels/kernel_names';
 import {refFocalGrad, refFocalLoss, refFocalMagnitudes, refBinaryFocalGrad, refBinaryFocalLoss, refBinaryFocalMagnitudes,
         RefFocalOptions, sparseToDense} from '../losses/focal_reference';
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
-import {expectClose, FLOAT32_MIN_NORMAL, poisonedBy, randLabels, randn, randProbs, rng, setCloseObserver} from './assert';
+import {expectClose, FLOAT32_MIN_NORMAL, oneHotIds, poisonedBy, randLabels, randn, randProbs, rng, setCloseObserver} from './assert';
 import {binaryFocalTol} from './focal_cross_entropy.spec';
 import {expectRan, fusedEnv, oneHotEnv, recordKernels} from './kernels_ran';
 import type {SpecEnv} from './registry';
@@ -445,19 +445,11 @@ const SOFTMAX_KERNELS = [names.SoftmaxCrossEntropy, names.SoftmaxCrossEntropyGra
 const ONE_HOT_KERNELS = [names.DenseLabelClassIds, names.OneHotSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad,
                          names.SoftmaxCrossEntropyGrad];
 
-/** Every row of `y` [rows, C] has one 1 and zeros elsewhere (kernel_names.ts, DenseLabelClassIds). */
-function isOneHot(y: Float32Array, rows: number, C: number): boolean {
-  for (let i = 0; i < rows; i++) {
-    let ones = 0;
-    for (let c = 0; c < C; c++) {
-      const v = y[i * C + c];
-      if (v === 1) ones++;
-      else if (v !== 0) return false;
-    }
-    if (ones !== 1) return false;
-  }
-  return true;
+/** The kernels a dense op runs for labels `y` [rows, C]: `oneHot` where the backend takes one-hot rows as class ids. */
+function denseKernels(env: SpecEnv, y: Float32Array, rows: number, C: number, dense: string[], oneHot: string[]): string[] {
+  return oneHotEnv(env) && rows > 0 && oneHotIds(y, rows, C) != null ? oneHot : dense;
 }
+
 const SPARSE_KERNELS = [names.SparseSoftmaxCrossEntropy, names.SparseSoftmaxCrossEntropyGrad];
 
 async function checkDense(c: DenseCase, env: SpecEnv): Promise<void> {
@@ -474,7 +466,7 @@ async function checkDense(c: DenseCase, env: SpecEnv): Promise<void> {
   const [loss, gx, gy] = await runOp(env, {
     f: (l, t) => softmaxCrossEntropyWithLogits(t, l, {...opts, axis: c.layout.axis}),
     logits: tf.tensor(toOp(v, x), c.layout.dims), labels: tf.tensor(toOp(v, y), c.layout.dims),
-    labelsGrad: true, kernels: oneHotEnv(env) && rows > 0 && isOneHot(y, rows, C) ? ONE_HOT_KERNELS : SOFTMAX_KERNELS,
+    labelsGrad: true, kernels: denseKernels(env, y, rows, C, SOFTMAX_KERNELS, ONE_HOT_KERNELS),
   }, dy, 'dense');
   const atol = underflowFloor(x, dy, temperatureOf(c.scale));
   compare(env, loss, ref.loss, ref.lossMagnitude, env.rtol, 'dense: loss', atol);
@@ -565,7 +557,7 @@ async function checkFocalDense(c: FocalCase & {oneHot: boolean}, env: SpecEnv): 
   const [loss, gx, gy] = await runOp(env, {
     f: (l, t) => softmaxFocalCrossEntropyWithLogits(t, l, {...o, classWeights: o.classWeights ?? undefined, axis: c.layout.axis}),
     logits: tf.tensor(toOp(v, x), c.layout.dims), labels: tf.tensor(toOp(v, y), c.layout.dims),
-    labelsGrad: true, kernels: oneHotEnv(env) && rows > 0 && isOneHot(y, rows, C) ? ONE_HOT_FOCAL_KERNELS : FOCAL_KERNELS,
+    labelsGrad: true, kernels: denseKernels(env, y, rows, C, FOCAL_KERNELS, ONE_HOT_FOCAL_KERNELS),
   }, dy, 'focal dense');
   const atol = underflowFloor(x, dy, o.temperature);
   const tol = focalTol(env), mag = refFocalMagnitudes(x, y, rows, C, dy, o);

@@ -1,7 +1,7 @@
 /**
  * The one-hot scan on tfjs-wasm (kernels/wasm/SoftmaxCrossEntropy.ts,
  * DenseLabelClassIds; assembly/one_hot_labels.ts), against a plain reading of
- * its contract: every class count around the 16-lane blocks, the 1 at every
+ * its contract (oneHotIds, test/spec/assert.ts): every class count around the 16-lane blocks, the 1 at every
  * position, and each value that makes a row not one-hot, in the first, a
  * middle and the last row. The op-level cases (the op's results either way,
  * which kernels ran) are in the spec (softmax_cross_entropy.spec.ts,
@@ -12,6 +12,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../../../src/index';
 import {DenseLabelClassIds, DenseLabelClassIdsAttrs} from '../../../kernels/kernel_names';
+import {oneHotIds} from '../../spec/assert';
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -27,22 +28,6 @@ function scan(y: Float32Array, rows: number, C: number): number[] | null {
   if (out != null) expect(ids.shape).toEqual([rows]);
   tf.dispose([labels, ids]);
   return out;
-}
-
-/** The contract, read plainly: each row has exactly one entry equal to 1 and all others ±0. */
-function expected(y: Float32Array, rows: number, C: number): number[] | null {
-  const ids: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    const ones = [], others = [];
-    for (let c = 0; c < C; c++) {
-      const v = y[i * C + c];
-      if (v === 1) ones.push(c);
-      else if (v !== 0) others.push(c);
-    }
-    if (ones.length !== 1 || others.length > 0) return null;
-    ids.push(ones[0]);
-  }
-  return ids;
 }
 
 test('one-hot rows give their class ids, at every class count to 40 and every position of the 1', () => {
@@ -75,7 +60,7 @@ test('each value that makes a row not one-hot, in the first, a middle and the la
         hot.forEach((h, i) => { y[i * C + h] = 1; });
         y[row * C + col] = value;
         expect({name, row, col, ids: scan(y, rows, C)}).toEqual({name, row, col, ids: null});
-        expect(expected(y, rows, C)).toBeNull();
+        expect(oneHotIds(y, rows, C)).toBeNull();
       }
     }
   }
@@ -101,7 +86,7 @@ test('random labels: the kernel agrees with the contract', () => {
       const k = Math.floor(rand() * rows * C);
       y[k] = [0, 1, 0.25, -0, 1e-30][Math.floor(rand() * 5)];
     }
-    expect(scan(y, rows, C)).toEqual(expected(y, rows, C));
+    expect(scan(y, rows, C)).toEqual(oneHotIds(y, rows, C));
   }
 });
 
