@@ -29,7 +29,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as fce from '../src/index';
 import {CPU_SIMD_FLAG} from '../kernels/simd/flags_simd';
-import {MALLOC_ENV} from './node/worker';
+import {MALLOC_ENV, mallocSetting, withMallocEnv} from './node/worker';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -152,17 +152,16 @@ async function main() {
 }
 
 /** The allocator setting as `VAR=value` pairs, after starting this script again under it if it is unset. */
-function mallocSetting(): string {
+function underMallocEnv(): string {
   if (Object.keys(MALLOC_ENV).some(k => process.env[k] == null)) {
-    const env = {...process.env};
-    for (const [k, v] of Object.entries(MALLOC_ENV)) env[k] = env[k] ?? v;
-    const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {stdio: 'inherit', env});
+    const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)],
+                        {stdio: 'inherit', env: withMallocEnv(process.env)});
     process.exit(r.status ?? 1);
   }
-  return Object.keys(MALLOC_ENV).map(k => `${k}=${process.env[k]}`).join(' ');
+  return mallocSetting();
 }
 
-const MALLOC = mallocSetting();
+const MALLOC = underMallocEnv();
 
 main().catch(e => {
   console.error(e);

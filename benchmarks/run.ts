@@ -20,7 +20,7 @@ import * as cliProgress from 'cli-progress';
 import {Args, parseArgs, toArgv, USAGE} from './cli';
 import {planCells, ProgressEvent, RunOptions} from './harness';
 import {NODE_BACKENDS, NodeBackend, nodeBackendMissing} from './node/backends';
-import {MALLOC_ENV, PROGRESS_PREFIX} from './node/worker';
+import {PROGRESS_PREFIX, withMallocEnv} from './node/worker';
 import {suitesById} from './suites';
 import {chromiumPath, runInChromium} from './browser/run_browser';
 import {buildReport, RunInfo} from './report';
@@ -64,12 +64,6 @@ function webgpuEnv(notes: string[]): NodeJS.ProcessEnv {
     env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     notes.push(`webgpu (Node): no GPU device here, Dawn ran on SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
   }
-  return env;
-}
-
-function nodeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env = {...base};
-  for (const [k, v] of Object.entries(MALLOC_ENV)) env[k] = base[k] ?? v;
   return env;
 }
 
@@ -157,7 +151,7 @@ export async function main(argv: string[]): Promise<void> {
   const loadAtStart = load();
 
   for (const b of runnable.filter(x => !x.startsWith('chromium-'))) {
-    const env = nodeEnv(b === 'webgpu' ? webgpuEnv(info.notes) : process.env);
+    const env = withMallocEnv(b === 'webgpu' ? webgpuEnv(info.notes) : process.env);
     const r = await runWorker(b, args, env, progress(b), line => logs.push(`[${b}] ${line}`));
     if (r.out) {
       info.ran[b] = path.relative(args.resultsDir, r.out);

@@ -45,10 +45,22 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: String(2 ** 30),
 };
 
+/** `base` with MALLOC_ENV's variables added where `base` does not set them (a Node benchmark process's environment). */
+export function withMallocEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = {...base};
+  for (const [k, v] of Object.entries(MALLOC_ENV)) env[k] = base[k] ?? v;
+  return env;
+}
+
+/** MALLOC_ENV's variables as this process has them, `VAR=value` pairs ('' when none is set). */
+export function mallocSetting(): string {
+  return Object.keys(MALLOC_ENV).filter(k => process.env[k] != null).map(k => `${k}=${process.env[k]}`).join(' ');
+}
+
 /** glibc allocator settings of this process (MALLOC_ENV's variables), for the report. */
 function mallocNote(): string[] {
-  const set = Object.keys(MALLOC_ENV).filter(k => process.env[k] != null);
-  return set.length ? [`glibc malloc: ${set.map(k => `${k}=${process.env[k]}`).join(' ')} (benchmarks/run.ts)`] : [];
+  const set = mallocSetting();
+  return set ? [`glibc malloc: ${set} (benchmarks/run.ts)`] : [];
 }
 
 export async function runWorker(argv: string[], bundled = false): Promise<string> {
