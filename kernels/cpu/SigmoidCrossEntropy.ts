@@ -43,20 +43,26 @@ const LOG_BATCH = 512;
  * element (faster: README.md, "Sigmoid").
  */
 function rowSumUnitQ(x: ArrayLike<number>, z: ArrayLike<number>, k0: number, C: number, keep: number, half: number): number {
-  let acc = 0, prod = 1, n = 0;
+  let acc = 0, prod = 1, n = 0, lost = 0;
   for (let c = 0, k = k0; c < C; c++, k++) {
     const v = x[k];
     // max(x, 0) as (x + |x|)/2, exact and branch-free: a data-dependent branch
     // on the sign of random logits costs more than the rest of the loop.
     acc += 0.5 * (v + Math.abs(v)) - (z[k] * keep + half) * v;
-    prod *= 1 + fastExp(-Math.abs(v));
+    const e = fastExp(-Math.abs(v)), w = 1 + e;
+    prod *= w;
+    // What 1 + e rounded away, exactly (Fast2Sum: w − 1 is exact): log(1 + e) =
+    // log w + lost/w + O(lost²), and lost/w = lost to 2⁻⁵²·e. Without it a
+    // confident, correct logit lost its loss e ≈ exp(−|x|) to the rounding: the
+    // row sum was 1e-3 off at |x| = 30 and 0 (not e) from |x| ≈ 37.
+    lost += e - (w - 1);
     if (++n === LOG_BATCH) {
       acc += Math.log(prod);
       prod = 1;
       n = 0;
     }
   }
-  return acc + Math.log(prod);
+  return acc + Math.log(prod) + lost;
 }
 
 /** Σ_c L[i, c] of one row, any q (a log1p per element). */
