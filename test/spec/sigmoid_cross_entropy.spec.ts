@@ -53,6 +53,38 @@ defineSpec('sigmoidCrossEntropyWithLogits', it => {
     const g = await values(tf.grad(l => sigmoidCrossEntropyWithLogits(z, l))(tf.tensor(x)));
     expectFinite(g, 'gradient');
   });
+  it('confident, correct logits (|x| 5 to 80): loss, mean and d/dlogits to their own relative accuracy', async env => {
+    // A logit that agrees with its label (x > 0 with z = 1, x < 0 with z = 0) has the loss
+    // softplus(−|x|) ≈ e^−|x|: the whole loss of a well-trained model's batch, so it must keep its
+    // own relative accuracy, not only the accuracy of a batch with wrong labels in it. An exp whose
+    // argument is v·log2(e) rounded in float32 is |v|·6e-8 off (1.8e-6 at |x| = 30), and a row sum
+    // of log(1 + e) lost e to the rounding of 1 + e (0 instead of e^−40 at |x| = 40), as did
+    // tfjs-webgl's and tfjs-webgpu's log1p on the composite path (0 from |x| ≈ 17). Up to 80:
+    // beyond 87.3 the loss itself (< 1.2e-38) leaves float32's normal range, and GPUs flush what
+    // falls below it to 0 (each element's share of the mean, here from about 84).
+    const rows = 4, C = 9, n = rows * C;
+    for (const s of [5, 17, 30, 45, 60, 80]) {
+      const r = rng(s);
+      const x = Float32Array.from({length: n}, (_, i) => (i % 2 ? 1 : -1) * (s + 0.5 * r()));
+      const z = Float32Array.from(x, v => (v > 0 ? 1 : 0));
+      const ref = refSigmoidCrossEntropy(x, z, C);
+      const logits = tf.tensor2d(x, [rows, C]), labels = tf.tensor2d(z, [rows, C]);
+      const what = `|x| ≈ ${s}`;
+      expectClose(await values(sigmoidCrossEntropyWithLogits(labels, logits)), ref.loss, env.rtol, `${what}: loss`);
+      const sum = ref.loss.reduce((a, b) => a + b, 0);
+      expectClose(await values(sigmoidCrossEntropyWithLogits(labels, logits, {reduction: 'mean'})), [sum / n], env.rtol,
+                  `${what}: mean`);
+      expectClose(await values(sigmoidCrossEntropyWithLogits(labels, logits, {reduction: 'sumOverClasses'})),
+                  Array.from({length: rows}, (_, i) => ref.loss.slice(i * C, (i + 1) * C).reduce((a, b) => a + b, 0)),
+                  env.rtol, `${what}: sumOverClasses`);
+      // d/dlogits = σ(x) − z: σ(x) ≈ e^x where x < 0, to its own accuracy; where x > 0 it is
+      // σ(x) − 1, checked against its terms' magnitude (the reference's, as the properties do).
+      const ones = new Float32Array(n).fill(1);
+      const g = tf.grad(l => sigmoidCrossEntropyWithLogits(labels, l))(logits);
+      expectClose(await values(g), ref.dlogits(ones), env.rtol, `${what}: d/dlogits`, 0, ref.dlogitsMagnitude(ones));
+      tf.dispose([logits, labels, g]);
+    }
+  });
   it('NaN in gives NaN out', async () => {
     const x = randn(6, 11);
     x[2] = NaN;
