@@ -184,6 +184,14 @@ export function ln(s: f64): f64 {
   return <f64>k * 0.6931471805599453 + 2 * t * q;
 }
 
+/** The max of four float32 lanes, (0 ∨ 1) ∨ (2 ∨ 3) (rowMax's reduction). */
+// @ts-ignore: decorator
+@inline
+export function laneMax(acc: v128): f32 {
+  return max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)),
+                  max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+}
+
 /** Max of the row x[0 .. C) (NaN entries ignored, as the scalar kernels do). */
 export function rowMax(x: usize, C: i32): f32 {
   let acc = f32x4.splat(-Infinity);
@@ -191,8 +199,7 @@ export function rowMax(x: usize, C: i32): f32 {
   for (; c + 4 <= C; c += 4) {
     acc = f32x4.pmax(acc, v128.load(x + (<usize>c << 2)));
   }
-  let m = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)),
-                   max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+  let m = laneMax(acc);
   for (; c < C; c++) {
     const v = load<f32>(x + (<usize>c << 2));
     if (v > m) m = v;
