@@ -57,40 +57,48 @@ const E6: f32 = 0.0013836804971314046;
 const LN2_HI: f32 = 0.693145751953125;
 const LN2_LO: f32 = 1.428606765330187e-6;
 const LOG2E_F: f32 = 1.4426950408889634;
-// 127·ln 2: the clamp of expv's argument (n within ±127).
+// 127·ln 2: the clamp of the argument (n within ±127).
 const EXP_MAX: f32 = 88.02969193111305;
 
 /**
- * e^v in four float32 lanes, v ≤ 0 (expv without its upper clamp). The
- * argument is reduced in natural units (Cody–Waite): v = n·ln 2 + r with
- * n = round(v·log2 e), r = (v − n·LN2_HI) − n·LN2_LO, the first difference
- * exact, so r carries a rounding of r, not of v, and the result a few float32
- * ulps at every |v|. exp2neg(v·log2 e) carries the rounding of the product
- * instead: |v|·6e-8 relative (1.8e-6 at |v| = 30), harmless in a softmax row
- * sum, whose tiny terms never decide it, but not where a tiny e^v is the
- * result (the sigmoid loss of a confident, correct logit is about e^−|x|).
- * v ≤ −127·ln 2 gives 0; NaN stays NaN.
+ * e^v in four float32 lanes, v ≤ 0. The argument is reduced in natural units
+ * (Cody–Waite): v = n·ln 2 + r with n = round(v·log2 e),
+ * r = (v − n·LN2_HI) − n·LN2_LO, the first difference exact, so r carries a
+ * rounding of r, not of v, and the result a few float32 ulps at every |v|.
+ * exp2neg(v·log2 e) carries the rounding of the product instead: |v|·6e-8
+ * relative (1.8e-6 at |v| = 30), harmless in a softmax row sum, whose tiny
+ * terms never decide it, but not where a tiny e^v is the result (the sigmoid
+ * loss of a confident, correct logit is about e^−|x|). v ≤ −127·ln 2 gives 0;
+ * NaN stays NaN.
  */
 // @ts-ignore: decorator
 @inline
 export function expNonPos(v: v128): v128 {
-  return expReduced(f32x4.pmax(v, f32x4.splat(-EXP_MAX)));
-}
-
-/** e^v in four float32 lanes, any v (clamped to ±127·ln 2: 0 below, 2^127·e^r above); see expNonPos. */
-// @ts-ignore: decorator
-@inline
-export function expv(v: v128): v128 {
-  return expReduced(f32x4.pmin(f32x4.pmax(v, f32x4.splat(-EXP_MAX)), f32x4.splat(EXP_MAX)));
-}
-
-/** e^v for |v| ≤ 127·ln 2 (or NaN): the reduction and polynomial of expNonPos. */
-// @ts-ignore: decorator
-@inline
-function expReduced(v: v128): v128 {
+  v = f32x4.pmax(v, f32x4.splat(-EXP_MAX));
   const t = f32x4.add(f32x4.mul(v, f32x4.splat(LOG2E_F)), f32x4.splat(ROUND));
   const n = f32x4.sub(t, f32x4.splat(ROUND));
-  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  return expPoly(f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO))), t);
+}
+
+/**
+ * e^−x in four float32 lanes, any x (clamped to ±127·ln 2: 0 above, 2^127·e^r
+ * below), reduced as expNonPos with the negation folded into the constants:
+ * bitwise e^v of v = −x (a separate negation costs the sigmoid backward a
+ * tenth of its time).
+ */
+// @ts-ignore: decorator
+@inline
+export function expMinus(x: v128): v128 {
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-EXP_MAX)), f32x4.splat(EXP_MAX));
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(-LOG2E_F)), f32x4.splat(ROUND));
+  const n = f32x4.sub(t, f32x4.splat(ROUND));
+  return expPoly(f32x4.sub(f32x4.sub(f32x4.mul(n, f32x4.splat(-LN2_HI)), x), f32x4.mul(n, f32x4.splat(LN2_LO))), t);
+}
+
+/** e^r·2^n, |r| ≤ ½·ln 2 (plus rounding), n in the low bits of t = n + ROUND. */
+// @ts-ignore: decorator
+@inline
+function expPoly(r: v128, t: v128): v128 {
   let p = f32x4.add(f32x4.mul(f32x4.splat(E6), r), f32x4.splat(E5));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E4));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E3));
@@ -100,11 +108,18 @@ function expReduced(v: v128): v128 {
   return f32x4.mul(p, i32x4.add(i32x4.shl(t, 23), i32x4.splat(127 << 23)));
 }
 
-/** expv in one lane (the same lane arithmetic: results bitwise those of expv). */
+/** expNonPos in one lane (the same lane arithmetic: bitwise its lanes). */
 // @ts-ignore: decorator
 @inline
-export function exps(v: f32): f32 {
-  return f32x4.extract_lane(expv(f32x4.splat(v)), 0);
+export function expNonPosS(v: f32): f32 {
+  return f32x4.extract_lane(expNonPos(f32x4.splat(v)), 0);
+}
+
+/** expMinus in one lane (bitwise its lanes). */
+// @ts-ignore: decorator
+@inline
+export function expMinusS(x: f32): f32 {
+  return f32x4.extract_lane(expMinus(f32x4.splat(x)), 0);
 }
 
 /** The same in one lane (the same lane arithmetic: results bitwise those of exp2v). */

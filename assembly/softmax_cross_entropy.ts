@@ -21,7 +21,7 @@
  * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
  */
 
-import {exp2d, exp2ds, exp2neg, exp2s, expNonPos, exps, expv, laneMax, ln, LOG2E, rowMax} from './row_math';
+import {exp2d, exp2ds, exp2neg, exp2s, expMinus, expMinusS, expNonPos, expNonPosS, laneMax, ln, LOG2E, rowMax} from './row_math';
 
 // The focal kernels (their own file; they share row_math.ts with these).
 export * from './focal_cross_entropy';
@@ -539,7 +539,7 @@ export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i3
 //   dx = g·(σ(x)·(q·ẑ + 1 − ẑ) − q·ẑ)
 //   dz = g·(1 − ε)·(q·softplus(−x) − softplus(x))
 // softplus(±x) = max(±x, 0) + log1p(e), σ(x) = 1/(1 + exp(−x)), e = exp(−|x|).
-// The exps are expNonPos / expv (row_math.ts: reduced in natural units), so a
+// The exps are expNonPos / expMinus (row_math.ts: reduced in natural units), so a
 // tiny e = exp(−|x|), the whole loss of a confident, correct logit, keeps a few
 // ulps of relative accuracy at every |x|.
 // ---------------------------------------------------------------------------
@@ -593,7 +593,7 @@ function sigmoidLossV(xv: v128, zh: v128, qz: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function sigmoidLossS(x: f32, zh: f32, qz: f32): f64 {
-  const sp = <f64>log1pUnitS(exps(-abs<f32>(x)));
+  const sp = <f64>log1pUnitS(expNonPosS(-abs<f32>(x)));
   return <f64>qz * (<f64>max<f32>(-x, 0) + sp) + (1 - <f64>zh) * (<f64>max<f32>(x, 0) + sp);
 }
 
@@ -691,7 +691,7 @@ function sigmoidGradAt(xr: usize, zr: usize, q: usize, off: usize, g: v128, wrtL
   }
   const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
   const qz = f32x4.mul(qv, zh);
-  const sig = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(xv))));
+  const sig = f32x4.div(one, f32x4.add(one, expMinus(xv)));
   return f32x4.mul(g, f32x4.sub(f32x4.mul(sig, f32x4.sub(f32x4.add(qz, one), zh)), qz));
 }
 
@@ -738,11 +738,11 @@ export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i3
       const g: f64 = dyMode == 2 ? scale * <f64>load<f32>(dr + off) : <f64>gRow;
       let r: f64;
       if (wrtLabels) {
-        const sp = <f64>log1pUnitS(exps(-abs<f32>(xs)));
+        const sp = <f64>log1pUnitS(expNonPosS(-abs<f32>(xs)));
         r = g * <f64>keep * (qs * (<f64>max<f32>(-xs, 0) + sp) - (<f64>max<f32>(xs, 0) + sp));
       } else {
         const zh = <f64>(load<f32>(zr + off) * keep + half);
-        const sig = 1 / (1 + <f64>exps(-xs));
+        const sig = 1 / (1 + <f64>expMinusS(xs));
         r = g * (sig * (qs * zh + 1 - zh) - qs * zh);
       }
       store<f32>(or + off, <f32>r);
