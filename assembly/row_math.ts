@@ -56,7 +56,7 @@ const E6: f32 = 0.0013836804971314046;
 // ln 2 = LN2_HI + LN2_LO, LN2_HI with 16 significant bits: n·LN2_HI is exact for |n| < 2^8.
 const LN2_HI: f32 = 0.693145751953125;
 const LN2_LO: f32 = 1.428606765330187e-6;
-const LOG2E_F: f32 = 1.4426950408889634;
+const LOG2E_F: f32 = <f32>LOG2E;
 // 127·ln 2: the clamp of the argument (n within ±127).
 const EXP_MAX: f32 = 88.02969193111305;
 
