@@ -539,14 +539,18 @@ function softplus(v: Tensor): Tensor {
 }
 
 /**
- * log1p(e) for e in [0, 1] from log alone (Goldberg): log(w)·e/(w − 1), w = 1 + e
- * (w − 1 exact), and e itself where w rounds to 1. tfjs-webgl's and
- * tfjs-webgpu's log1p are log(1 + e), 0 for e below 6e-8: the whole loss of a
- * confident, correct logit.
+ * log1p(e) for e in [0, 1] from log alone: log(w) + (e − (w − 1)), w = 1 + e.
+ * w − 1 is exact, so e − (w − 1) is exactly what the rounding of 1 + e took,
+ * and log(1 + e) = log(w) + log1p(δ), δ = (e − (w − 1))/w, |δ| ≤ 2⁻²⁴; taking δ
+ * as e − (w − 1) is off by at most 6e-8 of the result (e itself where w rounds
+ * to 1). tfjs-webgl's and tfjs-webgpu's log1p are log(1 + e), 0 for e below
+ * 6e-8: the whole loss of a confident, correct logit. Five elementwise ops
+ * where log1p is one (Goldberg's log(w)·e/(w − 1) takes seven): the cost of
+ * the composite path's accuracy on backends whose log1p is not accurate.
  */
 function log1pUnit(e: Tensor): Tensor {
-  const w = add(e, 1), d = sub(w, 1);
-  return where(equal(d, 0), e, mul(log(w), div(e, d)));
+  const w = add(e, 1);
+  return add(log(w), sub(e, sub(w, 1)));
 }
 
 function posWeightRow(attrs: SigmoidCrossEntropyAttrs): Tensor | number {
