@@ -57,12 +57,20 @@ export function classWeightAccessor(fn: string, weighted: boolean, packed: boole
 }
 
 /**
- * `log1p` is not in GLSL ES. Goldberg's correction keeps it accurate for tiny
- * x, where log(1 + x) would round 1 + x to 1: log1p(x) = log(u)·x/(u − 1)
- * with u = 1 + x (exact when u == 1). Used by softplus for x = exp(−|v|).
+ * `log1p` is not in GLSL ES. Where |x| < 1/8, its series to x⁹ (truncation
+ * below 2e-9 relative); elsewhere Goldberg's correction, log1p(x) =
+ * log(u)·x/(u − 1) with u = 1 + x (exact when u == 1). Goldberg alone needs a
+ * log accurate relative to log(u) near 1, which GLSL ES does not promise
+ * (SwiftShader's is about 6e-8 absolute: 1.9e-4 relative at x = 2.6e-4, the
+ * sigmoid loss of a confident logit at |x| = 8.25). Used by softplus for
+ * x = exp(−|v|).
  */
 export const LOG1P = `
   float log1pStable(float x) {
+    if (abs(x) < 0.125) {
+      return x * (1.0 + x * (-0.5 + x * (1.0 / 3.0 + x * (-0.25 + x * (0.2 + x * (-1.0 / 6.0 +
+             x * (1.0 / 7.0 + x * (-0.125 + x / 9.0))))))));
+    }
     float u = 1.0 + x;
     return u == 1.0 ? x : log(u) * (x / (u - 1.0));
   }`;
