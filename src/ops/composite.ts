@@ -6,7 +6,8 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {add, concat, engine, gather, gatherND, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, log1p, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {softplus, log1pUnit} from './stable_math';
+import {add, concat, engine, gather, gatherND, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import {capabilities} from '../../kernels/capabilities';
 import {deviceClassVector} from './validate';
 import {broadcastDy, reduceElementwise, reduceRowLosses, rowLossDy} from './elementwise_reduction';
@@ -532,25 +533,6 @@ export function compositeSparseLossAndLse(x: Tensor2D, labels: Tensor1D, attrs: 
 export function compositeSparseLogitsGrad(x: Tensor2D, labels: Tensor1D, lse: Tensor2D, dy: Tensor1D,
                                           attrs: SoftmaxCrossEntropyAttrs): Tensor2D {
   return sparseLogitsGrad(x, labels, lse, dy, attrs);
-}
-
-function softplus(v: Tensor): Tensor {
-  return add(relu(v), log1p(exp(neg(abs(v)))));
-}
-
-/**
- * log1p(e) for e in [0, 1] from log alone: log(w) + (e − (w − 1)), w = 1 + e.
- * w − 1 is exact, so e − (w − 1) is exactly what the rounding of 1 + e took,
- * and log(1 + e) = log(w) + log1p(δ), δ = (e − (w − 1))/w, |δ| ≤ 2⁻²⁴; taking δ
- * as e − (w − 1) is off by at most 6e-8 of the result (e itself where w rounds
- * to 1). tfjs-webgl's and tfjs-webgpu's log1p are log(1 + e), 0 for e below
- * 6e-8: the whole loss of a confident, correct logit. Five elementwise ops
- * where log1p is one (Goldberg's log(w)·e/(w − 1) takes seven): the cost of
- * the composite path's accuracy on backends whose log1p is not accurate.
- */
-function log1pUnit(e: Tensor): Tensor {
-  const w = add(e, 1);
-  return add(log(w), sub(e, sub(w, 1)));
 }
 
 function posWeightRow(attrs: SigmoidCrossEntropyAttrs): Tensor | number {
