@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
-import {numericGrad, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
+import {numericGrad, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refBinaryFocalMagnitudes, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {expectRan, identitiesOfSize, kernelsRun, oneHotEnv} from './kernels_ran';
@@ -94,6 +94,29 @@ defineSpec('focal cross-entropy', it => {
       },
     }, refBinaryFocalLoss(x, soft, o), binaryFocalTol(env), 'binary');
     tf.dispose([X, Z]);
+  });
+  it('binary, confident and correct logits (|x| 3 to 25, γ = 2): loss, mean and d/dlogits to their own accuracy', async env => {
+    // loss = u^γ·bce ≈ e^−(γ+1)|x| where the logit agrees with its label: the whole loss of a
+    // well-trained batch, a product of non-negative factors (its own magnitude), as for the plain
+    // sigmoid loss (sigmoid_cross_entropy.spec.ts, "confident, correct logits").
+    const n = 4 * 6;
+    for (const s of [3, 8, 11, 15, 25]) {
+      const xs = Float32Array.from({length: n}, (_, i) => (i % 2 ? 1 : -1) * (s + 0.05 * i));
+      const zs = Float32Array.from(xs, v => (v > 0 ? 1 : 0));
+      const o = {gamma: 2};
+      const X = tf.tensor2d(xs, [4, 6]), Z = tf.tensor2d(zs, [4, 6]);
+      const ref = refBinaryFocalLoss(xs, zs, o);
+      const what = `|x| ≈ ${s}`;
+      expectClose(await values(sigmoidFocalCrossEntropyWithLogits(Z, X, o)), ref, binaryFocalTol(env), `${what}: loss`);
+      expectClose(await values(sigmoidFocalCrossEntropyWithLogits(Z, X, {...o, reduction: 'mean'})),
+                  [ref.reduce((a, b) => a + b, 0) / n], binaryFocalTol(env), `${what}: mean`);
+      // d/dlogits subtracts (p − ẑ, 1 − 2ẑ): checked against its terms' magnitude, as the properties do.
+      const dy = new Float32Array(n).fill(1);
+      const g = tf.grad(l => sigmoidFocalCrossEntropyWithLogits(Z, l, o))(X);
+      expectClose(await values(g), refBinaryFocalGrad(xs, zs, dy, o).dx, binaryFocalTol(env), `${what}: d/dlogits`, 0,
+                  refBinaryFocalMagnitudes(xs, zs, dy, o).dx);
+      tf.dispose([X, Z, g]);
+    }
   });
   it('no tensor leaks', async () => {
     const X = tf.tensor2d(x, [rows, C]), Y = tf.tensor2d(soft, [rows, C]);
