@@ -6,8 +6,8 @@
  * closed forms (tf.customGrad), not autodiff through the chain, so masks and
  * ignored rows behave exactly as in the kernels.
  */
-import {softplus, log1pUnit} from './stable_math';
-import {add, concat, engine, gather, gatherND, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, abs, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
+import {log1pExpNegAbs, softplus} from './stable_math';
+import {add, concat, engine, gather, gatherND, isNaN, range, slice, softmax, tensor2d, tensorScatterUpdate, tidy, zeros, onesLike, oneHot, reshape, div, exp, GradSaveFunc, log, logicalAnd, logicalOr, max, mul, neg, relu, scalar, sigmoid, stack, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike, cast, equal, greaterEqual, less, fill, expandDims, logicalNot} from '@tensorflow/tfjs-core';
 import {capabilities} from '../../kernels/capabilities';
 import {deviceClassVector} from './validate';
 import {broadcastDy, reduceElementwise, reduceRowLosses, rowLossDy} from './elementwise_reduction';
@@ -548,7 +548,7 @@ function smoothedBinary(z: Tensor, eps: number): Tensor {
 
 /**
  * Sigmoid cross-entropy, elementwise over [rows, C], composite path. With
- * softplus(±x) = max(±x, 0) + l, l = log1p(exp(−|x|)) (log1pUnit), the contract's loss
+ * softplus(±x) = max(±x, 0) + l, l = log1p(exp(−|x|)) (log1pExpNegAbs), the contract's loss
  * q·ẑ·softplus(−x) + (1 − ẑ)·softplus(x) is taken as
  * q·ẑ·max(−x, 0) + (1 − ẑ)·max(x, 0) + (q·ẑ + 1 − ẑ)·l, and at q = 1 as
  * (max(x, 0) − x·ẑ) + l: tf.losses' chain, its speed, with l added last. A
@@ -567,7 +567,7 @@ export function compositeSigmoidCrossEntropy(x: Tensor2D, z: Tensor2D, attrs: Si
   const q = attrs.posWeight;
   const unweighted = q == null || (!(q instanceof Tensor) && q.length === 1 && q[0] === 1);
   const f = customGrad2((logits: Tensor, labels: Tensor, save: GradSaveFunc) => {
-    const l = tidy(() => log1pUnit(exp(neg(abs(logits)))));
+    const l = tidy(() => log1pExpNegAbs(logits));
     const loss = tidy(() => {
       const zh = smoothedBinary(labels, eps);
       if (unweighted) return add(sub(relu(logits), mul(zh, logits)), l);

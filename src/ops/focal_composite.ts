@@ -5,8 +5,8 @@
  * gradients are the contract's closed forms (tf.customGrad), not autodiff
  * through pow: autodiff gives 0·∞ = NaN where 1 − p rounds to 0 and γ < 1.
  */
-import {log1pUnit} from './stable_math';
-import {abs, logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
+import {log1pExpNegAbs} from './stable_math';
+import {logicalOr, add, customGrad, div, equal, exp, expandDims, expm1, GradSaveFunc, log, mul, neg, onesLike, pow, relu, sigmoid, sub, sum, Tensor, Tensor1D, Tensor2D, tensor1d, where, zerosLike} from '@tensorflow/tfjs-core';
 import type {BinaryFocalCrossEntropyAttrs, FocalCrossEntropyAttrs as KernelFocalAttrs} from '../../kernels/kernel_names';
 import {deviceClassVector} from './validate';
 import {applyRowMasks, clearIgnoredRows, rowFactor, rowParts, rowSumSkippingZeros, savedStats, scaled, splitStats, NO_MASKS, RowMasks, smoothTargets, sparseTargets} from './composite';
@@ -159,7 +159,7 @@ function binaryParts(x: Tensor, z: Tensor, attrs: BinaryFocalCrossEntropyAttrs) 
   const u = add(mul(zh, sigmoid(neg(x))), mul(sub(1, zh), p));
   // ẑ·softplus(−x) + (1 − ẑ)·softplus(x) with the shared log1p(exp(−|x|)) added last (composite.ts,
   // compositeSigmoidCrossEntropy): a confident, correct logit keeps its bce ≈ e^−|x|.
-  const bce = add(add(mul(zh, relu(neg(x))), mul(sub(1, zh), relu(x))), log1pUnit(exp(neg(abs(x)))));
+  const bce = add(add(mul(zh, relu(neg(x))), mul(sub(1, zh), relu(x))), log1pExpNegAbs(x));
   const uG = powGamma(u, attrs.gamma);
   const uG1 = attrs.gamma === 0 ? zerosLike(u) :
       where(equal(u, 0), zerosLike(u), mul(attrs.gamma, pow(u, attrs.gamma - 1)));

@@ -19,7 +19,15 @@ export function log1pUnit(e: Tensor): Tensor {
   return add(log(w), sub(e, sub(w, 1)));
 }
 
-/** softplus(v) = max(v, 0) + log1p(exp(−|v|)), the log1p by log1pUnit. */
+/**
+ * log1p(exp(−|v|)) = softplus(−|v|) by log1pUnit: the term both softplus(v)
+ * and softplus(−v) share, so the composite losses add it once, last.
+ */
+export function log1pExpNegAbs(v: Tensor): Tensor {
+  return log1pUnit(exp(neg(abs(v))));
+}
+
+/** softplus(v) = max(v, 0) + log1p(exp(−|v|)). */
 export function softplus(v: Tensor): Tensor {
-  return add(relu(v), log1pUnit(exp(neg(abs(v)))));
+  return add(relu(v), log1pExpNegAbs(v));
 }
