@@ -78,6 +78,20 @@ fn indicator(c : u32, t : u32) -> V { return select(0.0, 1.0, c == t); }`;
 }
 
 /**
+ * WGSL of log1p as `name` on `type` (V or f32): the series to x⁹ where |x| < 1/8
+ * and Goldberg's log(w)·x/(w − 1), w = 1 + x, elsewhere (mathSnippet says why).
+ */
+function log1pFn(name: string, type: string): string {
+  const c = (v: string) => `${type}(${v})`;
+  return `fn ${name}(x : ${type}) -> ${type} {
+  let series = x * (${c('1.0')} + x * (${c('-0.5')} + x * (${c('1.0 / 3.0')} + x * (${c('-0.25')} + x * (${c('0.2')} +
+               x * (${c('-1.0 / 6.0')} + x * (${c('1.0 / 7.0')} + x * (${c('-0.125')} + x * ${c('1.0 / 9.0')}))))))));
+  let w = ${c('1.0')} + x;
+  return select(select(log(w) * (x / (w - ${c('1.0')})), x, w == ${c('1.0')}), series, abs(x) < ${c('0.125')});
+}`;
+}
+
+/**
  * Stable elementwise math on V. WGSL has no log1p: `log1pV` takes its series
  * to x⁹ where |x| < 1/8 (truncation below 2e-9 relative) and Goldberg's trick
  * (log(w)·x/(w − 1) with w = 1 + x, exact where w rounds to 1) elsewhere.
@@ -88,12 +102,7 @@ fn indicator(c : u32, t : u32) -> V { return select(0.0, 1.0, c == t); }`;
  * out everywhere.
  */
 export const mathSnippet = `
-fn log1pV(x : V) -> V {
-  let series = x * (V(1.0) + x * (V(-0.5) + x * (V(1.0 / 3.0) + x * (V(-0.25) + x * (V(0.2) + x * (V(-1.0 / 6.0) +
-               x * (V(1.0 / 7.0) + x * (V(-0.125) + x * V(1.0 / 9.0)))))))));
-  let w = V(1.0) + x;
-  return select(select(log(w) * (x / (w - V(1.0))), x, w == V(1.0)), series, abs(x) < V(0.125));
-}
+${log1pFn('log1pV', 'V')}
 fn softplusV(v : V) -> V {
   return max(v, V(0.0)) + log1pV(exp(-abs(v)));
 }
@@ -339,12 +348,7 @@ fn weight(c : u32) -> f32 { return comp(${name}[c / VEC], c % VEC); }`;
  */
 export const lseRSnippet = `
 var<private> lseScale : f32;
-fn log1pF(x : f32) -> f32 {
-  let series = x * (1.0 + x * (-0.5 + x * (1.0 / 3.0 + x * (-0.25 + x * (0.2 + x * (-1.0 / 6.0 +
-               x * (1.0 / 7.0 + x * (-0.125 + x / 9.0))))))));
-  let w = 1.0 + x;
-  return select(select(log(w) * (x / (w - 1.0)), x, w == 1.0), series, abs(x) < 0.125);
-}
+${log1pFn('log1pF', 'f32')}
 fn lseRPush(st : vec3<f32>, x : f32) -> vec3<f32> {
   if (isNanF(x)) {
     return vec3<f32>(st.x, st.y, st.z + 1.0);
