@@ -228,8 +228,7 @@ export function refSigmoidCrossEntropy(x: ArrayLike<number>, z: ArrayLike<number
   const dlogitsMagnitude = (dy: ArrayLike<number>) => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
-      const s = 1 / (1 + Math.exp(-x[i]));
-      out.push(Math.abs(dy[i]) * (s * (q(i) * zh(i) + 1 - zh(i)) + q(i) * zh(i)));
+      out.push(Math.abs(dy[i]) * (logistic(x[i]) * (q(i) * zh(i) + 1 - zh(i)) + q(i) * zh(i)));
     }
     return out;
   };
