@@ -597,10 +597,20 @@ function sigmoidLossS(x: f32, zh: f32, qz: f32): f64 {
   return <f64>qz * (<f64>max<f32>(-x, 0) + sp) + (1 - <f64>zh) * (<f64>max<f32>(x, 0) + sp);
 }
 
-/** The elementwise loss of the four lanes at byte offset off of the row (ẑ = z·keep + half, q·ẑ). */
+/**
+ * The elementwise loss of the four lanes at byte offset off of the row (ẑ = z·keep + half, q·ẑ).
+ * plain (q = 1, no smoothing; a constant where it is inlined): r·(1 − z) + (r − x)·z + log1p(e)
+ * with r = max(x, 0), so r − x = max(−x, 0) exactly.
+ */
 // @ts-ignore: decorator
 @inline
-function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, halfv: v128, q0v: v128): v128 {
+function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, halfv: v128, q0v: v128, plain: bool): v128 {
+  if (plain) {
+    const xv = v128.load(xr + off), zv = v128.load(zr + off);
+    const sp = log1pUnitV(expNonPos(v128.or(xv, f32x4.splat(-0.0))));
+    const r = f32x4.pmax(xv, f32x4.splat(0));
+    return f32x4.add(f32x4.add(f32x4.mul(r, f32x4.sub(f32x4.splat(1.0), zv)), f32x4.mul(f32x4.sub(r, xv), zv)), sp);
+  }
   const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
   const qz = f32x4.mul(q != 0 ? v128.load(q + off) : q0v, zh);
   return sigmoidLossV(v128.load(xr + off), zh, qz);
@@ -609,10 +619,30 @@ function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, 
 /**
  * Sigmoid forward. q: C f32 positive-class weights, or 0 for q0 everywhere.
  * reduction 0: out [rows, C] = scale·L; 1: out [rows] = scale·Σ_c L;
- * 2: out [1] = scale·Σ L. Sums in float64.
+ * 2: out [1] = scale·Σ L. Sums four vectors in float32, then in float64.
+ * Without weights or smoothing (the default) the loop is its own instance,
+ * with those constants folded and the plain loss (kernels/simd/README.md,
+ * "Loop shape").
  */
 export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32, half: f32, q: usize, q0: f32,
                                reduction: i32, scale: f64, out: usize): void {
+  if (q == 0 && q0 == 1 && keep == 1 && half == 0) {
+    sigmoidForwardPlain(x, z, rows, C, reduction, scale, out);
+  } else {
+    sigmoidForwardRows(x, z, rows, C, keep, half, q, q0, reduction, scale, out, false);
+  }
+}
+
+/** sigmoidForward's loop with q = 1, keep = 1, half = 0 as constants and the plain loss. */
+function sigmoidForwardPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, scale: f64, out: usize): void {
+  sigmoidForwardRows(x, z, rows, C, 1, 0, 0, 1, reduction, scale, out, true);
+}
+
+/** sigmoidForward's loop, inlined into its two callers. */
+// @ts-ignore: decorator
+@inline
+function sigmoidForwardRows(x: usize, z: usize, rows: i32, C: i32, keep: f32, half: f32, q: usize, q0: f32,
+                            reduction: i32, scale: f64, out: usize, plain: bool): void {
   const rowBytes = <usize>C << 2;
   const keepv = f32x4.splat(keep), halfv = f32x4.splat(half), q0v = f32x4.splat(q0), sv = f32x4.splat(<f32>scale);
   let total: f64 = 0;
@@ -620,32 +650,27 @@ export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32,
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
     let c = 0;
-    // four vectors per iteration (see rowSumExp), summed in the same order
+    // four vectors per iteration (see rowSumExp), summed pairwise in float32
     for (; c + 16 <= C; c += 16) {
       const off = <usize>c << 2;
-      const L0 = sigmoidLossAt(xr, zr, q, off, keepv, halfv, q0v);
-      const L1 = sigmoidLossAt(xr, zr, q, off + 16, keepv, halfv, q0v);
-      const L2 = sigmoidLossAt(xr, zr, q, off + 32, keepv, halfv, q0v);
-      const L3 = sigmoidLossAt(xr, zr, q, off + 48, keepv, halfv, q0v);
+      const L0 = sigmoidLossAt(xr, zr, q, off, keepv, halfv, q0v, plain);
+      const L1 = sigmoidLossAt(xr, zr, q, off + 16, keepv, halfv, q0v, plain);
+      const L2 = sigmoidLossAt(xr, zr, q, off + 32, keepv, halfv, q0v, plain);
+      const L3 = sigmoidLossAt(xr, zr, q, off + 48, keepv, halfv, q0v, plain);
       if (reduction == 0) {
         v128.store(or + off, f32x4.mul(sv, L0));
         v128.store(or + off, f32x4.mul(sv, L1), 16);
         v128.store(or + off, f32x4.mul(sv, L2), 32);
         v128.store(or + off, f32x4.mul(sv, L3), 48);
       } else {
-        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L0));
-        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L0, L0, 2, 3, 0, 1)));
-        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L1));
-        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L1, L1, 2, 3, 0, 1)));
-        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L2));
-        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L2, L2, 2, 3, 0, 1)));
-        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L3));
-        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L3, L3, 2, 3, 0, 1)));
+        const L = f32x4.add(f32x4.add(L0, L1), f32x4.add(L2, L3));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L, L, 2, 3, 0, 1)));
       }
     }
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
-      const L = sigmoidLossAt(xr, zr, q, off, keepv, halfv, q0v);
+      const L = sigmoidLossAt(xr, zr, q, off, keepv, halfv, q0v, plain);
       if (reduction == 0) {
         v128.store(or + off, f32x4.mul(sv, L));
       } else {
@@ -676,11 +701,14 @@ export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32,
   }
 }
 
-/** dx (or dz when wrtLabels) of the four lanes at byte offset off of the row, upstream g. */
+/**
+ * dx (or dz when wrtLabels) of the four lanes at byte offset off of the row, upstream g;
+ * plain (dx, q = 1, no smoothing; a constant where it is inlined): g·(σ(x) − z).
+ */
 // @ts-ignore: decorator
 @inline
 function sigmoidGradAt(xr: usize, zr: usize, q: usize, off: usize, g: v128, wrtLabels: bool, keepv: v128, halfv: v128,
-                       q0v: v128): v128 {
+                       q0v: v128, plain: bool): v128 {
   const one = f32x4.splat(1.0), zero = f32x4.splat(0);
   const xv = v128.load(xr + off);
   const qv = q != 0 ? v128.load(q + off) : q0v;
@@ -688,6 +716,9 @@ function sigmoidGradAt(xr: usize, zr: usize, q: usize, off: usize, g: v128, wrtL
     const sp = log1pUnitV(expNonPos(v128.or(xv, f32x4.splat(-0.0))));
     return f32x4.mul(f32x4.mul(g, keepv), f32x4.sub(f32x4.mul(qv, f32x4.add(f32x4.pmax(f32x4.neg(xv), zero), sp)),
                                                     f32x4.add(f32x4.pmax(xv, zero), sp)));
+  }
+  if (plain) {
+    return f32x4.mul(g, f32x4.sub(f32x4.div(one, f32x4.add(one, expMinus(xv))), v128.load(zr + off)));
   }
   const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
   const qz = f32x4.mul(qv, zh);
@@ -702,6 +733,23 @@ function sigmoidGradAt(xr: usize, zr: usize, q: usize, off: usize, g: v128, wrtL
  */
 export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f32, half: f32, q: usize,
                             q0: f32, scale: f64, wrtLabels: bool, out: usize): void {
+  if (!wrtLabels && q == 0 && q0 == 1 && keep == 1 && half == 0) {
+    sigmoidGradPlain(x, z, dy, dyMode, rows, C, scale, out);
+  } else {
+    sigmoidGradRows(x, z, dy, dyMode, rows, C, keep, half, q, q0, scale, wrtLabels, out, false);
+  }
+}
+
+/** dx of sigmoidGrad with q = 1, keep = 1, half = 0 as constants: g·(σ(x) − z). */
+function sigmoidGradPlain(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, scale: f64, out: usize): void {
+  sigmoidGradRows(x, z, dy, dyMode, rows, C, 1, 0, 0, 1, scale, false, out, true);
+}
+
+/** sigmoidGrad's loop, inlined into its two callers. */
+// @ts-ignore: decorator
+@inline
+function sigmoidGradRows(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f32, half: f32, q: usize,
+                         q0: f32, scale: f64, wrtLabels: bool, out: usize, plain: bool): void {
   const rowBytes = <usize>C << 2;
   const keepv = f32x4.splat(keep), halfv = f32x4.splat(half), q0v = f32x4.splat(q0), sv = f32x4.splat(<f32>scale);
   for (let i = 0; i < rows; i++) {
@@ -717,10 +765,10 @@ export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i3
       const g1 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 16)) : gRowV;
       const g2 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 32)) : gRowV;
       const g3 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 48)) : gRowV;
-      const r0 = sigmoidGradAt(xr, zr, q, off, g0, wrtLabels, keepv, halfv, q0v);
-      const r1 = sigmoidGradAt(xr, zr, q, off + 16, g1, wrtLabels, keepv, halfv, q0v);
-      const r2 = sigmoidGradAt(xr, zr, q, off + 32, g2, wrtLabels, keepv, halfv, q0v);
-      const r3 = sigmoidGradAt(xr, zr, q, off + 48, g3, wrtLabels, keepv, halfv, q0v);
+      const r0 = sigmoidGradAt(xr, zr, q, off, g0, wrtLabels, keepv, halfv, q0v, plain);
+      const r1 = sigmoidGradAt(xr, zr, q, off + 16, g1, wrtLabels, keepv, halfv, q0v, plain);
+      const r2 = sigmoidGradAt(xr, zr, q, off + 32, g2, wrtLabels, keepv, halfv, q0v, plain);
+      const r3 = sigmoidGradAt(xr, zr, q, off + 48, g3, wrtLabels, keepv, halfv, q0v, plain);
       v128.store(or + off, r0);
       v128.store(or + off, r1, 16);
       v128.store(or + off, r2, 32);
@@ -729,7 +777,7 @@ export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i3
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
       const g = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off)) : gRowV;
-      v128.store(or + off, sigmoidGradAt(xr, zr, q, off, g, wrtLabels, keepv, halfv, q0v));
+      v128.store(or + off, sigmoidGradAt(xr, zr, q, off, g, wrtLabels, keepv, halfv, q0v, plain));
     }
     for (; c < C; c++) {
       const off = <usize>c << 2;

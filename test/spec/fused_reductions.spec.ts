@@ -48,25 +48,32 @@ function tol(env: SpecEnv, binaryFocal = false): number {
 defineSpec('fused reductions', it => {
   const shapes: number[][] = [[7, 5], [2, 3, 8]];  // C % 4 == 0 takes the vec4 programs on webgpu
   for (const r of REDUCTIONS) {
-    it(`sigmoidCrossEntropyWithLogits reduction '${r}', posWeight and smoothing`, async env => {
-      for (const shape of shapes) {
-        const n = shape.reduce((a, b) => a * b, 1), C = shape[shape.length - 1];
-        const x = randn(n, 1, 3), z = targets(n, 2);
-        const q = Array.from({length: C}, (_, c) => 0.5 + c / 2);
-        const ref = refSigmoidCrossEntropy(x, z, C, {labelSmoothing: 0.1, posWeight: q});
-        const logits = tf.tensor(x, shape), labels = tf.tensor(z, shape);
-        await checkValueAndGrads({
-          f: (l, t) => sigmoidCrossEntropyWithLogits(t, l, {labelSmoothing: 0.1, posWeight: q, reduction: r}),
-          xs: [logits, labels],
-          names: ['logits', 'labels'],
-          expected: dy => [ref.dlogits(broadcastRef(dy, n, C, r)), ref.dlabels(broadcastRef(dy, n, C, r))],
-        }, reduceRef(ref.loss, C, r), tol(env), `${r} [${shape}]`);
-        const out = sigmoidCrossEntropyWithLogits(labels, logits, {reduction: r});
-        const expectedShape = r === 'sum' || r === 'mean' ? [] : shape.slice(0, -1);
-        expect(out.shape.join() === expectedShape.join(), () => `${r}: shape [${out.shape}], expected [${expectedShape}]`);
-        tf.dispose([logits, labels, out]);
-      }
-    });
+    // The SIMD kernels run the default options (no posWeight, no smoothing) in loops of their own.
+    const sigmoidCases: Array<[string, boolean, number[][]]> = [
+      ['posWeight and smoothing', true, shapes],
+      ['no options', false, [...shapes, [3, 37], [2, 2, 48]]],
+    ];
+    for (const [name, weighted, caseShapes] of sigmoidCases) {
+      it(`sigmoidCrossEntropyWithLogits reduction '${r}', ${name}`, async env => {
+        for (const shape of caseShapes) {
+          const n = shape.reduce((a, b) => a * b, 1), C = shape[shape.length - 1];
+          const x = randn(n, 1, 3), z = targets(n, 2);
+          const o = weighted ? {labelSmoothing: 0.1, posWeight: Array.from({length: C}, (_, c) => 0.5 + c / 2)} : {};
+          const ref = refSigmoidCrossEntropy(x, z, C, o);
+          const logits = tf.tensor(x, shape), labels = tf.tensor(z, shape);
+          await checkValueAndGrads({
+            f: (l, t) => sigmoidCrossEntropyWithLogits(t, l, {...o, reduction: r}),
+            xs: [logits, labels],
+            names: ['logits', 'labels'],
+            expected: dy => [ref.dlogits(broadcastRef(dy, n, C, r)), ref.dlabels(broadcastRef(dy, n, C, r))],
+          }, reduceRef(ref.loss, C, r), tol(env), `${r} [${shape}]`);
+          const out = sigmoidCrossEntropyWithLogits(labels, logits, {reduction: r});
+          const expectedShape = r === 'sum' || r === 'mean' ? [] : shape.slice(0, -1);
+          expect(out.shape.join() === expectedShape.join(), () => `${r}: shape [${out.shape}], expected [${expectedShape}]`);
+          tf.dispose([logits, labels, out]);
+        }
+      });
+    }
     it(`sigmoidFocalCrossEntropyWithLogits reduction '${r}'`, async env => {
       const shape = [6, 8], n = 48, C = 8;
       const x = randn(n, 3, 2), z = targets(n, 4);

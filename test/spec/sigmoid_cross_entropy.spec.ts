@@ -37,8 +37,9 @@ defineSpec('sigmoidCrossEntropyWithLogits', it => {
   for (const [name, opts, q] of cases) {
     it(name, env => checkSigmoid(randn(35, 1, 3), targets(35, 2), [7, 5], opts, q, env.rtol, name));
   }
-  it('rank 3, C = 1, and 70000 × 3', async env => {
+  it('rank 3, C = 1, C = 37 and 70000 × 3', async env => {
     await checkSigmoid(randn(24, 3, 2), targets(24, 4), [2, 3, 4], {}, undefined, env.rtol, 'rank 3');
+    await checkSigmoid(randn(111, 9, 3), targets(111, 10), [3, 37], {}, undefined, env.rtol, 'C = 37');
     await checkSigmoid(randn(6, 5, 2), targets(6, 6), [6, 1], {posWeight: [2]}, 2, env.rtol, 'C = 1');
     await checkSigmoid(randn(210000, 7, 2), targets(210000, 8), [70000, 3], {}, undefined, env.rtol, '70000 rows');
   }, {slow: true});
