@@ -31,7 +31,7 @@
 import {broadcastTo, concat, customGrad, dispose, engine, GradSaveFunc, keep, mul, op, reshape, scalar, slice, sum, Tensor, Tensor1D, Tensor2D, TensorLike, zeros} from '@tensorflow/tfjs-core';
 import type {SoftmaxCrossEntropyAttrs} from '../../kernels/kernel_names';
 import {autoChunkSize, chunkBuffersPerRow, ChunkPlan, chunkLossAndLse, DEFAULT_CHUNK_BUDGET_BYTES, fusedChunksAvailable, fusedForward, fusedForwardAvailable, LinearCrossEntropyReduction, inPlaceAvailable, meanScale, runChunks, scaleGradient, WeightLayout} from './linear_cross_entropy_chunks';
-import {assertArg, checkLabelsShape, checkOptions, ClassVector, describeValue, floatTensor, lossAttrs, reshapeTo, sparseClassIds, sparseKernelThrows, sparseLabels} from './validate';
+import {assertArg, checkLabelsShape, checkOptions, ClassVector, describeValue, floatTensor, hostKeptCount, lossAttrs, reshapeTo, sparseClassIds, sparseKernelThrows, sparseLabels} from './validate';
 
 export {autoChunkSize, DEFAULT_CHUNK_BUDGET_BYTES} from './linear_cross_entropy_chunks';
 export type {LinearCrossEntropyReduction, WeightLayout} from './linear_cross_entropy_chunks';
@@ -164,7 +164,8 @@ function linearSoftmaxCrossEntropy_(hidden: Tensor | TensorLike, weight: Tensor 
   const plan: ChunkPlan = {chunkSize, layout, attrs};
   const h2 = reshapeTo<Tensor2D>($hidden, [N, H]);
   const t = reshapeTo<Tensor1D>(ids, [N]);
-  const scale = reduction === 'mean' ? meanScale(t, attrs.ignoreIndex) : scalar(1);
+  const hostKept = reduction === 'mean' && attrs.ignoreIndex != null ? hostKeptCount(labels, attrs.ignoreIndex) : null;
+  const scale = reduction === 'mean' ? meanScale(t, attrs.ignoreIndex, hostKept) : scalar(1);
 
   // The chunk's per-row losses (kept past the chunk's scope) and its lse.
   const forwardChunk = (losses: Tensor[], lses: Tensor[] | null) =>

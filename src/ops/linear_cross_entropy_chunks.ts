@@ -330,14 +330,18 @@ export function chunkLossAndLse(logits: Tensor2D, labels: Tensor1D, attrs: Softm
 }
 
 /**
- * The mean's factor 1 / N_valid as a scalar tensor, computed on the device (no
- * read-back): N_valid counts the rows whose label is not `ignoreIndex`. Zero
- * valid rows give 1/0 = ∞ and hence a NaN mean, as tfjs's mean of nothing.
+ * The mean's factor 1 / N_valid as a scalar tensor: N_valid counts the rows
+ * whose label is not `ignoreIndex`, given (`hostKept`, labels the op has on the
+ * host) or computed on the device (no read-back). Zero valid rows give
+ * 1/0 = ∞ and hence a NaN mean, as tfjs's mean of nothing.
  */
-export function meanScale(labels: Tensor1D, ignoreIndex: number | null): Tensor {
+export function meanScale(labels: Tensor1D, ignoreIndex: number | null, hostKept: number | null): Tensor {
   const N = labels.shape[0];
   if (ignoreIndex == null) {
     return scalar(1 / N);
+  }
+  if (hostKept != null) {
+    return scalar(1 / hostKept);
   }
   return tidy(() => div(1, sum(cast(notEqual(labels, ignoreIndex), 'float32'))));
 }

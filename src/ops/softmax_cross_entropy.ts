@@ -9,7 +9,7 @@ import {OneHotSoftmaxCrossEntropy, SoftmaxCrossEntropy, SparseSoftmaxCrossEntrop
 import {CompositeSoftmaxAttrs, compositeSoftmaxCrossEntropy, compositeSparseSoftmaxCrossEntropy} from './composite';
 import {SoftmaxLossReduction, softmaxReduction} from './elementwise_reduction';
 import {oneHotClassIds, useFusedKernel} from './fused';
-import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, isDeviceVector, lossAttrs, reshapeTo, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
+import {checkLabelsShape, checkOptions, classAxis, ClassVector, denseLabels, floatTensor, hostKeptCount, isDeviceVector, lossAttrs, reshapeTo, rowsView, sparseClassIds, sparseKernelThrows, sparseLabels, withoutAxis} from './validate';
 
 /** Options of the softmax cross-entropy ops. */
 export interface SoftmaxCrossEntropyOptions {
@@ -171,15 +171,22 @@ function sparseSoftmaxCrossEntropyWithLogits_<T extends Tensor>(
   const [axis, C] = classAxis(options.axis, $logits, opName);
   const outShape = withoutAxis($logits.shape, axis);
   checkLabelsShape($labels, outShape, 'logits shape without the class axis', opName);
-  const attrs = kernelAttrs(options, $logits.shape, axis, C, opName);
+  let attrs = kernelAttrs(options, $logits.shape, axis, C, opName);
   const ids = reshapeTo<Tensor1D>(sparseClassIds(labels, $labels, C, attrs.ignoreIndex, opName, options.validateLabels ?? false,
                                                  sparseKernelThrows(fused(SparseSoftmaxCrossEntropy, attrs))),
                                   [sizeOf(outShape)]);
+  // The mean over the examples not ignored (at least one): labels on the host
+  // are counted there and the kernels scale their sum; a tensor's are counted on
+  // its device after the kernels summed.
+  const meanOverKept = options.reduction === 'mean' && attrs.ignoreIndex != null;
+  const hostKept = meanOverKept ? hostKeptCount(labels, attrs.ignoreIndex!) : null;
+  if (hostKept != null) {
+    attrs = {...attrs, scale: 1 / Math.max(hostKept, 1)};
+  }
   const loss = runSoftmax(SparseSoftmaxCrossEntropy, rowsView($logits, axis), ids, attrs);
-  if (options.reduction === 'mean' && attrs.ignoreIndex != null) {
-    // The mean over the examples not ignored (at least one): the kernels summed.
+  if (meanOverKept && hostKept == null) {
     // (tfjs-wasm 4.22's Sum of an empty tensor returns uninitialised memory.)
-    const counted = ids.size === 0 ? scalar(0) : sum(cast(notEqual(ids, scalar(attrs.ignoreIndex, 'int32')), 'float32'));
+    const counted = ids.size === 0 ? scalar(0) : sum(cast(notEqual(ids, scalar(attrs.ignoreIndex!, 'int32')), 'float32'));
     return div(loss, maximum(counted, scalar(1)));
   }
   return shaped(loss, attrs, outShape);

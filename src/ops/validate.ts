@@ -413,11 +413,36 @@ export function validateSparseLabels(raw: Tensor | TensorLike, labels: Tensor, C
       throw unreadable((e as Error).message);
     }
   } else {
-    v = typeof raw === 'number' ? [raw] : util.flatten(raw as number[]) as number[];
+    v = hostLabelValues(raw)!;
   }
   for (let i = 0; i < v.length; i++) {
     checkSparseLabel(Number(v[i]), i, C, ignoreIndex, opName);
   }
+}
+
+/** The values of labels passed as a number, an array or a typed array (on the host, no read-back); null for a tensor. */
+export function hostLabelValues(raw: Tensor | TensorLike): ArrayLike<number> | null {
+  if (raw instanceof Tensor) {
+    return null;
+  }
+  return typeof raw === 'number' ? [raw] : util.flatten(raw as number[]) as number[];
+}
+
+/**
+ * The count of labels that are not `ignoreIndex`, where the op has the labels
+ * on the host (`hostLabelValues`); null for a tensor, which is counted on its
+ * device.
+ */
+export function hostKeptCount(raw: Tensor | TensorLike, ignoreIndex: number): number | null {
+  const v = hostLabelValues(raw);
+  if (v == null) {
+    return null;
+  }
+  let kept = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (Number(v[i]) !== ignoreIndex) kept++;
+  }
+  return kept;
 }
 
 /** Throws, naming the row and the value, for a label that is not an integer in [0, C) nor the ignore index. */

@@ -315,12 +315,15 @@ defineSpec('fused reductions', it => {
         const counted = t.filter(v => v !== -1).length;
         const scale = softmaxScale(r, counted);
         const logits = tf.tensor2d(xv, [rows, C]), labels = tf.tensor1d(t, 'int32');
-        await checkValueAndGrads({
-          f: l => sparseSoftmaxCrossEntropyWithLogits(labels, l, {...o, reduction: r}),
-          xs: [logits],
-          names: ['logits'],
-          expected: dy => [ref.dlogits(new Array(rows).fill(scale * dy[0]))],
-        }, [scale * ref.loss.reduce((a, b) => a + b, 0)], tol(env), `sparse ${r} [${rows}, ${C}]${ignore ? ' ignore −1' : ''}`);
+        // A tensor's kept rows are counted on its device, an array's on the host.
+        for (const [form, lab] of [['tensor', labels], ['array', t]] as const) {
+          await checkValueAndGrads({
+            f: l => sparseSoftmaxCrossEntropyWithLogits(lab, l, {...o, reduction: r}),
+            xs: [logits],
+            names: ['logits'],
+            expected: dy => [ref.dlogits(new Array(rows).fill(scale * dy[0]))],
+          }, [scale * ref.loss.reduce((a, b) => a + b, 0)], tol(env), `sparse ${r} [${rows}, ${C}]${ignore ? ' ignore −1' : ''}, labels as ${form}`);
+        }
         tf.dispose([logits, labels]);
       }
     });
@@ -337,6 +340,7 @@ defineSpec('fused reductions', it => {
     const gd = tf.grad(l => softmaxCrossEntropyWithLogits(dense, l, {reduction: 'sum'}))(logits);
     expectClose(await values(gd), ref.dlogits(new Array(rows).fill(1)), tol(env), 'dense: d sum / d logits');
     const same = (got: ArrayLike<number>, want: number) => got.length === 1 && Object.is(got[0], want);
+    const ignored = tf.tensor1d([-1, -1], 'int32');
     for (const [what, out, want] of [
       ['dense sum of [0, 3]', softmaxCrossEntropyWithLogits(tf.zeros([0, 3]), tf.zeros([0, 3]), {reduction: 'sum'}), 0],
       ['dense mean of [0, 3]', softmaxCrossEntropyWithLogits(tf.zeros([0, 3]), tf.zeros([0, 3]), {reduction: 'mean'}), NaN],
@@ -344,12 +348,14 @@ defineSpec('fused reductions', it => {
       ['sparse mean of [0, 3], ignore index', sparseSoftmaxCrossEntropyWithLogits(tf.zeros([0], 'int32'), tf.zeros([0, 3]),
         {reduction: 'mean', ignoreIndex: -1}), 0],
       ['sparse mean, every row ignored', sparseSoftmaxCrossEntropyWithLogits([-1, -1], logits.slice(0, 2), {reduction: 'mean', ignoreIndex: -1}), 0],
+      ['sparse mean, every row ignored, labels as a tensor', sparseSoftmaxCrossEntropyWithLogits(ignored,
+        logits.slice(0, 2), {reduction: 'mean', ignoreIndex: -1}), 0],
     ] as Array<[string, tf.Tensor, number]>) {
       const got = await values(out);
       expect(out.shape.length === 0 && same(got, want), () => `${what}: got [${Array.from(got)}] shape [${out.shape}], want ${want}`);
       out.dispose();
     }
-    tf.dispose([logits, labels, g, dense, gd]);
+    tf.dispose([logits, labels, g, dense, gd, ignored]);
   });
 
   it('softmax reductions: logits from a matMul (packed textures on webgl), dW of the mean', async env => {

@@ -305,12 +305,31 @@ defineSpec('linearSoftmaxCrossEntropy', it => {
     tf.dispose([h, w, b, labels, none, smooth]);
   });
 
+  it('ignoreIndex with labels as an array (kept rows counted on the host): the mean and its gradients vs float64', async env => {
+    const p = problem(14, 5, 19, 31, {ignore: -100});
+    const ref = reference(p, {ignoreIndex: -100}, 'mean');
+    const h = tf.tensor2d(p.h, [p.N, p.H]), w = tf.tensor2d(p.w, [p.V, p.H]), b = tf.tensor1d(p.b!);
+    const f = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        linearSoftmaxCrossEntropy(hh, ww, Array.from(p.t), {ignoreIndex: -100, bias: bb, chunkSize: 4});
+    const out = f(h, w, b);
+    expectClose(await values(out), ref.value, tol(env), 'labels as an array: loss vs float64');
+    const grads = tf.grads(f)([h, w, b]);
+    const expected = ref.grads([1]);
+    for (let k = 0; k < grads.length; k++) {
+      expectClose(await values(grads[k]), expected[k], tol(env), `labels as an array: gradient ${k} vs float64`);
+    }
+    tf.dispose([h, w, b, out, ...grads]);
+  });
+
   it('every row ignored: mean is NaN, sum is 0, gradients are 0', async () => {
     const h = tf.ones([4, 3]);
     const w = tf.ones([5, 3]);
     const labels = tf.fill([4], -1, 'int32');
     const mean = linearSoftmaxCrossEntropy(h, w, labels, {ignoreIndex: -1, chunkSize: 3});
     expect(Number.isNaN((await mean.data())[0]), () => `mean over no rows = ${mean.dataSync()[0]}, expected NaN`);
+    const meanOfArray = linearSoftmaxCrossEntropy(h, w, [-1, -1, -1, -1], {ignoreIndex: -1, chunkSize: 3});
+    expect(Number.isNaN((await meanOfArray.data())[0]), () => `labels as an array: mean over no rows = ${meanOfArray.dataSync()[0]}, expected NaN`);
+    meanOfArray.dispose();
     const dw = tf.grad((x: tf.Tensor) => linearSoftmaxCrossEntropy(h, x, labels, {ignoreIndex: -1, reduction: 'sum', chunkSize: 3}))(w);
     expect((await values(dw)).every(v => v === 0), () => 'dW of a sum over ignored rows must be 0');
     tf.dispose([h, w, labels, mean, dw]);

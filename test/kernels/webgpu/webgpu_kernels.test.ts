@@ -313,18 +313,22 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
     }
   }));
 
-  test("the ops' reduction 'mean': at most 3 dispatches per fwd+bwd (forward, Sum, backward), no tensor upload but dy's seed", run(async () => {
+  test("the ops' reduction 'mean': at most 3 dispatches per fwd+bwd (forward, Sum, backward), no tensor upload but dy's seed and array labels", run(async () => {
     const rows = 256, C = 1000;
     const logits = tf.tensor2d(randn(rows * C, 41), [rows, C]);
     const labels = tf.tensor2d(randProbs(rows, C, 42), [rows, C]);
     const ids = tf.tensor1d(randLabels(rows, C, 43), 'int32');
     await Promise.all([logits, labels, ids].map(t => t.data()));
     try {
-      const losses: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
-        ['dense', x => softmaxCrossEntropyWithLogits(labels, x, {reduction: 'mean'})],
-        ['sparse', x => sparseSoftmaxCrossEntropyWithLogits(ids, x, {reduction: 'mean'})],
+      // Labels passed as an array are uploaded each call; with an ignore index the op counts them on the host.
+      const idArray = Array.from(randLabels(rows, C, 43)).map((v, i) => (i % 5 === 2 ? -100 : v));
+      const losses: Array<[string, (x: tf.Tensor) => tf.Tensor, number]> = [
+        ['dense', x => softmaxCrossEntropyWithLogits(labels, x, {reduction: 'mean'}), 0],
+        ['sparse', x => sparseSoftmaxCrossEntropyWithLogits(ids, x, {reduction: 'mean'}), 0],
+        ['sparse, ignore index, labels as an array',
+         x => sparseSoftmaxCrossEntropyWithLogits(idArray, x, {reduction: 'mean', ignoreIndex: -100}), 4 * rows],
       ];
-      for (const [kind, loss] of losses) {
+      for (const [kind, loss, labelBytes] of losses) {
         const vg = tf.valueAndGrad((x: tf.Tensor) => loss(x) as tf.Scalar);
         for (let step = 0; step < 2; step++) {  // the first compiles and warms caches
           const dispatches = countDispatches();
@@ -344,7 +348,7 @@ describeWebGPU('fused webgpu kernels (Node)', () => {
           if (step === 1) {
             check(dispatches != null && dispatches.count <= 3, () => `${kind}: ${dispatches?.count} dispatches per fwd+bwd`);
             // dy's seed, ones([]) from tf.valueAndGrad: 4 bytes.
-            check(uploads.tensorBytes <= 4, () => `${kind}: ${uploads.tensorBytes} tensor bytes uploaded per fwd+bwd`);
+            check(uploads.tensorBytes <= 4 + labelBytes, () => `${kind}: ${uploads.tensorBytes} tensor bytes uploaded per fwd+bwd`);
           }
         }
       }
