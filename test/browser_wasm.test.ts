@@ -7,8 +7,7 @@
  *    non-threaded SIMD build: our WebAssembly SIMD kernels run on its heap
  *    (the first case checks the build and that the ops choose and run our
  *    kernels; the spec's "fused kernels run" case and every property run check
- *    it again). Tolerances as in Node: 1e-6 for the suites on our kernels,
- *    2e-4 on the composite path.
+ *    it again). Tolerance as in Node: 1e-6 for every suite.
  *  - 'wasm threaded build': a cross-origin isolated page, so the threaded SIMD
  *    build (a shared memory, which our module's shared-import variant
  *    imports): the same checks and tolerances, our kernels running in place

@@ -60,7 +60,7 @@ async function runVariant(variant: Variant, plan: PagePlan, grep?: string): Prom
   }
   for (const c of cases) {
     const name = caseName(c);
-    const env = variantEnv(variant, plan, c);
+    const env = variantEnv(variant, plan);
     if (!available) {
       await window.__fceReport({variant: variant.id, name, status: 'backend unavailable', message: why, ms: 0});
       continue;

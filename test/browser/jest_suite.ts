@@ -55,7 +55,7 @@ export function describeBrowserSuite(title: string, plans: PagePlan[], what: str
           for (const c of variantCases(variant)) {
             // A case whose `only` excludes this env (e.g. a cpu-only error
             // message) is not part of this variant: no test, not a skip.
-            if (!applies(c, variantEnv(variant, plan, c))) continue;
+            if (!applies(c, variantEnv(variant, plan))) continue;
             const name = caseName(c);
             it(name, () => {
               if (run == null) throw new Error('the browser run did not complete (see beforeAll)');

@@ -50,24 +50,15 @@ export function variantCases(variant: Variant): SpecCase[] {
 }
 
 /**
- * The spec suites whose ops run our WebAssembly SIMD kernels on tfjs-wasm (both of its SIMD builds):
- * checked at cpu's 1e-6 there, as in Node (test/wasm.test.ts).
- */
-const WASM_SIMD_SUITES = new Set(['softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
-                                  'precision at large logit scales', '+Infinity logits', 'sigmoidCrossEntropyWithLogits',
-                                  'focal cross-entropy', 'precision at large logit scales (focal)', 'fused reductions',
-                                  'properties']);
-
-/**
  * The SpecEnv a variant's cases run with: rtol 1e-5 on the GPU backends (float32 vs the float64
- * reference); on wasm, given the case, 1e-6 where our SIMD kernels run and 2e-4 on the composite
- * path (tfjs-wasm's float32 kernels, as in Node: test/wasm.test.ts).
+ * reference); on wasm 1e-6 where our SIMD kernels run (every suite, as in Node: test/wasm.test.ts)
+ * and 2e-4 on the forced composite path (tfjs-wasm's float32 kernels).
  */
-export function variantEnv(variant: Variant, plan: PagePlan, c?: SpecCase): SpecEnv {
+export function variantEnv(variant: Variant, plan: PagePlan): SpecEnv {
   let rtol = 1e-5;
   if (variant.backend === 'wasm') {
     const ours = (variant.lists.includes('wasm simd') || variant.lists.includes('wasm threaded')) && !variant.composite;
-    rtol = ours && c != null && WASM_SIMD_SUITES.has(c.suite) ? 1e-6 : 2e-4;
+    rtol = ours ? 1e-6 : 2e-4;
   }
   return {backend: variant.backend, platform: 'browser', composite: variant.composite, rtol, float16: plan.float16};
 }
