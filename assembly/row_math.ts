@@ -129,6 +129,42 @@ export function exp2s(u: f32): f32 {
   return f32x4.extract_lane(exp2v(f32x4.splat(u)), 0);
 }
 
+// log1p(e) = 2·atanh(u), u = e/(2 + e) in [0, ⅓]: atanh(u)/u as a degree-4
+// polynomial in u², fitted for relative error on u² in [0, 1/9] (4.0e-9; the
+// series to u¹³, which it replaces, was 2e-8 and two steps longer). Evaluated in
+// float32 the whole log1p is within 2.3e-7 relative over [0, 1], as before.
+const A0: f32 = 1.0000000039603751;
+const A1: f32 = 0.33333157345245773;
+const A2: f32 = 0.20012454949771627;
+const A3: f32 = 0.1398030412979118;
+const A4: f32 = 0.1408915507279218;
+
+/** log1p(e) for e in [0, 1], four lanes (A0..A4 above). */
+// @ts-ignore: decorator
+@inline
+export function log1pUnitV(e: v128): v128 {
+  const u = f32x4.div(e, f32x4.add(e, f32x4.splat(2.0)));
+  const u2 = f32x4.mul(u, u);
+  let p = f32x4.add(f32x4.mul(u2, f32x4.splat(A4)), f32x4.splat(A3));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(A2));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(A1));
+  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(A0));
+  return f32x4.mul(f32x4.add(u, u), p);
+}
+
+/** The same in one lane (the same arithmetic, so bitwise log1pUnitV's lanes). */
+// @ts-ignore: decorator
+@inline
+export function log1pUnitS(e: f32): f32 {
+  const u = e / (e + 2);
+  const u2 = u * u;
+  let p: f32 = u2 * A4 + A3;
+  p = p * u2 + A2;
+  p = p * u2 + A1;
+  p = p * u2 + A0;
+  return (u + u) * p;
+}
+
 // 2^f on |f| ≤ ½ in float64 lanes: Σ (f·ln2)^k / k!, k ≤ 10 (truncation 2e-13).
 const Q1: f64 = 0.6931471805599453;
 const Q2: f64 = 0.2402265069591007;

@@ -21,7 +21,8 @@
  * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
  */
 
-import {exp2d, exp2ds, exp2neg, exp2s, expMinus, expMinusS, expNonPos, expNonPosS, laneMax, ln, LOG2E, rowMax} from './row_math';
+import {exp2d, exp2ds, exp2neg, exp2s, expMinus, expMinusS, expNonPos, expNonPosS, laneMax, ln, log1pUnitS, log1pUnitV, LOG2E,
+        rowMax} from './row_math';
 
 // The focal kernels (their own file; they share row_math.ts with these).
 export * from './focal_cross_entropy';
@@ -543,42 +544,6 @@ export function sparseGrad(x: usize, t: usize, stats: usize, dy: usize, rows: i3
 // tiny e = exp(−|x|), the whole loss of a confident, correct logit, keeps a few
 // ulps of relative accuracy at every |x|.
 // ---------------------------------------------------------------------------
-
-// log1p(e) = 2·atanh(u), u = e/(2 + e) in [0, ⅓]: atanh(u)/u as a degree-4
-// polynomial in u², fitted for relative error on u² in [0, 1/9] (4.0e-9; the
-// series to u¹³, which it replaces, was 2e-8 and two steps longer). Evaluated in
-// float32 the whole log1p is within 2.3e-7 relative over [0, 1], as before.
-const A0: f32 = 1.0000000039603751;
-const A1: f32 = 0.33333157345245773;
-const A2: f32 = 0.20012454949771627;
-const A3: f32 = 0.1398030412979118;
-const A4: f32 = 0.1408915507279218;
-
-/** log1p(e) for e in [0, 1], four lanes (A0..A4 above). */
-// @ts-ignore: decorator
-@inline
-function log1pUnitV(e: v128): v128 {
-  const u = f32x4.div(e, f32x4.add(e, f32x4.splat(2.0)));
-  const u2 = f32x4.mul(u, u);
-  let p = f32x4.add(f32x4.mul(u2, f32x4.splat(A4)), f32x4.splat(A3));
-  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(A2));
-  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(A1));
-  p = f32x4.add(f32x4.mul(p, u2), f32x4.splat(A0));
-  return f32x4.mul(f32x4.add(u, u), p);
-}
-
-/** The same in one lane (the same arithmetic, so bitwise log1pUnitV's lanes). */
-// @ts-ignore: decorator
-@inline
-function log1pUnitS(e: f32): f32 {
-  const u = e / (e + 2);
-  const u2 = u * u;
-  let p: f32 = u2 * A4 + A3;
-  p = p * u2 + A2;
-  p = p * u2 + A1;
-  p = p * u2 + A0;
-  return (u + u) * p;
-}
 
 /** The elementwise loss of four lanes (q·ẑ given as qz). */
 // @ts-ignore: decorator
