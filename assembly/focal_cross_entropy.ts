@@ -22,11 +22,10 @@
  * float64, in two lanes; the entries with ŷ = 0 (most of a one-hot row) get
  * only p·(A + Bs) in the backward, in float32 from the s pass's terms. q^γ is
  * a product for an integer γ ≤ 8 (the Keras default 2), 2^(γ·log2 q) else.
- * The binary focal kernels are float64 lanes throughout (u^γ and the
- * cancelling terms of its gradient), with log1p(e) = log(w)·e/(w − 1),
- * w = 1 + e (exact for e in [0, 1]).
+ * The binary focal kernels are float32 lanes, with the sigmoid kernels' exp
+ * and log1p; u^γ by products for an integer γ ≤ 8, else in float64 lanes.
  */
-import {exp2d, ln, rowMax} from './row_math';
+import {exp2d, expNonPos, ln, log1pUnitV, rowMax} from './row_math';
 
 const LOG2E_D: f64 = 1.4426950408889634;
 const LN2_D: f64 = 0.6931471805599453;
@@ -55,15 +54,6 @@ function lnd(x: v128): v128 {
   r = v128.bitselect(x, r, f64x2.eq(x, f64x2.splat(Infinity)));
   // NaN and negative x: NaN
   return v128.bitselect(f64x2.splat(NaN), r, v128.not(f64x2.ge(x, f64x2.splat(0))));
-}
-
-/** log w for w in [1, 2] (or NaN), float64 lanes: lnd without the exponent and the special values. */
-// @ts-ignore: decorator
-@inline
-function lnUnit(w: v128): v128 {
-  const big = f64x2.gt(w, f64x2.splat(SQRT2_D));
-  const a = v128.bitselect(f64x2.mul(w, f64x2.splat(0.5)), w, big);
-  return f64x2.add(v128.and(f64x2.splat(LN2_D), big), lnMantissa(a));
 }
 
 /** log a for a in [√½, √2], float64 lanes: 2·atanh(t), t = (a − 1)/(a + 1), |t| ≤ 0.1716, by its series to t²³. */
@@ -410,87 +400,140 @@ export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
 }
 
 // ---------------------------------------------------------------------------
-// Binary focal cross-entropy, elementwise over [rows, C], float64 lanes:
+// Binary focal cross-entropy, elementwise over [rows, C], in four float32 lanes:
 //   ẑ = z·keep + half, p = σ(x), bce = ẑ·softplus(−x) + (1 − ẑ)·softplus(x),
 //   u = ẑ·σ(−x) + (1 − ẑ)·σ(x), b = α·ẑ + (1 − α)·(1 − ẑ) (balancing) or 1
 //   L  = b·u^γ·bce
 //   dx = g·b·(γ·u^(γ−1)·(1 − 2ẑ)·p·(1 − p)·bce + u^γ·(p − ẑ))
 //   dz = g·keep·(b'·u^γ·bce + b·γ·u^(γ−1)·(1 − 2p)·bce − b·u^γ·x)
+// e = exp(−|x|) and log1p(e) as the sigmoid kernels take them (row_math.ts),
+// σ(±x) from one division, and the terms arranged so that none cancels but
+// where the result itself does: p − ẑ as (1 − ẑ)·p − ẑ·σ(−x), exact for ẑ = 0
+// or 1. u^γ: products for an integer γ ≤ 8 (Keras's default is 2), else
+// 2^(γ·log2 u) in float64 lanes (float32's log2 u would carry γ·|log2 u|·6e-8).
 // ---------------------------------------------------------------------------
 
-const NEG_LOG2E_D: f64 = -1.4426950408889634;
+/** u^γ for a non-integer γ > 0, four float32 lanes through float64 (powd): 0 at u = 0. */
+function powQuad(u: v128, gamma: f64): v128 {
+  const lo = powd(f64x2.promote_low_f32x4(u), gamma);
+  const hi = powd(f64x2.promote_low_f32x4(v128.shuffle<f32>(u, u, 2, 3, 0, 1)), gamma);
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
 
-/** The loss (wrt < 0), dx (wrt 0) or dz (wrt 1) of a pair, before the upstream factor. */
+/** The loss (wrt < 0), dx (wrt 0) or dz (wrt 1) of four lanes, before the upstream factor; n = γ. */
 // @ts-ignore: decorator
 @inline
-function binaryPair(xv: v128, zv: v128, keep: f64, half: f64, gamma: f64, ni: i32, alpha: f64, balancing: bool,
+function binaryQuad(xv: v128, zv: v128, keepv: v128, halfv: v128, gamma: f64, n: i32, alphav: v128, balancing: bool,
                     wrt: i32): v128 {
-  const one = f64x2.splat(1.0), zero = f64x2.splat(0);
-  const zh = f64x2.add(f64x2.mul(zv, f64x2.splat(keep)), f64x2.splat(half));
-  const e = exp2d(f64x2.mul(f64x2.abs(xv), f64x2.splat(NEG_LOG2E_D)));  // exp(−|x|) in (0, 1]
-  const w = f64x2.add(one, e);
-  const r = f64x2.div(one, w);
-  const er = f64x2.mul(e, r);
-  const pos = f64x2.ge(xv, zero);
+  const one = f32x4.splat(1.0), zero = f32x4.splat(0);
+  const zh = f32x4.add(f32x4.mul(zv, keepv), halfv);
+  const omz = f32x4.sub(one, zh);
+  const e = expNonPos(v128.or(xv, f32x4.splat(-0.0)));  // exp(−|x|) in (0, 1]
+  const r = f32x4.div(one, f32x4.add(one, e));
+  const er = f32x4.mul(e, r);
+  const pos = f32x4.ge(xv, zero);
   const p = v128.bitselect(r, er, pos);   // σ(x)
-  const pn = v128.bitselect(er, r, pos);  // σ(−x) = 1 − p
-  // log1p(e) = log(w)·e/(w − 1) (w − 1 is exact), e where w = 1
-  const wm1 = f64x2.sub(w, one);
-  const l1p = v128.bitselect(e, f64x2.div(f64x2.mul(lnUnit(w), e), wm1), f64x2.eq(wm1, zero));
-  const spp = f64x2.add(f64x2.pmax(xv, zero), l1p);               // softplus(x)
-  const spn = f64x2.add(f64x2.pmax(f64x2.neg(xv), zero), l1p);    // softplus(−x)
-  const omz = f64x2.sub(one, zh);
-  const bce = f64x2.add(f64x2.mul(zh, spn), f64x2.mul(omz, spp));
-  const u = f64x2.add(f64x2.mul(zh, pn), f64x2.mul(omz, p));
+  const pn = v128.bitselect(er, r, pos);  // σ(−x)
+  const l1p = log1pUnitV(e);
+  const rx = f32x4.pmax(xv, zero);
+  const spp = f32x4.add(rx, l1p);                    // softplus(x)
+  const spn = f32x4.add(f32x4.sub(rx, xv), l1p);     // softplus(−x): max(−x, 0) = max(x, 0) − x exactly
+  const bce = f32x4.add(f32x4.mul(zh, spn), f32x4.mul(omz, spp));
+  const u = f32x4.add(f32x4.mul(zh, pn), f32x4.mul(omz, p));
   // u^γ, and u^(γ−1) for the gradients
   let uG1p = one, uG = one;
-  if (ni > 0) {
-    uG1p = powi(u, ni - 1);
-    uG = f64x2.mul(uG1p, u);
+  if (n > 0) {
+    for (let k = 1; k < n; k++) uG1p = f32x4.mul(uG1p, u);
+    uG = f32x4.mul(uG1p, u);
   } else if (gamma != 0) {
-    uG = powd(u, gamma);
-    if (wrt >= 0) uG1p = f64x2.div(uG, u);
+    uG = powQuad(u, gamma);
+    if (wrt >= 0) uG1p = f32x4.div(uG, u);
   }
-  const b = balancing ? f64x2.add(f64x2.mul(f64x2.splat(alpha), zh), f64x2.mul(f64x2.splat(1 - alpha), omz)) : one;
-  if (wrt < 0) return f64x2.mul(f64x2.mul(b, uG), bce);
-  // γ·u^(γ−1): 0 at γ = 0 or u = 0 (the limit)
-  const uG1 = gamma == 0 ? zero : v128.and(f64x2.mul(f64x2.splat(gamma), uG1p), f64x2.ne(u, zero));
+  const b = balancing ? f32x4.add(f32x4.mul(alphav, zh), f32x4.mul(f32x4.sub(one, alphav), omz)) : one;
+  if (wrt < 0) return f32x4.mul(f32x4.mul(b, uG), bce);
+  // γ·u^(γ−1): 0 at γ = 0 or u = 0 (the limit for γ > 1; where u = 0, p·(1 − p) = 0 anyway)
+  const uG1 = gamma == 0 ? zero : v128.and(f32x4.mul(f32x4.splat(<f32>gamma), uG1p), f32x4.ne(u, zero));
   if (wrt == 0) {
-    const t1 = f64x2.mul(f64x2.mul(uG1, f64x2.sub(omz, zh)), f64x2.mul(f64x2.mul(p, pn), bce));
-    return f64x2.mul(b, f64x2.add(t1, f64x2.mul(uG, f64x2.sub(p, zh))));
+    const t1 = f32x4.mul(f32x4.mul(uG1, f32x4.sub(omz, zh)), f32x4.mul(f32x4.mul(p, pn), bce));
+    const pz = f32x4.sub(f32x4.mul(omz, p), f32x4.mul(zh, pn));  // p − ẑ
+    return f32x4.mul(b, f32x4.add(t1, f32x4.mul(uG, pz)));
   }
-  const db = balancing ? 2 * alpha - 1 : 0;
-  const t0 = f64x2.mul(f64x2.mul(f64x2.splat(db), uG), bce);
-  const t1 = f64x2.mul(f64x2.mul(b, uG1), f64x2.mul(f64x2.sub(pn, p), bce));
-  const t2 = f64x2.mul(f64x2.mul(b, uG), xv);
-  return f64x2.mul(f64x2.splat(keep), f64x2.sub(f64x2.add(t0, t1), t2));
+  const db = balancing ? f32x4.sub(f32x4.add(alphav, alphav), one) : zero;
+  const t0 = f32x4.mul(f32x4.mul(db, uG), bce);
+  const t1 = f32x4.mul(f32x4.mul(b, uG1), f32x4.mul(f32x4.sub(pn, p), bce));
+  const t2 = f32x4.mul(f32x4.mul(b, uG), xv);
+  return f32x4.mul(keepv, f32x4.sub(f32x4.add(t0, t1), t2));
+}
+
+/** The k < 4 float32 at p as lanes 0 … k − 1 of a vector (the rest 0). */
+// @ts-ignore: decorator
+@inline
+function ldTail(p: usize, k: i32): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores lanes 0 … k − 1 of v at p (k < 4). */
+// @ts-ignore: decorator
+@inline
+function stTail(p: usize, v: v128, k: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (k > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (k > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 /**
  * Binary focal forward. reduction 0: out [rows, C] = scale·L; 1: out [rows] =
- * scale·Σ_c L; 2: out [1] = scale·Σ L (float64 sums).
+ * scale·Σ_c L; 2: out [1] = scale·Σ L (pairs of vectors summed in float32,
+ * then in float64 lanes).
  */
 export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: f64, half: f64, gamma: f64, alpha: f64,
                                    balancing: bool, reduction: i32, scale: f64, out: usize): void {
   const rowBytes = <usize>C << 2;
-  const sv = f64x2.splat(scale);
-  const ni = intGamma(gamma);
+  const n = intGamma(gamma);
+  const keepv = f32x4.splat(<f32>keep), halfv = f32x4.splat(<f32>half), alphav = f32x4.splat(<f32>alpha);
+  const sv = f32x4.splat(<f32>scale);
   let total: f64 = 0;
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
-    let acc = f64x2.splat(0);
-    for (let c = 0; c < C; c += 2) {
-      const two = c + 2 <= C;
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
+    let c = 0;
+    // two vectors per iteration, summed in float32, then in float64 lanes
+    for (; c + 8 <= C; c += 8) {
       const off = <usize>c << 2;
-      let L = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, ni, alpha, balancing, -1);
+      const L0 = binaryQuad(v128.load(xr + off), v128.load(zr + off), keepv, halfv, gamma, n, alphav, balancing, -1);
+      const L1 = binaryQuad(v128.load(xr + off, 16), v128.load(zr + off, 16), keepv, halfv, gamma, n, alphav, balancing, -1);
       if (reduction == 0) {
-        st(or + off, f64x2.mul(sv, L), two);
+        v128.store(or + off, f32x4.mul(sv, L0));
+        v128.store(or + off, f32x4.mul(sv, L1), 16);
       } else {
-        if (!two) L = f64x2.replace_lane(L, 1, 0);
-        acc = f64x2.add(acc, L);
+        const L = f32x4.add(L0, L1);
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L, L, 2, 3, 0, 1)));
       }
     }
-    const rowSum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; c < C; c += 4) {
+      const off = <usize>c << 2;
+      const k = min(C - c, 4);
+      const xv = k == 4 ? v128.load(xr + off) : ldTail(xr + off, k);
+      const zv = k == 4 ? v128.load(zr + off) : ldTail(zr + off, k);
+      const L = binaryQuad(xv, zv, keepv, halfv, gamma, n, alphav, balancing, -1);
+      if (reduction == 0) {
+        if (k == 4) v128.store(or + off, f32x4.mul(sv, L));
+        else stTail(or + off, f32x4.mul(sv, L), k);
+      } else {
+        // lanes past the row's end hold the loss of x = z = 0: cleared
+        const Lk = k == 4 ? L : v128.and(L, v128.bitselect(i32x4.splat(-1), i32x4.splat(0),
+                                                           i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k))));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(Lk));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(Lk, Lk, 2, 3, 0, 1)));
+      }
+    }
+    a0 = f64x2.add(a0, a1);
+    const rowSum = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
     if (reduction == 1) {
       store<f32>(out + (<usize>i << 2), <f32>(rowSum * scale));
     } else if (reduction == 2) {
@@ -510,19 +553,32 @@ export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: 
 export function binaryFocalGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f64, half: f64,
                                 gamma: f64, alpha: f64, balancing: bool, scale: f64, wrtLabels: bool, out: usize): void {
   const rowBytes = <usize>C << 2;
-  const sv = f64x2.splat(scale);
-  const wrt = wrtLabels ? 1 : 0;
-  const ni = intGamma(gamma);
+  const n = intGamma(gamma), wrt = wrtLabels ? 1 : 0;
+  const keepv = f32x4.splat(<f32>keep), halfv = f32x4.splat(<f32>half), alphav = f32x4.splat(<f32>alpha);
+  const sv = f32x4.splat(<f32>scale);
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes, or = out + <usize>i * rowBytes;
     const dr = dy + <usize>i * rowBytes;
-    const gRow = f64x2.splat(dyMode == 2 ? 0 : scale * <f64>load<f32>(dy + (dyMode == 1 ? <usize>i << 2 : 0)));
-    for (let c = 0; c < C; c += 2) {
-      const two = c + 2 <= C;
+    const gRow = f32x4.splat(dyMode == 2 ? 0 : <f32>(scale * <f64>load<f32>(dy + (dyMode == 1 ? <usize>i << 2 : 0))));
+    let c = 0;
+    for (; c + 8 <= C; c += 8) {
       const off = <usize>c << 2;
-      const g = dyMode == 2 ? f64x2.mul(sv, ld(dr + off, two)) : gRow;
-      const v = binaryPair(ld(xr + off, two), ld(zr + off, two), keep, half, gamma, ni, alpha, balancing, wrt);
-      st(or + off, f64x2.mul(g, v), two);
+      const g0 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off)) : gRow;
+      const g1 = dyMode == 2 ? f32x4.mul(sv, v128.load(dr + off, 16)) : gRow;
+      const r0 = binaryQuad(v128.load(xr + off), v128.load(zr + off), keepv, halfv, gamma, n, alphav, balancing, wrt);
+      const r1 = binaryQuad(v128.load(xr + off, 16), v128.load(zr + off, 16), keepv, halfv, gamma, n, alphav, balancing, wrt);
+      v128.store(or + off, f32x4.mul(g0, r0));
+      v128.store(or + off, f32x4.mul(g1, r1), 16);
+    }
+    for (; c < C; c += 4) {
+      const off = <usize>c << 2;
+      const k = min(C - c, 4);
+      const xv = k == 4 ? v128.load(xr + off) : ldTail(xr + off, k);
+      const zv = k == 4 ? v128.load(zr + off) : ldTail(zr + off, k);
+      const g = dyMode != 2 ? gRow : f32x4.mul(sv, k == 4 ? v128.load(dr + off) : ldTail(dr + off, k));
+      const r = f32x4.mul(g, binaryQuad(xv, zv, keepv, halfv, gamma, n, alphav, balancing, wrt));
+      if (k == 4) v128.store(or + off, r);
+      else stTail(or + off, r, k);
     }
   }
 }

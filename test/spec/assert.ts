@@ -141,6 +141,12 @@ export function randProbs(rows: number, C: number, seed: number): Float32Array {
   return out;
 }
 
+/** Binary targets in [0, 1]: every third one a uniform draw, the others 0 or 1. */
+export function binaryTargets(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({length: n}, (_, i) => (i % 3 === 0 ? r() : r() < 0.5 ? 0 : 1));
+}
+
 /** One-hot rows of class ids. */
 export function oneHotRows(t: ArrayLike<number>, C: number): Float32Array {
   const out = new Float32Array(t.length * C);

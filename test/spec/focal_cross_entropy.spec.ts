@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
 import {numericGrad, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refBinaryFocalMagnitudes, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
-import {expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
+import {binaryTargets, expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {expectRan, identitiesOfSize, kernelsRun, oneHotEnv} from './kernels_ran';
 import {defineSpec, SpecEnv} from './registry';
@@ -93,6 +93,24 @@ defineSpec('focal cross-entropy', it => {
         return [g.dx, g.dz];
       },
     }, refBinaryFocalLoss(x, soft, o), binaryFocalTol(env), 'binary');
+    tf.dispose([X, Z]);
+  });
+  it('binary, integer γ (0, 2, 3) with balancing and smoothing, C = 37 (pairs of vectors, a vector, a tail)', async env => {
+    // The SIMD kernels take u^γ by products for an integer γ, through float64 for any other (above).
+    const r = 3, K = 37;
+    const xs = randn(r * K, 73, 3), zs = binaryTargets(r * K, 74);
+    const X = tf.tensor2d(xs, [r, K]), Z = tf.tensor2d(zs, [r, K]);
+    for (const gamma of [0, 2, 3]) {
+      const o = {applyClassBalancing: true, alpha: 0.3, gamma, labelSmoothing: 0.05};
+      await checkValueAndGrads({
+        f: (l, z) => sigmoidFocalCrossEntropyWithLogits(z, l, o),
+        xs: [X, Z], names: ['logits', 'labels'],
+        expected: dy => {
+          const g = refBinaryFocalGrad(xs, zs, dy, o);
+          return [g.dx, g.dz];
+        },
+      }, refBinaryFocalLoss(xs, zs, o), binaryFocalTol(env), `binary γ = ${gamma}`);
+    }
     tf.dispose([X, Z]);
   });
   it('binary, confident and correct logits (|x| 3 to 25, γ = 2): loss, mean and d/dlogits to their own accuracy', async env => {

@@ -15,17 +15,12 @@ import {
 } from '../../src/index';
 import {refBinaryFocalGrad, refBinaryFocalLoss} from '../losses/focal_reference';
 import {refSigmoidCrossEntropy, refSoftmaxCrossEntropy, refSparseSoftmaxCrossEntropy} from '../reference/reference';
-import {expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, randProbs, rng, values} from './assert';
+import {binaryTargets, expect, expectClose, expectNoLeak, expectThrows, randLabels, randn, randProbs, rng, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {defineSpec, SpecEnv} from './registry';
 
 type Reduction = 'sum' | 'mean' | 'sumOverClasses' | 'meanOverClasses';
 const REDUCTIONS: Reduction[] = ['sum', 'mean', 'sumOverClasses', 'meanOverClasses'];
-
-function targets(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({length: n}, (_, i) => (i % 3 === 0 ? r() : r() < 0.5 ? 0 : 1));
-}
 
 /** The reduced float64 loss, and dy (of the reduced shape) broadcast to every element, times the scale. */
 function reduceRef(loss: number[], C: number, r: Reduction): number[] {
@@ -57,7 +52,7 @@ defineSpec('fused reductions', it => {
       it(`sigmoidCrossEntropyWithLogits reduction '${r}', ${name}`, async env => {
         for (const shape of caseShapes) {
           const n = shape.reduce((a, b) => a * b, 1), C = shape[shape.length - 1];
-          const x = randn(n, 1, 3), z = targets(n, 2);
+          const x = randn(n, 1, 3), z = binaryTargets(n, 2);
           const o = weighted ? {labelSmoothing: 0.1, posWeight: Array.from({length: C}, (_, c) => 0.5 + c / 2)} : {};
           const ref = refSigmoidCrossEntropy(x, z, C, o);
           const logits = tf.tensor(x, shape), labels = tf.tensor(z, shape);
@@ -76,7 +71,7 @@ defineSpec('fused reductions', it => {
     }
     it(`sigmoidFocalCrossEntropyWithLogits reduction '${r}'`, async env => {
       const shape = [6, 8], n = 48, C = 8;
-      const x = randn(n, 3, 2), z = targets(n, 4);
+      const x = randn(n, 3, 2), z = binaryTargets(n, 4);
       const o = {gamma: 2, alpha: 0.3, applyClassBalancing: true, labelSmoothing: 0.05};
       const logits = tf.tensor(x, shape), labels = tf.tensor(z, shape);
       await checkValueAndGrads({
@@ -93,7 +88,7 @@ defineSpec('fused reductions', it => {
   }
 
   it('tf.grad of the reduced loss (scalar dy of 1) and a reduction of an empty batch', async env => {
-    const x = randn(24, 5, 2), z = targets(24, 6);
+    const x = randn(24, 5, 2), z = binaryTargets(24, 6);
     const ref = refSigmoidCrossEntropy(x, z, 6);
     const logits = tf.tensor2d(x, [4, 6]), labels = tf.tensor2d(z, [4, 6]);
     const g = tf.grad(l => sigmoidCrossEntropyWithLogits(labels, l, {reduction: 'mean'}))(logits);
@@ -132,7 +127,7 @@ defineSpec('fused reductions', it => {
 
   it('drop-in losses.sigmoidCrossEntropy: every tf.Reduction, weights none / scalar / [N, 1] / [C] / [N, C]', async env => {
     const N = 5, C = 4, n = N * C;
-    const x = randn(n, 7, 2), z = targets(n, 8);
+    const x = randn(n, 7, 2), z = binaryTargets(n, 8);
     const ref = refSigmoidCrossEntropy(x, z, C, {labelSmoothing: 0.1});
     const logits = tf.tensor2d(x, [N, C]), labels = tf.tensor2d(z, [N, C]);
     const wRow = [1, 0, 2, 0.5, 0], wClass = [0, 1, 3, 0.25], wFull = randn(n, 9).map((v, k) => (k % 5 === 0 ? 0 : Math.abs(v)));
@@ -183,7 +178,7 @@ defineSpec('fused reductions', it => {
 
   it('BinaryCrossentropy and BinaryFocalCrossentropy (fromLogits): per-example mean over the last axis, then the reduction', async env => {
     const N = 6, C = 8, n = N * C;
-    const x = randn(n, 11, 2), z = targets(n, 12);
+    const x = randn(n, 11, 2), z = binaryTargets(n, 12);
     const logits = tf.tensor2d(x, [N, C]), labels = tf.tensor2d(z, [N, C]);
     const bce = refSigmoidCrossEntropy(x, z, C, {posWeight: [2]});
     const fo = {gamma: 2, alpha: 0.25, applyClassBalancing: true};
@@ -208,7 +203,7 @@ defineSpec('fused reductions', it => {
 
   it('logits from a matMul (packed textures on webgl): dW for each reduction', async env => {
     const rows = 13, C = 11, H = 6, n = rows * C;
-    const z = targets(n, 21);
+    const z = binaryTargets(n, 21);
     const hv = randn(rows * H, 22), h = tf.tensor2d(hv, [rows, H]);
     const w = tf.tensor2d(randn(C * H, 23, 0.4), [C, H]), b = tf.tensor1d(randn(C, 24, 0.5));
     const labels = tf.tensor2d(z, [rows, C]);
@@ -254,7 +249,7 @@ defineSpec('fused reductions', it => {
   });
 
   it('leaks no tensors; a bad reduction is refused', async () => {
-    const logits = tf.tensor2d(randn(12, 13), [3, 4]), labels = tf.tensor2d(targets(12, 14), [3, 4]);
+    const logits = tf.tensor2d(randn(12, 13), [3, 4]), labels = tf.tensor2d(binaryTargets(12, 14), [3, 4]);
     for (const r of REDUCTIONS) {
       await expectNoLeak(() => tf.grad(l => sigmoidCrossEntropyWithLogits(labels, l, {reduction: r}))(logits), `sigmoid ${r}`);
       await expectNoLeak(() => tf.grad(l => sigmoidFocalCrossEntropyWithLogits(labels, l, {reduction: r}))(logits), `focal ${r}`);

@@ -2,14 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {sigmoidCrossEntropyWithLogits} from '../../src/index';
 import {refSigmoidCrossEntropy, RefSigmoidOptions} from '../reference/reference';
-import {expect, expectClose, expectFinite, expectNoLeak, expectThrows, rng, randn, values} from './assert';
+import {binaryTargets, expect, expectClose, expectFinite, expectNoLeak, expectThrows, rng, randn, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {defineSpec} from './registry';
-
-function targets(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({length: n}, (_, i) => (i % 3 === 0 ? r() : r() < 0.5 ? 0 : 1));
-}
 
 async function checkSigmoid(x: Float32Array, z: Float32Array, shape: number[], opts: RefSigmoidOptions, posWeight: number | number[] | undefined,
                             rtol: number, what: string): Promise<void> {
@@ -35,13 +30,13 @@ defineSpec('sigmoidCrossEntropyWithLogits', it => {
     ['all options', {labelSmoothing: 0.1, posWeight: [0.5, 2, 1, 4, 3]}, [0.5, 2, 1, 4, 3]],
   ];
   for (const [name, opts, q] of cases) {
-    it(name, env => checkSigmoid(randn(35, 1, 3), targets(35, 2), [7, 5], opts, q, env.rtol, name));
+    it(name, env => checkSigmoid(randn(35, 1, 3), binaryTargets(35, 2), [7, 5], opts, q, env.rtol, name));
   }
   it('rank 3, C = 1, C = 37 and 70000 × 3', async env => {
-    await checkSigmoid(randn(24, 3, 2), targets(24, 4), [2, 3, 4], {}, undefined, env.rtol, 'rank 3');
-    await checkSigmoid(randn(111, 9, 3), targets(111, 10), [3, 37], {}, undefined, env.rtol, 'C = 37');
-    await checkSigmoid(randn(6, 5, 2), targets(6, 6), [6, 1], {posWeight: [2]}, 2, env.rtol, 'C = 1');
-    await checkSigmoid(randn(210000, 7, 2), targets(210000, 8), [70000, 3], {}, undefined, env.rtol, '70000 rows');
+    await checkSigmoid(randn(24, 3, 2), binaryTargets(24, 4), [2, 3, 4], {}, undefined, env.rtol, 'rank 3');
+    await checkSigmoid(randn(111, 9, 3), binaryTargets(111, 10), [3, 37], {}, undefined, env.rtol, 'C = 37');
+    await checkSigmoid(randn(6, 5, 2), binaryTargets(6, 6), [6, 1], {posWeight: [2]}, 2, env.rtol, 'C = 1');
+    await checkSigmoid(randn(210000, 7, 2), binaryTargets(210000, 8), [70000, 3], {}, undefined, env.rtol, '70000 rows');
   }, {slow: true});
   it('empty batch', async () => {
     const out = sigmoidCrossEntropyWithLogits(tf.zeros([0, 3]), tf.zeros([0, 3]));
@@ -49,7 +44,7 @@ defineSpec('sigmoidCrossEntropyWithLogits', it => {
     out.dispose();
   });
   it('logits ±1e4 give a finite loss and gradient', async env => {
-    const x = randn(20, 9, 1e4), z = targets(20, 10);
+    const x = randn(20, 9, 1e4), z = binaryTargets(20, 10);
     await checkSigmoid(x, z, [4, 5], {}, undefined, env.rtol, '±1e4');
     const g = await values(tf.grad(l => sigmoidCrossEntropyWithLogits(z, l))(tf.tensor(x)));
     expectFinite(g, 'gradient');
@@ -89,11 +84,11 @@ defineSpec('sigmoidCrossEntropyWithLogits', it => {
   it('NaN in gives NaN out', async () => {
     const x = randn(6, 11);
     x[2] = NaN;
-    const loss = await values(sigmoidCrossEntropyWithLogits(targets(6, 12), tf.tensor(x)));
+    const loss = await values(sigmoidCrossEntropyWithLogits(binaryTargets(6, 12), tf.tensor(x)));
     expect(Number.isNaN(loss[2]) && loss.filter((_, i) => i !== 2).every(Number.isFinite), () => `loss ${loss}`);
   });
   it('leaks no tensors', async () => {
-    const logits = tf.tensor2d(randn(12, 13), [3, 4]), labels = tf.tensor2d(targets(12, 14), [3, 4]);
+    const logits = tf.tensor2d(randn(12, 13), [3, 4]), labels = tf.tensor2d(binaryTargets(12, 14), [3, 4]);
     await expectNoLeak(() => sigmoidCrossEntropyWithLogits(labels, logits, {posWeight: [1, 2, 3, 4]}), 'forward');
     await expectNoLeak(() => tf.grad(l => sigmoidCrossEntropyWithLogits(labels, l, {labelSmoothing: 0.1}))(logits), 'backward');
     tf.dispose([logits, labels]);
