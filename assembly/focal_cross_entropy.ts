@@ -437,7 +437,8 @@ function binaryQuad(xv: v128, zv: v128, keepv: v128, halfv: v128, gamma: f64, n:
   const l1p = log1pUnitV(e);
   const rx = f32x4.pmax(xv, zero);
   const spp = f32x4.add(rx, l1p);                    // softplus(x)
-  const spn = f32x4.add(f32x4.sub(rx, xv), l1p);     // softplus(−x): max(−x, 0) = max(x, 0) − x exactly
+  // softplus(−x): max(−x, 0) = max(0, max(x, 0) − x) exactly, 0 at x = +∞ (pmax keeps its first operand for NaN)
+  const spn = f32x4.add(f32x4.pmax(zero, f32x4.sub(rx, xv)), l1p);
   const bce = f32x4.add(f32x4.mul(zh, spn), f32x4.mul(omz, spp));
   const u = f32x4.add(f32x4.mul(zh, pn), f32x4.mul(omz, p));
   // u^γ, and u^(γ−1) for the gradients

@@ -564,8 +564,9 @@ function sigmoidLossS(x: f32, zh: f32, qz: f32): f64 {
 
 /**
  * The elementwise loss of the four lanes at byte offset off of the row (ẑ = z·keep + half, q·ẑ).
- * plain (q = 1, no smoothing; a constant where it is inlined): r·(1 − z) + (r − x)·z + log1p(e)
- * with r = max(x, 0), so r − x = max(−x, 0) exactly.
+ * plain (q = 1, no smoothing; a constant where it is inlined): r·(1 − z) + max(−x, 0)·z + log1p(e)
+ * with r = max(x, 0) and max(−x, 0) = max(0, r − x) (exact, and 0 at x = +∞, where r − x is NaN),
+ * so an infinite logit gives what the general loop gives.
  */
 // @ts-ignore: decorator
 @inline
@@ -574,7 +575,8 @@ function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, 
     const xv = v128.load(xr + off), zv = v128.load(zr + off);
     const sp = log1pUnitV(expNonPos(v128.or(xv, f32x4.splat(-0.0))));
     const r = f32x4.pmax(xv, f32x4.splat(0));
-    return f32x4.add(f32x4.add(f32x4.mul(r, f32x4.sub(f32x4.splat(1.0), zv)), f32x4.mul(f32x4.sub(r, xv), zv)), sp);
+    const rn = f32x4.pmax(f32x4.splat(0), f32x4.sub(r, xv));  // max(−x, 0); 0 at x = +∞ (pmax keeps its first operand for NaN)
+    return f32x4.add(f32x4.add(f32x4.mul(r, f32x4.sub(f32x4.splat(1.0), zv)), f32x4.mul(rn, zv)), sp);
   }
   const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
   const qz = f32x4.mul(q != 0 ? v128.load(q + off) : q0v, zh);
