@@ -37,7 +37,8 @@ export interface SoftmaxCrossEntropyOptions {
    * `sparseSoftmaxCrossEntropyWithLogits(y, x, {reduction: 'mean'})` is the
    * cheapest training loss. The mean of no examples is NaN, as `tf.mean`.
    * With `ignoreIndex` (sparse), 'mean' divides by the number of examples not
-   * ignored, as PyTorch does, and gives 0 when every example is ignored.
+   * ignored, as PyTorch does, and gives 0 when every example is ignored
+   * (PyTorch gives NaN there, as does `linearSoftmaxCrossEntropy`).
    * Class weights do not change the divisor.
    */
   reduction?: SoftmaxLossReduction;
