@@ -527,8 +527,7 @@ export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: 
         else stTail(or + off, f32x4.mul(sv, L), k);
       } else {
         // lanes past the row's end hold the loss of x = z = 0: cleared
-        const Lk = k == 4 ? L : v128.and(L, v128.bitselect(i32x4.splat(-1), i32x4.splat(0),
-                                                           i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k))));
+        const Lk = k == 4 ? L : v128.and(L, i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k)));
         a0 = f64x2.add(a0, f64x2.promote_low_f32x4(Lk));
         a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(Lk, Lk, 2, 3, 0, 1)));
       }
