@@ -583,6 +583,13 @@ function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, 
   return sigmoidLossV(v128.load(xr + off), zh, qz);
 }
 
+/** Whether the sigmoid kernels' arguments are the default options (q = 1, no smoothing): the plain loops. */
+// @ts-ignore: decorator
+@inline
+function plainSigmoid(keep: f32, half: f32, q: usize, q0: f32): bool {
+  return q == 0 && q0 == 1 && keep == 1 && half == 0;
+}
+
 /**
  * Sigmoid forward. q: C f32 positive-class weights, or 0 for q0 everywhere.
  * reduction 0: out [rows, C] = scale·L; 1: out [rows] = scale·Σ_c L;
@@ -593,7 +600,7 @@ function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, 
  */
 export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32, half: f32, q: usize, q0: f32,
                                reduction: i32, scale: f64, out: usize): void {
-  if (q == 0 && q0 == 1 && keep == 1 && half == 0) {
+  if (plainSigmoid(keep, half, q, q0)) {
     sigmoidForwardPlain(x, z, rows, C, reduction, scale, out);
   } else {
     sigmoidForwardRows(x, z, rows, C, keep, half, q, q0, reduction, scale, out, false);
@@ -700,7 +707,7 @@ function sigmoidGradAt(xr: usize, zr: usize, q: usize, off: usize, g: v128, wrtL
  */
 export function sigmoidGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f32, half: f32, q: usize,
                             q0: f32, scale: f64, wrtLabels: bool, out: usize): void {
-  if (!wrtLabels && q == 0 && q0 == 1 && keep == 1 && half == 0) {
+  if (!wrtLabels && plainSigmoid(keep, half, q, q0)) {
     sigmoidGradPlain(x, z, dy, dyMode, rows, C, scale, out);
   } else {
     sigmoidGradRows(x, z, dy, dyMode, rows, C, keep, half, q, q0, scale, wrtLabels, out, false);
