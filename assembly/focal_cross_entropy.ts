@@ -25,7 +25,7 @@
  * The binary focal kernels are float32 lanes, with the sigmoid kernels' exp
  * and log1p; u^γ by products for an integer γ ≤ 8, else in float64 lanes.
  */
-import {exp2d, expNonPos, ln, log1pUnitV, rowMax} from './row_math';
+import {exp2d, expNonPos, ldTail, ln, log1pUnitV, rowMax, stTail} from './row_math';
 
 const LOG2E_D: f64 = 1.4426950408889634;
 const LN2_D: f64 = 0.6931471805599453;
@@ -464,26 +464,6 @@ function binaryQuad(xv: v128, zv: v128, keepv: v128, halfv: v128, gamma: f64, n:
   const t1 = f32x4.mul(f32x4.mul(b, uG1), f32x4.mul(f32x4.sub(pn, p), bce));
   const t2 = f32x4.mul(f32x4.mul(b, uG), xv);
   return f32x4.mul(keepv, f32x4.sub(f32x4.add(t0, t1), t2));
-}
-
-/** The k < 4 float32 at p as lanes 0 … k − 1 of a vector (the rest 0). */
-// @ts-ignore: decorator
-@inline
-function ldTail(p: usize, k: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-/** Stores lanes 0 … k − 1 of v at p (k < 4). */
-// @ts-ignore: decorator
-@inline
-function stTail(p: usize, v: v128, k: i32): void {
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (k > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (k > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 /**

@@ -235,6 +235,26 @@ export function ln(s: f64): f64 {
   return <f64>k * 0.6931471805599453 + 2 * t * q;
 }
 
+/** The k < 4 float32 at p as lanes 0 … k − 1 of a vector (the rest 0). */
+// @ts-ignore: decorator
+@inline
+export function ldTail(p: usize, k: i32): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores lanes 0 … k − 1 of v at p (k < 4). */
+// @ts-ignore: decorator
+@inline
+export function stTail(p: usize, v: v128, k: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (k > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (k > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
 /** The max of four float32 lanes, (0 ∨ 1) ∨ (2 ∨ 3) (rowMax's reduction). */
 // @ts-ignore: decorator
 @inline

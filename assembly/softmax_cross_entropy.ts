@@ -21,7 +21,7 @@
  * float64 lanes; per-row scalars (lse, loss, gradient scales) are float64.
  */
 
-import {exp2d, exp2ds, exp2neg, exp2s, expMinus, expMinusS, expNonPos, expNonPosS, laneMax, ln, log1pUnitS, log1pUnitV, LOG2E,
+import {exp2d, exp2ds, exp2neg, exp2s, expMinus, expMinusS, expNonPos, expNonPosS, laneMax, ldTail, ln, log1pUnitS, log1pUnitV, LOG2E,
         rowMax} from './row_math';
 
 // The focal kernels (their own file; they share row_math.ts with these).
@@ -601,15 +601,119 @@ function plainSigmoid(keep: f32, half: f32, q: usize, q0: f32): bool {
 export function sigmoidForward(x: usize, z: usize, rows: i32, C: i32, keep: f32, half: f32, q: usize, q0: f32,
                                reduction: i32, scale: f64, out: usize): void {
   if (plainSigmoid(keep, half, q, q0)) {
-    sigmoidForwardPlain(x, z, rows, C, reduction, scale, out);
+    if (reduction == 0) {
+      sigmoidForwardPlain(x, z, rows, C, scale, out);
+    } else {
+      sigmoidSumPlain(x, z, rows, C, reduction, scale, out);
+    }
   } else {
     sigmoidForwardRows(x, z, rows, C, keep, half, q, q0, reduction, scale, out, false);
   }
 }
 
-/** sigmoidForward's loop with q = 1, keep = 1, half = 0 as constants and the plain loss. */
-function sigmoidForwardPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, scale: f64, out: usize): void {
-  sigmoidForwardRows(x, z, rows, C, 1, 0, 0, 1, reduction, scale, out, true);
+/** sigmoidForward's loop with q = 1, keep = 1, half = 0 as constants, the plain loss and reduction 0. */
+function sigmoidForwardPlain(x: usize, z: usize, rows: i32, C: i32, scale: f64, out: usize): void {
+  sigmoidForwardRows(x, z, rows, C, 1, 0, 0, 1, 0, scale, out, true);
+}
+
+/**
+ * The plain loss of four lanes without its log term: r·(1 − z) + max(0, r − x)·z
+ * (as sigmoidLossAt), plus e − (w − 1), what the rounding of w = 1 + e took
+ * from e (exact: Fast2Sum, 1 ≥ e). x = z = 0 gives 0 (and w = 2).
+ */
+// @ts-ignore: decorator
+@inline
+function plainLinear(xv: v128, zv: v128, e: v128, w: v128): v128 {
+  const one = f32x4.splat(1.0), zero = f32x4.splat(0);
+  const r = f32x4.pmax(xv, zero);
+  const rn = f32x4.pmax(zero, f32x4.sub(r, xv));
+  return f32x4.add(f32x4.add(f32x4.mul(r, f32x4.sub(one, zv)), f32x4.mul(rn, zv)), f32x4.sub(e, f32x4.sub(w, one)));
+}
+
+/** The products of the low (mulLow) or high (mulHigh) float32 lanes of a and b, in two float64 lanes (exact). */
+// @ts-ignore: decorator
+@inline
+function mulLow(a: v128, b: v128): v128 {
+  return f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b));
+}
+// @ts-ignore: decorator
+@inline
+function mulHigh(a: v128, b: v128): v128 {
+  return mulLow(v128.shuffle<f32>(a, a, 2, 3, 0, 1), v128.shuffle<f32>(b, b, 2, 3, 0, 1));
+}
+
+/**
+ * sigmoidForward with q = 1, no smoothing and reduction 1 or 2: the log1p
+ * terms of a row summed as log Π w, w = 1 + e, as the JavaScript kernel does
+ * (kernels/cpu/SigmoidCrossEntropy.ts, rowSumUnitQ): the products in float64
+ * lanes (a product of two float32 values is exact there), one float64 log per
+ * 512 elements instead of a log1p (a division and a polynomial) per element,
+ * and what each w rounded off added back to the terms. log(1 + e) =
+ * log w + c/w + O(c²) with c = e − (w − 1), |c| ≤ 2⁻²⁴; c stands for c/w,
+ * off by c·e/(1 + e), below 6e-8 of log1p(e). The vector and scalar tails take
+ * log1p.
+ */
+function sigmoidSumPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, scale: f64, out: usize): void {
+  const rowBytes = <usize>C << 2;
+  const one = f32x4.splat(1.0), negZero = f32x4.splat(-0.0);
+  let total: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes;
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
+    // Π w in four float64 lanes, each at most 2^128 (4 factors ≤ 2 per
+    // iteration, 32 iterations) before the log of their product (≤ 2^512).
+    let p0 = f64x2.splat(1), p1 = f64x2.splat(1);
+    let logs: f64 = 0;
+    let c = 0, n = 0;
+    for (; c + 16 <= C; c += 16) {
+      const p = xr + (<usize>c << 2), q = zr + (<usize>c << 2);
+      const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+      const e0 = expNonPos(v128.or(x0, negZero)), e1 = expNonPos(v128.or(x1, negZero));
+      const e2 = expNonPos(v128.or(x2, negZero)), e3 = expNonPos(v128.or(x3, negZero));
+      const w0 = f32x4.add(one, e0), w1 = f32x4.add(one, e1), w2 = f32x4.add(one, e2), w3 = f32x4.add(one, e3);
+      const L = f32x4.add(f32x4.add(plainLinear(x0, v128.load(q), e0, w0), plainLinear(x1, v128.load(q, 16), e1, w1)),
+                          f32x4.add(plainLinear(x2, v128.load(q, 32), e2, w2), plainLinear(x3, v128.load(q, 48), e3, w3)));
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L, L, 2, 3, 0, 1)));
+      // a tree, so that each accumulator takes one dependent product per iteration
+      p0 = f64x2.mul(p0, f64x2.mul(mulLow(w0, w1), mulLow(w2, w3)));
+      p1 = f64x2.mul(p1, f64x2.mul(mulHigh(w0, w1), mulHigh(w2, w3)));
+      if (++n == 32) {
+        const pp = f64x2.mul(p0, p1);
+        logs += ln(f64x2.extract_lane(pp, 0) * f64x2.extract_lane(pp, 1));
+        p0 = f64x2.splat(1);
+        p1 = f64x2.splat(1);
+        n = 0;
+      }
+    }
+    // the last 0 … 15 elements a vector at a time, lanes past the row's end
+    // read as x = z = 0 (no loss) with w set to 1
+    for (; c < C; c += 4) {
+      const off = <usize>c << 2;
+      const k = min(C - c, 4);
+      const xv = k == 4 ? v128.load(xr + off) : ldTail(xr + off, k);
+      const e = expNonPos(v128.or(xv, negZero));
+      let w = f32x4.add(one, e);
+      const L = plainLinear(xv, k == 4 ? v128.load(zr + off) : ldTail(zr + off, k), e, w);
+      if (k < 4) w = v128.bitselect(w, one, i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k)));
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(L));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(L, L, 2, 3, 0, 1)));
+      p0 = f64x2.mul(p0, f64x2.promote_low_f32x4(w));
+      p1 = f64x2.mul(p1, f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)));
+    }
+    const pp = f64x2.mul(p0, p1);
+    a0 = f64x2.add(a0, a1);
+    const acc = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1) +
+                (logs + ln(f64x2.extract_lane(pp, 0) * f64x2.extract_lane(pp, 1)));
+    if (reduction == 1) {
+      store<f32>(out + (<usize>i << 2), <f32>(acc * scale));
+    } else {
+      total += acc;
+    }
+  }
+  if (reduction == 2) {
+    store<f32>(out, <f32>(total * scale));
+  }
 }
 
 /** sigmoidForward's loop, inlined into its two callers. */

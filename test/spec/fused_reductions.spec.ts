@@ -43,10 +43,11 @@ function tol(env: SpecEnv, binaryFocal = false): number {
 defineSpec('fused reductions', it => {
   const shapes: number[][] = [[7, 5], [2, 3, 8]];  // C % 4 == 0 takes the vec4 programs on webgpu
   for (const r of REDUCTIONS) {
-    // The SIMD kernels run the default options (no posWeight, no smoothing) in loops of their own.
+    // The SIMD kernels run the default options (no posWeight, no smoothing) in loops of their own;
+    // C = 1030: the reduced sum's four-vector loop with two logs of its products and a tail of 2.
     const sigmoidCases: Array<[string, boolean, number[][]]> = [
       ['posWeight and smoothing', true, shapes],
-      ['no options', false, [...shapes, [3, 37], [2, 2, 48]]],
+      ['no options', false, [...shapes, [3, 37], [2, 2, 48], [2, 1030]]],
     ];
     for (const [name, weighted, caseShapes] of sigmoidCases) {
       it(`sigmoidCrossEntropyWithLogits reduction '${r}', ${name}`, async env => {

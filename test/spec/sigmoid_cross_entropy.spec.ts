@@ -58,14 +58,15 @@ defineSpec('sigmoidCrossEntropyWithLogits', it => {
     // tfjs-webgl's and tfjs-webgpu's log1p on the composite path (0 from |x| ≈ 17). Up to 80:
     // beyond 87.3 the loss itself (< 1.2e-38) leaves float32's normal range, and GPUs flush what
     // falls below it to 0 (each element's share of the mean, here from about 84).
-    const rows = 4, C = 9, n = rows * C;
-    for (const s of [5, 8, 11, 14, 17, 30, 45, 60, 80]) {
-      const r = rng(s);
+    // C = 531: the SIMD sum's four-vector loop, one log of its products (per 512 elements) and a
+    // tail of 3; to |x| = 60, as at 80 an element's share of this mean (e^−80/1062) is subnormal.
+    for (const [rows, C, s] of [5, 8, 11, 14, 17, 30, 45, 60, 80].flatMap(s => (s <= 60 ? [[4, 9, s], [2, 531, s]] : [[4, 9, s]]))) {
+      const n = rows * C, r = rng(s);
       const x = Float32Array.from({length: n}, (_, i) => (i % 2 ? 1 : -1) * (s + 0.5 * r()));
       const z = Float32Array.from(x, v => (v > 0 ? 1 : 0));
       const ref = refSigmoidCrossEntropy(x, z, C);
       const logits = tf.tensor2d(x, [rows, C]), labels = tf.tensor2d(z, [rows, C]);
-      const what = `|x| ≈ ${s}`;
+      const what = `|x| ≈ ${s}, [${rows}, ${C}]`;
       expectClose(await values(sigmoidCrossEntropyWithLogits(labels, logits)), ref.loss, env.rtol, `${what}: loss`);
       const sum = ref.loss.reduce((a, b) => a + b, 0);
       expectClose(await values(sigmoidCrossEntropyWithLogits(labels, logits, {reduction: 'mean'})), [sum / n], env.rtol,
