@@ -105,6 +105,15 @@ function intGamma(gamma: f64): i32 {
   return gamma >= 1 && gamma <= 8 && gamma == floor<f64>(gamma) ? <i32>gamma : 0;
 }
 
+/**
+ * 2γ for the binary kernels' products (binaryQuad): 2γ where γ is an integer
+ * or half-integer in [½, 8½] (u^γ = u^⌊γ⌋·√u), else 0 (u^γ through float64).
+ */
+function halfGamma(gamma: f64): i32 {
+  const g2 = gamma * 2;
+  return g2 >= 1 && g2 <= 17 && g2 == floor<f64>(g2) ? <i32>g2 : 0;
+}
+
 /** Two float32 at p (or one, the other lane 0) as float64 lanes. */
 // @ts-ignore: decorator
 @inline
@@ -413,14 +422,14 @@ export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
 // 2^(γ·log2 u) in float64 lanes (float32's log2 u would carry γ·|log2 u|·6e-8).
 // ---------------------------------------------------------------------------
 
-/** u^γ for a non-integer γ > 0, four float32 lanes through float64 (powd): 0 at u = 0. */
+/** u^γ for a γ > 0 that is no multiple of ½ up to 8½, four float32 lanes through float64 (powd): 0 at u = 0. */
 function powQuad(u: v128, gamma: f64): v128 {
   const lo = powd(f64x2.promote_low_f32x4(u), gamma);
   const hi = powd(f64x2.promote_low_f32x4(v128.shuffle<f32>(u, u, 2, 3, 0, 1)), gamma);
   return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
 }
 
-/** The loss (wrt < 0), dx (wrt 0) or dz (wrt 1) of four lanes, before the upstream factor; n = γ. */
+/** The loss (wrt < 0), dx (wrt 0) or dz (wrt 1) of four lanes, before the upstream factor; n = 2γ (halfGamma). */
 // @ts-ignore: decorator
 @inline
 function binaryQuad(xv: v128, zv: v128, keepv: v128, halfv: v128, gamma: f64, n: i32, alphav: v128, balancing: bool,
@@ -441,11 +450,16 @@ function binaryQuad(xv: v128, zv: v128, keepv: v128, halfv: v128, gamma: f64, n:
   const spn = f32x4.add(f32x4.pmax(zero, f32x4.sub(rx, xv)), l1p);
   const bce = f32x4.add(f32x4.mul(zh, spn), f32x4.mul(omz, spp));
   const u = f32x4.add(f32x4.mul(zh, pn), f32x4.mul(omz, p));
-  // u^γ, and u^(γ−1) for the gradients
+  // u^γ, and u^(γ−1) for the gradients: products of u (and √u, correctly
+  // rounded, for a half-integer γ) where n = 2γ (halfGamma), else float64
   let uG1p = one, uG = one;
-  if (n > 0) {
-    for (let k = 1; k < n; k++) uG1p = f32x4.mul(uG1p, u);
+  if (n > 1) {
+    if (n & 1) uG1p = f32x4.sqrt(u);
+    for (let k = 1; k < n >> 1; k++) uG1p = f32x4.mul(uG1p, u);
     uG = f32x4.mul(uG1p, u);
+  } else if (n == 1) {
+    uG = f32x4.sqrt(u);
+    if (wrt >= 0) uG1p = f32x4.div(uG, u);
   } else if (gamma != 0) {
     uG = powQuad(u, gamma);
     if (wrt >= 0) uG1p = f32x4.div(uG, u);
@@ -474,7 +488,7 @@ function binaryQuad(xv: v128, zv: v128, keepv: v128, halfv: v128, gamma: f64, n:
 export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: f64, half: f64, gamma: f64, alpha: f64,
                                    balancing: bool, reduction: i32, scale: f64, out: usize): void {
   const rowBytes = <usize>C << 2;
-  const n = intGamma(gamma);
+  const n = halfGamma(gamma);
   const keepv = f32x4.splat(<f32>keep), halfv = f32x4.splat(<f32>half), alphav = f32x4.splat(<f32>alpha);
   const sv = f32x4.splat(<f32>scale);
   let total: f64 = 0;
@@ -533,7 +547,7 @@ export function binaryFocalForward(x: usize, z: usize, rows: i32, C: i32, keep: 
 export function binaryFocalGrad(x: usize, z: usize, dy: usize, dyMode: i32, rows: i32, C: i32, keep: f64, half: f64,
                                 gamma: f64, alpha: f64, balancing: bool, scale: f64, wrtLabels: bool, out: usize): void {
   const rowBytes = <usize>C << 2;
-  const n = intGamma(gamma), wrt = wrtLabels ? 1 : 0;
+  const n = halfGamma(gamma), wrt = wrtLabels ? 1 : 0;
   const keepv = f32x4.splat(<f32>keep), halfv = f32x4.splat(<f32>half), alphav = f32x4.splat(<f32>alpha);
   const sv = f32x4.splat(<f32>scale);
   for (let i = 0; i < rows; i++) {

@@ -95,12 +95,12 @@ defineSpec('focal cross-entropy', it => {
     }, refBinaryFocalLoss(x, soft, o), binaryFocalTol(env), 'binary');
     tf.dispose([X, Z]);
   });
-  it('binary, integer γ (0, 2, 3) with balancing and smoothing, C = 37 (pairs of vectors, a vector, a tail)', async env => {
-    // The SIMD kernels take u^γ by products for an integer γ, through float64 for any other (above).
+  it('binary, γ by products (0, ½, 1½, 2, 2½, 3) and not (1.3), with balancing and smoothing, C = 37 (pairs of vectors, a vector, a tail)', async env => {
+    // The SIMD kernels take u^γ by products (and √u) for a multiple of ½, through float64 for any other γ.
     const r = 3, K = 37;
     const xs = randn(r * K, 73, 3), zs = binaryTargets(r * K, 74);
     const X = tf.tensor2d(xs, [r, K]), Z = tf.tensor2d(zs, [r, K]);
-    for (const gamma of [0, 2, 3]) {
+    for (const gamma of [0, 0.5, 1.5, 2, 2.5, 3, 1.3]) {
       const o = {applyClassBalancing: true, alpha: 0.3, gamma, labelSmoothing: 0.05};
       await checkValueAndGrads({
         f: (l, z) => sigmoidFocalCrossEntropyWithLogits(z, l, o),
