@@ -8,7 +8,8 @@
  *    (FUSED_CE_FORCE_COMPOSITE), which is what wasm ran before.
  * Cases: softmax focal dense one-hot, sparse, dense soft labels (smoothing
  * 0.1: every entry takes the float64 focal terms), and binary focal with the
- * Keras mean over the classes. Keras defaults γ = 2, α = 0.25.
+ * Keras mean over the classes, at γ = 2 and at γ = 1.5 (a half-integer: u^γ
+ * by products and a square root). Keras defaults γ = 2, α = 0.25.
  *
  *   npx tsx benchmarks/focal_simd.ts                    # 1024×1000, 11 repetitions
  *   npx tsx benchmarks/focal_simd.ts --rows 1024 --classes 1000 --reps 21
@@ -60,6 +61,7 @@ const CASES: Case[] = [
   {name: 'softmax focal, sparse', f: d => l => fce.sparseSoftmaxFocalCrossEntropyWithLogits(d.t, l, focal)},
   {name: 'softmax focal, dense, smoothing 0.1', f: d => l => fce.softmaxFocalCrossEntropyWithLogits(d.oneHot, l, {...focal, labelSmoothing: 0.1})},
   {name: 'binary focal, mean over classes', f: d => l => fce.sigmoidFocalCrossEntropyWithLogits(d.multi, l, {gamma: 2, reduction: 'meanOverClasses'})},
+  {name: 'binary focal, γ = 1.5, mean over classes', f: d => l => fce.sigmoidFocalCrossEntropyWithLogits(d.multi, l, {gamma: 1.5, reduction: 'meanOverClasses'})},
 ];
 
 interface Provider {name: string; old: boolean; enter(): void}
