@@ -23,7 +23,8 @@
  * only p·(A + Bs) in the backward, in float32 from the s pass's terms. q^γ is
  * a product for an integer γ ≤ 8 (the Keras default 2), 2^(γ·log2 q) else.
  * The binary focal kernels are float32 lanes, with the sigmoid kernels' exp
- * and log1p; u^γ by products for an integer γ ≤ 8, else in float64 lanes.
+ * and log1p; u^γ by products for an integer γ ≤ 8 (times √u for a
+ * half-integer γ ≤ 8½), else in float64 lanes.
  */
 import {exp2d, expNonPos, ldTail, ln, log1pUnitV, rowMax, stTail} from './row_math';
 
@@ -418,8 +419,8 @@ export function focalLabelsGrad(x: usize, stats: usize, dy: usize, rows: i32, C:
 // e = exp(−|x|) and log1p(e) as the sigmoid kernels take them (row_math.ts),
 // σ(±x) from one division, and the terms arranged so that none cancels but
 // where the result itself does: p − ẑ as (1 − ẑ)·p − ẑ·σ(−x), exact for ẑ = 0
-// or 1. u^γ: products for an integer γ ≤ 8 (Keras's default is 2), else
-// 2^(γ·log2 u) in float64 lanes (float32's log2 u would carry γ·|log2 u|·6e-8).
+// or 1. u^γ: products for an integer γ ≤ 8 (Keras's default is 2), times √u
+// for a half-integer γ ≤ 8½, else 2^(γ·log2 u) in float64 lanes (float32's log2 u would carry γ·|log2 u|·6e-8).
 // ---------------------------------------------------------------------------
 
 /** u^γ for a γ > 0 that is no multiple of ½ up to 8½, four float32 lanes through float64 (powd): 0 at u = 0. */

@@ -650,8 +650,8 @@ function mulHigh(a: v128, b: v128): v128 {
  * 512 elements instead of a log1p (a division and a polynomial) per element,
  * and what each w rounded off added back to the terms. log(1 + e) =
  * log w + c/w + O(c²) with c = e − (w − 1), |c| ≤ 2⁻²⁴; c stands for c/w,
- * off by c·e/(1 + e), below 6e-8 of log1p(e). The vector and scalar tails take
- * log1p.
+ * off by c·e/(1 + e), below 6e-8 of log1p(e). The row's last 0 … 15
+ * elements go a vector at a time, the last one masked.
  */
 function sigmoidSumPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, scale: f64, out: usize): void {
   const rowBytes = <usize>C << 2;
@@ -660,8 +660,9 @@ function sigmoidSumPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, 
   for (let i = 0; i < rows; i++) {
     const xr = x + <usize>i * rowBytes, zr = z + <usize>i * rowBytes;
     let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
-    // Π w in four float64 lanes, each at most 2^128 (4 factors ≤ 2 per
-    // iteration, 32 iterations) before the log of their product (≤ 2^512).
+    // Π w in four float64 lanes, each at most 2^132 (4 factors ≤ 2 per
+    // iteration, 32 iterations, 4 more from the tail) before the log of
+    // their product (≤ 2^528).
     let p0 = f64x2.splat(1), p1 = f64x2.splat(1);
     let logs: f64 = 0;
     let c = 0, n = 0;
