@@ -101,11 +101,6 @@ function powi(v: v128, n: i32): v128 {
   return r;
 }
 
-/** γ as a small integer (1 … 8) for powi, or 0 where it is not one (or is 0). */
-function intGamma(gamma: f64): i32 {
-  return gamma >= 1 && gamma <= 8 && gamma == floor<f64>(gamma) ? <i32>gamma : 0;
-}
-
 /**
  * 2γ for the binary kernels' products (binaryQuad): 2γ where γ is an integer
  * or half-integer in [½, 8½] (u^γ = u^⌊γ⌋·√u), else 0 (u^γ through float64).
@@ -113,6 +108,12 @@ function intGamma(gamma: f64): i32 {
 function halfGamma(gamma: f64): i32 {
   const g2 = gamma * 2;
   return g2 >= 1 && g2 <= 17 && g2 == floor<f64>(g2) ? <i32>g2 : 0;
+}
+
+/** γ as a small integer (1 … 8) for powi, or 0 where it is not one (or is 0). */
+function intGamma(gamma: f64): i32 {
+  const g2 = halfGamma(gamma);
+  return g2 & 1 ? 0 : g2 >> 1;
 }
 
 /** Two float32 at p (or one, the other lane 0) as float64 lanes. */

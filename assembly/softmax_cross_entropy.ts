@@ -572,15 +572,24 @@ function sigmoidLossS(x: f32, zh: f32, qz: f32): f64 {
 @inline
 function sigmoidLossAt(xr: usize, zr: usize, q: usize, off: usize, keepv: v128, halfv: v128, q0v: v128, plain: bool): v128 {
   if (plain) {
-    const xv = v128.load(xr + off), zv = v128.load(zr + off);
-    const sp = log1pUnitV(expNonPos(v128.or(xv, f32x4.splat(-0.0))));
-    const r = f32x4.pmax(xv, f32x4.splat(0));
-    const rn = f32x4.pmax(f32x4.splat(0), f32x4.sub(r, xv));  // max(−x, 0); 0 at x = +∞ (pmax keeps its first operand for NaN)
-    return f32x4.add(f32x4.add(f32x4.mul(r, f32x4.sub(f32x4.splat(1.0), zv)), f32x4.mul(rn, zv)), sp);
+    const xv = v128.load(xr + off);
+    return f32x4.add(plainMaxTerms(xv, v128.load(zr + off)), log1pUnitV(expNonPos(v128.or(xv, f32x4.splat(-0.0)))));
   }
   const zh = f32x4.add(f32x4.mul(v128.load(zr + off), keepv), halfv);
   const qz = f32x4.mul(q != 0 ? v128.load(q + off) : q0v, zh);
   return sigmoidLossV(v128.load(xr + off), zh, qz);
+}
+
+/**
+ * The plain loss's terms besides log1p(e), four lanes: r·(1 − z) + max(−x, 0)·z with r = max(x, 0)
+ * and max(−x, 0) = max(0, r − x) (exact, and 0 at x = +∞, where r − x is NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function plainMaxTerms(xv: v128, zv: v128): v128 {
+  const r = f32x4.pmax(xv, f32x4.splat(0));
+  const rn = f32x4.pmax(f32x4.splat(0), f32x4.sub(r, xv));  // pmax keeps its first operand for NaN
+  return f32x4.add(f32x4.mul(r, f32x4.sub(f32x4.splat(1.0), zv)), f32x4.mul(rn, zv));
 }
 
 /** Whether the sigmoid kernels' arguments are the default options (q = 1, no smoothing): the plain loops. */
@@ -617,17 +626,22 @@ function sigmoidForwardPlain(x: usize, z: usize, rows: i32, C: i32, scale: f64, 
 }
 
 /**
- * The plain loss of four lanes without its log term: r·(1 − z) + max(0, r − x)·z
- * (as sigmoidLossAt), plus e − (w − 1), what the rounding of w = 1 + e took
- * from e (exact: Fast2Sum, 1 ≥ e). x = z = 0 gives 0 (and w = 2).
+ * The plain loss of four lanes without its log term (plainMaxTerms), plus
+ * e − (w − 1), what the rounding of w = 1 + e took from e (exact: Fast2Sum,
+ * 1 ≥ e). x = z = 0 gives 0 (and w = 2).
  */
 // @ts-ignore: decorator
 @inline
 function plainLinear(xv: v128, zv: v128, e: v128, w: v128): v128 {
-  const one = f32x4.splat(1.0), zero = f32x4.splat(0);
-  const r = f32x4.pmax(xv, zero);
-  const rn = f32x4.pmax(zero, f32x4.sub(r, xv));
-  return f32x4.add(f32x4.add(f32x4.mul(r, f32x4.sub(one, zv)), f32x4.mul(rn, zv)), f32x4.sub(e, f32x4.sub(w, one)));
+  return f32x4.add(plainMaxTerms(xv, zv), f32x4.sub(e, f32x4.sub(w, f32x4.splat(1.0))));
+}
+
+/** log of the product of the four float64 lanes of p0 and p1 (together at most 2^1023). */
+// @ts-ignore: decorator
+@inline
+function lnProduct(p0: v128, p1: v128): f64 {
+  const pp = f64x2.mul(p0, p1);
+  return ln(f64x2.extract_lane(pp, 0) * f64x2.extract_lane(pp, 1));
 }
 
 /** The products of the low (mulLow) or high (mulHigh) float32 lanes of a and b, in two float64 lanes (exact). */
@@ -680,8 +694,7 @@ function sigmoidSumPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, 
       p0 = f64x2.mul(p0, f64x2.mul(mulLow(w0, w1), mulLow(w2, w3)));
       p1 = f64x2.mul(p1, f64x2.mul(mulHigh(w0, w1), mulHigh(w2, w3)));
       if (++n == 32) {
-        const pp = f64x2.mul(p0, p1);
-        logs += ln(f64x2.extract_lane(pp, 0) * f64x2.extract_lane(pp, 1));
+        logs += lnProduct(p0, p1);
         p0 = f64x2.splat(1);
         p1 = f64x2.splat(1);
         n = 0;
@@ -702,10 +715,8 @@ function sigmoidSumPlain(x: usize, z: usize, rows: i32, C: i32, reduction: i32, 
       p0 = f64x2.mul(p0, f64x2.promote_low_f32x4(w));
       p1 = f64x2.mul(p1, f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)));
     }
-    const pp = f64x2.mul(p0, p1);
     a0 = f64x2.add(a0, a1);
-    const acc = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1) +
-                (logs + ln(f64x2.extract_lane(pp, 0) * f64x2.extract_lane(pp, 1)));
+    const acc = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1) + (logs + lnProduct(p0, p1));
     if (reduction == 1) {
       store<f32>(out + (<usize>i << 2), <f32>(acc * scale));
     } else {
