@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as names from '../../kernels/kernel_names';
 import {sigmoidFocalCrossEntropyWithLogits, softmaxFocalCrossEntropyWithLogits, sparseSoftmaxFocalCrossEntropyWithLogits} from '../../src/index';
-import {numericGrad, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refBinaryFocalMagnitudes, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
+import {numericGrad, RefBinaryFocalOptions, RefFocalOptions, refBinaryFocalGrad, refBinaryFocalLoss, refBinaryFocalMagnitudes, refFocalGrad, refFocalLoss, sparseToDense} from '../losses/focal_reference';
 import {binaryTargets, expect, expectClose, expectFinite, expectNoLeak, oneHotRows, randLabels, randn, randProbs, values} from './assert';
 import {checkValueAndGrads} from './check';
 import {expectRan, identitiesOfSize, kernelsRun, oneHotEnv} from './kernels_ran';
@@ -43,6 +43,19 @@ function tol(env: SpecEnv): number {
  */
 export function binaryFocalTol(env: SpecEnv): number {
   return fused(env) ? env.rtol : Math.max(5 * env.rtol, 2e-5);
+}
+
+/** The binary focal loss of logits X (values x) and labels Z (values z), and both its gradients, against float64. */
+function checkBinaryFocal(X: tf.Tensor, Z: tf.Tensor, x: ArrayLike<number>, z: ArrayLike<number>, o: RefBinaryFocalOptions,
+                          env: SpecEnv, what: string): Promise<void> {
+  return checkValueAndGrads({
+    f: (l, t) => sigmoidFocalCrossEntropyWithLogits(t, l, o),
+    xs: [X, Z], names: ['logits', 'labels'],
+    expected: dy => {
+      const g = refBinaryFocalGrad(x, z, dy, o);
+      return [g.dx, g.dz];
+    },
+  }, refBinaryFocalLoss(x, z, o), binaryFocalTol(env), what);
 }
 
 /** The op options of reference options (no nulls). */
@@ -85,14 +98,7 @@ defineSpec('focal cross-entropy', it => {
   it('binary, class balancing, smoothing, γ=1.5', async env => {
     const o = {applyClassBalancing: true, alpha: 0.3, gamma: 1.5, labelSmoothing: 0.1};
     const X = tf.tensor2d(x, [rows, C]), Z = tf.tensor2d(soft, [rows, C]);
-    await checkValueAndGrads({
-      f: (l, z) => sigmoidFocalCrossEntropyWithLogits(z, l, o),
-      xs: [X, Z], names: ['logits', 'labels'],
-      expected: dy => {
-        const g = refBinaryFocalGrad(x, soft, dy, o);
-        return [g.dx, g.dz];
-      },
-    }, refBinaryFocalLoss(x, soft, o), binaryFocalTol(env), 'binary');
+    await checkBinaryFocal(X, Z, x, soft, o, env, 'binary');
     tf.dispose([X, Z]);
   });
   it('binary, γ by products (0, ½, 1½, 2, 2½, 3) and not (1.3), with balancing and smoothing, C = 37 (pairs of vectors, a vector, a tail)', async env => {
@@ -102,14 +108,7 @@ defineSpec('focal cross-entropy', it => {
     const X = tf.tensor2d(xs, [r, K]), Z = tf.tensor2d(zs, [r, K]);
     for (const gamma of [0, 0.5, 1.5, 2, 2.5, 3, 1.3]) {
       const o = {applyClassBalancing: true, alpha: 0.3, gamma, labelSmoothing: 0.05};
-      await checkValueAndGrads({
-        f: (l, z) => sigmoidFocalCrossEntropyWithLogits(z, l, o),
-        xs: [X, Z], names: ['logits', 'labels'],
-        expected: dy => {
-          const g = refBinaryFocalGrad(xs, zs, dy, o);
-          return [g.dx, g.dz];
-        },
-      }, refBinaryFocalLoss(xs, zs, o), binaryFocalTol(env), `binary γ = ${gamma}`);
+      await checkBinaryFocal(X, Z, xs, zs, o, env, `binary γ = ${gamma}`);
     }
     tf.dispose([X, Z]);
   });
